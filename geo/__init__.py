@@ -1,0 +1,1 @@
+"""Geography: boundaries, spatial joins, maps and spatial statistics. No Streamlit here."""

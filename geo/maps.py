@@ -1,0 +1,176 @@
+"""Folium maps: choropleths, points and heat layers.
+
+Every property that reaches the browser is turned into an HTML-escaped string
+here (tooltips and popups render HTML), so text from data can never inject
+markup. Palettes are colour-blind safe (viridis family; PuOr for change).
+Tiles come from CartoDB when online; polygons draw without them offline.
+"""
+from __future__ import annotations
+
+import html
+import json
+from typing import Callable, Iterable
+
+import branca.colormap as bcm
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from folium import plugins
+
+CITY_CENTRE = (52.5862, -2.1288)
+
+# Viridis (colour-blind safe, prints in greyscale); index 0 = low.
+VIRIDIS = ["#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89", "#26828e", "#31688e", "#3e4989", "#482878", "#440154"]
+# ColorBrewer PuOr (diverging, colour-blind safe): purple = down, orange = up.
+PUOR = ["#542788", "#8073ac", "#b2abd2", "#d8daeb", "#f7f7f7", "#fee0b6", "#fdb863", "#e08214", "#b35806"]
+NO_DATA = "#d9d9d9"
+
+
+def esc(value) -> str:
+    """HTML-escaped text for a tooltip or popup."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def fmt_number(v, decimals: int = 1) -> str:
+    if v is None or pd.isna(v):
+        return "no data"
+    if float(v).is_integer() and decimals <= 1 and abs(v) >= 100:
+        return f"{int(v):,}"
+    return f"{v:,.{decimals}f}"
+
+
+def colormap(values: pd.Series, kind: str = "sequential", caption: str = "", reverse: bool = False,
+             vmin: float | None = None, vmax: float | None = None):
+    """A branca colormap for ``values``: sequential, diverging (centred on 0) or deciles (1..10)."""
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    if kind == "deciles":
+        colours = list(reversed(VIRIDIS)) if not reverse else VIRIDIS
+        cm = bcm.StepColormap(colours, vmin=0.5, vmax=10.5, index=[0.5 + i for i in range(11)], caption=caption)
+        return cm
+    if kind == "diverging":
+        m = float(max(abs(v.min()), abs(v.max()), 1e-9)) if len(v) else 1.0
+        lo, hi = (vmin, vmax) if vmin is not None and vmax is not None else (-m, m)
+        return bcm.LinearColormap(PUOR, vmin=lo, vmax=hi, caption=caption)
+    colours = list(reversed(VIRIDIS)) if reverse else VIRIDIS
+    lo = float(v.min()) if vmin is None and len(v) else (vmin or 0.0)
+    hi = float(v.max()) if vmax is None and len(v) else (vmax or 1.0)
+    if hi <= lo:
+        hi = lo + 1e-9
+    # Quantile-ish steps read better than a linear ramp on skewed crime rates.
+    return bcm.LinearColormap(colours, vmin=lo, vmax=hi, caption=caption)
+
+
+def base_map(zoom: int = 12, tiles: bool = True) -> folium.Map:
+    m = folium.Map(location=CITY_CENTRE, zoom_start=zoom, tiles=None, prefer_canvas=True,
+                   control_scale=True)
+    if tiles:
+        folium.TileLayer(
+            "OpenStreetMap", name="Base map", control=False,
+            attr="© OpenStreetMap contributors. Contains OS data © Crown copyright and database right",
+        ).add_to(m)
+    return m
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
+    """GeoJSON with only the given (already escaped, string) properties."""
+    geo = json.loads(gpd.GeoSeries(gdf.geometry.to_numpy(), crs=gdf.crs).to_json(drop_id=True))
+    for feat, (_, row) in zip(geo["features"], props.iterrows()):
+        feat["properties"] = {k: v for k, v in row.items()}
+    return geo
+
+
+def choropleth(
+    gdf: gpd.GeoDataFrame,
+    *,
+    id_col: str,
+    name_col: str,
+    value_col: str,
+    value_label: str,
+    kind: str = "sequential",
+    reverse: bool = False,
+    value_fmt: Callable[[float], str] | None = None,
+    tooltip: dict[str, str] | None = None,
+    highlight: Iterable[str] | None = None,
+    m: folium.Map | None = None,
+    layer_name: str | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> folium.Map:
+    """A choropleth of ``value_col`` with an escaped tooltip and a legend.
+
+    ``tooltip`` maps extra column names to labels. ``highlight`` outlines the
+    given ids (e.g. pockets of deprivation, an Impact Area). The feature
+    property ``id`` carries the area code, for click handling.
+    """
+    fmt = value_fmt or fmt_number
+    cm = colormap(gdf[value_col], kind, caption=value_label, reverse=reverse, vmin=vmin, vmax=vmax)
+    hl = set(highlight or ())
+    values = pd.to_numeric(gdf[value_col], errors="coerce")
+    props = pd.DataFrame(
+        {
+            "id": gdf[id_col].map(esc).to_numpy(),
+            "name": gdf[name_col].map(esc).to_numpy(),
+            "value": [esc(fmt(v)) for v in values],
+            "_fill": [cm(v) if pd.notna(v) else NO_DATA for v in values],
+            "_hl": [c in hl for c in gdf[id_col]],
+        }
+    )
+    fields, aliases = ["name", "id", "value"], ["Area", "Code", value_label]
+    for i, (col, label) in enumerate((tooltip or {}).items()):
+        key = f"t{i}"
+        vals = gdf[col]
+        props[key] = [esc(fmt(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v)
+                      for v in vals]
+        fields.append(key)
+        aliases.append(label)
+    m = m or base_map()
+    gj = folium.GeoJson(
+        feature_collection(gdf, props),
+        name=layer_name or value_label,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": "#d7301f" if f["properties"]["_hl"] else "#444444",
+            "weight": 3 if f["properties"]["_hl"] else 0.6,
+            "fillOpacity": 0.72,
+        },
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[esc(a) for a in aliases], sticky=False),
+    )
+    gj.add_to(m)
+    cm.add_to(m)
+    try:
+        b = gdf.total_bounds
+        m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
+    except Exception:  # empty frame
+        pass
+    return m
+
+
+def points_layer(m: folium.Map, df: pd.DataFrame, *, label_cols: dict[str, str], name: str = "Points",
+                 colour: str = "#b35806", max_points: int = 3000) -> int:
+    """Small circle markers with escaped popups; returns the number drawn."""
+    d = df.dropna(subset=["lat", "lon"]).head(max_points)
+    fg = folium.FeatureGroup(name=name)
+    for r in d.itertuples(index=False):
+        rd = r._asdict()
+        text = "<br>".join(f"<b>{esc(lbl)}</b>: {esc(rd.get(col))}" for col, lbl in label_cols.items())
+        folium.CircleMarker(
+            location=(rd["lat"], rd["lon"]), radius=3, color=colour, fill=True, fill_opacity=0.7,
+            weight=0.5, popup=folium.Popup(text, max_width=260),
+        ).add_to(fg)
+    fg.add_to(m)
+    return len(d)
+
+
+def heat_layer(m: folium.Map, df: pd.DataFrame, name: str = "Heat") -> None:
+    d = df.dropna(subset=["lat", "lon"])
+    plugins.HeatMap(d[["lat", "lon"]].to_numpy().tolist(), name=name, radius=12, blur=15,
+                    min_opacity=0.3).add_to(m)
+
+
+def payload_bytes(m: folium.Map) -> int:
+    """Size of the map document sent to the browser."""
+    return len(m.get_root().render().encode("utf-8"))

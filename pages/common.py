@@ -1,0 +1,244 @@
+"""Shared page furniture: the sidebar filters, cached queries, the demo banner,
+provenance, and the map-with-table-and-download block every map uses.
+
+Pages import this module; it is not a page itself (app.py lists the pages).
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import boundaries as gb
+from geo import maps
+from swp_data import config, export, store
+
+CITY = "Whole city"
+
+
+# ----------------------------------------------------------------- data access
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(fn_path: str, version: float, args: tuple, kwargs: tuple):
+    mod, name = fn_path.rsplit(".", 1)
+    fn = getattr(importlib.import_module(mod), name)
+    con = store.connect(read_only=True)
+    try:
+        return fn(con, *args, **dict(kwargs))
+    finally:
+        con.close()
+
+
+def q(fn, *args, **kwargs):
+    """Call ``fn(con, *args, **kwargs)`` on the store, cached until the store changes."""
+    return _cached(f"{fn.__module__}.{fn.__qualname__}", store.store_version(), args,
+                   tuple(sorted(kwargs.items())))
+
+
+def sql(query: str, params: tuple = ()) -> pd.DataFrame:
+    return q(_run_sql, query, params)
+
+
+def _run_sql(con, query: str, params: tuple) -> pd.DataFrame:
+    return con.execute(query, list(params)).df()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _geo(level: str, version: float) -> gpd.GeoDataFrame:
+    con = store.connect(read_only=True)
+    try:
+        if level == "ward":
+            df = con.execute("SELECT ward_code AS code, ward_name AS name, geom_display AS geom "
+                             "FROM ward ORDER BY ward_code").df()
+        else:
+            df = con.execute("SELECT lsoa21_code AS code, lsoa21_name || ' (' || ward_name || ')' AS name, "
+                             "ward_code, geom_display AS geom FROM lsoa21 ORDER BY lsoa21_code").df()
+    finally:
+        con.close()
+    return gb.from_frame(df)
+
+
+def geo_frame(level: str) -> gpd.GeoDataFrame:
+    """Display geometry (simplified once at build time) with code and name."""
+    return _geo(level, store.store_version())
+
+
+# ----------------------------------------------------------------- filters
+@dataclass
+class Filters:
+    level: str = "lsoa"                       # lsoa | ward (map and table level)
+    area_kind: str = "city"                   # city | ward | impact
+    area_code: str | None = None
+    area_label: str = CITY
+    lsoa_codes: list[str] = field(default_factory=list)  # LSOAs in scope (all for the city)
+    public_mode: bool = False
+
+
+def _area_options() -> dict[str, tuple[str, str | None]]:
+    opts: dict[str, tuple[str, str | None]] = {CITY: ("city", None)}
+    wards = sql("SELECT ward_code, ward_name FROM ward ORDER BY ward_name")
+    for r in wards.itertuples():
+        opts[f"Ward: {r.ward_name}"] = ("ward", r.ward_code)
+    try:
+        ia = sql("SELECT area_id, name, approximate FROM impact_area ORDER BY name")
+    except Exception:
+        ia = pd.DataFrame(columns=["area_id", "name", "approximate"])
+    for r in ia.itertuples():
+        label = f"Impact Area: {r.name}" + (" (approximate)" if r.approximate else "")
+        opts[label] = ("impact", r.area_id)
+    return opts
+
+
+def sidebar() -> None:
+    """The shared sidebar; called by app.py before the page runs."""
+    with st.sidebar:
+        st.markdown("### Filters")
+        if not config.store_path().exists():
+            st.error("The store is not built. Run `make run` (or `python -m swp_data build`).")
+            return
+        st.radio("Geography level", ["LSOA", "Ward"], key="level", horizontal=True,
+                 help="LSOA: 161 small areas of about 1,600 residents (2021). Ward: the 20 wards of May 2023 "
+                      "(best-fit from LSOAs).")
+        opts = _area_options()
+        if st.session_state.get("area") not in opts:
+            st.session_state["area"] = CITY
+        st.selectbox("Area", list(opts), key="area",
+                     help="Limit figures to a ward or an Impact Area. Maps still show the whole city, "
+                          "with the chosen area outlined.")
+        st.toggle("Public mode", key="public_mode",
+                  help="For published material: partner counts under 5 are suppressed below city level, "
+                       "with secondary suppression so totals cannot reveal them.")
+        st.divider()
+        _data_status()
+        st.caption(config.ATTRIBUTION)
+
+
+def filters() -> Filters:
+    ss = st.session_state
+    level = "ward" if ss.get("level") == "Ward" else "lsoa"
+    label = ss.get("area", CITY)
+    opts = _area_options() if config.store_path().exists() else {CITY: ("city", None)}
+    kind, code = opts.get(label, ("city", None))
+    if kind == "ward":
+        codes = sql("SELECT lsoa21_code FROM lsoa21 WHERE ward_code = ? ORDER BY 1", (code,))["lsoa21_code"]
+    elif kind == "impact":
+        codes = sql("SELECT lsoa21_code FROM impact_area_lsoa WHERE area_id = ? ORDER BY 1", (code,))["lsoa21_code"]
+    else:
+        codes = sql("SELECT lsoa21_code FROM lsoa21 ORDER BY 1")["lsoa21_code"]
+        label = CITY
+    return Filters(level=level, area_kind=kind, area_code=code, area_label=label,
+                   lsoa_codes=list(codes), public_mode=bool(ss.get("public_mode", False)))
+
+
+# ----------------------------------------------------------------- provenance
+def datasets() -> pd.DataFrame:
+    return sql("SELECT * FROM dataset ORDER BY kind, dataset_id")
+
+
+def _data_status() -> None:
+    ds = datasets()
+    demo = ds[ds["is_demo"]]
+    if len(demo):
+        st.warning(f"**Demo data loaded** ({len(demo)} dataset(s)). Figures marked DEMO are synthetic.",
+                   icon=":material/science:")
+    crime = ds[ds["kind"] == "police_uk"]
+    if len(crime):
+        last = pd.to_datetime(crime["period_end"]).max()
+        st.caption(f"Crime records to {last:%b %Y}." if pd.notna(last) else "")
+
+
+def demo_banner(kinds: tuple[str, ...] = ("police_uk", "partner", "engagement", "impact_area")) -> bool:
+    """Show a plain banner when any dataset of these kinds is demo; returns whether it is."""
+    ds = datasets()
+    demo = ds[ds["is_demo"] & ds["kind"].isin(kinds)]
+    if len(demo):
+        st.warning(
+            "**DEMO DATA.** This page shows synthetic figures generated for demonstration "
+            "(calibrated to real published totals, but not real records). Import real data on the Data page.",
+            icon=":material/science:",
+        )
+        return True
+    return False
+
+
+def provenance(dataset_ids: list[str] | None = None, kinds: tuple[str, ...] | None = None) -> None:
+    """An expander listing the datasets a page used, with the attribution."""
+    ds = datasets()
+    if dataset_ids is not None:
+        ds = ds[ds["dataset_id"].isin(dataset_ids)]
+    if kinds is not None:
+        ds = ds[ds["kind"].isin(kinds)]
+    with st.expander("Sources and provenance"):
+        view = ds[["name", "is_demo", "period_start", "period_end", "row_count", "source", "licence", "loaded_at"]]
+        view = view.assign(is_demo=view["is_demo"].map({True: "DEMO", False: "Real"}))
+        st.dataframe(view.rename(columns={"is_demo": "status"}), hide_index=True, width="stretch")
+        st.caption(config.ATTRIBUTION)
+
+
+# ----------------------------------------------------------------- downloads and maps
+def download(df: pd.DataFrame, *, label: str, filename: str, title: str, is_demo: bool, source: str = "",
+             key: str | None = None) -> None:
+    st.download_button(
+        label, export.to_csv_bytes(df, title=title, is_demo=is_demo, source=source),
+        file_name=filename + ("-DEMO" if is_demo else "") + ".csv", mime="text/csv", key=key,
+        icon=":material/download:",
+    )
+
+
+def map_block(
+    gdf: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    *,
+    key: str,
+    title: str,
+    is_demo: bool = False,
+    source: str = "",
+    map_height: int = 520,
+    layers=None,
+    **choropleth_kwargs,
+) -> str | None:
+    """A choropleth with its table and CSV download beside it.
+
+    Returns the code of the area last clicked on the map (or picked in the
+    list below it, for keyboard users), kept in ``st.session_state``.
+    """
+    sel_key = f"{key}_selected"
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        m = maps.choropleth(gdf, **choropleth_kwargs)
+        if layers:
+            layers(m)
+        out = st_folium(m, key=f"{key}_map", height=map_height, use_container_width=True,
+                        returned_objects=["last_active_drawing"])
+        clicked = None
+        if out and out.get("last_active_drawing"):
+            clicked = (out["last_active_drawing"].get("properties") or {}).get("id")
+        if clicked and clicked != st.session_state.get(f"{sel_key}_last_click"):
+            st.session_state[f"{sel_key}_last_click"] = clicked
+            st.session_state[sel_key] = clicked
+    with right:
+        st.markdown(f"**{title}**")
+        st.dataframe(table, hide_index=True, width="stretch", height=map_height - 90)
+        download(table, label="Download CSV", filename=key, title=title, is_demo=is_demo, source=source,
+                 key=f"{key}_dl")
+    id_col = choropleth_kwargs["id_col"]
+    name_col = choropleth_kwargs["name_col"]
+    names = dict(zip(gdf[id_col], gdf[name_col]))
+    options = [None, *sorted(names, key=lambda c: str(names[c]))]
+    if st.session_state.get(sel_key) not in options:
+        st.session_state[sel_key] = None
+    st.selectbox("Area profile (click the map or choose)", options, key=sel_key,
+                 format_func=lambda c: "None" if c is None else f"{names[c]} ({c})")
+    return st.session_state.get(sel_key)
+
+
+def fmt_int(n) -> str:
+    return "–" if n is None or pd.isna(n) else f"{int(round(n)):,}"
+
+
+def page_header(title: str, caption: str) -> None:
+    st.title(title)
+    st.caption(caption)

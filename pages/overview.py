@@ -1,0 +1,71 @@
+"""Overview: the city at a glance, the strategy priorities, data freshness."""
+import plotly.express as px
+import streamlit as st
+
+from pages import common
+from swp_data import reference as ref
+
+common.page_header(
+    "Safer Wolverhampton Insight",
+    "The Safer Wolverhampton Partnership's dashboard: crime, deprivation and community engagement "
+    "across the City of Wolverhampton's 20 wards and 161 neighbourhoods (LSOAs).",
+)
+
+s = common.q(ref.city_summary)
+i25, i19 = s["imd2025"], s["imd2019"]
+
+st.subheader("The city at a glance")
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Residents (Census 2021)", common.fmt_int(s["population"]),
+          help=f"{s['n_lsoa']} LSOAs, {s['n_ward']} wards")
+c2.metric("Most deprived local authorities, IMD 2025",
+          f"{i25['rank_avg_score']} of {i25['n_la']}",
+          delta=f"{i19['rank_avg_score']} of {i19['n_la']} in 2019", delta_color="off",
+          help="Rank of average LSOA score among English local authorities (1 = most deprived).")
+c3.metric("LSOAs in England's most deprived 10%",
+          f"{i25['lsoa_in_decile1']} of {s['n_lsoa']} ({100 * i25['prop_most_deprived_10']:.1f}%)",
+          delta=f"{100 * i19['prop_most_deprived_10']:.1f}% in 2019", delta_color="off",
+          help="MHCLG local authority summary: proportion of LSOAs in the most deprived 10% nationally.")
+c4.metric("West Midlands police force area", f"{i25['wm_rank']} of {i25['wm_n']}",
+          delta=f"{i19['wm_rank']} of {i19['wm_n']} in 2019", delta_color="off",
+          help="Rank by IMD average score among the seven local authorities of the West Midlands force "
+               "area (1 = most deprived).")
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    wm = i25["wm_areas"].rename(columns={"ltla24_name": "Local authority",
+                                         "imd_average_score": "IMD 2025 average score"})
+    wm["Wolverhampton"] = wm["Local authority"].eq("Wolverhampton").map({True: "Wolverhampton", False: "Other"})
+    fig = px.bar(wm, x="IMD 2025 average score", y="Local authority", orientation="h",
+                 color="Wolverhampton", color_discrete_map={"Wolverhampton": "#0b5394", "Other": "#9ecae1"},
+                 height=320, title="Deprivation across the West Midlands force area (higher = more deprived)")
+    fig.update_layout(showlegend=False, yaxis={"categoryorder": "total ascending"}, margin={"l": 10, "r": 10})
+    st.plotly_chart(fig, width="stretch")
+with right:
+    st.markdown("#### Strategy priorities (2023 onwards)")
+    st.markdown(
+        "- Anti-social behaviour\n- Public place violence\n- Safety of women and girls\n"
+        "- Neighbourhood crime (robbery, burglary, theft from the person, vehicle crime)\n"
+        "- Alcohol and substance related crime\n\n"
+        "**Statutory duties:** serious violence, domestic abuse.  \n"
+        "**Approach:** place-based, aligned with West Midlands Police Impact Areas; building community capacity."
+    )
+
+st.subheader("Figures the partnership has published")
+pub = common.sql(
+    "SELECT indicator, breakdown, period, value, unit, geography, source_document FROM published_figure "
+    "WHERE indicator IN ('violence_with_injury', 'violence_against_person_share_of_recorded_crime', "
+    "'safety_of_women_and_girls_not_safe_at_night', 'safety_of_women_and_girls_survey_respondents', "
+    "'priority_areas_population_share', 'priority_areas_recorded_crime_share') ORDER BY indicator, period"
+)
+pub["indicator"] = pub["indicator"].str.replace("_", " ").str.capitalize()
+st.dataframe(pub, hide_index=True, width="stretch")
+common.download(pub, label="Download CSV", filename="published-figures", title="Figures published by SWP",
+                is_demo=False, source="SWP strategy documents")
+
+st.subheader("Data loaded")
+ds = common.datasets()
+fresh = ds.assign(status=ds["is_demo"].map({True: "DEMO", False: "Real"}))[
+    ["name", "kind", "status", "period_start", "period_end", "row_count", "loaded_at"]]
+st.dataframe(fresh, hide_index=True, width="stretch")
+common.provenance()

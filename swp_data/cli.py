@@ -1,0 +1,116 @@
+"""Command line (stable; see DESIGN.md):
+
+    python -m swp_data build              reference tables from the bundle
+    python -m swp_data import PATH... [--json]
+    python -m swp_data demo               write and import the demo dataset
+    python -m swp_data datasets [--json]  the provenance table
+    python -m swp_data ensure             build if needed; load the demo if no crime data
+
+Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from . import config
+from .errors import InputError
+
+
+def _cmd_build(args) -> int:
+    from .build import build
+
+    counts = build()
+    secs = counts.pop("_seconds")
+    print(f"Built {config.store_path()} in {secs:.1f} s: "
+          + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    return 0
+
+
+def _cmd_ensure(args) -> int:
+    from .build import build, needs_build
+
+    why = needs_build()
+    if why:
+        print(f"Building the store ({why})...", flush=True)
+        _cmd_build(args)
+    else:
+        print(f"Store {config.store_path()} is up to date.")
+    try:
+        from . import demo
+    except ImportError:  # pragma: no cover - before the demo module exists
+        return 0
+    if not demo.crime_loaded():
+        t = time.perf_counter()
+        print("No crime data loaded: loading the demo dataset (labelled demo)...", flush=True)
+        demo.generate_and_import()
+        print(f"Demo dataset loaded in {time.perf_counter() - t:.1f} s.")
+    return 0
+
+
+def _cmd_import(args) -> int:
+    from .imports import import_paths
+
+    report = import_paths(args.paths)
+    if args.json:
+        print(json.dumps(report.to_dict(), default=str))
+    else:
+        print(report.to_text())
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from . import demo
+
+    report = demo.generate_and_import(seed=args.seed)
+    print(report.to_text() if hasattr(report, "to_text") else report)
+    return 0
+
+
+def _cmd_datasets(args) -> int:
+    from . import store
+
+    con = store.connect(read_only=True)
+    try:
+        df = con.execute(
+            "SELECT dataset_id, name, kind, is_demo, period_start, period_end, row_count, source, "
+            "licence, loaded_at FROM dataset ORDER BY kind, dataset_id"
+        ).df()
+    finally:
+        con.close()
+    if args.json:
+        print(df.to_json(orient="records", date_format="iso"))
+    else:
+        for r in df.itertuples():
+            label = "DEMO" if r.is_demo else "real"
+            print(f"{r.dataset_id:<40} {label:<5} {r.kind:<11} {r.row_count:>10,}  {r.name}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m swp_data", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("build", help="build the reference tables from the bundle").set_defaults(func=_cmd_build)
+    sub.add_parser("ensure", help="build if needed; load the demo if no crime data").set_defaults(func=_cmd_ensure)
+    pi = sub.add_parser("import", help="import police.uk CSV/zip/JSON, partner or engagement CSVs")
+    pi.add_argument("paths", nargs="+")
+    pi.add_argument("--json", action="store_true")
+    pi.set_defaults(func=_cmd_import)
+    pd_ = sub.add_parser("demo", help="write and import the demo dataset")
+    pd_.add_argument("--seed", type=int, default=2026)
+    pd_.set_defaults(func=_cmd_demo)
+    pl = sub.add_parser("datasets", help="list the provenance table")
+    pl.add_argument("--json", action="store_true")
+    pl.set_defaults(func=_cmd_datasets)
+    args = p.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2

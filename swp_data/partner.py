@@ -1,0 +1,665 @@
+"""Partner series: counts the partners send (domestic abuse, hate crime...) by
+period and place, and the figures the partnership has published.
+
+The CSV schema (documented for users in ``docs/import_formats.md``)::
+
+    period,geography,measure,breakdown,count
+    2024-05,Bilston North,domestic_abuse_incidents,adults,37
+
+* ``period``: a month ``2024-05``, a calendar quarter ``2024-Q1`` or a UK
+  financial year ``2018-19`` (April to March), as read by
+  :func:`swp_data.periods.parse_period`. A period that starts after today is
+  refused; one that has not ended yet is kept with a warning (partial).
+* ``geography``: the city (``E08000031``, ``Wolverhampton`` or ``city``), a May
+  2023 ward (code or name, any case), or an LSOA code (2021; a 2011 code is
+  mapped when the LSOA was not split in 2021, a split one is refused with its
+  2021 codes).
+* ``measure``: a lower-case slug (``[a-z0-9_]+``), e.g. ``domestic_abuse_incidents``.
+* ``breakdown`` (optional column; empty means ``all``): free text, lower-cased,
+  control characters removed, e.g. ``adults``, ``youth``, ``race``.
+* ``count``: a whole number, 0 or more.
+
+Import is idempotent: a row's key is (measure, breakdown, period_type,
+period_start, geography_level, geography_code); an import replaces the rows
+with the same keys loaded before from any dataset (the newer file wins).
+
+This module also holds the small reading and bookkeeping helpers the
+engagement importer shares (:mod:`swp_data.engagement`): header handling,
+row-numbered problems, place names and codes, whole numbers, free text, and
+the replace-by-key write with its provenance rows.
+
+Public API (called by :mod:`swp_data.imports` inside its open transaction and
+by the build): :func:`is_partner_header`, :func:`import_partner_csv`,
+:func:`load_published`.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+import pandas as pd
+
+from . import config, store, taxonomy
+from .errors import InputError
+from .periods import parse_period
+from .validate import check_not_truncated, read_text
+
+__all__ = [
+    "PARTNER_COLUMNS",
+    "REAL_LICENCE",
+    "DEMO_LICENCE",
+    "PUBLISHED_LICENCE",
+    "PUBLISHED_DATASET_ID",
+    "is_partner_header",
+    "import_partner_csv",
+    "load_published",
+]
+
+PARTNER_COLUMNS = ("period", "geography", "measure", "breakdown", "count")
+PARTNER_REQUIRED = ("period", "geography", "measure", "count")
+PARTNER_KEY = ("measure", "breakdown", "period_type", "period_start", "geography_level", "geography_code")
+
+REAL_LICENCE = "Partner data (not open): used under the partnership's data sharing agreement"
+DEMO_LICENCE = "Demo data (synthetic)"
+PUBLISHED_LICENCE = "Open Government Licence v3.0 (published by the Safer Wolverhampton Partnership)"
+PUBLISHED_DATASET_ID = "published:swp_strategy_figures"
+# Published indicators loaded as partner series (city level, financial years).
+PUBLISHED_MEASURES = ("domestic_violence_reports", "hate_crime_reports")
+
+CITY_ALIASES = {"e08000031", "wolverhampton", "city", "city of wolverhampton", "wolverhampton city"}
+
+
+# ---------------------------------------------------------------- shared helpers
+class Bad(ValueError):
+    """A problem with one value; the caller adds the file and row."""
+
+
+@dataclass
+class Problems:
+    """Collects row problems; raises the first (lowest row) with a count of the rest."""
+
+    path: Path
+    items: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, row: int, problem: str) -> None:
+        self.items.append((row, problem))
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        self.items.sort(key=lambda t: t[0])
+        row, problem = self.items[0]
+        n = len(self.items)
+        more = f" ({n - 1} more problem(s) in this file)" if n > 1 else ""
+        raise InputError(self.path, problem + more, row=row)
+
+
+@dataclass
+class Tally:
+    """The counters an import report carries (a stand-in where there is no report)."""
+
+    files: int = 0
+    rows_read: int = 0
+    rows_kept: int = 0
+    warnings: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+
+
+def normalise_header(columns: Iterable[str]) -> list[str]:
+    return [str(c).replace("\ufeff", "").strip().lower() for c in columns]
+
+
+def read_table(
+    path: Path,
+    *,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    what: str,
+    data: bytes | None = None,
+) -> tuple[list[dict[str, str]], list[int]]:
+    """Read a small CSV schema strictly: UTF-8, not truncated, the header naming
+    only ``columns`` (case-insensitive, trimmed) and all of ``required``, every
+    row with the header's number of fields. Returns the rows (column -> text,
+    missing optional columns as "") and their spreadsheet row numbers
+    (header = 1). Blank rows (no text in any field) are skipped."""
+    text = read_text(path, data)
+    check_not_truncated(path, text)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    schema = ",".join(columns)
+    rows: list[dict[str, str]] = []
+    numbers: list[int] = []
+    header: list[str] | None = None
+    line = 0
+    try:
+        for fields in reader:
+            start, line = line + 1, reader.line_num
+            if header is None:
+                header = normalise_header(fields)
+                _check_header(path, header, columns, required, what, schema)
+                continue
+            if not any(f.strip() for f in fields):
+                continue
+            if len(fields) > len(header) and not any(f.strip() for f in fields[len(header):]):
+                fields = fields[: len(header)]  # trailing empty cells, as spreadsheets write them
+            if len(fields) != len(header):
+                raise InputError(
+                    path,
+                    f"this row has {len(fields)} field(s) but the header has {len(header)} "
+                    f"({schema}); check for a stray comma or a missing value",
+                    row=start,
+                )
+            rows.append(dict(zip(header, fields)))
+            numbers.append(start)
+    except csv.Error as e:
+        raise InputError(
+            path, f"malformed CSV ({e}); an unclosed quote often means the file is truncated",
+            row=line + 1,
+        ) from None
+    if header is None:
+        raise InputError(path, "the file is empty")
+    if not rows:
+        raise InputError(path, f"the file has a header but no data rows ({what})", row=2)
+    for r in rows:
+        for c in columns:
+            r.setdefault(c, "")
+    return rows, numbers
+
+
+def _check_header(path, header, columns, required, what, schema) -> None:
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    if dupes:
+        raise InputError(path, f"column(s) {', '.join(dupes)} appear more than once in the header", row=1)
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in columns]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if unknown:
+            parts.append(f"unexpected column(s) {', '.join(repr(c) for c in unknown)}")
+        raise InputError(
+            path,
+            "; ".join(parts) + f": a {what} file has the columns {schema} "
+            "(see docs/import_formats.md)",
+            row=1,
+        )
+
+
+_INVISIBLE = {
+    *map(chr, range(0x200B, 0x2010)),  # zero-width spaces and joiners, LRM/RLM
+    *map(chr, range(0x202A, 0x202F)),  # bidi embeddings and overrides
+    *map(chr, range(0x2066, 0x206A)),  # bidi isolates
+    "\ufeff",
+}
+
+
+def clean_text(value: str) -> str:
+    """Free text as stored: control and invisible formatting characters
+    removed (tabs and line breaks become spaces), runs of spaces collapsed,
+    trimmed. Everything else, markup and formula-looking text included, is
+    kept verbatim: pages escape it when they show it."""
+    out = []
+    for ch in value:
+        if ch in _INVISIBLE:
+            continue
+        if unicodedata.category(ch) == "Cc":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return " ".join("".join(out).split())
+
+
+def text_field(value: str, name: str, *, max_len: int, default: str | None = None) -> str:
+    t = clean_text(value)
+    if not t:
+        if default is not None:
+            return default
+        raise Bad(f"{name} is empty")
+    if len(t) > max_len:
+        raise Bad(f"{name} is {len(t):,} characters long (at most {max_len:,})")
+    return t
+
+
+_WHOLE = re.compile(r"^(\d+)(?:\.0+)?$")
+_WHOLE_COMMAS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def whole_number(value: str, name: str) -> int:
+    """A non-negative whole number ("1234", "1,234" and "12.0" are accepted)."""
+    t = value.strip()
+    if not t:
+        raise Bad(f"{name} is missing")
+    m = _WHOLE.match(t)
+    if m:
+        return int(m.group(1))
+    if _WHOLE_COMMAS.match(t):
+        return int(t.replace(",", ""))
+    if _NUMBER.match(t.replace(",", "")):
+        if t.startswith("-"):
+            raise Bad(f"{name} {t} is negative: it must be a whole number, 0 or more")
+        raise Bad(f"{name} {t} is not a whole number")
+    raise Bad(f"{name} {t!r} is not a number")
+
+
+def norm_name(name: str) -> str:
+    s = clean_text(name).lower().replace("&", " and ")
+    s = re.sub(r"[.'\u2019]", "", s)
+    return " ".join(s.split())
+
+
+class Places:
+    """The city's places, read from the store's reference tables, to resolve
+    what an input file writes in a geography or ward column."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        wards = con.execute("SELECT ward_code, ward_name FROM ward ORDER BY ward_code").fetchall()
+        if not wards:
+            raise InputError(None, "the store has no wards: run `python -m swp_data build` first")
+        self.ward_names: dict[str, str] = dict(wards)
+        self.ward_by_name = {norm_name(n): c for c, n in wards}
+        self.ward_range = f"{wards[0][0]}–{wards[-1][0]}"
+        self.lsoa21 = {r[0] for r in con.execute("SELECT lsoa21_code FROM lsoa21").fetchall()}
+        self.lsoa11_children: dict[str, list[str]] = {}
+        for l11, l21 in con.execute(
+            "SELECT lsoa11_code, lsoa21_code FROM lsoa_crosswalk ORDER BY lsoa11_code, lsoa21_code"
+        ).fetchall():
+            self.lsoa11_children.setdefault(l11, []).append(l21)
+        self.old_wards: dict[str, str] = {}
+        if store.table_exists(con, "ward2013"):
+            self.old_wards = dict(con.execute("SELECT ward13_code, ward13_name FROM ward2013").fetchall())
+        self.old_ward_names = {norm_name(n) for n in self.old_wards.values()}
+        self._cache: dict[str, tuple[str, str, str | None]] = {}
+
+    def _ward_help(self) -> str:
+        return f"use a May 2023 ward code ({self.ward_range}) or name, e.g. {next(iter(self.ward_names.values()))}"
+
+    def ward(self, text: str) -> str:
+        """A May 2023 ward code from a code or a name (case-insensitive)."""
+        t = clean_text(text)
+        if not t:
+            raise Bad("ward is empty")
+        code = t.upper()
+        if code in self.ward_names:
+            return code
+        by_name = self.ward_by_name.get(norm_name(t))
+        if by_name:
+            return by_name
+        raise Bad(self._not_a_ward(t))
+
+    def _not_a_ward(self, t: str) -> str:
+        code = t.upper()
+        if code in self.old_wards:
+            return (f"{t} is a ward of 2004–2023 ({self.old_wards[code]}), not one of the May 2023 wards; "
+                    + self._ward_help())
+        if norm_name(t) in self.old_ward_names:
+            return f"{t!r} is a ward name of 2004–2023, not one of the May 2023 wards; " + self._ward_help()
+        if re.fullmatch(r"[EWSN]\d{8}", code):
+            return f"{t} is not one of the city's wards (outside the city?); " + self._ward_help()
+        return f"unknown ward {t!r}; " + self._ward_help()
+
+    def geography(self, text: str) -> tuple[str, str, str | None]:
+        """(level, code, 2011 code it was mapped from or None) for the city, a
+        May 2023 ward or an LSOA."""
+        key = text.strip()
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._geography(key)
+            self._cache[key] = hit
+        return hit
+
+    def _geography(self, text: str) -> tuple[str, str, str | None]:
+        t = clean_text(text)
+        if not t:
+            raise Bad("geography is empty")
+        low, code = norm_name(t), t.upper()
+        if low in CITY_ALIASES:
+            return "city", config.CITY_LAD, None
+        if code in self.ward_names:
+            return "ward", code, None
+        if low in self.ward_by_name:
+            return "ward", self.ward_by_name[low], None
+        if code in self.lsoa21:
+            return "lsoa", code, None
+        if code in self.lsoa11_children:
+            kids = self.lsoa11_children[code]
+            if len(kids) == 1:
+                return "lsoa", kids[0], code
+            raise Bad(
+                f"LSOA 2011 {code} was split in 2021 into {' and '.join(kids)}: a count for it cannot "
+                f"be placed; give the counts by LSOA 2021 code ({', '.join(kids)}) or by ward"
+            )
+        if code.startswith("E05") or code in self.old_wards or low in self.old_ward_names:
+            raise Bad(self._not_a_ward(t))
+        if re.fullmatch(r"E01\d{6}", code):
+            raise Bad(f"LSOA {t} is outside the city (not one of its 161 LSOAs 2021 or 158 LSOAs 2011)")
+        if re.fullmatch(r"[EWSN]\d{8}", code):
+            raise Bad(f"geography {t} is outside the city (the city is {config.CITY_LAD}, Wolverhampton)")
+        raise Bad(
+            f"unknown geography {t!r}: use {config.CITY_LAD} or Wolverhampton for the city, a May 2023 "
+            f"ward code ({self.ward_range}) or name, or an LSOA code"
+        )
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class DatasetInfo:
+    dataset_id: str
+    name: str
+    kind: str
+    source: str
+    licence: str
+    is_demo: bool
+    file_hash: str | None
+
+
+def drop_keys_held_by_others(
+    con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...], df: pd.DataFrame, own_id: str
+) -> pd.DataFrame:
+    """Rows of ``df`` whose key no other dataset holds (used by the build's
+    loaders of published figures, so a rebuild never overwrites a newer import)."""
+    if df.empty:
+        return df
+    view = "_swp_keys_check"
+    con.register(view, df)
+    try:
+        cond = " AND ".join(f"t.{k} = n.{k}" for k in keys)
+        held = con.execute(
+            f"SELECT n._i FROM {view} n WHERE EXISTS (SELECT 1 FROM {table} t "
+            f"WHERE {cond} AND t.dataset_id <> ?)",
+            [own_id],
+        ).fetchall()
+    finally:
+        con.unregister(view)
+    drop = {r[0] for r in held}
+    return df[~df["_i"].isin(drop)].reset_index(drop=True)
+
+
+def replace_rows(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str,
+    keys: tuple[str, ...],
+    columns: tuple[str, ...],
+    new: pd.DataFrame,
+    info: DatasetInfo,
+    period_of: Callable[[duckdb.DuckDBPyConnection, str], tuple[dt.date | None, dt.date | None]],
+    report,
+    label: str,
+) -> int:
+    """Write ``new`` (``columns`` without dataset_id) into ``table`` as dataset
+    ``info``: rows with the same keys are deleted first, from whichever
+    dataset; provenance rows of every dataset touched are brought up to date
+    (row count, period) and datasets left without rows are deleted. Returns the
+    number of rows replaced."""
+    replaced: list[tuple[str, int]] = []
+    if not new.empty:
+        view = "_swp_import_rows"
+        frame = new[list(columns)].copy()
+        con.register(view, frame)
+        try:
+            key_list = ", ".join(keys)
+            cond = " AND ".join(f"t.{k} = n.{k}" for k in keys)
+            replaced = con.execute(
+                f"SELECT t.dataset_id, count(*) FROM {table} t "
+                f"JOIN (SELECT DISTINCT {key_list} FROM {view}) n ON {cond} GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+            if replaced:
+                con.execute(f"DELETE FROM {table} WHERE ({key_list}) IN (SELECT {key_list} FROM {view})")
+            con.execute(
+                f"INSERT INTO {table} (dataset_id, {', '.join(columns)}) "
+                f"SELECT ?, {', '.join(columns)} FROM {view}",
+                [info.dataset_id],
+            )
+        finally:
+            con.unregister(view)
+    touched = sorted({d for d, _ in replaced} | {info.dataset_id})
+    for ds in touched:
+        n = con.execute(f"SELECT count(*) FROM {table} WHERE dataset_id = ?", [ds]).fetchone()[0]
+        if n == 0:
+            con.execute("DELETE FROM dataset WHERE dataset_id = ?", [ds])
+            continue
+        start, end = period_of(con, ds)
+        if ds == info.dataset_id:
+            store.record_dataset(
+                con, dataset_id=ds, name=info.name, kind=info.kind, source=info.source,
+                licence=info.licence, is_demo=info.is_demo, row_count=n,
+                period_start=start, period_end=end, file_hash=info.file_hash,
+            )
+        else:
+            con.execute(
+                "UPDATE dataset SET row_count = ?, period_start = ?, period_end = ? WHERE dataset_id = ?",
+                [n, start, end, ds],
+            )
+    total = sum(n for _, n in replaced)
+    if total:
+        where = ", ".join(f"{d} ({n:,})" for d, n in replaced)
+        report.warnings.append(
+            f"{label}: {total:,} row(s) replaced rows with the same key loaded before, from {where}"
+        )
+    return total
+
+
+def dataset_suffix(path: Path) -> str:
+    return Path(path).stem.strip().lower()
+
+
+# ---------------------------------------------------------------- partner series
+def is_partner_header(columns: list[str]) -> bool:
+    """True when a CSV header is (meant to be) the partner series schema: it
+    names period, geography, measure and count (any case, trimmed)."""
+    cols = set(normalise_header(columns))
+    return all(c in cols for c in PARTNER_REQUIRED)
+
+
+_MEASURE = re.compile(r"^[a-z0-9_]+$")
+
+
+def _validate_partner(
+    con: duckdb.DuckDBPyConnection, path: Path, data: bytes, label: str, *, today: dt.date | None = None
+) -> tuple[pd.DataFrame, int, list[str]]:
+    """Parse and check a partner CSV; returns (rows, data rows read, warnings).
+    Raises InputError (file, row, problem) before anything is written."""
+    rows, numbers = read_table(path, columns=PARTNER_COLUMNS, required=PARTNER_REQUIRED,
+                               what="partner series", data=data)
+    today = today or dt.date.today()
+    places = Places(con)
+    problems = Problems(path)
+    periods: dict[str, tuple[str, dt.date, dt.date] | str] = {}
+    seen: dict[tuple, int] = {}
+    out: list[tuple] = []
+    mapped: set[str] = set()
+    partial = 0
+    unknown_measures: set[str] = set()
+    for rec, rn in zip(rows, numbers):
+        try:
+            ptext = rec["period"].strip()
+            p = periods.get(ptext)
+            if p is None:
+                try:
+                    p = parse_period(ptext)
+                    if p[1] > today:
+                        p = f"period {ptext} is in the future (it starts {p[1]:%d %b %Y}; today is {today:%d %b %Y})"
+                except ValueError as e:
+                    p = f"period: {e}"
+                periods[ptext] = p
+            if isinstance(p, str):
+                raise Bad(p)
+            ptype, pstart, pend = p
+            level, gcode, from11 = places.geography(rec["geography"])
+            measure = rec["measure"].strip()
+            if not measure:
+                raise Bad("measure is empty")
+            if not _MEASURE.match(measure) or len(measure) > 64:
+                hint = re.sub(r"[^a-z0-9]+", "_", measure.lower()).strip("_")
+                raise Bad(
+                    f"measure {measure!r} is not a lower-case name of letters, digits and _"
+                    + (f" (did you mean {hint}?)" if hint and len(hint) <= 64 else "")
+                )
+            breakdown = text_field(rec["breakdown"], "breakdown", max_len=100, default="all").lower()
+            count = whole_number(rec["count"], "count")
+        except Bad as e:
+            problems.add(rn, str(e))
+            continue
+        key = (measure, breakdown, ptype, pstart, level, gcode)
+        if key in seen:
+            problems.add(
+                rn,
+                f"duplicate row: same period, geography, measure and breakdown as row {seen[key]} "
+                f"({ptext}, {rec['geography'].strip()}, {measure}, {breakdown}); "
+                "each combination must appear once",
+            )
+            continue
+        seen[key] = rn
+        if from11:
+            mapped.add(from11)
+        if pend >= today:
+            partial += 1
+        if measure not in taxonomy.PARTNER_MEASURES:
+            unknown_measures.add(measure)
+        out.append((measure, breakdown, ptype, pstart, pend, level, gcode, count))
+    problems.raise_if_any()
+    warnings = []
+    if mapped:
+        warnings.append(
+            f"{label}: {len(mapped)} LSOA 2011 code(s) mapped to their unchanged LSOA 2021 code "
+            f"(e.g. {sorted(mapped)[0]})"
+        )
+    if partial:
+        warnings.append(f"{label}: {partial:,} row(s) are for periods that have not ended yet (partial counts)")
+    if unknown_measures:
+        warnings.append(
+            f"{label}: measure(s) {', '.join(sorted(unknown_measures))} are not among the known partner "
+            f"measures ({', '.join(taxonomy.PARTNER_MEASURES)}); stored as given"
+        )
+    df = pd.DataFrame(
+        out,
+        columns=["measure", "breakdown", "period_type", "period_start", "period_end",
+                 "geography_level", "geography_code", "count"],
+    )
+    df["count"] = df["count"].astype("int64")
+    df["_i"] = range(len(df))
+    return df, len(rows), warnings
+
+
+def _partner_period(con, ds):
+    return tuple(con.execute(
+        "SELECT min(period_start), max(period_end) FROM partner_series WHERE dataset_id = ?", [ds]
+    ).fetchone())
+
+
+_PARTNER_COLS = ("measure", "breakdown", "period_type", "period_start", "period_end",
+                 "geography_level", "geography_code", "count")
+
+
+def _write_partner(con, df: pd.DataFrame, info: DatasetInfo, report, label: str) -> None:
+    replace_rows(
+        con, table="partner_series", keys=PARTNER_KEY, columns=_PARTNER_COLS, new=df, info=info,
+        period_of=_partner_period, report=report, label=label,
+    )
+
+
+def import_partner_csv(con: duckdb.DuckDBPyConnection, path: Path, *, is_demo: bool, report) -> None:
+    """Import one partner series CSV inside the caller's transaction.
+
+    Dataset ``partner:<file stem, lower case>`` (``demo:partner:...`` for demo
+    data). Raises InputError (file, row, problem) on any problem, before
+    writing anything."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file not found")
+    data = path.read_bytes()
+    label = path.name
+    df, n_read, warnings = _validate_partner(con, path, data, label)
+    ds = f"partner:{dataset_suffix(path)}"
+    if is_demo:
+        ds = "demo:" + ds
+    info = DatasetInfo(
+        dataset_id=ds,
+        name=f"Partner series: {path.name}" + (" (demo)" if is_demo else ""),
+        kind="partner",
+        source=path.name,
+        licence=DEMO_LICENCE if is_demo else REAL_LICENCE,
+        is_demo=bool(is_demo),
+        file_hash=file_hash(data),
+    )
+    _write_partner(con, df, info, report, label)
+    report.files += 1
+    report.rows_read += n_read
+    report.rows_kept += len(df)
+    report.warnings.extend(warnings)
+    report.datasets.append(ds)
+
+
+def published_partner_csv(con: duckdb.DuckDBPyConnection) -> bytes:
+    """The published SWP series (domestic violence and hate crime reports,
+    city, financial years) written in the partner CSV schema."""
+    rows = con.execute(
+        "SELECT indicator, breakdown, period, value FROM published_figure "
+        "WHERE indicator IN (SELECT unnest(?)) AND geography = ? AND unit = 'count' "
+        "ORDER BY indicator, breakdown, period",
+        [list(PUBLISHED_MEASURES), config.CITY_NAME],
+    ).fetchall()
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(PARTNER_COLUMNS)
+    for indicator, breakdown, period, value in rows:
+        count = int(value) if value is not None and float(value).is_integer() else value
+        w.writerow([period, config.CITY_LAD, indicator, breakdown, count])
+    return buf.getvalue().encode("utf-8")
+
+
+def load_published(con: duckdb.DuckDBPyConnection) -> Tally:
+    """Load the published SWP figures (``published_figure``: domestic_violence_reports
+    by adults/youth and hate_crime_reports, 2014-15 to 2018-19) as city-level
+    partner series, dataset ``published:swp_strategy_figures``, through the same
+    parsing, validation and replace-by-key write as a partner CSV.
+
+    Idempotent (run by every build after the data tables are carried over):
+    its own earlier rows are replaced; keys that a later import of another
+    dataset holds are left to that dataset (the newer data wins)."""
+    from . import bundle
+
+    tally = Tally()
+    path = bundle.path(bundle.FILES["published"])
+    data = published_partner_csv(con)
+    label = f"{path.name} (published series)"
+    if data.count(b"\n") <= 1:  # no published rows: nothing to hold
+        con.execute("DELETE FROM partner_series WHERE dataset_id = ?", [PUBLISHED_DATASET_ID])
+        con.execute("DELETE FROM dataset WHERE dataset_id = ?", [PUBLISHED_DATASET_ID])
+        return tally
+    df, n_read, warnings = _validate_partner(con, path, data, label)
+    kept = drop_keys_held_by_others(con, "partner_series", PARTNER_KEY, df, PUBLISHED_DATASET_ID)
+    if len(kept) < len(df):
+        tally.warnings.append(
+            f"{label}: {len(df) - len(kept)} published row(s) left to newer imports with the same key"
+        )
+    info = DatasetInfo(
+        dataset_id=PUBLISHED_DATASET_ID,
+        name="Published SWP figures: domestic violence reports (adults, youth) and hate crime "
+             "reports, Wolverhampton, 2014-15 to 2018-19",
+        kind="partner",
+        source=f"{bundle.FILES['published']} in the open-data bundle (Safer Wolverhampton "
+               "Partnership strategy documents)",
+        licence=PUBLISHED_LICENCE,
+        is_demo=False,
+        file_hash=file_hash(data),
+    )
+    _write_partner(con, kept, info, tally, label)
+    tally.files += 1
+    tally.rows_read += n_read
+    tally.rows_kept += len(kept)
+    tally.warnings.extend(warnings)
+    tally.datasets.append(PUBLISHED_DATASET_ID)
+    return tally

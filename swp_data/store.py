@@ -1,0 +1,201 @@
+"""The store: one DuckDB file.
+
+Two families of tables live in it.
+
+Reference tables are rebuilt from the open-data bundle by ``python -m swp_data
+build`` (see :mod:`swp_data.build`). The build writes a new file beside the old
+one and renames it into place, so a failed build leaves the previous store
+untouched; the data tables below are copied across so a rebuild never loses an
+import.
+
+Data tables are filled by imports (police.uk, partner, engagement, demo) and by
+users (Impact Areas). Every import runs in one DuckDB transaction.
+
+Geometries are WGS84 WKB blobs (the DuckDB spatial extension is not available
+offline); :mod:`geo.boundaries` turns them into GeoDataFrames.
+
+Every loaded dataset has a row in ``dataset`` (provenance): pages read it to
+show what is real and what is demo.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from . import config
+
+SCHEMA_VERSION = 1
+
+# Tables filled by imports and by users: kept across rebuilds of the reference tables.
+DATA_TABLES_DDL: dict[str, str] = {
+    "dataset": """
+        CREATE TABLE IF NOT EXISTS dataset (
+            dataset_id   VARCHAR PRIMARY KEY,  -- stable key, e.g. 'police_uk:west-midlands'
+            name         VARCHAR NOT NULL,
+            kind         VARCHAR NOT NULL,     -- reference | police_uk | partner | engagement | impact_area
+            source       VARCHAR NOT NULL,     -- where it came from (file names, URL, generator)
+            licence      VARCHAR NOT NULL,
+            is_demo      BOOLEAN NOT NULL,
+            period_start DATE,
+            period_end   DATE,
+            row_count    BIGINT NOT NULL,
+            file_hash    VARCHAR,              -- sha256 of the inputs (sorted, combined)
+            loaded_at    TIMESTAMP NOT NULL
+        )""",
+    "crime": """
+        CREATE TABLE IF NOT EXISTS crime (
+            dataset_id        VARCHAR NOT NULL,
+            force             VARCHAR NOT NULL,   -- 'Reported by' (CSV) or force slug
+            month             DATE NOT NULL,      -- first day of the month
+            crime_id          VARCHAR,            -- police.uk Crime ID / API persistent_id or id; NULL for ASB
+            category          VARCHAR NOT NULL,   -- canonical (taxonomy.CATEGORIES or historic)
+            category_original VARCHAR NOT NULL,   -- as in the file
+            lon               DOUBLE,
+            lat               DOUBLE,
+            location          VARCHAR,
+            lsoa_code_source  VARCHAR,            -- LSOA code as given in the file (2011 or 2021)
+            lsoa21_code       VARCHAR,            -- placed LSOA 2021 (NULL: no location)
+            ward_code         VARCHAR,            -- May 2023 ward of lsoa21_code
+            placed_by         VARCHAR NOT NULL,   -- coordinates | code | none
+            outcome           VARCHAR,
+            context           VARCHAR
+        )""",
+    "partner_series": """
+        CREATE TABLE IF NOT EXISTS partner_series (
+            dataset_id      VARCHAR NOT NULL,
+            measure         VARCHAR NOT NULL,   -- e.g. domestic_abuse_incidents, hate_crime
+            breakdown       VARCHAR NOT NULL,   -- 'all', 'adults', 'youth', hate strand ...
+            period_type     VARCHAR NOT NULL,   -- month | quarter | fy
+            period_start    DATE NOT NULL,
+            period_end      DATE NOT NULL,      -- last day of the period
+            geography_level VARCHAR NOT NULL,   -- city | ward | lsoa
+            geography_code  VARCHAR NOT NULL,   -- E08000031 for the city
+            count           BIGINT NOT NULL
+        )""",
+    "engagement_meeting": """
+        CREATE TABLE IF NOT EXISTS engagement_meeting (
+            dataset_id VARCHAR NOT NULL,
+            date       DATE NOT NULL,
+            ward_code  VARCHAR NOT NULL,
+            kind       VARCHAR NOT NULL,
+            attendees  BIGINT NOT NULL
+        )""",
+    "engagement_survey": """
+        CREATE TABLE IF NOT EXISTS engagement_survey (
+            dataset_id VARCHAR NOT NULL,
+            survey     VARCHAR NOT NULL,
+            period     VARCHAR NOT NULL,
+            ward_code  VARCHAR NOT NULL,
+            question   VARCHAR NOT NULL,
+            answer     VARCHAR NOT NULL,
+            responses  BIGINT NOT NULL
+        )""",
+    "engagement_consultation": """
+        CREATE TABLE IF NOT EXISTS engagement_consultation (
+            dataset_id      VARCHAR NOT NULL,
+            consultation    VARCHAR NOT NULL,
+            period          VARCHAR NOT NULL,
+            geography_level VARCHAR NOT NULL,  -- ward | postcode_district
+            geography_code  VARCHAR NOT NULL,
+            responses       DOUBLE,            -- NULL where only a share is published
+            share           DOUBLE             -- percent of respondents
+        )""",
+    "impact_area": """
+        CREATE TABLE IF NOT EXISTS impact_area (
+            area_id     VARCHAR PRIMARY KEY,
+            name        VARCHAR NOT NULL,
+            source      VARCHAR NOT NULL,     -- 'map selection', 'list', file name, 'demo'
+            approximate BOOLEAN NOT NULL,
+            is_demo     BOOLEAN NOT NULL,
+            note        VARCHAR,
+            created_at  TIMESTAMP NOT NULL
+        )""",
+    "impact_area_lsoa": """
+        CREATE TABLE IF NOT EXISTS impact_area_lsoa (
+            area_id     VARCHAR NOT NULL,
+            lsoa21_code VARCHAR NOT NULL
+        )""",
+}
+
+
+def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the store. Raises FileNotFoundError with a hint when it is not built."""
+    p = Path(path) if path else config.store_path()
+    if read_only and not p.exists():
+        raise FileNotFoundError(f"{p}: the store is not built; run `python -m swp_data build`")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(p), read_only=read_only)
+
+
+@contextlib.contextmanager
+def transaction(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection inside one transaction: committed on success,
+    rolled back (store unchanged) on any exception."""
+    con = connect(read_only=False, path=path)
+    try:
+        ensure_data_tables(con)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        else:
+            con.execute("COMMIT")
+    finally:
+        con.close()
+
+
+def ensure_data_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in DATA_TABLES_DDL.values():
+        con.execute(ddl)
+
+
+def record_dataset(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    dataset_id: str,
+    name: str,
+    kind: str,
+    source: str,
+    licence: str,
+    is_demo: bool,
+    row_count: int,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    file_hash: str | None = None,
+) -> None:
+    """Insert or replace a provenance row."""
+    con.execute("DELETE FROM dataset WHERE dataset_id = ?", [dataset_id])
+    con.execute(
+        "INSERT INTO dataset VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            dataset_id, name, kind, source, licence, bool(is_demo),
+            period_start, period_end, int(row_count), file_hash,
+            dt.datetime.now().replace(microsecond=0),
+        ],
+    )
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()[0]
+    )
+
+
+def store_version(path: Path | None = None) -> float:
+    """A cheap token that changes whenever the store changes (for caches)."""
+    p = Path(path) if path else config.store_path()
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        return 0.0
+    wal = p.with_name(p.name + ".wal")
+    w = wal.stat().st_mtime_ns if wal.exists() else 0
+    return float(st.st_mtime_ns + st.st_size + w)
