@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from folium import plugins
 
+from . import assets
+
 CITY_CENTRE = (52.5862, -2.1288)
 
 # Viridis (colour-blind safe, prints in greyscale); index 0 = low.
@@ -66,6 +68,9 @@ def colormap(values: pd.Series, kind: str = "sequential", caption: str = "", rev
 def base_map(zoom: int = 12, tiles: bool = True) -> folium.Map:
     m = folium.Map(location=CITY_CENTRE, zoom_start=zoom, tiles=None, prefer_canvas=True,
                    control_scale=True)
+    # Only Leaflet, served by the app (geo/assets.py): no CDN, so maps draw offline.
+    m.default_js = [("leaflet", assets.LEAFLET_JS)]
+    m.default_css = [("leaflet_css", assets.LEAFLET_CSS)]
     if tiles:
         folium.TileLayer(
             "OpenStreetMap", name="Base map", control=False,
@@ -140,7 +145,7 @@ def choropleth(
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[esc(a) for a in aliases], sticky=False),
     )
     gj.add_to(m)
-    cm.add_to(m)
+    m.legend_html = legend_html(cm, value_label, kind)  # drawn beside the map (branca's needs d3 from a CDN)
     try:
         b = gdf.total_bounds
         m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
@@ -167,8 +172,28 @@ def points_layer(m: folium.Map, df: pd.DataFrame, *, label_cols: dict[str, str],
 
 def heat_layer(m: folium.Map, df: pd.DataFrame, name: str = "Heat") -> None:
     d = df.dropna(subset=["lat", "lon"])
-    plugins.HeatMap(d[["lat", "lon"]].to_numpy().tolist(), name=name, radius=12, blur=15,
-                    min_opacity=0.3).add_to(m)
+    hm = plugins.HeatMap(d[["lat", "lon"]].to_numpy().tolist(), name=name, radius=12, blur=15,
+                         min_opacity=0.3)
+    hm.default_js = [("leaflet-heat.js", assets.LEAFLET_HEAT_JS)]
+    hm.add_to(m)
+
+
+def legend_html(cm, caption: str, kind: str = "sequential") -> str:
+    """A small self-contained HTML legend (escaped caption; no scripts)."""
+    if kind == "deciles":
+        cells = "".join(
+            f'<span style="display:inline-block;width:26px;height:14px;background:{cm(i)};'
+            f'text-align:center;font-size:11px;color:{"#fff" if i <= 6 else "#000"}">{i}</span>'
+            for i in range(1, 11)
+        )
+        ends = "1 = most deprived 10% &nbsp;…&nbsp; 10 = least deprived"
+    else:
+        stops = ", ".join(cm(cm.vmin + (cm.vmax - cm.vmin) * i / 8) for i in range(9))
+        cells = (f'<span style="display:inline-block;width:260px;height:14px;'
+                 f'background:linear-gradient(to right, {stops})"></span>')
+        ends = f"{esc(fmt_number(cm.vmin))} &nbsp;→&nbsp; {esc(fmt_number(cm.vmax))}"
+    return (f'<div style="font-size:13px;margin:2px 0 6px 0"><b>{esc(caption)}</b><br>{cells}'
+            f'<br><span style="font-size:12px">{ends}</span></div>')
 
 
 def payload_bytes(m: folium.Map) -> int:

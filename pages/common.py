@@ -11,13 +11,17 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit_folium import st_folium
 
+from geo import assets
 from geo import boundaries as gb
 from geo import maps
 from swp_data import config, export, store
 
 CITY = "Whole city"
+
+assets.ensure_static(config.PROJECT_ROOT)  # Leaflet served by the app: maps work offline
 
 
 # ----------------------------------------------------------------- data access
@@ -92,8 +96,23 @@ def _area_options() -> dict[str, tuple[str, str | None]]:
     return opts
 
 
+def ensure_navigation() -> None:
+    """Run every page through app.py's st.navigation.
+
+    Streamlit treats a ``pages/`` folder beside the main script as a legacy
+    multipage folder until ``st.navigation`` has run once in the process (and
+    AppTest resets that on every run): a first visit to ``/deprivation``
+    would run the page alone, without app.py's sidebar. Switch the legacy
+    mode off and rerun through app.py.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def sidebar() -> None:
     """The shared sidebar; called by app.py before the page runs."""
+    ensure_navigation()
     with st.sidebar:
         st.markdown("### Filters")
         if not config.store_path().exists():
@@ -213,6 +232,8 @@ def map_block(
             layers(m)
         out = st_folium(m, key=f"{key}_map", height=map_height, use_container_width=True,
                         returned_objects=["last_active_drawing"])
+        if getattr(m, "legend_html", None):
+            st.html(m.legend_html)
         clicked = None
         if out and out.get("last_active_drawing"):
             clicked = (out["last_active_drawing"].get("properties") or {}).get("id")
@@ -240,5 +261,6 @@ def fmt_int(n) -> str:
 
 
 def page_header(title: str, caption: str) -> None:
+    ensure_navigation()
     st.title(title)
     st.caption(caption)

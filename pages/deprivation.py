@@ -109,7 +109,7 @@ else:  # Pockets of deprivation
     band = c3.radio("Nationally most deprived", ["decile", "quintile"], horizontal=True, key="pockets_band",
                     format_func={"decile": "10%", "quintile": "20%"}.get)
     st.info(
-        "Ward averages can mask small deprived areas (seeds: the partnership's place-based approach). "
+        "Ward averages can mask small deprived areas (raised in the partnership's work on a place-based approach, 2020–23). "
         f"These LSOAs are in the nationally most deprived {'10%' if band == 'decile' else '20%'} "
         "but sit in a ward whose population-weighted average is not. They are outlined in red.",
         icon=":material/search:",

@@ -20,14 +20,14 @@ c1.metric("Residents (Census 2021)", common.fmt_int(s["population"]),
           help=f"{s['n_lsoa']} LSOAs, {s['n_ward']} wards")
 c2.metric("Most deprived local authorities, IMD 2025",
           f"{i25['rank_avg_score']} of {i25['n_la']}",
-          delta=f"{i19['rank_avg_score']} of {i19['n_la']} in 2019", delta_color="off",
+          delta=f"{i19['rank_avg_score']} of {i19['n_la']} in 2019", delta_color="off", delta_arrow="off",
           help="Rank of average LSOA score among English local authorities (1 = most deprived).")
 c3.metric("LSOAs in England's most deprived 10%",
           f"{i25['lsoa_in_decile1']} of {s['n_lsoa']} ({100 * i25['prop_most_deprived_10']:.1f}%)",
-          delta=f"{100 * i19['prop_most_deprived_10']:.1f}% in 2019", delta_color="off",
+          delta=f"{100 * i19['prop_most_deprived_10']:.1f}% in 2019", delta_color="off", delta_arrow="off",
           help="MHCLG local authority summary: proportion of LSOAs in the most deprived 10% nationally.")
 c4.metric("West Midlands police force area", f"{i25['wm_rank']} of {i25['wm_n']}",
-          delta=f"{i19['wm_rank']} of {i19['wm_n']} in 2019", delta_color="off",
+          delta=f"{i19['wm_rank']} of {i19['wm_n']} in 2019", delta_color="off", delta_arrow="off",
           help="Rank by IMD average score among the seven local authorities of the West Midlands force "
                "area (1 = most deprived).")
 

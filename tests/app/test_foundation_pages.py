@@ -1,0 +1,84 @@
+"""AppTest: Overview and Deprivation, with and without filters."""
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import no_errors
+
+DEP = "pages/deprivation.py"
+
+
+def _metric(at, label):
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_overview_reference_only(ref_app):
+    at = ref_app()
+    no_errors(at)
+    assert at.title[0].value == "Safer Wolverhampton Insight"
+    assert _metric(at, "Residents (Census 2021)").value == "263,753"
+    assert _metric(at, "Most deprived local authorities, IMD 2025").value == "23 of 296"
+    assert _metric(at, "LSOAs in England's most deprived 10%").value.startswith("35 of 161")
+    assert _metric(at, "West Midlands police force area").value == "3 of 7"
+    # Sidebar: the shared filters are there, with every ward.
+    assert at.sidebar.radio(key="level").options == ["LSOA", "Ward"]
+    assert "Ward: Park" in at.sidebar.selectbox(key="area").options
+    assert any("Open Government Licence" in c.value for c in at.sidebar.caption)
+
+
+def test_overview_sidebar_filter_state(ref_app):
+    at = ref_app(area="Ward: Heath Town", level="Ward", public_mode=True)
+    no_errors(at)
+    assert at.sidebar.selectbox(key="area").value == "Ward: Heath Town"
+    assert at.sidebar.radio(key="level").value == "Ward"
+    assert at.sidebar.toggle(key="public_mode").value is True
+
+
+@pytest.mark.parametrize("level", ["LSOA", "Ward"])
+@pytest.mark.parametrize("view", ["IMD and domains", "IoD2025 crime indicators", "Census 2021",
+                                  "Pockets of deprivation"])
+def test_deprivation_views(ref_app, view, level):
+    at = ref_app(DEP, level=level, dep_view=view)
+    no_errors(at)
+    assert at.title[0].value == "Deprivation"
+    table = at.dataframe[0].value
+    n = len(table)
+    if view == "Pockets of deprivation":
+        assert 0 < n < 161
+    else:
+        assert n == (161 if level == "LSOA" else 20)
+
+
+def test_deprivation_area_filter_limits_table(ref_app):
+    at = ref_app(DEP, area="Ward: Park")
+    no_errors(at)
+    table = at.dataframe[0].value
+    assert len(table) == 9 and set(table["ward_name"]) == {"Park"}
+
+
+def test_deprivation_imd2019_and_domain(ref_app):
+    at = ref_app(DEP, dep_edition="2019")
+    at.selectbox(key="dep_domain_2019").set_value("crime").run()
+    no_errors(at)
+    assert any("Crime decile (IMD 2019)" in m.value for m in at.markdown)
+
+
+def test_deprivation_profile_of_selected_area(ref_app, bundle_dir):
+    import pandas as pd
+
+    pop = pd.read_csv(bundle_dir / "population/census2021_lsoa21_age_bands_wolverhampton.csv")
+    expected = int(pop.loc[pop["lsoa21_code"] == "E01010410", "usual_residents"].sum())
+    at = ref_app(DEP)
+    key = next(s.key for s in at.selectbox if s.key and s.key.endswith("_selected"))
+    at.selectbox(key=key).set_value("E01010410").run()
+    no_errors(at)
+    assert any("Profile: Wolverhampton 033A" in s.value for s in at.subheader)
+    assert _metric(at, "Residents (Census 2021)").value == f"{expected:,}"
+
+
+def test_pockets_ranked(ref_app):
+    at = ref_app(DEP, dep_view="Pockets of deprivation", pockets_band="quintile")
+    no_errors(at)
+    t = at.dataframe[0].value
+    assert t["national rank"].is_monotonic_increasing
+    assert (t["LSOA decile"] <= 2).all() and (t["ward average decile"] > 2).all()
