@@ -274,6 +274,10 @@ AFTER_BUILD: list = []
 
 
 def _after_build(con: duckdb.DuckDBPyConnection) -> None:
+    from . import engagement, partner
+
+    partner.load_published(con)  # published SWP series as city-level partner data
+    engagement.load_published_consultation(con)  # 2020 consultation shares by postcode district
     for step in AFTER_BUILD:
         step(con)
 

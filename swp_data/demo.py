@@ -11,8 +11,9 @@ dataset as demo:
 * partner CSVs (``period,geography,measure,breakdown,count``): monthly domestic
   abuse (adults, youth) and hate crime by strand, by May 2023 ward, Apr 2014 to
   Sep 2026;
-* engagement CSVs: community meetings by ward and quarter, the safety of women
-  and girls survey, and the 2020 strategy consultation's published shares.
+* engagement CSVs: community meetings by ward and quarter and the safety of
+  women and girls survey (the 2020 strategy consultation's published shares
+  are real figures the build loads; the demo leaves them alone).
 
 Same seed, same bytes: every random draw comes from ``numpy`` generators seeded
 with ``[seed, stream]`` and nothing in the files depends on the clock.
@@ -173,7 +174,6 @@ class DemoConfig:
     survey_question: str = "Do you feel safe when out and about at night?"
     #: share answering "Don't know" (the rest of those not answering "No" say "Yes")
     survey_dont_know_share: float = 0.07
-    consultation_name: str = "Safer Wolverhampton Partnership strategy consultation 2020"
 
 
 DEMO_CONFIG = DemoConfig()
@@ -622,7 +622,7 @@ def write_partner(folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: Demo
     for measure, frames in by_measure.items():
         df = pd.concat(frames, ignore_index=True)
         df = df.sort_values(["period", "geography", "breakdown"], kind="stable")
-        out = folder / f"demo-partner-{measure.replace('_', '-')}.csv"
+        out = folder / f"{measure.replace('_', '-')}.csv"
         df.to_csv(out, index=False, lineterminator="\n")
         paths.append(out)
     return paths
@@ -638,12 +638,13 @@ def _meetings(ref: Reference, cfg: DemoConfig, seed: int) -> pd.DataFrame:
     rows = []
     for q in pd.period_range(q0, q1, freq="Q"):
         days = pd.bdate_range(q.start_time.normalize(), q.end_time.normalize())
+        days = days[~((days.month == 1) & (days.day == 1)) & ~((days.month == 12) & days.day.isin([25, 26]))]
         for wi, wc in enumerate(wards):
             for kind, (rate, att) in cfg.meeting_kinds.items():
                 n = int(rng.poisson(rate * activity[wi]))
                 if not n:
                     continue
-                d = rng.choice(len(days), size=n, replace=True)
+                d = np.sort(rng.choice(len(days), size=min(n, len(days)), replace=False))
                 a = np.maximum(1, rng.poisson(att, n))
                 rows.extend((days[j].strftime("%Y-%m-%d"), wc, kind, int(x)) for j, x in zip(d, a))
     df = pd.DataFrame(rows, columns=["date", "ward", "kind", "attendees"])
@@ -690,30 +691,19 @@ def _survey(ref: Reference, cfg: DemoConfig, seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["survey", "period", "ward", "question", "answer", "responses"])
 
 
-def _consultation(ref: Reference, cfg: DemoConfig) -> pd.DataFrame:
-    """The 2020 strategy consultation's published shares by postcode district (as published)."""
-    p = ref.published
-    rows = p[(p["indicator"] == "strategy_consultation_responses_share") & (p["geography"] == config.CITY_NAME)]
-    return pd.DataFrame({
-        "consultation": cfg.consultation_name,
-        "period": rows["period"].astype(str).to_numpy(),
-        "geography": rows["breakdown"].astype(str).to_numpy(),
-        "responses": "",
-        "share": [f"{v:g}" for v in rows["value"]],
-    })
-
-
 def write_engagement(folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: DemoConfig = DEMO_CONFIG,
                      ref: Reference | None = None) -> list[Path]:
-    """Meetings, the safety of women and girls survey and the 2020 consultation; returns the paths."""
+    """Community meetings and the safety of women and girls survey; returns the paths.
+
+    The 2020 strategy consultation's published shares are real figures: the
+    build loads them (``published:consultation_2020``), so the demo adds none."""
     folder = Path(folder)
     ref = ref or load_reference()
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for name, df in (
-        ("demo-engagement-meetings.csv", _meetings(ref, cfg, seed)),
-        ("demo-engagement-survey.csv", _survey(ref, cfg, seed)),
-        ("demo-engagement-consultation.csv", _consultation(ref, cfg)),
+        ("community-meetings.csv", _meetings(ref, cfg, seed)),
+        ("safety-of-women-and-girls-survey.csv", _survey(ref, cfg, seed)),
     ):
         if df.empty:
             continue
@@ -724,30 +714,46 @@ def write_engagement(folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: D
 
 
 # ------------------------------------------------------------------ write + import
-def write_all(workdir: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: DemoConfig = DEMO_CONFIG) -> list[Path]:
+def write_all(workdir: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: DemoConfig = DEMO_CONFIG,
+              progress: Callable[[float, str], None] | None = None) -> list[Path]:
     """Write every demo file under ``workdir``; returns the paths."""
+    say = progress or (lambda f, m: None)
     workdir = Path(workdir)
+    say(0.0, "Writing the demo files: police.uk records")
     ref = load_reference()
-    return (
-        write_police_uk(workdir / "police_uk", seed, cfg=cfg, ref=ref)
-        + write_partner(workdir / "partner", seed, cfg=cfg, ref=ref)
-        + write_engagement(workdir / "engagement", seed, cfg=cfg, ref=ref)
-    )
+    paths = write_police_uk(workdir / "police_uk", seed, cfg=cfg, ref=ref)
+    say(0.8, "Writing the demo files: partner series and engagement")
+    paths += write_partner(workdir / "partner", seed, cfg=cfg, ref=ref)
+    paths += write_engagement(workdir / "engagement", seed, cfg=cfg, ref=ref)
+    say(1.0, "Demo files written")
+    return paths
+
+
+#: share of the progress bar taken by writing the files (the import takes the rest)
+_WRITE_SHARE = 0.2
 
 
 def generate_and_import(seed: int | None = None, workdir: str | Path | None = None,
-                        progress: Callable | None = None, *, cfg: DemoConfig = DEMO_CONFIG):
-    """Write the demo files (to ``workdir`` or a temporary folder) and import them,
-    labelled demo, in one call of :func:`swp_data.imports.import_paths` (one
-    transaction). Returns its import report."""
+                        progress: Callable[[float, str], None] | None = None, *,
+                        cfg: DemoConfig = DEMO_CONFIG):
+    """Write the demo files (to ``workdir``, kept, or a temporary folder,
+    removed) and import them, labelled demo, in ONE call of
+    :func:`swp_data.imports.import_paths` (one transaction: a failure leaves
+    the store as it was). Returns its :class:`~swp_data.imports.ImportReport`.
+
+    ``progress(fraction, message)`` is called as the work advances (fraction
+    0 to 1, never going back). Importing the demo again replaces the earlier
+    demo rows (imports are idempotent)."""
     from .imports import import_paths
 
     seed = cfg.seed if seed is None else int(seed)
+    write_say = (lambda f, m: progress(_WRITE_SHARE * f, m)) if progress else None
+    import_say = (lambda f, m: progress(_WRITE_SHARE + (1 - _WRITE_SHARE) * f, m)) if progress else None
     with tempfile.TemporaryDirectory(prefix="swp-demo-") as tmp:
         wd = Path(workdir) if workdir is not None else Path(tmp)
         wd.mkdir(parents=True, exist_ok=True)
-        paths = write_all(wd, seed, cfg=cfg)
-        return import_paths(paths, is_demo=True, progress=progress)
+        paths = write_all(wd, seed, cfg=cfg, progress=write_say)
+        return import_paths(paths, is_demo=True, progress=import_say)
 
 
 def crime_loaded() -> bool:

@@ -208,10 +208,10 @@ def clean_text(value: str) -> str:
     kept verbatim: pages escape it when they show it."""
     out = []
     for ch in value:
-        if ch in _INVISIBLE:
-            continue
-        if unicodedata.category(ch) == "Cc":
+        if ch in "\t\n\r\v\f\x85":
             out.append(" ")
+        elif ch in _INVISIBLE or unicodedata.category(ch) == "Cc":
+            continue
         else:
             out.append(ch)
     return " ".join("".join(out).split())
@@ -492,7 +492,8 @@ def _validate_partner(
                     if p[1] > today:
                         p = f"period {ptext} is in the future (it starts {p[1]:%d %b %Y}; today is {today:%d %b %Y})"
                 except ValueError as e:
-                    p = f"period: {e}"
+                    p = str(e).rstrip(".")
+                    p = p if "period" in p.lower() else f"period: {p}"
                 periods[ptext] = p
             if isinstance(p, str):
                 raise Bad(p)
