@@ -1,0 +1,410 @@
+"""``python -m swp_data import PATH...`` and the Data page's import: files,
+folders (recursively) and zip archives in any mix, dispatched by content, all
+written in ONE store transaction.
+
+* ``.zip``  -> a data.police.uk archive (street members ``YYYY-MM/YYYY-MM-<force>-street.csv``;
+  other members are skipped and counted);
+* ``.json`` -> police.uk API ``crimes-street`` responses;
+* ``.csv``  -> a police.uk street CSV when its header is the 12-column police.uk
+  header; otherwise a partner series CSV or an engagement CSV, recognised by
+  their headers (:mod:`swp_data.partner`, :mod:`swp_data.engagement`).
+
+Any problem raises :class:`~swp_data.errors.InputError` (file, row, problem)
+and rolls the transaction back: the store is unchanged. Files are taken in
+sorted path order (archive members in name order after their archive's path);
+when the same police.uk (force, month) comes in several files, the last wins.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import importlib
+import importlib.util
+import queue
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import config, policeuk, store
+from .errors import InputError
+
+Progress = Callable[[float, str], None]
+SUFFIXES = (".csv", ".json", ".zip")
+# Street CSVs are read by DuckDB in batches of about this many bytes: one scan
+# per batch (per-scan overhead is about 20 ms; 64 MB batches cost nothing
+# measurable against one big scan). Archive members are extracted to a
+# temporary folder at most one batch ahead, so disk use stays around two
+# batches, and nothing is held in memory.
+BATCH_BYTES = 64 * 1024 * 1024
+
+
+@dataclasses.dataclass
+class ImportReport:
+    """What an import did. Every police.uk row read ends in exactly one of
+    rows_kept, outside_city, no_location or duplicates_dropped (partner and
+    engagement importers add their own rows read and kept)."""
+
+    files: int = 0                     # files read (archive members count one each)
+    rows_read: int = 0
+    rows_kept: int = 0
+    outside_city: int = 0              # located (code or coordinates) outside Wolverhampton
+    no_location: int = 0               # neither coordinates nor LSOA code: not kept
+    placed_by_code: int = 0            # kept rows placed by their LSOA code, not coordinates
+    disagreements: int = 0             # LSOA code disagrees with the coordinates (coordinates win)
+    duplicates_dropped: int = 0        # repeated Crime ID / API id, or a (force, month) superseded in this import
+    unknown_categories: dict[str, int] = dataclasses.field(default_factory=dict)
+    by_category: dict[str, int] = dataclasses.field(default_factory=dict)
+    months: list[str] = dataclasses.field(default_factory=list)
+    skipped_members: int = 0           # archive members that are not street CSVs
+    datasets: list[str] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON-ready; keys are the field names."""
+        return {
+            f.name: (dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else int(v))
+            for f in dataclasses.fields(self)
+            for v in [getattr(self, f.name)]
+        }
+
+    def to_text(self) -> str:
+        """A readable summary ("1,234" numbers, "Jan 2025" months)."""
+        lines = [
+            f"Files read: {self.files:,}"
+            + (f" ({self.skipped_members:,} other archive member(s) skipped)" if self.skipped_members else ""),
+            f"Rows read: {self.rows_read:,}",
+            f"Rows kept (Wolverhampton): {self.rows_kept:,}",
+        ]
+        if self.outside_city or self.no_location or self.duplicates_dropped:
+            lines.append(
+                f"Not kept: {self.outside_city:,} outside the city, {self.no_location:,} with no location, "
+                f"{self.duplicates_dropped:,} duplicate(s)"
+            )
+        if self.placed_by_code or self.disagreements:
+            lines.append(
+                f"Placed by LSOA code (no coordinates, or coordinates just outside the city): "
+                f"{self.placed_by_code:,}; "
+                f"LSOA code and coordinates disagree (coordinates used): {self.disagreements:,}"
+            )
+        if self.months:
+            first, last = _month_label(self.months[0]), _month_label(self.months[-1])
+            span = first if first == last else f"{first} to {last}"
+            lines.append(f"Months: {span} ({len(self.months):,})")
+        if self.by_category:
+            lines.append("By category:")
+            width = max(len(c) for c in self.by_category)
+            for c, n in sorted(self.by_category.items(), key=lambda kv: (-kv[1], kv[0])):
+                lines.append(f"  {c:<{width}}  {n:>9,}")
+        if self.unknown_categories:
+            lines.append(
+                "Unknown categories (kept as written): "
+                + ", ".join(f"{c} ({n:,})" for c, n in self.unknown_categories.items())
+            )
+        if self.datasets:
+            lines.append("Datasets: " + ", ".join(self.datasets))
+        for w in self.warnings:
+            lines.append(f"Note: {w}")
+        return "\n".join(lines)
+
+
+def _month_label(m: str) -> str:
+    try:
+        return dt.date(int(m[:4]), int(m[5:7]), 1).strftime("%b %Y")
+    except ValueError:
+        return m
+
+
+# ----------------------------------------------------------------------------- planning
+@dataclasses.dataclass
+class _Item:
+    kind: str                 # street | api | partner | engagement | zip
+    path: Path
+    size: int
+    engagement_kind: str | None = None
+    members: list[zipfile.ZipInfo] = dataclasses.field(default_factory=list)
+
+
+def _expand(paths: Iterable[str | Path], report: ImportReport) -> list[Path]:
+    """Files to read, in sorted path order (folders searched recursively)."""
+    found: dict[str, Path] = {}
+    ignored = 0
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if p.is_dir():
+            n_before = len(found)
+            for f in p.rglob("*"):
+                rel = f.relative_to(p)
+                if any(part.startswith(".") or part == "__MACOSX" for part in rel.parts) or not f.is_file():
+                    continue
+                if f.suffix.lower() in SUFFIXES:
+                    found.setdefault(str(f.resolve()), f)
+                else:
+                    ignored += 1
+            if len(found) == n_before:
+                raise InputError(p, "no .csv, .json or .zip files in this folder")
+        elif p.is_file():
+            if p.suffix.lower() not in SUFFIXES:
+                raise InputError(p, "not a .csv, .json or .zip file; cannot import it")
+            found.setdefault(str(p.resolve()), p)
+        else:
+            raise InputError(p, "file or folder not found")
+    if ignored:
+        report.warnings.append(f"{ignored:,} file(s) in the folders are not .csv, .json or .zip: ignored")
+    return [found[k] for k in sorted(found)]
+
+
+def _optional(name: str):
+    """swp_data.partner / swp_data.engagement, or None where the module is absent."""
+    if importlib.util.find_spec(f"swp_data.{name}") is None:  # pragma: no cover
+        return None
+    return importlib.import_module(f"swp_data.{name}")
+
+
+def _plan(files: list[Path], report: ImportReport) -> list[_Item]:
+    """Classify every file by content before anything is written."""
+    items = []
+    for p in files:
+        suffix = p.suffix.lower()
+        size = p.stat().st_size
+        if suffix == ".zip":
+            members, skipped = policeuk.archive_members(p, str(p))
+            report.skipped_members += skipped
+            items.append(_Item("zip", p, sum(m.file_size for m in members), members=members))
+        elif suffix == ".json":
+            items.append(_Item("api", p, size))
+        else:
+            header = policeuk.read_header(p, str(p))
+            if policeuk.is_street_header(header):
+                items.append(_Item("street", p, size))
+                continue
+            partner, engagement = _optional("partner"), _optional("engagement")
+            if partner is not None and partner.is_partner_header(header):
+                items.append(_Item("partner", p, size))
+                continue
+            kind = engagement.detect_kind(header) if engagement is not None else None
+            if kind:
+                items.append(_Item("engagement", p, size, engagement_kind=kind))
+                continue
+            shown = policeuk.show_header(header)
+            near = policeuk.header_problem(header)
+            if near:  # most of the police.uk columns: say what is wrong with it
+                raise InputError(p, f"looks like a police.uk street CSV but {near}", row=1)
+            extra = "" if partner and engagement else " (partner and engagement imports are not available)"
+            raise InputError(
+                p,
+                f"not a police.uk street CSV, nor a partner or engagement CSV{extra}; header found: {shown}. "
+                f"A police.uk street CSV starts: {', '.join(policeuk.POLICE_COLUMNS)}",
+                row=1,
+            )
+    return items
+
+
+# ----------------------------------------------------------------------------- archives
+class _Extractor:
+    """Extracts the street members of an archive, one at a time, to temporary
+    files in a background thread, up to about BATCH_BYTES ahead of the reader
+    (zlib and file writes release the GIL, so extraction overlaps DuckDB's scan
+    of the previous batch). Nothing is held in memory beyond a 1 MB buffer.
+    Iterating yields (k, member, path) in member order; a broken member raises
+    InputError naming it."""
+
+    def __init__(self, path: Path, label: str, members: list[zipfile.ZipInfo], folder: Path, first: int):
+        self.path, self.label, self.members, self.folder, self.first = path, label, members, folder, first
+        self.queue: queue.Queue = queue.Queue()
+        self.cond = threading.Condition()
+        self.queued = 0          # bytes extracted and not yet taken by the reader
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, name="swp-unzip", daemon=True)
+
+    def __enter__(self) -> "_Extractor":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self.cond:
+            self.stop = True
+            self.cond.notify_all()
+        self.thread.join()
+
+    def _run(self) -> None:
+        m = None
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                for k, m in enumerate(self.members):
+                    with self.cond:
+                        while self.queued and self.queued + m.file_size > BATCH_BYTES and not self.stop:
+                            self.cond.wait()
+                        if self.stop:
+                            return
+                    dest = self.folder / f"{self.first + k:06d}.csv"
+                    with zf.open(m) as fin, open(dest, "wb") as fout:
+                        while chunk := fin.read(1 << 20):
+                            if self.stop:
+                                return
+                            fout.write(chunk)
+                    with self.cond:
+                        self.queued += m.file_size
+                    self.queue.put((k, m, dest))
+        except Exception as e:  # handed to the reader, which raises it as InputError
+            self.queue.put(("error", m, e))
+            return
+        self.queue.put(None)
+
+    def __iter__(self):
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            k, m, dest = item
+            if k == "error":
+                where = f"{self.label}!{m.filename}" if m is not None else self.label
+                raise InputError(where, f"cannot extract this member ({dest})")
+            with self.cond:
+                self.queued -= m.file_size
+                self.cond.notify_all()
+            yield k, m, dest
+
+
+# ----------------------------------------------------------------------------- import
+def import_paths(
+    paths: list[str | Path] | str | Path,
+    *,
+    is_demo: bool = False,
+    progress: Progress | None = None,
+    today: dt.date | None = None,
+) -> ImportReport:
+    """Import files, folders and zips (any mix) into the store in one
+    transaction; returns the report. Raises InputError (store unchanged)."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    paths = list(paths)
+    if not paths:
+        raise InputError(None, "no files to import")
+    today = today or dt.date.today()
+    report = ImportReport()
+    say = progress or (lambda f, m: None)
+    say(0.0, "Checking the files")
+    items = _plan(_expand(paths, report), report)  # every file classified before writing
+    if not config.store_path().exists():
+        raise InputError(config.store_path(), "the store is not built; run `python -m swp_data build` first")
+    with store.transaction() as con, tempfile.TemporaryDirectory(prefix="swp-import-") as tmp:
+        run = _Run(con, report, is_demo=is_demo, today=today, say=say, tmp=Path(tmp),
+                   total=sum(i.size for i in items))
+        try:
+            for item in items:
+                run.add(item)
+            run.finish()
+        finally:
+            run.close()
+        say(0.98, "Committing")
+    say(1.0, "Import complete")
+    return report
+
+
+class _Run:
+    """One import: files in path order, street CSVs batched for DuckDB."""
+
+    def __init__(self, con, report: ImportReport, *, is_demo: bool, today: dt.date, say: Progress,
+                 tmp: Path, total: int):
+        self.con, self.report, self.is_demo, self.today = con, report, is_demo, today
+        self.say, self.tmp, self.total = say, tmp, max(1, total)
+        self.done = 0                      # bytes read so far (for progress)
+        self.src = 0                       # position in sorted path order
+        self.batch: list[policeuk.CsvInput] = []
+        self.batch_bytes = 0
+        self.api: list[tuple[Path, str]] = []
+        self.api_src: int | None = None
+        self.police: policeuk.StreetImporter | None = None
+
+    def importer(self) -> policeuk.StreetImporter:
+        if self.police is None:
+            self.police = policeuk.StreetImporter(self.con, self.report, is_demo=self.is_demo, today=self.today)
+        return self.police
+
+    def step(self, nbytes: int, message: str) -> None:
+        self.done += nbytes
+        self.say(min(0.9, 0.9 * self.done / self.total), message)
+
+    def flush(self) -> None:
+        if self.batch:
+            self.importer().read_csv_batch(self.batch)
+            self.step(self.batch_bytes, f"Read {self.batch[-1].name}")
+            for b in self.batch:  # extracted archive members are not needed any more
+                if b.path.parent == self.tmp:
+                    b.path.unlink(missing_ok=True)
+        self.batch, self.batch_bytes = [], 0
+
+    def add(self, item: _Item) -> None:
+        label = str(item.path)
+        if item.kind == "street":
+            path = item.path
+            if any(ch in str(path) for ch in "*?[]{}"):
+                # DuckDB would read glob characters in a file name as a pattern.
+                path = self.tmp / f"{self.src:06d}-link.csv"
+                path.symlink_to(item.path.resolve())
+            self.batch.append(policeuk.CsvInput(path, label, self.src, item.path.name))
+            self.batch_bytes += item.size
+            self.src += 1
+        elif item.kind == "zip":
+            self.add_archive(item, label)
+        elif item.kind == "api":
+            self.api.append((item.path, label))
+            self.api_src = self.src  # the API records sit at the position of the last JSON file
+            self.src += 1
+            self.step(item.size, f"Checked {item.path.name}")
+        elif item.kind == "partner":
+            _optional("partner").import_partner_csv(self.con, item.path, is_demo=self.is_demo, report=self.report)
+            self.step(item.size, f"Imported {item.path.name}")
+        elif item.kind == "engagement":
+            _optional("engagement").import_engagement_csv(
+                self.con, item.path, item.engagement_kind, is_demo=self.is_demo, report=self.report
+            )
+            self.step(item.size, f"Imported {item.path.name}")
+        if self.batch_bytes >= BATCH_BYTES:
+            self.flush()
+
+    def add_archive(self, item: _Item, label: str) -> None:
+        self.importer()
+        with _Extractor(item.path, label, item.members, self.tmp, self.src) as ex:
+            for k, m, dest in ex:
+                mlabel = f"{label}!{m.filename}"
+                if len(mlabel) > 80:  # keep the archive's name in messages (InputError shortens long paths)
+                    mlabel = f"{item.path.name}!{m.filename}"
+                header = policeuk.read_header(dest, mlabel)
+                if not policeuk.is_street_header(header):
+                    raise InputError(
+                        mlabel,
+                        "named like a police.uk street file but its header is: " + policeuk.show_header(header),
+                        row=1,
+                    )
+                # The archive's CRC-32 and size stand for the member's content hash.
+                fp = hashlib.sha256(f"{m.CRC:08x}:{m.file_size}".encode()).hexdigest()
+                self.batch.append(
+                    policeuk.CsvInput(dest, mlabel, self.src + k, f"{item.path.name}!{m.filename}", fp))
+                self.batch_bytes += m.file_size
+                self.say(min(0.9, 0.9 * (self.done + self.batch_bytes) / self.total), f"Extracted {m.filename}")
+                if self.batch_bytes >= BATCH_BYTES:
+                    self.flush()
+        self.src += len(item.members)
+
+    def finish(self) -> None:
+        self.flush()
+        if self.api:
+            self.importer().read_api(self.api, self.api_src)
+        if self.police is not None:
+            self.say(0.92, "Placing records in LSOAs and wards, writing the store")
+            self.police.finish()
+
+    def close(self) -> None:
+        if self.police is not None:
+            self.police.close()
+
+
+def import_path(path: str | Path, **kw) -> ImportReport:  # convenience for one path
+    return import_paths([path], **kw)
+
+
+__all__ = ["ImportReport", "import_paths", "import_path", "BATCH_BYTES"]
