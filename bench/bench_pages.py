@@ -1,0 +1,85 @@
+"""Page render times (AppTest) with the demo dataset loaded, for every page of
+app.py; and clustering + priority scoring of the 161 LSOAs.
+
+    .venv/bin/python bench/bench_pages.py
+
+Targets (issues 2-4): each page's AppTest run under 2 s warm with the demo
+loaded; clustering and scoring of 161 LSOAs under 1 s.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import OUT, ROOT, machine, private_store, timeit  # noqa: E402
+
+
+def pages() -> list[str]:
+    return re.findall(r'st\.Page\("(pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text())
+
+
+def bench_pages() -> dict:
+    from streamlit.testing.v1 import AppTest
+
+    res = {}
+    for page in pages():
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        t = time.perf_counter()
+        at.run()
+        at.switch_page(page)
+        at.run()
+        cold = time.perf_counter() - t
+        if at.exception:
+            res[page] = {"error": at.exception[0].value[:300]}
+            continue
+        warm, runs = timeit(at.run, repeat=5)
+        res[page] = {"cold_s": round(cold, 2), "warm_median_s": round(warm, 3),
+                     "warm_max_s": round(max(runs), 3)}
+    return res
+
+
+def bench_clustering() -> dict:
+    try:
+        from swp_data import places
+    except ImportError:
+        return {}
+    from swp_data import clustering, priority, store
+    from geo import hotspots
+
+    con = store.connect()
+    try:
+        def run():
+            feats = places.indicators(con)
+            z = clustering.standardise(feats)
+            sil = clustering.silhouette_by_k(z, "kmeans")
+            k = clustering.choose_k(sil)
+            clustering.cluster(z, k, "kmeans")
+            clustering.stability(z, k, "kmeans")
+            priority.priority_scores(places.priority_components(con), priority.DEFAULT_WEIGHTS)
+        med, _ = timeit(run, repeat=3)
+    finally:
+        con.close()
+    return {"indicators_cluster_stability_priority_161_lsoas_s": round(med, 3)}
+
+
+def main() -> dict:
+    result = {"machine": machine(), "date": time.strftime("%Y-%m-%d")}
+    with private_store(demo=True):
+        result["pages"] = bench_pages()
+        try:
+            result.update(bench_clustering())
+        except Exception as e:  # report, do not hide
+            result["clustering_error"] = repr(e)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "pages.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()
