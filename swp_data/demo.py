@@ -743,7 +743,9 @@ def generate_and_import(seed: int | None = None, workdir: str | Path | None = No
 
     ``progress(fraction, message)`` is called as the work advances (fraction
     0 to 1, never going back). Importing the demo again replaces the earlier
-    demo rows (imports are idempotent)."""
+    demo rows (imports are idempotent). The demo Impact Areas (the six
+    approximate 2011-12 priority areas) are added in the same transaction
+    when the store has none."""
     from .imports import import_paths
 
     seed = cfg.seed if seed is None else int(seed)
@@ -753,7 +755,10 @@ def generate_and_import(seed: int | None = None, workdir: str | Path | None = No
         wd = Path(workdir) if workdir is not None else Path(tmp)
         wd.mkdir(parents=True, exist_ok=True)
         paths = write_all(wd, seed, cfg=cfg, progress=write_say)
-        return import_paths(paths, is_demo=True, progress=import_say)
+        # The six approximate 2011-12 priority areas (only when no Impact Area exists).
+        from .places import ensure_demo_impact_areas
+
+        return import_paths(paths, is_demo=True, progress=import_say, also=ensure_demo_impact_areas)
 
 
 def crime_loaded() -> bool:

@@ -275,9 +275,13 @@ def import_paths(
     is_demo: bool = False,
     progress: Progress | None = None,
     today: dt.date | None = None,
+    also=None,
 ) -> ImportReport:
     """Import files, folders and zips (any mix) into the store in one
-    transaction; returns the report. Raises InputError (store unchanged)."""
+    transaction; returns the report. Raises InputError (store unchanged).
+
+    ``also(con)``, if given, runs inside the same transaction after the files
+    (the demo uses it to add its Impact Areas)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = list(paths)
@@ -297,6 +301,8 @@ def import_paths(
             for item in items:
                 run.add(item)
             run.finish()
+            if also is not None:
+                also(con)
         finally:
             run.close()
         say(0.98, "Committing")

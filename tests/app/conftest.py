@@ -31,6 +31,17 @@ def no_errors(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+@pytest.fixture(autouse=True)
+def _no_navigation_rerun(monkeypatch):
+    """AppTest resets Streamlit's legacy pages-folder flag before every run, so
+    ``common.ensure_navigation`` would rerun every AppTest run, and a rerun
+    drops a button click. In a real server it runs once per process; the
+    browser tests cover it (tests/e2e/test_deep_link.py)."""
+    from pages import common
+
+    monkeypatch.setattr(common, "ensure_navigation", lambda: None)
+
+
 @pytest.fixture
 def ref_app(store_path):
     """Open pages against a store with the reference tables only."""

@@ -28,17 +28,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory, request):
-    """`streamlit run app.py` on a free port against a copy of the demo store
-    (or of the store named by E2E_STORE, to try the pages on other data)."""
-    src = os.environ.get("E2E_STORE") or request.getfixturevalue("demo_store")
-    d = tmp_path_factory.mktemp("e2e")
-    store = d / "swp.duckdb"
+def start_server(src, workdir: Path) -> dict:
+    """`streamlit run app.py` on a free port against a copy of store ``src``."""
+    store = workdir / "swp.duckdb"
     shutil.copy(src, store)
     port = _free_port()
     env = {**os.environ, "SWP_STORE": str(store)}
-    log = open(d / "streamlit.log", "w")
+    log_path = workdir / "streamlit.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -47,27 +44,35 @@ def server(tmp_path_factory, request):
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
-    while time.time() < deadline:
+    while time.time() < deadline and proc.poll() is None:
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
                 if r.status == 200:
-                    break
+                    return {"url": url, "store": store, "proc": proc, "log": log}
         except OSError:
             time.sleep(0.3)
-        if proc.poll() is not None:
-            break
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not start: {(d / 'streamlit.log').read_text()[-2000:]}")
-    if proc.poll() is not None:
-        pytest.fail(f"streamlit exited: {(d / 'streamlit.log').read_text()[-2000:]}")
-    yield {"url": url, "store": store}
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    proc.kill()
     log.close()
+    pytest.fail(f"streamlit did not start: {log_path.read_text()[-2000:]}")
+
+
+def stop_server(srv: dict) -> None:
+    srv["proc"].terminate()
+    try:
+        srv["proc"].wait(10)
+    except subprocess.TimeoutExpired:
+        srv["proc"].kill()
+    srv["log"].close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, request):
+    """The app on a copy of the demo store (or of the store named by E2E_STORE,
+    to try the pages on other data)."""
+    src = os.environ.get("E2E_STORE") or request.getfixturevalue("demo_store")
+    srv = start_server(src, tmp_path_factory.mktemp("e2e"))
+    yield srv
+    stop_server(srv)
 
 
 @pytest.fixture(scope="session")

@@ -327,7 +327,11 @@ def test_generate_and_import_labels_everything_demo(store_path, tmp_path):
     try:
         ds = con.execute("SELECT dataset_id, is_demo, kind FROM dataset").df()
         new = ds[~ds["dataset_id"].isin(before)]
-        assert set(report.datasets) == set(new["dataset_id"])
+        assert set(report.datasets) == set(new.loc[new["kind"] != "impact_area", "dataset_id"])
+        # The six approximate 2011-12 priority areas come in the same transaction, labelled demo.
+        areas = con.execute("SELECT count(*), bool_and(is_demo), bool_and(approximate) FROM impact_area").fetchone()
+        assert areas == (6, True, True)
+        assert (new["kind"] == "impact_area").sum() == 6
         assert new["is_demo"].all()
         assert new["dataset_id"].str.startswith("demo:").all()
         assert {"police_uk", "partner", "engagement"} <= set(new["kind"])
