@@ -49,7 +49,6 @@ def bench_clustering() -> dict:
     except ImportError:
         return {}
     from swp_data import clustering, priority, store
-    from geo import hotspots
 
     con = store.connect()
     try:

@@ -1,7 +1,6 @@
 """Neighbourhood clusters: group LSOAs (or wards) with similar crime, harm,
 deprivation and engagement; choose k with silhouettes; profile the clusters;
 and rank where partnership delivery should focus."""
-import re
 
 import pandas as pd
 import plotly.express as px
@@ -18,11 +17,6 @@ common.page_header(
     "list of where partnership delivery should focus.",
 )
 
-
-def _md(text) -> str:
-    """User text (an area name, a file name) made inert in Markdown: HTML-escaped
-    (geo.maps.esc) and every Markdown punctuation mark backslash-escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", maps.esc(text))
 
 
 f = common.filters()
@@ -150,7 +144,7 @@ shown = shown.rename(columns={"name": "area", "ward_name": "ward", "harm": "harm
 view = shown[["rank", "code", "area", "ward", "score", "reason", "harm per 1,000", "IMD 2025 score",
               "attendees per 1,000", "crime ratio (last 12 / previous 12)"]].round(2)
 if f.area_kind != "city":
-    st.caption(f"Showing the {len(view)} {unit} in {_md(f.area_label)}; ranks are within the whole city.")
+    st.caption(f"Showing the {len(view)} {unit} in {common.md(f.area_label)}; ranks are within the whole city.")
 st.dataframe(view, hide_index=True, width="stretch", height=420,
              column_config={"reason": st.column_config.TextColumn("reason", width="large"),
                             "score": st.column_config.NumberColumn("score", format="%.1f")})

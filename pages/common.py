@@ -6,6 +6,7 @@ Pages import this module; it is not a page itself (app.py lists the pages).
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -241,7 +242,7 @@ def map_block(
             st.session_state[f"{sel_key}_last_click"] = clicked
             st.session_state[sel_key] = clicked
     with right:
-        st.markdown(f"**{title}**")
+        st.markdown(f"**{md(title)}**")
         st.dataframe(table, hide_index=True, width="stretch", height=map_height - 90)
         download(table, label="Download CSV", filename=key, title=title, is_demo=is_demo, source=source,
                  key=f"{key}_dl")
@@ -254,6 +255,12 @@ def map_block(
     st.selectbox("Area profile (click the map or choose)", options, key=sel_key,
                  format_func=lambda c: "None" if c is None else f"{names[c]} ({c})")
     return st.session_state.get(sel_key)
+
+
+def md(text) -> str:
+    """Text from data (an area or file name) made inert in Markdown: HTML-escaped
+    and every Markdown punctuation mark backslash-escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", maps.esc(text))
 
 
 def fmt_int(n) -> str:

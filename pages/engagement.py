@@ -1,7 +1,6 @@
 """Engagement: community meetings per 1,000 residents, engagement against harm,
 the safety of women and girls survey with Wilson intervals, and how
 representative respondents are."""
-import re
 
 import numpy as np
 import plotly.express as px
@@ -20,11 +19,6 @@ common.page_header(
     "how well respondents represent the city. Building community capacity is a theme of the strategy.",
 )
 
-
-def _md(text) -> str:
-    """User text (an area name, a file name) made inert in Markdown: HTML-escaped
-    (geo.maps.esc) and every Markdown punctuation mark backslash-escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", maps.esc(text))
 
 
 f = common.filters()
@@ -45,7 +39,7 @@ if f.area_kind == "city":
 else:
     scope_wards = set(common.sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)",
                                  (f.lsoa_codes,))["ward_code"])
-    st.caption(f"Wards in {_md(f.area_label)} are outlined or listed first; city medians and shares use every ward.")
+    st.caption(f"Wards in {common.md(f.area_label)} are outlined or listed first; city medians and shares use every ward.")
 if f.level == "lsoa":
     st.caption("Engagement returns are by ward: this page is at ward level whatever the Geography level.")
 

@@ -2,7 +2,6 @@
 profile of an area: share of population against share of crime, inside
 against the rest of the city, the change test, its LSOAs, deprivation and
 similar places."""
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -59,11 +58,6 @@ def _label(row) -> str:
     tags = [t for t, on in (("approximate", row.approximate), ("demo", row.is_demo)) if on]
     return row.name + (f" ({', '.join(tags)})" if tags else "")
 
-
-def _md(text) -> str:
-    """User text (an area name, a file name) made inert in Markdown: HTML-escaped
-    (geo.maps.esc) and every Markdown punctuation mark backslash-escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", maps.esc(text))
 
 
 mode = st.radio("What would you like to do?", MODES, key="ia_mode", horizontal=True)
@@ -123,7 +117,7 @@ if mode == "Create an area":
                  disabled=not pending):
         source = "map selection" if ss.get("ia_map_used") else "list"
         aid = _write(places.save_area, name, pending, source=source, replace=replace,
-                     ok=f"Saved the Impact Area “{_md(name.strip())}” ({len(pending)} LSOAs).")
+                     ok=f"Saved the Impact Area “{common.md(name.strip())}” ({len(pending)} LSOAs).")
         if aid:
             ss["ia_reset_new"] = True
             ss["ia_profile__next"] = aid
@@ -147,13 +141,13 @@ elif mode == "Import a file":
                          key="ia_import_name", max_chars=places.NAME_MAX)
     if st.button("Import", key="ia_import", type="primary", disabled=up is None, icon=":material/upload:"):
         rep = _write(places.import_area_file, Path(up.name), up.getvalue(), name=name or None,
-                     ok=f"Imported {_md(up.name)}.")
+                     ok=f"Imported {common.md(up.name)}.")
         if rep:
             ss["ia_last_import"] = rep
             st.rerun()
     rep = ss.get("ia_last_import")
     if rep is not None:
-        st.markdown(f"**Last import: {_md(rep.file)}**")
+        st.markdown(f"**Last import: {common.md(rep.file)}**")
         st.dataframe(pd.DataFrame(rep.areas).rename(columns={"n_lsoa": "LSOAs", "replaced": "replaced an area"}),
                      hide_index=True, width="stretch")
         for w in rep.warnings:
@@ -177,17 +171,17 @@ elif mode == "Rename or delete":
         labels = {r.area_id: _label(r) for r in areas.itertuples()}
         aid = st.selectbox("Impact Area", list(labels), format_func=labels.get, key="ia_manage")
         row = areas.set_index("area_id").loc[aid]
-        st.caption(f"Source: {_md(row['source'])}; {row['n_lsoa']} LSOAs; created {row['created_at']:%d %b %Y}.")
+        st.caption(f"Source: {common.md(row['source'])}; {row['n_lsoa']} LSOAs; created {row['created_at']:%d %b %Y}.")
         c1, c2 = st.columns(2)
         with c1:
             new = st.text_input("New name", key="ia_rename_to", max_chars=places.NAME_MAX)
             if st.button("Rename", key="ia_rename", icon=":material/edit:", disabled=not new.strip()):
-                if _write(places.rename_area, aid, new, ok=f"Renamed to “{_md(new.strip())}”."):
+                if _write(places.rename_area, aid, new, ok=f"Renamed to “{common.md(new.strip())}”."):
                     st.rerun()
         with c2:
             sure = st.checkbox("Yes, delete this area", key="ia_delete_sure")
             if st.button("Delete", key="ia_delete", icon=":material/delete:", disabled=not sure):
-                if _write(places.delete_area, aid, ok=f"Deleted “{_md(row['name'])}”."):
+                if _write(places.delete_area, aid, ok=f"Deleted “{common.md(row['name'])}”."):
                     st.rerun()
 
 # =============================================================== profile
@@ -207,10 +201,10 @@ else:
                            index=places.measures().index(places.DEFAULT_SELECTION))
     area = areas.set_index("area_id").loc[aid]
     codes = tuple(common.q(places.area_codes, aid))
-    st.markdown(f"### {_md(area['name'])}")
+    st.markdown(f"### {common.md(area['name'])}")
     if area["approximate"]:
         st.warning(f"**Approximate, for demonstration.** {area['note'] or ''}", icon=":material/help:")
-    st.caption(f"Source: {_md(area['source'])} · {len(codes)} LSOAs · {common.fmt_int(area['population'])} residents "
+    st.caption(f"Source: {common.md(area['source'])} · {len(codes)} LSOAs · {common.fmt_int(area['population'])} residents "
                f"(Census 2021)" + (" · DEMO" if area["is_demo"] else ""))
 
     if not window:

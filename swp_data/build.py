@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geo import boundaries as gb

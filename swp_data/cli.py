@@ -30,7 +30,7 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_ensure(args) -> int:
-    from .build import build, needs_build
+    from .build import needs_build
 
     why = needs_build()
     if why:
