@@ -3,7 +3,9 @@ import plotly.express as px
 import streamlit as st
 
 from pages import common
+from swp_data import crime
 from swp_data import reference as ref
+from swp_data.periods import fmt_month
 
 common.page_header(
     "Safer Wolverhampton Insight",
@@ -30,6 +32,27 @@ c4.metric("West Midlands police force area", f"{i25['wm_rank']} of {i25['wm_n']}
           delta=f"{i19['wm_rank']} of {i19['wm_n']} in 2019", delta_color="off", delta_arrow="off",
           help="Rank by IMD average score among the seven local authorities of the West Midlands force "
                "area (1 = most deprived).")
+
+st.subheader("Recorded crime: the last 12 months")
+h = common.q(crime.headline)
+if not h["rows"]:
+    st.info("No crime data is loaded yet. Import police.uk files on the Data page, or load the demo dataset.",
+            icon=":material/info:")
+else:
+    if h["is_demo"]:
+        common.demo_banner(("police_uk",))
+    st.caption(f"{h['current_label']} against {h['previous_label'] or 'the previous 12 months'}. "
+               f"Latest month loaded: {fmt_month(h['last_month'])} (records from {fmt_month(h['first_month'])}). "
+               "A change is called real only at 95% confidence (exact Poisson test); counts under 10 are "
+               "too few to judge.")
+    cols = st.columns(len(h["rows"]))
+    for col, r in zip(cols, h["rows"]):
+        ch = r["change"]
+        delta = None if ch is None or ch.previous == 0 else f"{ch.pct_change:+.1f}%"
+        col.metric(r["grouping"] + (" (DEMO)" if h["is_demo"] else ""), common.fmt_int(r["current"]),
+                   delta=delta, delta_color="inverse" if ch is not None and ch.significant else "off",
+                   help="Red/green only when the change is significant at 95%; grey otherwise.")
+        col.caption(r["text"])
 
 left, right = st.columns([3, 2], gap="large")
 with left:

@@ -82,3 +82,22 @@ def test_pockets_ranked(ref_app):
     t = at.dataframe[0].value
     assert t["national rank"].is_monotonic_increasing
     assert (t["LSOA decile"] <= 2).all() and (t["ward average decile"] > 2).all()
+
+
+def test_overview_crime_headline_with_demo(demo_app, demo_store_path):
+    import duckdb
+
+    at = demo_app()
+    no_errors(at)
+    con = duckdb.connect(str(demo_store_path), read_only=True)
+    last = con.execute("SELECT max(month) FROM crime").fetchone()[0]
+    cur, prev = con.execute(
+        "SELECT count(*) FILTER (WHERE month > ? - INTERVAL 12 MONTH), "
+        "count(*) FILTER (WHERE month <= ? - INTERVAL 12 MONTH AND month > ? - INTERVAL 24 MONTH) FROM crime",
+        [last, last, last]).fetchone()
+    con.close()
+    m = _metric(at, "All crime and ASB (DEMO)")
+    assert m.value == f"{cur:,}"
+    assert m.delta == f"{100 * (cur / prev - 1):+.1f}%"
+    assert any("DEMO DATA" in w.value for w in at.warning)
+    assert any("Latest month loaded: Sep 2026" in c.value for c in at.caption)
