@@ -139,7 +139,9 @@ def shot(pg, name: str) -> None:
 
 def choose(pg, label: str, option: str) -> None:
     """Pick an option of a selectbox by its label."""
-    pg.get_by_role("combobox", name=label, exact=True).first.click()
+    box = pg.get_by_role("combobox", name=label, exact=True).first
+    box.click()
+    box.fill(option)  # long lists are virtualised: filter so the option is rendered
     pg.get_by_role("option", name=option, exact=True).first.click()
     wait_idle(pg)
 

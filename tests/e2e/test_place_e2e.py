@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import assert_no_exception, click_map, goto, shot, wait_idle
+from tests.e2e.conftest import choose, assert_no_exception, click_map, goto, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -59,10 +59,7 @@ def test_create_an_impact_area_and_see_its_profile(page):
     assert_no_exception(page)
     shot(page, "impact-area-profile")
     # the new area is in the sidebar's Area list
-    sb = page.locator('[data-testid="stSidebar"]')
-    sb.get_by_role("combobox", name="Area").click()
-    page.get_by_role("option", name=f"Impact Area: {NAME}").click()
-    wait_idle(page, 1.5)
+    choose(page, "Area", f"Impact Area: {NAME}")
     assert_no_exception(page)
     page.get_by_role("heading", name=NAME).wait_for()
 
