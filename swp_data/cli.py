@@ -30,7 +30,11 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_ensure(args) -> int:
+    from geo.assets import ensure_static
+
     from .build import needs_build
+
+    ensure_static(config.PROJECT_ROOT)  # before the server starts: Streamlit serves static/ if it exists
 
     why = needs_build()
     if why:

@@ -30,6 +30,9 @@ def _free_port() -> int:
 
 def start_server(src, workdir: Path) -> dict:
     """`streamlit run app.py` on a free port against a copy of store ``src``."""
+    from geo.assets import ensure_static
+
+    ensure_static(ROOT)  # as `make run` does (python -m swp_data ensure)
     store = workdir / "swp.duckdb"
     shutil.copy(src, store)
     port = _free_port()
