@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo import categorical, maps
 from pages import common
-from swp_data import clustering, places, priority
+from swp_data import taxonomy, clustering, places, priority
 
 common.page_header(
     "Neighbourhood clusters",
@@ -42,8 +42,11 @@ if not cols:
     st.info("Choose at least one indicator.")
     st.stop()
 if window:
-    st.caption(f"Crime indicators: {places.window_label(window)}. Harm weights: taxonomy.HARM_WEIGHTS "
-               "(ONS Crime Severity Score, approximated by police.uk category).")
+    st.caption(f"Crime indicators: {places.window_label(window)}. Harm weights: one per police.uk category, "
+               "approximated from the ONS Crime Severity Score (see the table below).")
+    with st.expander("Harm weights by category"):
+        st.dataframe(taxonomy.harm_weights_frame().sort_values("harm_weight", ascending=False),
+                     hide_index=True, width="stretch")
 cols_t = tuple(cols)
 
 # ------------------------------------------------------------- choice of k

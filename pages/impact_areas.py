@@ -294,7 +294,7 @@ else:
                                      "harm_rank": "rank by harm", "imd_decile": "IMD 2025 decile"}).round(1)
         picked = common.map_block(
             gdf, table, key="ia_lsoas", title="The area's LSOAs (harm-weighted crime per 1,000)", is_demo=is_demo,
-            source="data.police.uk; ONS Census 2021; taxonomy.HARM_WEIGHTS", id_col="code", name_col="name",
+            source="data.police.uk; ONS Census 2021; harm weights approximated from the ONS Crime Severity Score", id_col="code", name_col="name",
             value_col="harm_per_1000", value_label="Harm-weighted crime per 1,000 (last 12 months)",
             tooltip={"rate_per_1000": f"{measure} per 1,000"}, map_height=420,
         )

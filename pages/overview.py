@@ -33,7 +33,7 @@ c4.metric("West Midlands police force area", f"{i25['wm_rank']} of {i25['wm_n']}
           help="Rank by IMD average score among the seven local authorities of the West Midlands force "
                "area (1 = most deprived).")
 
-st.subheader("Recorded crime: the last 12 months")
+st.subheader("Recorded crime in the whole city: the last 12 months")
 h = common.q(crime.headline)
 if not h["rows"]:
     st.info("No crime data is loaded yet. Import police.uk files on the Data page, or load the demo dataset.",
