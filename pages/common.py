@@ -81,6 +81,17 @@ class Filters:
     lsoa_codes: list[str] = field(default_factory=list)  # LSOAs in scope (all for the city)
     public_mode: bool = False
 
+    def scope(self, df: pd.DataFrame, level: str | None = None) -> pd.DataFrame:
+        """Rows of a table by ``code`` (LSOA or ward: ``level``, default the
+        sidebar's) in the sidebar area; maps keep the whole city for context."""
+        if self.area_kind == "city":
+            return df
+        if (level or self.level) == "lsoa":
+            return df[df["code"].isin(self.lsoa_codes)]
+        wards = set(sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)",
+                        (self.lsoa_codes,))["ward_code"])
+        return df[df["code"].isin(wards)]
+
 
 def _area_options() -> dict[str, tuple[str, str | None]]:
     opts: dict[str, tuple[str, str | None]] = {CITY: ("city", None)}

@@ -66,15 +66,6 @@ span = periods.fmt_month(start) if start == end else f"{periods.fmt_month(start)
 st.markdown(f"**Latest month: {periods.fmt_month(last)}** · showing **{_md(selection)}**, {span}")
 
 
-def _table_scope(df: pd.DataFrame) -> pd.DataFrame:
-    """Limit the table to the sidebar area (the map keeps the whole city)."""
-    if f.area_kind == "city":
-        return df
-    if level == "lsoa":
-        return df[df["code"].isin(f.lsoa_codes)]
-    wards = set(common.sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)",
-                           (f.lsoa_codes,))["ward_code"])
-    return df[df["code"].isin(wards)]
 
 
 # ----------------------------------------------------------------- records layer
@@ -129,7 +120,7 @@ if view == "Areas":
         table = table.rename(columns={"current": "12 months to " + periods.fmt_month(end),
                                       "previous": "12 months before", "pct_change": "% change"})
         selected = common.map_block(
-            gdf, _table_scope(table).round(3), key=f"cm_change_{level}", title=label, is_demo=is_demo,
+            gdf, f.scope(table).round(3), key=f"cm_change_{level}", title=label, is_demo=is_demo,
             source=SOURCE, id_col="code", name_col="name", value_col=vcol, kind="diverging",
             value_label="Ratio (last 12 months / 12 before)" if as_ratio else "% change on the 12 months before",
             vmin=centre - m, vmax=centre + m,
@@ -149,7 +140,7 @@ if view == "Areas":
         gdf = geo.merge(data[["code", "count", "rate_per_1000", "population"]], on="code", how="left")
         table = data[["code", "name", "population", "count", "rate_per_1000"]].sort_values(vcol, ascending=False)
         selected = common.map_block(
-            gdf, _table_scope(table).round(2), key=f"cm_{vcol}_{level}", title=label, is_demo=is_demo,
+            gdf, f.scope(table).round(2), key=f"cm_{vcol}_{level}", title=label, is_demo=is_demo,
             source=SOURCE, id_col="code", name_col="name", value_col=vcol,
             value_label=f"Per 1,000 residents, {span}" if rates else f"Records, {span}",
             value_fmt=(lambda v: "no data" if pd.isna(v) else f"{v:,.1f}") if rates else

@@ -1,6 +1,5 @@
 """Deprivation: IMD 2019/2025 and domains, IoD2025 crime indicators, Census
 overlays, and pockets of deprivation hidden inside average wards."""
-import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -24,15 +23,6 @@ highlight = f.lsoa_codes if (f.area_kind != "city" and level == "lsoa") else (
     [f.area_code] if f.area_kind == "ward" and level == "ward" else [])
 
 
-def _table_scope(df: pd.DataFrame) -> pd.DataFrame:
-    """Limit the table to the sidebar area (the map keeps the whole city for context)."""
-    if f.area_kind == "city":
-        return df
-    if level == "lsoa":
-        return df[df["code"].isin(f.lsoa_codes)]
-    wards = set(common.sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)",
-                           (f.lsoa_codes,))["ward_code"])
-    return df[df["code"].isin(wards)]
 
 
 source = "MHCLG English Indices of Deprivation 2025/2019; ONS Census 2021"
@@ -59,7 +49,7 @@ if view == "IMD and domains":
         st.caption("Ward values: population-weighted average of its LSOAs' national ranks (and scores); the "
                    "decile is the national decile that average rank falls in. Wards are best-fit from LSOAs.")
     selected = common.map_block(
-        gdf, _table_scope(table).round(3), key=f"dep_imd_{level}", title=label, source=source,
+        gdf, f.scope(table).round(3), key=f"dep_imd_{level}", title=label, source=source,
         id_col="code", name_col="name", value_col=measure, value_label=label, kind=kind, reverse=reverse,
         tooltip={"rank": "National rank", "decile": "National decile"}, highlight=highlight,
     )
@@ -75,7 +65,7 @@ elif view == "IoD2025 crime indicators":
     st.caption("Police recorded crime rates used in the IoD2025 Crime domain (reference period per the IoD2025 "
                "technical report), per 1,000 at-risk population (burglary: per 1,000 properties).")
     selected = common.map_block(
-        gdf, _table_scope(table).round(2), key=f"dep_crime_{level}", title=label, source=source,
+        gdf, f.scope(table).round(2), key=f"dep_crime_{level}", title=label, source=source,
         id_col="code", name_col="name", value_col=ind, value_label=label, highlight=highlight,
     )
     with st.expander("Crime against deprivation"):
@@ -99,7 +89,7 @@ elif view == "Census 2021":
     table = data[["code", "name", "ward_name", "n", "total", "share"]].rename(
         columns={"n": "count", "share": "percent"}).sort_values("percent", ascending=False)
     selected = common.map_block(
-        gdf, _table_scope(table).round(1), key=f"dep_census_{level}", title=label, source="ONS Census 2021",
+        gdf, f.scope(table).round(1), key=f"dep_census_{level}", title=label, source="ONS Census 2021",
         id_col="code", name_col="name", value_col="share", value_label=label, tooltip={"n": "Count"},
         highlight=highlight,
     )
@@ -125,7 +115,7 @@ else:  # Pockets of deprivation
     m1.metric("Hidden pockets", f"{len(p)}", help="LSOAs in the band whose ward average is not")
     m2.metric("Residents in them", common.fmt_int(p["population"].sum()))
     selected = common.map_block(
-        gdf, _table_scope(table.round(1)), key=f"pockets_{edition}_{band}",
+        gdf, f.scope(table.round(1), level="lsoa"), key=f"pockets_{edition}_{band}",
         title=f"Pockets of deprivation (IMD {edition})", source=source,
         id_col="code", name_col="name", value_col="decile", value_label=f"IMD {edition} decile", kind="deciles",
         tooltip={"rank": "National rank"}, highlight=list(p["code"]),

@@ -55,7 +55,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
-from . import clustering, priority, stats, store, taxonomy
+from . import clustering, priority, reference, stats, store, taxonomy
 from .errors import InputError
 from .partner import clean_text, file_hash
 from .validate import check_not_truncated, read_text
@@ -857,16 +857,7 @@ def area_lsoa_ranking(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...],
     return lsoa.sort_values(["harm_rank", "rate_rank", "code"]).reset_index(drop=True)
 
 
-IMD_DOMAINS_2025 = {
-    "imd": "Index of Multiple Deprivation",
-    "income": "Income",
-    "employment": "Employment",
-    "education": "Education, skills and training",
-    "health": "Health deprivation and disability",
-    "crime": "Crime",
-    "housing_and_services": "Barriers to housing and services",
-    "environment": "Living environment",
-}
+IMD_DOMAINS_2025 = reference.DOMAINS["2025"]
 
 
 def deprivation_profile(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...]) -> pd.DataFrame:

@@ -101,3 +101,13 @@ def test_overview_crime_headline_with_demo(demo_app, demo_store_path):
     assert m.delta == f"{100 * (cur / prev - 1):+.1f}%"
     assert any("DEMO DATA" in w.value for w in at.warning)
     assert any("Latest month loaded: Sep 2026" in c.value for c in at.caption)
+
+
+def test_pockets_at_ward_level_keep_the_area_lsoas(ref_app):
+    """Pockets are LSOAs: with Ward level and a ward chosen, the table keeps
+    that ward's pocket LSOAs (it must not be filtered by ward codes)."""
+    at = ref_app(DEP, level="Ward", area="Ward: Park", dep_view="Pockets of deprivation",
+                 pockets_band="quintile")
+    no_errors(at)
+    t = at.dataframe[0].value
+    assert len(t) > 0 and set(t["ward_name"]) == {"Park"}
