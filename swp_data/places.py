@@ -294,14 +294,7 @@ def read_lsoa_csv(
     unless the whole file is good.
     """
     path = Path(path)
-    if data is None:
-        if not path.exists():
-            raise InputError(path, "file not found")
-        data = path.read_bytes()
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(path, f"the file is {len(data) / 1e6:.1f} MB; an LSOA list is at most "
-                               f"{MAX_FILE_BYTES // 1_000_000} MB")
-    text = read_text(path, data)
+    text = _read_small(path, data, "an LSOA list")
     check_not_truncated(path, text)
     rows = list(csv.reader(io.StringIO(text, newline="")))
     rows = [(i + 1, r) for i, r in enumerate(rows)]
@@ -357,6 +350,18 @@ def read_lsoa_csv(
 
 
 # ----------------------------------------------------------------- GeoJSON of polygons
+def _read_small(path: Path, data: bytes | None, what: str) -> str:
+    """The text of an uploaded or named file of at most MAX_FILE_BYTES."""
+    if data is None:
+        if not path.exists():
+            raise InputError(path, "file not found")
+        data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(path, f"the file is {len(data) / 1e6:.1f} MB; {what} is at most "
+                               f"{MAX_FILE_BYTES // 1_000_000} MB")
+    return read_text(path, data)
+
+
 def read_geojson(path: str | Path, data: bytes | None = None) -> list[tuple[int, str | None, object]]:
     """The polygons of a GeoJSON file: [(feature number from 1, its name
     property or None, shapely geometry in WGS84)].
@@ -367,14 +372,7 @@ def read_geojson(path: str | Path, data: bytes | None = None) -> list[tuple[int,
     (``make_valid``). Problems name the file and the feature.
     """
     path = Path(path)
-    if data is None:
-        if not path.exists():
-            raise InputError(path, "file not found")
-        data = path.read_bytes()
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(path, f"the file is {len(data) / 1e6:.1f} MB; an area file is at most "
-                               f"{MAX_FILE_BYTES // 1_000_000} MB")
-    text = read_text(path, data)
+    text = _read_small(path, data, "an area file")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:

@@ -2,25 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from swp_data import engagement, store
+from swp_data import engagement, partner, store
 from swp_data.errors import InputError
 
 
 
-@dataclass
-class Report:
-    files: int = 0
-    rows_read: int = 0
-    rows_kept: int = 0
-    warnings: list[str] = field(default_factory=list)
-    datasets: list[str] = field(default_factory=list)
+Report = partner.Tally  # the counters an import report carries
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:

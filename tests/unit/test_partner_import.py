@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,7 @@ from swp_data import config, partner, store
 from swp_data.errors import InputError
 
 
-@dataclass
-class Report:
-    files: int = 0
-    rows_read: int = 0
-    rows_kept: int = 0
-    warnings: list[str] = field(default_factory=list)
-    datasets: list[str] = field(default_factory=list)
+Report = partner.Tally  # the counters an import report carries
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
