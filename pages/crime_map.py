@@ -1,7 +1,6 @@
 """Crime map: LSOA or ward choropleths of counts, rates per 1,000 or change,
 with a points or heat layer; Getis-Ord Gi* hotspots; click an area for its
 profile."""
-import re
 
 import pandas as pd
 import plotly.express as px
@@ -18,10 +17,6 @@ HEAT_CAP = 30000
 SOURCE = "data.police.uk street-level crime; ONS Census 2021"
 HOT_PALETTE = {HOT: maps.PUOR[-1], COLD: maps.PUOR[0], NOT_SIG: "#eeeeee"}
 
-
-def _md(text) -> str:
-    """User text (an area name) made inert in Markdown."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", maps.esc(text))
 
 
 common.page_header(
@@ -63,7 +58,7 @@ d1, d2, d3 = st.columns([3, 3, 2])
 overlay = d3.radio("Records layer", ["None", "Points", "Heat"], key="cm_overlay", horizontal=True)
 is_demo = common.q(crime.is_demo_selection, "crime", categories=cats, start=start, end=end)
 span = periods.fmt_month(start) if start == end else f"{periods.fmt_month(start)} to {periods.fmt_month(end)}"
-st.markdown(f"**Latest month: {periods.fmt_month(last)}** · showing **{_md(selection)}**, {span}")
+st.markdown(f"**Latest month: {periods.fmt_month(last)}** · showing **{common.md(selection)}**, {span}")
 
 
 

@@ -2,7 +2,6 @@
 an Impact Area or chosen LSOAs; counts or rates; change against last year with
 the exact Poisson test; rolling 12 months; seasonality; domestic abuse and
 hate crime from the published series and partner data."""
-import re
 
 import pandas as pd
 import plotly.express as px
@@ -18,10 +17,6 @@ PRIMARY = "#0b5394"
 FREQS = {"month": "Monthly", "quarter": "Quarterly", "fy": "Financial year"}
 MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
 
-
-def _md(text) -> str:
-    """User text (an area name) made inert in Markdown."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", maps.esc(text))
 
 
 common.page_header(
@@ -80,7 +75,7 @@ else:
     is_demo = common.q(crime.is_demo_selection, "crime", categories=cats)
     st.markdown(
         f"**Latest month: {periods.fmt_month(last)}** · records loaded for {len(months):,} month(s), "
-        f"{periods.fmt_month(months[0])} to {periods.fmt_month(last)} · area: **{_md(scope_label)}** "
+        f"{periods.fmt_month(months[0])} to {periods.fmt_month(last)} · area: **{common.md(scope_label)}** "
         f"({common.fmt_int(pop)} residents, Census 2021)"
     )
 

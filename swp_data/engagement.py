@@ -37,9 +37,7 @@ from statsmodels.stats.proportion import proportion_confint
 from . import config
 from .errors import InputError
 from .partner import (
-    DEMO_LICENCE,
     PUBLISHED_LICENCE,
-    REAL_LICENCE,
     Bad,
     DatasetInfo,
     Places,
@@ -48,6 +46,7 @@ from .partner import (
     clean_text,
     dataset_suffix,
     drop_keys_held_by_others,
+    file_dataset,
     file_hash,
     normalise_header,
     read_table,
@@ -375,24 +374,14 @@ def import_engagement_csv(
     data = path.read_bytes()
     label = path.name
     df, n_read, warnings = _validate(con, path, data, kind, label)
-    ds = f"engagement:{kind}:{dataset_suffix(path)}"
-    if is_demo:
-        ds = "demo:" + ds
-    info = DatasetInfo(
-        dataset_id=ds,
-        name=f"Engagement ({kind}): {path.name}" + (" (demo)" if is_demo else ""),
-        kind="engagement",
-        source=path.name,
-        licence=DEMO_LICENCE if is_demo else REAL_LICENCE,
-        is_demo=bool(is_demo),
-        file_hash=file_hash(data),
-    )
+    info = file_dataset(path, data, f"engagement:{kind}:{dataset_suffix(path)}",
+                        f"Engagement ({kind}): {path.name}", "engagement", is_demo)
     _write(con, kind, df, info, report, label)
     report.files += 1
     report.rows_read += n_read
     report.rows_kept += len(df)
     report.warnings.extend(warnings)
-    report.datasets.append(ds)
+    report.datasets.append(info.dataset_id)
 
 
 def published_consultation_csv(con: duckdb.DuckDBPyConnection) -> bytes:

@@ -571,6 +571,19 @@ def _write_partner(con, df: pd.DataFrame, info: DatasetInfo, report, label: str)
     )
 
 
+def file_dataset(path: Path, data: bytes, dataset_id: str, name: str, kind: str, is_demo: bool) -> "DatasetInfo":
+    """Provenance of an imported file (demo files get ``demo:`` ids and the demo licence)."""
+    return DatasetInfo(
+        dataset_id=("demo:" if is_demo else "") + dataset_id,
+        name=name + (" (demo)" if is_demo else ""),
+        kind=kind,
+        source=path.name,
+        licence=DEMO_LICENCE if is_demo else REAL_LICENCE,
+        is_demo=bool(is_demo),
+        file_hash=file_hash(data),
+    )
+
+
 def import_partner_csv(con: duckdb.DuckDBPyConnection, path: Path, *, is_demo: bool, report) -> None:
     """Import one partner series CSV inside the caller's transaction.
 
@@ -583,24 +596,14 @@ def import_partner_csv(con: duckdb.DuckDBPyConnection, path: Path, *, is_demo: b
     data = path.read_bytes()
     label = path.name
     df, n_read, warnings = _validate_partner(con, path, data, label)
-    ds = f"partner:{dataset_suffix(path)}"
-    if is_demo:
-        ds = "demo:" + ds
-    info = DatasetInfo(
-        dataset_id=ds,
-        name=f"Partner series: {path.name}" + (" (demo)" if is_demo else ""),
-        kind="partner",
-        source=path.name,
-        licence=DEMO_LICENCE if is_demo else REAL_LICENCE,
-        is_demo=bool(is_demo),
-        file_hash=file_hash(data),
-    )
+    info = file_dataset(path, data, f"partner:{dataset_suffix(path)}", f"Partner series: {path.name}",
+                        "partner", is_demo)
     _write_partner(con, df, info, report, label)
     report.files += 1
     report.rows_read += n_read
     report.rows_kept += len(df)
     report.warnings.extend(warnings)
-    report.datasets.append(ds)
+    report.datasets.append(info.dataset_id)
 
 
 def published_partner_csv(con: duckdb.DuckDBPyConnection) -> bytes:
