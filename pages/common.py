@@ -30,17 +30,20 @@ assets.ensure_static(config.PROJECT_ROOT)  # Leaflet served by the app: maps wor
 def _cached(fn_path: str, version: float, args: tuple, kwargs: tuple):
     mod, name = fn_path.rsplit(".", 1)
     fn = getattr(importlib.import_module(mod), name)
-    con = store.connect(read_only=True)
-    try:
+    with store.reading() as con:
         return fn(con, *args, **dict(kwargs))
-    finally:
-        con.close()
 
 
 def q(fn, *args, **kwargs):
-    """Call ``fn(con, *args, **kwargs)`` on the store, cached until the store changes."""
-    return _cached(f"{fn.__module__}.{fn.__qualname__}", store.store_version(), args,
-                   tuple(sorted(kwargs.items())))
+    """Call ``fn(con, *args, **kwargs)`` on the store, cached until the store
+    changes. Waits while an import writes; if another program keeps the store
+    locked (store.StoreBusy), says so and stops the page."""
+    try:
+        return _cached(f"{fn.__module__}.{fn.__qualname__}", store.store_version(), args,
+                       tuple(sorted(kwargs.items())))
+    except store.StoreBusy as e:
+        st.warning(md(f"{e} (the page will show again once it is free: reload it)"))
+        st.stop()
 
 
 def sql(query: str, params: tuple = ()) -> pd.DataFrame:
@@ -53,16 +56,13 @@ def _run_sql(con, query: str, params: tuple) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _geo(level: str, version: float) -> gpd.GeoDataFrame:
-    con = store.connect(read_only=True)
-    try:
+    with store.reading() as con:
         if level == "ward":
             df = con.execute("SELECT ward_code AS code, ward_name AS name, geom_display AS geom "
                              "FROM ward ORDER BY ward_code").df()
         else:
             df = con.execute("SELECT lsoa21_code AS code, lsoa21_name || ' (' || ward_name || ')' AS name, "
                              "ward_code, geom_display AS geom FROM lsoa21 ORDER BY lsoa21_code").df()
-    finally:
-        con.close()
     return gb.from_frame(df)
 
 

@@ -76,14 +76,11 @@ def _cmd_demo(args) -> int:
 def _cmd_datasets(args) -> int:
     from . import store
 
-    con = store.connect(read_only=True)
-    try:
+    with store.reading() as con:
         df = con.execute(
             "SELECT dataset_id, name, kind, is_demo, period_start, period_end, row_count, source, "
             "licence, loaded_at FROM dataset ORDER BY kind, dataset_id"
         ).df()
-    finally:
-        con.close()
     if args.json:
         print(df.to_json(orient="records", date_format="iso"))
     else:

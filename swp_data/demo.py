@@ -348,8 +348,7 @@ class Reference:
 
 def load_reference(path: Path | None = None) -> Reference:
     """The reference tables the demo needs, from the store (``python -m swp_data build``)."""
-    con = store.connect(read_only=True, path=path)
-    try:
+    with store.reading(path) as con:
         for t in ("lsoa21", "ward", "imd2025", "imd2025_indicators", "published_figure"):
             if not store.table_exists(con, t):
                 raise FileNotFoundError(
@@ -364,8 +363,6 @@ def load_reference(path: Path | None = None) -> Reference:
         ).df()
         wards = con.execute("SELECT ward_code, ward_name, population FROM ward ORDER BY ward_code").df()
         pub = con.execute("SELECT * FROM published_figure").df()
-    finally:
-        con.close()
     geoms = shapely.from_wkb(lsoa["geom"].map(bytes).to_numpy())
     lsoa = lsoa.drop(columns="geom")
     for c in ["imd_score", "crime_score", *ind_cols]:
@@ -766,10 +763,7 @@ def crime_loaded() -> bool:
     p = config.store_path()
     if not p.exists():
         return False
-    con = store.connect(read_only=True, path=p)
-    try:
+    with store.reading(p) as con:
         if not store.table_exists(con, "crime"):
             return False
         return bool(con.execute("SELECT EXISTS (SELECT 1 FROM crime)").fetchone()[0])
-    finally:
-        con.close()

@@ -16,17 +16,33 @@ offline); :mod:`geo.boundaries` turns them into GeoDataFrames.
 
 Every loaded dataset has a row in ``dataset`` (provenance): pages read it to
 show what is real and what is demo.
+
+Access: the app serves several sessions from one process, and DuckDB refuses
+a read-only and a read-write connection to the same file at the same time in
+one process ("different configuration"), while across processes it holds a
+file lock (shared for readers, exclusive for a writer). So every read goes
+through :func:`reading` and every write through :func:`transaction`: in the
+process, a readers-writer lock lets reads run together and a write alone
+(readers wait for an import to finish rather than fail); across processes (the
+command line importing while the app runs), opening retries while the other
+process holds the lock, for up to ``SWP_STORE_WAIT`` seconds (default 30),
+then raises :class:`StoreBusy`.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import re
+import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
 import duckdb
 
 from . import config
+from .errors import InputError
 
 SCHEMA_VERSION = 1
 
@@ -122,32 +138,127 @@ DATA_TABLES_DDL: dict[str, str] = {
 }
 
 
+class StoreBusy(InputError):
+    """Another program held the store's lock for longer than ``SWP_STORE_WAIT`` seconds."""
+
+
+class _ReadWriteLock:
+    """Readers share, a writer is alone; a waiting writer goes before new
+    readers (pages keep reading, an import must not starve). A thread that
+    already reads may read again (nested reads) without waiting."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer: int | None = None   # thread id of the writer
+        self._writers_waiting = 0
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[None]:
+        depth = getattr(self._local, "depth", 0)
+        me = threading.get_ident()
+        with self._cond:
+            if depth == 0 and self._writer != me:
+                while self._writer is not None or self._writers_waiting:
+                    self._cond.wait()
+            self._readers += 1
+        self._local.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._local.depth = depth
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        me = threading.get_ident()
+        if getattr(self._local, "depth", 0) or self._writer == me:
+            raise RuntimeError("store: a write was started inside a read or another write of the same thread")
+        with self._cond:
+            self._writers_waiting += 1
+            try:
+                while self._writer is not None or self._readers:
+                    self._cond.wait()
+            finally:
+                self._writers_waiting -= 1
+            self._writer = me
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = None
+                self._cond.notify_all()
+
+
+_ACCESS = _ReadWriteLock()
+
+
+def _wait_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("SWP_STORE_WAIT", "30")))
+    except ValueError:
+        return 30.0
+
+
 def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the store. Raises FileNotFoundError with a hint when it is not built."""
+    """Open the store (callers hold the in-process lock: use :func:`reading`
+    or :func:`transaction`). Waits while another process holds the file lock.
+    Raises FileNotFoundError with a hint when it is not built, StoreBusy when
+    the wait runs out."""
     p = Path(path) if path else config.store_path()
     if read_only and not p.exists():
         raise FileNotFoundError(f"{p}: the store is not built; run `python -m swp_data build`")
     p.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(p), read_only=read_only)
+    deadline = time.monotonic() + _wait_seconds()
+    delay = 0.01
+    while True:
+        try:
+            return duckdb.connect(str(p), read_only=read_only)
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower():
+                raise
+            if time.monotonic() >= deadline:
+                m = re.search(r"lock is held in (.+?) \(PID (\d+)\)", str(e))
+                holder = f"{Path(m.group(1)).name}, process {m.group(2)}" if m else "another program"
+                raise StoreBusy(p, f"the store is in use by another program ({holder}) and stayed "
+                                f"locked for {_wait_seconds():g} s; try again when it has finished") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+
+
+@contextlib.contextmanager
+def reading(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection, closed on exit; waits while an import writes."""
+    with _ACCESS.read():
+        con = connect(read_only=True, path=path)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 @contextlib.contextmanager
 def transaction(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection inside one transaction: committed on success,
-    rolled back (store unchanged) on any exception."""
-    con = connect(read_only=False, path=path)
-    try:
-        ensure_data_tables(con)
-        con.execute("BEGIN TRANSACTION")
+    rolled back (store unchanged) on any exception. Alone in the process:
+    waits for reads to finish, and reads wait for it."""
+    with _ACCESS.write():
+        con = connect(read_only=False, path=path)
         try:
-            yield con
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        else:
-            con.execute("COMMIT")
-    finally:
-        con.close()
+            ensure_data_tables(con)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            else:
+                con.execute("COMMIT")
+        finally:
+            con.close()
 
 
 def ensure_data_tables(con: duckdb.DuckDBPyConnection) -> None:
