@@ -181,16 +181,17 @@ def _data_status() -> None:
         st.caption(f"Crime records to {last:%b %Y}." if pd.notna(last) else "")
 
 
-def demo_banner(kinds: tuple[str, ...] = ("police_uk", "partner", "engagement", "impact_area")) -> bool:
+DEMO_NOTE = ("**DEMO DATA.** This page shows synthetic figures generated for demonstration "
+             "(calibrated to real published totals, but not real records).")
+
+
+def demo_banner(kinds: tuple[str, ...] = ("police_uk", "partner", "engagement", "impact_area"),
+                advice: str = "Import real data on the Data page.") -> bool:
     """Show a plain banner when any dataset of these kinds is demo; returns whether it is."""
     ds = datasets()
     demo = ds[ds["is_demo"] & ds["kind"].isin(kinds)]
     if len(demo):
-        st.warning(
-            "**DEMO DATA.** This page shows synthetic figures generated for demonstration "
-            "(calibrated to real published totals, but not real records). Import real data on the Data page.",
-            icon=":material/science:",
-        )
+        st.warning(f"{DEMO_NOTE} {advice}", icon=":material/science:")
         return True
     return False
 

@@ -24,7 +24,8 @@ common.page_header(
     "Load this month's data.police.uk download and the partners' returns, check what was loaded, and remove "
     "what should not be there. Every import is all or nothing: a problem leaves the store as it was.",
 )
-common.demo_banner()
+common.demo_banner(advice="Demo datasets are marked DEMO in the list below; importing real records of a "
+                          "force and month replaces the demo records of that month.")
 
 # ----------------------------------------------------------------- results of the last action
 result = ss.get("data_result")

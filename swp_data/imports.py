@@ -92,11 +92,8 @@ class ImportReport:
                 f"{self.duplicates_dropped:,} duplicate(s)"
             )
         if self.placed_by_code or self.disagreements:
-            lines.append(
-                f"Placed by LSOA code (no coordinates, or coordinates just outside the city): "
-                f"{self.placed_by_code:,}; "
-                f"LSOA code and coordinates disagree (coordinates used): {self.disagreements:,}"
-            )
+            lines.append(f"Placed by LSOA code (no coordinates, or just outside the city): {self.placed_by_code:,}")
+            lines.append(f"LSOA code and coordinates disagree (coordinates used): {self.disagreements:,}")
         if self.months:
             first, last = _month_label(self.months[0]), _month_label(self.months[-1])
             span = first if first == last else f"{first} to {last}"
