@@ -3,12 +3,14 @@ the shared filters; the Data page's upload, import report, delete and demo
 load. Figures on the pages are checked against the store queried directly."""
 from __future__ import annotations
 
+import threading
 import time
 
 import duckdb
 
 from geo import maps
 from swp_data import crime, places, stats
+from swp_data.imports import import_paths
 from tests.app.conftest import no_errors, open_page
 
 TR = "pages/trends.py"
@@ -232,6 +234,28 @@ def test_data_upload_imports_the_real_2012_csv(demo_app, demo_store_path, bundle
     assert con.execute("SELECT count(*) FROM crime WHERE month = '2012-01-01'").fetchone()[0] == 1793
     assert con.execute("SELECT count(*) FROM crime WHERE dataset_id = 'demo:police_uk:west-midlands'"
                        ).fetchone()[0] > 150_000  # the demo months are untouched
+
+
+def test_a_page_opened_during_another_sessions_import_waits_and_shows_it(demo_app, demo_store_path, bundle_dir):
+    """Two sessions of one server: one imports (its transaction held open 1.5 s),
+    the other opens the Data page meanwhile. Without store.reading's lock the
+    page failed with DuckDB's "different configuration" ConnectionException."""
+    in_tx = threading.Event()
+
+    def slow(con):
+        in_tx.set()
+        time.sleep(1.5)
+
+    done: list = []
+    t = threading.Thread(target=lambda: done.append(import_paths([bundle_dir / CSV_2012], also=slow)))
+    t.start()
+    assert in_tx.wait(60)
+    at = open_page(DA)
+    t.join(60)
+    no_errors(at)
+    assert done and done[0].rows_kept == 1793
+    table = at.dataframe[0].value.set_index("dataset_id")
+    assert table.loc["police_uk:west-midlands", "rows now"] == 1793  # the page saw the committed import
 
 
 def test_data_upload_of_a_bad_file_says_why_and_loads_nothing(demo_app, demo_store_path):
