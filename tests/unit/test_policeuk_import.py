@@ -511,6 +511,21 @@ def _zip_truncated_member(tmp, src):
     return [p], p, data[:cut].count(b"\n") + 1, "truncated"
 
 
+def _zip_damaged_member(tmp, src):
+    """The second member's compressed bytes are damaged (a bad download):
+    inflating it fails or its CRC-32 does not match."""
+    second = "2012-02/2012-02-west-midlands-street.csv"
+    p = zip_of(tmp / "damaged.zip", {MEMBER: src.read_bytes(), second: src.read_bytes()})
+    with zipfile.ZipFile(p) as zf:
+        info = zf.getinfo(second)
+    data = bytearray(p.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start + info.compress_size // 2, start + info.compress_size // 2 + 64):
+        data[i] ^= 0x5A
+    p.write_bytes(bytes(data))
+    return [p], p, None, "cannot extract this member"
+
+
 def _bad_coordinates(tmp, src):
     rows = raw_rows(src)
     rows[9]["Longitude"] = "-2.1x"
@@ -541,7 +556,7 @@ def _good_then_bad(tmp, src):
 
 BAD = [_wrong_header, _latin1, _truncated, _zip_without_street, _zip_escape, _zip_absolute,
        _future_month, _bad_json, _json_missing_key, _json_not_list, _zip_truncated_member,
-       _bad_coordinates, _bad_month_text, _member_with_wrong_header, _good_then_bad]
+       _zip_damaged_member, _bad_coordinates, _bad_month_text, _member_with_wrong_header, _good_then_bad]
 
 
 @pytest.mark.parametrize("make", BAD, ids=[f.__name__.strip("_") for f in BAD])
