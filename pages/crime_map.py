@@ -59,6 +59,10 @@ overlay = d3.radio("Records layer", ["None", "Points", "Heat"], key="cm_overlay"
 is_demo = common.q(crime.is_demo_selection, "crime", categories=cats, start=start, end=end)
 span = periods.fmt_month(start) if start == end else f"{periods.fmt_month(start)} to {periods.fmt_month(end)}"
 st.markdown(f"**Latest month: {periods.fmt_month(last)}** · showing **{common.md(selection)}**, {span}")
+unlocated = common.q(crime.unlocated_count, cats, start, end)
+if unlocated:
+    st.caption(f"{unlocated:,} record(s) of this selection and period have no location: they count in city "
+               "totals (Trends, Overview) but cannot be mapped or placed in a ward or LSOA.")
 
 
 

@@ -78,6 +78,11 @@ else:
         f"{periods.fmt_month(months[0])} to {periods.fmt_month(last)} · area: **{common.md(scope_label)}** "
         f"({common.fmt_int(pop)} residents, Census 2021)"
     )
+    unlocated = common.q(crime.unlocated_count, cats)
+    if unlocated:
+        st.caption(f"{unlocated:,} record(s) of this selection have no location (from files holding only "
+                   "Wolverhampton records): " + ("included in these city totals." if scope is None else
+                                                 "counted in city totals only, not in this area's."))
 
     monthly = common.q(crime.monthly_counts, cats, scope)
     total = crime.total_by_month(monthly)

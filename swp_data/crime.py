@@ -99,6 +99,22 @@ def crime_loaded(con: duckdb.DuckDBPyConnection) -> bool:
     return _has_crime(con) and bool(con.execute("SELECT EXISTS (SELECT 1 FROM crime)").fetchone()[0])
 
 
+def unlocated_count(
+    con: duckdb.DuckDBPyConnection,
+    categories: tuple[str, ...] | None = None,
+    start=None,
+    end=None,
+) -> int:
+    """Records kept without a location (from city extracts: see
+    :mod:`swp_data.policeuk`): in city totals, in no ward or LSOA."""
+    if not _has_crime(con):
+        return 0
+    params: list = []
+    where = f"{_cat_filter(categories, params)} AND {_month_filter(start, end, params)}"
+    return int(con.execute(f"SELECT count(*) FROM crime WHERE lsoa21_code IS NULL AND {where}",
+                           params).fetchone()[0])
+
+
 def category_options(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Groupings, the 14 canonical categories, then any historic or unknown
     category present in the store."""

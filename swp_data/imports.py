@@ -63,7 +63,8 @@ class ImportReport:
     rows_read: int = 0
     rows_kept: int = 0
     outside_city: int = 0              # located (code or coordinates) outside Wolverhampton
-    no_location: int = 0               # neither coordinates nor LSOA code: not kept
+    no_location: int = 0               # neither coordinates nor LSOA code, in a file covering more than the city: not kept
+    kept_without_location: int = 0     # of rows_kept: no location, from a city extract (city totals only)
     placed_by_code: int = 0            # kept rows placed by their LSOA code, not coordinates
     disagreements: int = 0             # LSOA code disagrees with the coordinates (coordinates win)
     duplicates_dropped: int = 0        # repeated Crime ID / API id, or a (force, month) superseded in this import
@@ -95,6 +96,8 @@ class ImportReport:
                 f"Not kept: {self.outside_city:,} outside the city, {self.no_location:,} with no location, "
                 f"{self.duplicates_dropped:,} duplicate(s)"
             )
+        if self.kept_without_location:
+            lines.append(f"Kept without a location (city totals only): {self.kept_without_location:,}")
         if self.placed_by_code or self.disagreements:
             lines.append(f"Placed by LSOA code (no coordinates, or just outside the city): {self.placed_by_code:,}")
             lines.append(f"LSOA code and coordinates disagree (coordinates used): {self.disagreements:,}")

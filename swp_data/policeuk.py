@@ -21,8 +21,13 @@ Facts of police.uk that drive the decisions below (DESIGN.md, Crime taxonomy):
   month) arriving again replaces what was loaded for it before, from any file,
   archive or dataset (demo included). Within one import the last copy in
   sorted path order wins; the rows of the other copies count as duplicates.
-* "No Location" rows have neither coordinates nor LSOA code: they cannot be
-  known to be in the city and are not kept (counted as ``no_location``).
+* "No Location" rows have neither coordinates nor LSOA code. In a force's
+  file nothing says whether they are in the city: they are not kept (counted
+  as ``no_location``). In a city extract (a file, archive member or set of API
+  responses whose located records are all in the city: none outside, every
+  candidate placed, at least one) they are the city's: kept, flagged
+  ``placed_by = 'none'`` with no LSOA or ward, so they count in city totals
+  but not on maps or in ward and LSOA figures (``kept_without_location``).
 * The API returns the same crime once per overlapping query polygon: records
   are de-duplicated on ``id`` across all the JSON files of an import. The API
   has no force column; records are West Midlands Police (the city lies wholly
@@ -380,9 +385,10 @@ class StreetImporter:
 
         One pass over the files groups the rows by (file, force, month, class):
         rows that cannot be in the city are only counted; city candidates (a
-        city LSOA code, or coordinates in the city's bounding box) keep their
-        columns, identical candidates collapsing into one group with a count
-        (restored when written: identical rows are separate incidents)."""
+        city LSOA code, or coordinates in the city's bounding box) and rows
+        without a location (kept when the file turns out to be a city extract)
+        keep their columns, identical rows collapsing into one group with a
+        count (restored when written: identical rows are separate incidents)."""
         if not inputs:
             return
         con = self.con
@@ -399,14 +405,14 @@ class StreetImporter:
                        a.location, a.code, a.crime_type, a.outcome, a.context, a.n
                 FROM (
                     SELECT file, force, month, cls,
-                           CASE WHEN cls = 0 THEN crime_id END AS crime_id,
-                           CASE WHEN cls = 0 THEN lon END AS lon,
-                           CASE WHEN cls = 0 THEN lat END AS lat,
-                           CASE WHEN cls = 0 THEN location END AS location,
-                           CASE WHEN cls = 0 THEN code END AS code,
-                           CASE WHEN cls = 0 THEN crime_type END AS crime_type,
-                           CASE WHEN cls = 0 THEN outcome END AS outcome,
-                           CASE WHEN cls = 0 THEN context END AS context,
+                           CASE WHEN cls IN ({CAND}, {NO_LOCATION}) THEN crime_id END AS crime_id,
+                           CASE WHEN cls = {CAND} THEN lon END AS lon,
+                           CASE WHEN cls = {CAND} THEN lat END AS lat,
+                           CASE WHEN cls IN ({CAND}, {NO_LOCATION}) THEN location END AS location,
+                           CASE WHEN cls IN ({CAND}, {NO_LOCATION}) THEN code END AS code,
+                           CASE WHEN cls IN ({CAND}, {NO_LOCATION}) THEN crime_type END AS crime_type,
+                           CASE WHEN cls IN ({CAND}, {NO_LOCATION}) THEN outcome END AS outcome,
+                           CASE WHEN cls IN ({CAND}, {NO_LOCATION}) THEN context END AS context,
                            count(*) AS n
                     FROM (
                         SELECT *,
@@ -579,16 +585,18 @@ class StreetImporter:
         con.register("_ds_df", ds)
         try:
             # Kept: placed by coordinates (point in a city LSOA), else by a city
-            # LSOA code. Duplicates: a non-empty Crime ID repeated within the
-            # (force, month) of one file; one copy stays, chosen by content (not
-            # by position, which the grouping scan does not keep) so that a
+            # LSOA code; rows without a location when their source is a city
+            # extract (x: no row outside the city, every candidate placed).
+            # Duplicates: a non-empty Crime ID repeated within the (force,
+            # month) of one file; one copy stays, chosen by content (not by
+            # position, which the grouping scan does not keep) so that a
             # re-import keeps the same one. _k is kept narrow (the row's rowid
             # in _g, the placing and what the report counts): the text columns
             # are read from _g once, by the INSERT, rather than copied twice.
             con.execute(
-                """CREATE OR REPLACE TEMP TABLE _k AS
+                f"""CREATE OR REPLACE TEMP TABLE _k AS
                 WITH p AS (
-                    SELECT g.rowid AS rid, g.src, g.force, g.month, g.by_id, g.crime_id, g.lon, g.lat,
+                    SELECT g.rowid AS rid, g.src, g.force, g.month, g.cls, g.by_id, g.crime_id, g.lon, g.lat,
                            g.location, g.code, g.crime_type, g.outcome, g.context, g.n,
                            coalesce(li.lsoa21_code, cb.lsoa21_code) AS lsoa21_code,
                            CASE WHEN li.lsoa21_code IS NOT NULL THEN 'coordinates'
@@ -600,25 +608,33 @@ class StreetImporter:
                     LEFT JOIN _lsoa_idx li ON li.idx = pt.pt
                     LEFT JOIN (SELECT code, lsoa21_code FROM _code_map WHERE best) cb ON cb.code = g.code
                     LEFT JOIN _code_map cm ON cm.code = g.code AND cm.lsoa21_code = li.lsoa21_code
-                    WHERE g.cls = 0),
+                    WHERE g.cls IN ({CAND}, {NO_LOCATION})),
+                x AS (
+                    SELECT src FROM p WHERE cls = {CAND} GROUP BY src HAVING bool_and(lsoa21_code IS NOT NULL)
+                    EXCEPT
+                    SELECT src FROM _g WHERE cls = {OUTSIDE}),
+                q AS (
+                    SELECT p.*, (p.lsoa21_code IS NOT NULL OR (p.cls = {NO_LOCATION} AND x.src IS NOT NULL)) AS kept
+                    FROM p LEFT JOIN x ON x.src = p.src),
                 d AS (
-                    SELECT src, force, month, crime_id FROM p
-                    WHERE by_id AND crime_id IS NOT NULL AND lsoa21_code IS NOT NULL
+                    SELECT src, force, month, crime_id FROM q
+                    WHERE by_id AND crime_id IS NOT NULL AND kept
                     GROUP BY ALL HAVING count(*) > 1 OR max(n) > 1),
                 r AS (
-                    SELECT p.rid, row_number() OVER (
-                        PARTITION BY p.src, p.force, p.month, p.crime_id
-                        ORDER BY p.location, p.lon, p.lat, p.crime_type, p.outcome, p.context, p.code,
-                                 p.lsoa21_code) AS rn
-                    FROM p JOIN d ON d.src = p.src AND d.force = p.force AND d.month = p.month
-                                 AND d.crime_id = p.crime_id
-                    WHERE p.by_id AND p.lsoa21_code IS NOT NULL)
-                SELECT p.rid, p.src, p.force, p.month, p.crime_type, p.lon IS NOT NULL AS has_xy, p.n,
-                       p.lsoa21_code, p.placed_by, p.disagree,
-                       CASE WHEN p.lsoa21_code IS NULL THEN 0
-                            WHEN r.rid IS NULL THEN p.n
+                    SELECT q.rid, row_number() OVER (
+                        PARTITION BY q.src, q.force, q.month, q.crime_id
+                        ORDER BY q.location, q.lon, q.lat, q.crime_type, q.outcome, q.context, q.code,
+                                 q.lsoa21_code) AS rn
+                    FROM q JOIN d ON d.src = q.src AND d.force = q.force AND d.month = q.month
+                                 AND d.crime_id = q.crime_id
+                    WHERE q.by_id AND q.kept)
+                SELECT q.rid, q.src, q.force, q.month, q.cls, q.crime_type, q.lon IS NOT NULL AS has_xy, q.n,
+                       q.lsoa21_code, CASE WHEN q.kept THEN coalesce(q.placed_by, 'none') END AS placed_by,
+                       q.disagree,
+                       CASE WHEN NOT q.kept THEN 0
+                            WHEN r.rid IS NULL THEN q.n
                             WHEN r.rn = 1 THEN 1 ELSE 0 END AS keep_n
-                FROM p LEFT JOIN r ON r.rid = p.rid"""
+                FROM q LEFT JOIN r ON r.rid = q.rid"""
             )
             # Replace the (force, month) records loaded before, from any dataset.
             replaced = con.execute(
@@ -703,23 +719,24 @@ class StreetImporter:
             WITH r AS (
                 SELECT src, force, month,
                        sum(n) AS rows_read,
-                       sum(n) FILTER (WHERE cls = {NO_LOCATION}) AS no_location,
                        sum(n) FILTER (WHERE cls = {OUTSIDE}) AS outside,
                        sum(n) FILTER (WHERE cls = {API_DUPLICATE}) AS dup
                 FROM _g GROUP BY ALL),
             k AS (
                 SELECT src, force, month,
                        sum(keep_n) AS kept,
-                       sum(n) FILTER (WHERE lsoa21_code IS NULL) AS outside,
-                       sum(n - keep_n) FILTER (WHERE lsoa21_code IS NOT NULL) AS dup,
+                       sum(n) FILTER (WHERE placed_by IS NULL AND cls = {CAND}) AS outside,
+                       sum(n) FILTER (WHERE placed_by IS NULL AND cls = {NO_LOCATION}) AS no_location,
+                       sum(n - keep_n) FILTER (WHERE placed_by IS NOT NULL) AS dup,
                        sum(keep_n) FILTER (WHERE placed_by = 'code') AS by_code,
                        sum(keep_n) FILTER (WHERE placed_by = 'code' AND has_xy) AS by_code_xy,
+                       sum(keep_n) FILTER (WHERE placed_by = 'none') AS unlocated,
                        sum(keep_n) FILTER (WHERE disagree) AS disagree
                 FROM _k GROUP BY ALL)
             SELECT r.force, r.month, f.win = r.src AS won,
-                   r.rows_read, coalesce(r.no_location, 0), coalesce(r.outside, 0) + coalesce(k.outside, 0),
+                   r.rows_read, coalesce(k.no_location, 0), coalesce(r.outside, 0) + coalesce(k.outside, 0),
                    coalesce(r.dup, 0) + coalesce(k.dup, 0), coalesce(k.kept, 0), coalesce(k.by_code, 0),
-                   coalesce(k.by_code_xy, 0), coalesce(k.disagree, 0)
+                   coalesce(k.by_code_xy, 0), coalesce(k.disagree, 0), coalesce(k.unlocated, 0)
             FROM r JOIN _fm f ON f.force = r.force AND f.month = r.month
             LEFT JOIN k ON k.src = r.src AND k.force = r.force AND k.month = r.month
             """
@@ -727,7 +744,7 @@ class StreetImporter:
         superseded = xy_outside = 0
         months = set(rep.months)
         kept_by_force: dict[str, int] = {}
-        for (force, month, won, read, noloc, outside, dup, kept, by_code, by_code_xy, dis) in stats:
+        for (force, month, won, read, noloc, outside, dup, kept, by_code, by_code_xy, dis, unlocated) in stats:
             rep.rows_read += int(read)
             if not won:
                 rep.duplicates_dropped += int(read)
@@ -736,6 +753,7 @@ class StreetImporter:
             months.add(month)
             kept_by_force[force] = kept_by_force.get(force, 0) + int(kept)
             rep.no_location += int(noloc)
+            rep.kept_without_location += int(unlocated)
             rep.outside_city += int(outside)
             rep.duplicates_dropped += int(dup)
             rep.rows_kept += int(kept)
@@ -761,6 +779,16 @@ class StreetImporter:
             rep.warnings.append(
                 f"{superseded:,} row(s) of a force and month that came again in a later file of this import "
                 "were dropped (the last file in path order was kept)"
+            )
+        if rep.kept_without_location:
+            rep.warnings.append(
+                f"{rep.kept_without_location:,} row(s) without a location were kept, from files holding only "
+                "Wolverhampton records: they count in city totals, not on maps or in ward and LSOA figures"
+            )
+        if rep.no_location:
+            rep.warnings.append(
+                f"{rep.no_location:,} row(s) without a location were not kept: their files cover more than "
+                "the city, so nothing says whether they happened in Wolverhampton"
             )
         if xy_outside:
             rep.warnings.append(

@@ -3,10 +3,13 @@ the shared filters; the Data page's upload, import report, delete and demo
 load. Figures on the pages are checked against the store queried directly."""
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import time
 
 import duckdb
+import numpy as np
 
 from geo import maps
 from swp_data import crime, places, stats
@@ -313,3 +316,26 @@ def test_data_load_demo_when_no_crime(ref_app, store_path):
     assert con.execute("SELECT bool_and(is_demo) FROM dataset WHERE kind = 'police_uk'").fetchone()[0]
     assert _demo_banner(at)
     assert not any(k.key == "data_demo" for k in at.button)  # offered only while no crime is loaded
+
+
+# --------------------------------------------------------------------------- records without a location
+def test_records_without_location_are_explained_on_trends_and_the_map(ref_app, store_path, bundle_dir, tmp_path):
+    """The 2012 sample is a city extract: two "No Location" rows added to it are
+    kept in city totals; the pages say where they count."""
+    text = (bundle_dir / CSV_2012).read_text(encoding="utf-8")
+    nl = "nl{0},2012-01,West Midlands Police,West Midlands Police,,,No Location,,,Burglary,,\n"
+    f = tmp_path / "2012-01-extract.csv"
+    f.write_text(text + nl.format(1) + nl.format(2), encoding="utf-8")
+    rep = import_paths([f])
+    assert rep.kept_without_location == 2
+    at = open_page(TR, tr_sel="All crime and ASB")
+    no_errors(at)
+    assert "2 record(s) of this selection have no location" in _texts(at.caption)
+    assert "included in these city totals" in _texts(at.caption)
+    y = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["y"]  # plotly's typed array
+    assert np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).tolist() == [1795]  # 1,793 + 2
+    at = open_page(TR, area=HEATH_TOWN)
+    assert "counted in city totals only, not in this area's" in _texts(at.caption)
+    at = open_page(CM)
+    no_errors(at)
+    assert "2 record(s) of this selection and period have no location" in _texts(at.caption)

@@ -348,8 +348,64 @@ def test_locations_codes_duplicates_and_unknown_categories(store_path, csv2012, 
         ("Fraud", "Fraud")]
     n_asb_raw = sum(1 for r in base if not r["Crime ID"] and r["Crime type"] == "Anti-social behaviour")
     assert query(store_path, "SELECT count(*) FROM crime WHERE crime_id IS NULL")[0][0] == n_asb_raw + 1
-    # No record kept without a place.
+    # The file covers more than the city (a Birmingham row): its "No Location"
+    # row cannot be known to be the city's, so no record is kept without a place.
     assert query(store_path, "SELECT count(*) FROM crime WHERE placed_by = 'none' OR lsoa21_code IS NULL")[0][0] == 0
+    assert rep.kept_without_location == 0
+    assert any("1 row(s) without a location were not kept" in w for w in rep.warnings)
+
+
+def _no_location(row: dict, crime_id: str, crime_type: str = "Burglary") -> dict:
+    return dict(row, **{"Crime ID": crime_id, "Longitude": "", "Latitude": "", "LSOA code": "",
+                        "LSOA name": "", "Location": "No Location", "Crime type": crime_type})
+
+
+def test_rows_without_location_in_a_city_extract_are_kept_in_city_totals(store_path, csv2012, tmp_path):
+    """The 2012 sample holds only Wolverhampton rows (a city extract): its rows
+    without a location are the city's. Kept, flagged 'none', without LSOA or
+    ward; in city totals, not in any area's."""
+    from swp_data import crime
+
+    rows = raw_rows(csv2012)
+    asb = next(r for r in rows if not r["Crime ID"])
+    extra = [_no_location(rows[0], "nl-a"), _no_location(rows[0], "nl-b", "Vehicle crime"),
+             _no_location(rows[0], "nl-a"),                      # the same Crime ID again: a duplicate
+             _no_location(asb, ""), _no_location(asb, "")]       # two identical ASB rows: two incidents
+    for r in extra[3:]:
+        r["Crime type"] = asb["Crime type"]
+    f = write_rows(tmp_path / "2012-01-city-extract.csv", rows + extra)
+    rep = import_paths([f], today=TODAY)
+    check_balance(rep)
+    assert rep.rows_read == 1793 + 5
+    assert rep.rows_kept == 1793 + 4 == crime_count(store_path)
+    assert rep.kept_without_location == 4 and rep.no_location == 0 and rep.duplicates_dropped == 1
+    assert any("4 row(s) without a location were kept" in w for w in rep.warnings)
+    assert "Kept without a location (city totals only): 4" in rep.to_text()
+    assert query(store_path, "SELECT crime_id, category, lsoa21_code, ward_code FROM crime WHERE placed_by = 'none' "
+                             "ORDER BY crime_id NULLS FIRST") == [
+        (None, "Anti-social behaviour", None, None), (None, "Anti-social behaviour", None, None),
+        ("nl-a", "Burglary", None, None), ("nl-b", "Vehicle crime", None, None)]
+    con = duckdb.connect(str(store_path), read_only=True)
+    try:
+        city = crime.monthly_counts(con)["count"].sum()
+        wards = crime.monthly_counts(con, lsoa_codes=tuple(
+            r[0] for r in con.execute("SELECT lsoa21_code FROM lsoa21").fetchall()))["count"].sum()
+    finally:
+        con.close()
+    assert (city, wards) == (1793 + 4, 1793)
+    # Idempotent: the same file again changes nothing.
+    import_paths([f], today=TODAY)
+    assert crime_count(store_path) == 1793 + 4
+
+
+def test_a_city_extract_with_a_row_outside_is_not_an_extract(store_path, csv2012, tmp_path):
+    rows = raw_rows(csv2012)
+    bham = dict(rows[0], **{"Crime ID": "bham", "Longitude": "-1.890000", "Latitude": "52.480000",
+                            "LSOA code": "E01009000", "LSOA name": "Birmingham 001A"})
+    f = write_rows(tmp_path / "mixed.csv", rows + [bham, _no_location(rows[0], "nl-a")])
+    rep = import_paths([f], today=TODAY)
+    check_balance(rep)
+    assert (rep.rows_kept, rep.outside_city, rep.no_location, rep.kept_without_location) == (1793, 1, 1, 0)
 
 
 def test_area_locator_matches_shapely(store_path):
@@ -641,7 +697,8 @@ def test_hostile_text_stored_verbatim(store_path, csv2012, tmp_path):
 def test_report_dict_and_text(store_path, csv2012):
     rep = import_paths([csv2012], today=TODAY)
     d = rep.to_dict()
-    assert list(d) == ["files", "rows_read", "rows_kept", "outside_city", "no_location", "placed_by_code",
+    assert list(d) == ["files", "rows_read", "rows_kept", "outside_city", "no_location",
+                       "kept_without_location", "placed_by_code",
                        "disagreements", "duplicates_dropped", "unknown_categories", "by_category", "months",
                        "skipped_members", "datasets", "warnings"]
     assert json.loads(json.dumps(d)) == d
