@@ -142,7 +142,10 @@ def choropleth(
             "fillOpacity": 0.72,
         },
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[esc(a) for a in aliases], sticky=False),
+        # Narrow and wrapping, so that it fits in the map's frame (Leaflet
+        # opens it left or right of the pointer, whichever side has room).
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[esc(a) for a in aliases], sticky=False,
+                                      style="white-space: normal; width: max-content; max-width: 280px; font-size: 13px;"),
     )
     gj.add_to(m)
     m.legend_html = legend_html(cm, value_label, kind)  # drawn beside the map (branca's needs d3 from a CDN)
