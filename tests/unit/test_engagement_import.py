@@ -11,40 +11,11 @@ from statsmodels.stats.proportion import proportion_confint
 from swp_data import engagement, partner, store
 from swp_data.errors import InputError
 
+from .csv_helpers import one, read_snapshot, snapshot, write
 
 
 Report = partner.Tally  # the counters an import report carries
 
-
-def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
-    p = tmp_path / name
-    p.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
-    return p
-
-
-def snapshot(con) -> dict[str, list[tuple]]:
-    """Every data table's contents (dataset without its load time)."""
-    out = {}
-    for t in ("partner_series", "engagement_meeting", "engagement_survey", "engagement_consultation"):
-        out[t] = con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-    out["dataset"] = con.execute("SELECT * EXCLUDE (loaded_at) FROM dataset ORDER BY dataset_id").fetchall()
-    return out
-
-
-def read_snapshot() -> dict[str, list[tuple]]:
-    con = store.connect(read_only=True)
-    try:
-        return snapshot(con)
-    finally:
-        con.close()
-
-
-def one(sql: str, params=None):
-    con = store.connect(read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 D = dt.date
 HOSTILE_HTML = "<img src=x onerror=alert(1)>"
@@ -59,11 +30,8 @@ def do_import(path: Path, kind: str, *, is_demo: bool = False) -> Report:
 
 
 def query(fn, *args, **kw):
-    con = store.connect(read_only=True)
-    try:
+    with store.reading() as con:
         return fn(con, *args, **kw)
-    finally:
-        con.close()
 
 
 def ward_pop(code: str) -> int:

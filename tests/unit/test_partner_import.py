@@ -11,14 +11,10 @@ import pytest
 from swp_data import config, partner, store
 from swp_data.errors import InputError
 
+from .csv_helpers import one, read_snapshot, snapshot, write
+
 
 Report = partner.Tally  # the counters an import report carries
-
-
-def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
-    p = tmp_path / name
-    p.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
-    return p
 
 
 def do_import(path: Path, *, is_demo: bool = False) -> Report:
@@ -28,42 +24,12 @@ def do_import(path: Path, *, is_demo: bool = False) -> Report:
     return rep
 
 
-def snapshot(con) -> dict[str, list[tuple]]:
-    """Every data table's contents (dataset without its load time)."""
-    out = {}
-    for t in ("partner_series", "engagement_meeting", "engagement_survey", "engagement_consultation"):
-        out[t] = con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-    out["dataset"] = con.execute(
-        "SELECT * EXCLUDE (loaded_at) FROM dataset ORDER BY dataset_id").fetchall()
-    return out
-
-
-def read_snapshot() -> dict[str, list[tuple]]:
-    con = store.connect(read_only=True)
-    try:
-        return snapshot(con)
-    finally:
-        con.close()
-
-
 def rows_of(dataset_id: str) -> list[tuple]:
-    con = store.connect(read_only=True)
-    try:
-        return con.execute(
-            "SELECT measure, breakdown, period_type, period_start, period_end, geography_level, "
-            "geography_code, count FROM partner_series WHERE dataset_id = ? ORDER BY ALL",
-            [dataset_id],
-        ).fetchall()
-    finally:
-        con.close()
-
-
-def one(sql: str, params=None):
-    con = store.connect(read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+    return one(
+        "SELECT measure, breakdown, period_type, period_start, period_end, geography_level, "
+        "geography_code, count FROM partner_series WHERE dataset_id = ? ORDER BY ALL",
+        [dataset_id],
+    )
 
 
 D = dt.date
