@@ -51,6 +51,7 @@ from .partner import (
     normalise_header,
     read_table,
     replace_rows,
+    tally_file,
     text_field,
     whole_number,
 )
@@ -377,11 +378,7 @@ def import_engagement_csv(
     info = file_dataset(path, data, f"engagement:{kind}:{dataset_suffix(path)}",
                         f"Engagement ({kind}): {path.name}", "engagement", is_demo)
     _write(con, kind, df, info, report, label)
-    report.files += 1
-    report.rows_read += n_read
-    report.rows_kept += len(df)
-    report.warnings.extend(warnings)
-    report.datasets.append(info.dataset_id)
+    tally_file(report, info, n_read, len(df), warnings)
 
 
 def published_consultation_csv(con: duckdb.DuckDBPyConnection) -> bytes:

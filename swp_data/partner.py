@@ -584,6 +584,15 @@ def file_dataset(path: Path, data: bytes, dataset_id: str, name: str, kind: str,
     )
 
 
+def tally_file(report, info: "DatasetInfo", rows_read: int, rows_kept: int, warnings: list[str]) -> None:
+    """Add one imported file to an import report (or a :class:`Tally`)."""
+    report.files += 1
+    report.rows_read += rows_read
+    report.rows_kept += rows_kept
+    report.warnings.extend(warnings)
+    report.datasets.append(info.dataset_id)
+
+
 def import_partner_csv(con: duckdb.DuckDBPyConnection, path: Path, *, is_demo: bool, report) -> None:
     """Import one partner series CSV inside the caller's transaction.
 
@@ -599,11 +608,7 @@ def import_partner_csv(con: duckdb.DuckDBPyConnection, path: Path, *, is_demo: b
     info = file_dataset(path, data, f"partner:{dataset_suffix(path)}", f"Partner series: {path.name}",
                         "partner", is_demo)
     _write_partner(con, df, info, report, label)
-    report.files += 1
-    report.rows_read += n_read
-    report.rows_kept += len(df)
-    report.warnings.extend(warnings)
-    report.datasets.append(info.dataset_id)
+    tally_file(report, info, n_read, len(df), warnings)
 
 
 def published_partner_csv(con: duckdb.DuckDBPyConnection) -> bytes:
