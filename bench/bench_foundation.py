@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import OUT, ROOT, machine, private_store, timeit  # noqa: E402
+from bench.common import ROOT, machine, private_store, save, timeit  # noqa: E402
 
 
 def bench_build() -> dict:
@@ -78,10 +78,7 @@ def main() -> dict:
     with private_store():
         result.update(bench_payload())
         result["pages"] = bench_pages()
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "foundation.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
-    return result
+    return save("foundation", result)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ Target (issue 2): under 90 s on the 2-core machine.
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -21,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import OUT, ROOT, machine  # noqa: E402
+from bench.common import ROOT, machine, save  # noqa: E402
 
 
 def main() -> dict:
@@ -60,10 +59,7 @@ def main() -> dict:
     result = {"machine": machine(), "date": time.strftime("%Y-%m-%d"),
               "make_run_to_overview_s": None if shown is None else round(shown, 1),
               "log_tail": (tmp / "make-run.log").read_text()[-1500:]}
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "make_run.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
-    return result
+    return save("make_run", result)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ loaded; clustering and scoring of 161 LSOAs under 1 s.
 """
 from __future__ import annotations
 
-import json
 import re
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import OUT, ROOT, machine, private_store, timeit  # noqa: E402
+from bench.common import ROOT, machine, private_store, save, timeit  # noqa: E402
 
 
 def pages() -> list[str]:
@@ -72,10 +71,7 @@ def main() -> dict:
             result.update(bench_clustering())
         except Exception as e:  # report, do not hide
             result["clustering_error"] = repr(e)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "pages.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
-    return result
+    return save("pages", result)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Helpers for the bench scripts: a private store, timing, machine description."""
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
@@ -67,3 +68,12 @@ def git_rev() -> str:
                               text=True).stdout.strip()
     except OSError:
         return "?"
+
+
+def save(name: str, result: dict) -> dict:
+    """Write ``bench/out/<name>.json``, print it, return it."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(result, indent=2)
+    (OUT / f"{name}.json").write_text(text)
+    print(text)
+    return result
