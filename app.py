@@ -1,4 +1,5 @@
 """Safer Wolverhampton Insight: navigation and the shared sidebar only."""
+
 import streamlit as st
 
 from pages import common

@@ -5,6 +5,7 @@
 Targets (issue 2): build < 30 s; Deprivation AppTest run < 2 s warm;
 map payload < 2 MB for all 161 LSOAs.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,18 +35,25 @@ def bench_payload() -> dict:
 
     con = store.connect()
     try:
-        g = gb.from_frame(con.execute("SELECT lsoa21_code AS code, lsoa21_name AS name, geom_display AS geom "
-                                      "FROM lsoa21").df())
-        full = gb.from_frame(con.execute("SELECT lsoa21_code AS code, lsoa21_name AS name, geom "
-                                         "FROM lsoa21").df())
+        g = gb.from_frame(
+            con.execute("SELECT lsoa21_code AS code, lsoa21_name AS name, geom_display AS geom FROM lsoa21").df()
+        )
+        full = gb.from_frame(con.execute("SELECT lsoa21_code AS code, lsoa21_name AS name, geom FROM lsoa21").df())
         m = ref.imd_measure(con, "2025", "imd", "lsoa")
     finally:
         con.close()
     out = {}
     for label, geo in (("display", g), ("full", full)):
         x = geo.merge(m[["code", "rank", "decile"]], on="code")
-        mp = maps.choropleth(x, id_col="code", name_col="name", value_col="decile", value_label="IMD decile",
-                             kind="deciles", tooltip={"rank": "National rank"})
+        mp = maps.choropleth(
+            x,
+            id_col="code",
+            name_col="name",
+            value_col="decile",
+            value_label="IMD decile",
+            kind="deciles",
+            tooltip={"rank": "National rank"},
+        )
         out[f"payload_{label}_bytes"] = maps.payload_bytes(mp)
     return out
 
@@ -55,9 +63,12 @@ def bench_pages() -> dict:
 
     app = str(ROOT / "app.py")
     res = {}
-    for page, state in (("pages/overview.py", {}), ("pages/deprivation.py", {}),
-                        ("pages/deprivation.py", {"dep_view": "Pockets of deprivation"}),
-                        ("pages/deprivation.py", {"level": "Ward"})):
+    for page, state in (
+        ("pages/overview.py", {}),
+        ("pages/deprivation.py", {}),
+        ("pages/deprivation.py", {"dep_view": "Pockets of deprivation"}),
+        ("pages/deprivation.py", {"level": "Ward"}),
+    ):
         at = AppTest.from_file(app, default_timeout=120)
         for k, v in state.items():
             at.session_state[k] = v

@@ -36,6 +36,7 @@ everything for the report. The archive also pays for inflating the members
 (d), which the floor does not. Timings on a shared 2-core machine vary by
 +-30% between runs: hence the median of several runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,14 +88,39 @@ OUTCOMES = [
     "Further investigation is not in the public interest",
     "Status update unavailable",
 ]
-STREETS = ["High Street", "Church Road", "Park Lane", "Station Road", "Victoria Street",
-           "Mill Lane", "Queen Street", "School Road", "Supermarket", "Parking Area",
-           "Shopping Area", "Petrol Station", "Nightclub", "Sports/Recreation Area"]
+STREETS = [
+    "High Street",
+    "Church Road",
+    "Park Lane",
+    "Station Road",
+    "Victoria Street",
+    "Mill Lane",
+    "Queen Street",
+    "School Road",
+    "Supermarket",
+    "Parking Area",
+    "Shopping Area",
+    "Petrol Station",
+    "Nightclub",
+    "Sports/Recreation Area",
+]
 # Bounding box of the West Midlands police force area (approximate).
 WM_BBOX = (-2.25, 52.35, -1.42, 52.68)
 WM_LADS = {"E08000025", "E08000026", "E08000027", "E08000028", "E08000029", "E08000030"}
-COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
-           "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]
+COLUMNS = [
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+]
 
 
 def reference_store() -> Path:
@@ -108,8 +134,13 @@ def reference_store() -> Path:
         for q in (p, p.with_name(p.name + ".wal")):
             q.unlink(missing_ok=True)
         print(f"building a reference store at {p} ...", flush=True)
-        subprocess.run([sys.executable, "-m", "swp_data", "build"], check=True, cwd=ROOT,
-                       env={**os.environ, "SWP_STORE": str(p)}, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "swp_data", "build"],
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "SWP_STORE": str(p)},
+            stdout=subprocess.DEVNULL,
+        )
         reference_store.built = True
     return p
 
@@ -154,8 +185,7 @@ def generate(out: Path, months: int, rows: int, seed: int = 2026) -> list[Path]:
 
     con = duckdb.connect(str(reference_store()), read_only=True)
     try:
-        lsoa = from_frame(con.execute(
-            "SELECT lsoa21_code, lsoa21_name, geom FROM lsoa21 ORDER BY lsoa21_code").df())
+        lsoa = from_frame(con.execute("SELECT lsoa21_code, lsoa21_name, geom FROM lsoa21 ORDER BY lsoa21_code").df())
     finally:
         con.close()
     city = shapely.union_all(lsoa.geometry.to_numpy())
@@ -218,12 +248,22 @@ def generate(out: Path, months: int, rows: int, seed: int = 2026) -> list[Path]:
         ids[is_asb] = None
         outcome = rng.choice(OUTCOMES, n).astype(object)
         outcome[is_asb] = None
-        df = pd.DataFrame({
-            "Crime ID": ids, "Month": month, "Reported by": "West Midlands Police",
-            "Falls within": "West Midlands Police", "Longitude": lon, "Latitude": lat,
-            "Location": loc, "LSOA code": code, "LSOA name": name, "Crime type": cat,
-            "Last outcome category": outcome, "Context": None,
-        })
+        df = pd.DataFrame(
+            {
+                "Crime ID": ids,
+                "Month": month,
+                "Reported by": "West Midlands Police",
+                "Falls within": "West Midlands Police",
+                "Longitude": lon,
+                "Latitude": lat,
+                "Location": loc,
+                "LSOA code": code,
+                "LSOA name": name,
+                "Crime type": cat,
+                "Last outcome category": outcome,
+                "Context": None,
+            }
+        )
         # A few exact repeats (two incidents at one anonymised point).
         rep = df[is_asb].sample(frac=0.02, random_state=m)
         df = pd.concat([df, rep]).sort_values(["LSOA code", "Crime type"], kind="stable")
@@ -253,6 +293,7 @@ def make_zip(files: list[Path], out: Path) -> Path:
 
 # -- child processes: one measurement each -------------------------------------------
 
+
 def _child(kind: str, paths: list[str], store: str | None) -> None:
     # Modules are imported before the clock starts (same for every measurement).
     import duckdb
@@ -263,17 +304,15 @@ def _child(kind: str, paths: list[str], store: str | None) -> None:
     t = time.perf_counter()
     if kind == "scan":
         con = duckdb.connect()
-        n = con.execute(
-            f"SELECT count(*) FROM read_csv(?, {policeuk.read_csv_options()})", [paths]
-        ).fetchone()[0]
+        n = con.execute(f"SELECT count(*) FROM read_csv(?, {policeuk.read_csv_options()})", [paths]).fetchone()[0]
         result = {"rows": int(n)}
     elif kind == "scan_all":
         # The same scan, parsing every value of every column (count of each).
         con = duckdb.connect()
         cols = ", ".join(f'count("{c}")' for c in policeuk.POLICE_COLUMNS)
-        n = con.execute(
-            f"SELECT count(*), {cols} FROM read_csv(?, {policeuk.read_csv_options()})", [paths]
-        ).fetchone()[0]
+        n = con.execute(f"SELECT count(*), {cols} FROM read_csv(?, {policeuk.read_csv_options()})", [paths]).fetchone()[
+            0
+        ]
         result = {"rows": int(n)}
     elif kind == "inflate":
         # Inflating every member of the archive (zlib), output discarded: what
@@ -299,7 +338,8 @@ def _child(kind: str, paths: list[str], store: str | None) -> None:
                        "Location", "LSOA code", "LSOA code", NULL, 'code', "Last outcome category", "Context"
                 FROM read_csv(?, {policeuk.read_csv_options()})
                 WHERE "LSOA code" IN (SELECT lsoa11_code FROM lsoa_crosswalk UNION SELECT lsoa21_code FROM lsoa21)""",
-            [paths])
+            [paths],
+        )
         kept = con.execute("SELECT count(*) FROM crime").fetchone()[0]
         con.execute("COMMIT")
         con.close()
@@ -307,9 +347,13 @@ def _child(kind: str, paths: list[str], store: str | None) -> None:
     else:
         os.environ["SWP_STORE"] = store
         rep = import_paths(paths)
-        result = {"rows": rep.rows_read, "rows_kept": rep.rows_kept,
-                  "outside_city": rep.outside_city, "no_location": rep.no_location,
-                  "duplicates_dropped": rep.duplicates_dropped}
+        result = {
+            "rows": rep.rows_read,
+            "rows_kept": rep.rows_kept,
+            "outside_city": rep.outside_city,
+            "no_location": rep.no_location,
+            "duplicates_dropped": rep.duplicates_dropped,
+        }
     result["seconds"] = time.perf_counter() - t
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(json.dumps(result))
@@ -371,13 +415,19 @@ def main() -> None:
     # that this process stays small: the measured children inherit its peak
     # memory (ru_maxrss survives fork and exec).
     t = time.perf_counter()
-    subprocess.run([sys.executable, __file__, "--prepare", "--months", str(args.months), "--rows", str(args.rows)],
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, __file__, "--prepare", "--months", str(args.months), "--rows", str(args.rows)],
+        check=True,
+        cwd=ROOT,
+    )
     files = sorted((OUT / "csv").glob("*.csv"))
     archive = OUT / "archive.zip"
     size_mb = sum(f.stat().st_size for f in files) / 1e6
-    print(f"{len(files)} files, {size_mb:,.0f} MB (archive {archive.stat().st_size / 1e6:,.0f} MB); "
-          f"ready in {time.perf_counter() - t:.1f} s", flush=True)
+    print(
+        f"{len(files)} files, {size_mb:,.0f} MB (archive {archive.stat().st_size / 1e6:,.0f} MB); "
+        f"ready in {time.perf_counter() - t:.1f} s",
+        flush=True,
+    )
 
     ref = reference_store()
     results = {}
@@ -395,18 +445,22 @@ def main() -> None:
     floor = results["bare DuckDB scan (floor)"]["seconds"]
     floor_all = results["DuckDB scan parsing every column"]["seconds"]
     floor_write = results["write floor: read, keep city codes, insert, commit"]["seconds"]
-    lines = [f"| measurement (median of {args.repeat}) | rows kept | seconds | rows/s | "
-             "peak memory (MB) | x bare scan | x full-parse scan | x write floor |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"| measurement (median of {args.repeat}) | rows kept | seconds | rows/s | "
+        "peak memory (MB) | x bare scan | x full-parse scan | x write floor |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for label, r in results.items():
         r["rows_per_second"] = scan_rows / r["seconds"]
         r["ratio_to_scan"] = r["seconds"] / floor
         r["ratio_to_full_scan"] = r["seconds"] / floor_all
         r["ratio_to_write_floor"] = r["seconds"] / floor_write
         kept = f"{r['rows_kept']:,}" if "rows_kept" in r else ""
-        lines.append(f"| {label} | {kept} | {r['seconds']:.2f} | {r['rows_per_second']:,.0f} | "
-                     f"{r['peak_mb']:,.0f} | {r['ratio_to_scan']:.2f} | {r['ratio_to_full_scan']:.2f} | "
-                     f"{r['ratio_to_write_floor']:.2f} |")
+        lines.append(
+            f"| {label} | {kept} | {r['seconds']:.2f} | {r['rows_per_second']:,.0f} | "
+            f"{r['peak_mb']:,.0f} | {r['ratio_to_scan']:.2f} | {r['ratio_to_full_scan']:.2f} | "
+            f"{r['ratio_to_write_floor']:.2f} |"
+        )
     imp = [r for label, r in results.items() if label.startswith("import")]
     verdict = {
         "under_20_s": all(r["seconds"] < TARGET_SECONDS for r in imp),
@@ -416,11 +470,21 @@ def main() -> None:
     print(f"{scan_rows:,} rows in every measurement")
     print("\n".join(lines))
     print("targets met: " + ", ".join(f"{k}={v}" for k, v in verdict.items()))
-    (OUT / "import.json").write_text(json.dumps(
-        {"files": len(files), "megabytes": round(size_mb, 1), "cpus": os.cpu_count(),
-         "repeat": args.repeat, "load_average": os.getloadavg(),
-         "targets_set": {"seconds": TARGET_SECONDS, "ratio_to_scan": TARGET_RATIO, "peak_mb": TARGET_MEMORY_MB},
-         "results": results, "targets_met": verdict}, indent=2))
+    (OUT / "import.json").write_text(
+        json.dumps(
+            {
+                "files": len(files),
+                "megabytes": round(size_mb, 1),
+                "cpus": os.cpu_count(),
+                "repeat": args.repeat,
+                "load_average": os.getloadavg(),
+                "targets_set": {"seconds": TARGET_SECONDS, "ratio_to_scan": TARGET_RATIO, "peak_mb": TARGET_MEMORY_MB},
+                "results": results,
+                "targets_met": verdict,
+            },
+            indent=2,
+        )
+    )
     print(f"written {OUT / 'import.json'}")
 
 

@@ -6,6 +6,7 @@ app.py; and clustering + priority scoring of the 161 LSOAs.
 Targets (issues 2-4): each page's AppTest run under 2 s warm with the demo
 loaded; clustering and scoring of 161 LSOAs under 1 s.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,7 @@ def bench_pages() -> dict:
             res[page] = {"error": at.exception[0].value[:300]}
             continue
         warm, runs = timeit(at.run, repeat=5)
-        res[page] = {"cold_s": round(cold, 2), "warm_median_s": round(warm, 3),
-                     "warm_max_s": round(max(runs), 3)}
+        res[page] = {"cold_s": round(cold, 2), "warm_median_s": round(warm, 3), "warm_max_s": round(max(runs), 3)}
     return res
 
 
@@ -51,11 +51,13 @@ def bench_clustering() -> dict:
     try:
         cols = tuple(places.default_indicators(con))
         for method in ("kmeans", "ward", "ward_contiguous"):
+
             def run():
                 sil = places.silhouettes(con, "lsoa", cols, method)
                 k = clustering.choose_k(sil)
                 places.cluster_analysis(con, "lsoa", cols, method, k)
                 places.priority_list(con, "lsoa")
+
             med, _ = timeit(run, repeat=3)
             out[method] = round(med, 3)
     finally:

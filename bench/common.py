@@ -1,4 +1,5 @@
 """Helpers for the bench scripts: a private store, timing, machine description."""
+
 from __future__ import annotations
 
 import json
@@ -64,8 +65,9 @@ def private_store(demo: bool = False):
 
 def git_rev() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         return "?"
 

@@ -1,5 +1,6 @@
 """Run every benchmark (`make bench`); results land in bench/out/*.json and are
 copied by hand into BENCHMARKS.md with the machine and date."""
+
 from __future__ import annotations
 
 import subprocess

@@ -9,6 +9,7 @@ own ``leaflet_heat.min.js``) into ``static/vendor/`` of the project, which
 Streamlit serves at ``/app/static/vendor/`` (``server.enableStaticServing``).
 The folder is generated and git-ignored.
 """
+
 from __future__ import annotations
 
 import importlib.util

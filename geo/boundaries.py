@@ -7,6 +7,7 @@ the 2021 child whose generalised shape holds most of it, and the children are
 the dissolve of their OAs. May 2023 wards are the dissolve of their LSOAs
 through the best-fit lookup (labelled "best-fit" where shown).
 """
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -64,9 +65,7 @@ def build_lsoa21(
             codes.append(kids[-1])
             geoms.append(shapely.make_valid(shape.difference(shapely.union_all(taken))))
         geoms = [_drop_slivers(g) for g in geoms]
-        parts.append(
-            gpd.GeoDataFrame({"lsoa21_code": codes, "changed": True}, geometry=geoms, crs=lsoa11.crs)
-        )
+        parts.append(gpd.GeoDataFrame({"lsoa21_code": codes, "changed": True}, geometry=geoms, crs=lsoa11.crs))
     out = pd.concat(parts, ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=lsoa11.crs).to_crs(WGS84)
 

@@ -10,6 +10,7 @@ categorical one. Text in the legend is HTML-escaped.
 Palette: Paul Tol's "muted" qualitative scheme (colour-blind safe, designed
 for categorical data), plus pale grey for a tenth category.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -21,8 +22,16 @@ from .maps import NO_DATA, esc
 
 # Paul Tol, "muted" (https://personal.sron.nl/~pault/#sec:qualitative), + pale grey.
 PALETTE: tuple[str, ...] = (
-    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
-    "#DDCC77", "#CC6677", "#882255", "#AA4499", "#DDDDDD",
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+    "#DDDDDD",
 )
 
 

@@ -11,6 +11,7 @@ relation by intersection after a 1 m buffer in metres (libpysal
 Wolverhampton LSOA 2011 boundaries that gives 424 neighbour pairs (5.4 per
 area, no islands), the same from 0.1 m to 2 m.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -58,15 +59,17 @@ def contiguity_weights(gdf: gpd.GeoDataFrame) -> tuple[W, str]:
 
 def _empty_result(ids: pd.Series, values: np.ndarray) -> pd.DataFrame:
     n = len(ids)
-    return pd.DataFrame({
-        "id": ids.to_numpy(),
-        "value": values,
-        "z": np.full(n, np.nan),
-        "p_sim": np.full(n, np.nan),
-        "p_fdr": np.full(n, np.nan),
-        "hotspot": np.full(n, NOT_SIG, dtype=object),
-        "neighbours": np.zeros(n, dtype="int64"),
-    })[COLUMNS]
+    return pd.DataFrame(
+        {
+            "id": ids.to_numpy(),
+            "value": values,
+            "z": np.full(n, np.nan),
+            "p_sim": np.full(n, np.nan),
+            "p_fdr": np.full(n, np.nan),
+            "hotspot": np.full(n, NOT_SIG, dtype=object),
+            "neighbours": np.zeros(n, dtype="int64"),
+        }
+    )[COLUMNS]
 
 
 def _pseudo_p(observed: np.ndarray, simulated: np.ndarray) -> np.ndarray:
@@ -135,8 +138,9 @@ def gi_star(
     w.transform = "b"  # G_Local adds self-weight 1, then row-standardises: 1/(k+1) each
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        gi = G_Local(y, w, transform="R", permutations=permutations, star=True,
-                     keep_simulations=True, n_jobs=1, seed=seed)
+        gi = G_Local(
+            y, w, transform="R", permutations=permutations, star=True, keep_simulations=True, n_jobs=1, seed=seed
+        )
     z = np.asarray(gi.Zs, dtype="float64")
     p_sim = _pseudo_p(np.asarray(gi.Gs, dtype="float64"), np.asarray(gi.rGs, dtype="float64"))
     p_fdr = multipletests(p_sim, alpha=alpha, method="fdr_bh")[1]

@@ -5,6 +5,7 @@ here (tooltips and popups render HTML), so text from data can never inject
 markup. Palettes are colour-blind safe (viridis family; PuOr for change).
 Tiles come from CartoDB when online; polygons draw without them offline.
 """
+
 from __future__ import annotations
 
 import html
@@ -44,8 +45,14 @@ def fmt_number(v, decimals: int = 1) -> str:
     return f"{v:,.{decimals}f}"
 
 
-def colormap(values: pd.Series, kind: str = "sequential", caption: str = "", reverse: bool = False,
-             vmin: float | None = None, vmax: float | None = None):
+def colormap(
+    values: pd.Series,
+    kind: str = "sequential",
+    caption: str = "",
+    reverse: bool = False,
+    vmin: float | None = None,
+    vmax: float | None = None,
+):
     """A branca colormap for ``values``: sequential, diverging (centred on 0) or deciles (1..10)."""
     v = pd.to_numeric(values, errors="coerce").dropna()
     if kind == "deciles":
@@ -66,14 +73,15 @@ def colormap(values: pd.Series, kind: str = "sequential", caption: str = "", rev
 
 
 def base_map(zoom: int = 12, tiles: bool = True) -> folium.Map:
-    m = folium.Map(location=CITY_CENTRE, zoom_start=zoom, tiles=None, prefer_canvas=True,
-                   control_scale=True)
+    m = folium.Map(location=CITY_CENTRE, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True)
     # Only Leaflet, served by the app (geo/assets.py): no CDN, so maps draw offline.
     m.default_js = [("leaflet", assets.LEAFLET_JS)]
     m.default_css = [("leaflet_css", assets.LEAFLET_CSS)]
     if tiles:
         folium.TileLayer(
-            "OpenStreetMap", name="Base map", control=False,
+            "OpenStreetMap",
+            name="Base map",
+            control=False,
             attr="© OpenStreetMap contributors. Contains OS data © Crown copyright and database right",
         ).add_to(m)
     return m
@@ -127,8 +135,9 @@ def choropleth(
     for i, (col, label) in enumerate((tooltip or {}).items()):
         key = f"t{i}"
         vals = gdf[col]
-        props[key] = [esc(fmt(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v)
-                      for v in vals]
+        props[key] = [
+            esc(fmt(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v) for v in vals
+        ]
         fields.append(key)
         aliases.append(label)
     m = m or base_map()
@@ -144,8 +153,12 @@ def choropleth(
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         # Narrow and wrapping, so that it fits in the map's frame (Leaflet
         # opens it left or right of the pointer, whichever side has room).
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[esc(a) for a in aliases], sticky=False,
-                                      style="white-space: normal; width: max-content; max-width: 280px; font-size: 13px;"),
+        tooltip=folium.GeoJsonTooltip(
+            fields=fields,
+            aliases=[esc(a) for a in aliases],
+            sticky=False,
+            style="white-space: normal; width: max-content; max-width: 280px; font-size: 13px;",
+        ),
     )
     gj.add_to(m)
     m.legend_html = legend_html(cm, value_label, kind)  # drawn beside the map (branca's needs d3 from a CDN)
@@ -157,8 +170,15 @@ def choropleth(
     return m
 
 
-def points_layer(m: folium.Map, df: pd.DataFrame, *, label_cols: dict[str, str], name: str = "Points",
-                 colour: str = "#b35806", max_points: int = 3000) -> int:
+def points_layer(
+    m: folium.Map,
+    df: pd.DataFrame,
+    *,
+    label_cols: dict[str, str],
+    name: str = "Points",
+    colour: str = "#b35806",
+    max_points: int = 3000,
+) -> int:
     """Small circle markers with escaped popups; returns the number drawn."""
     d = df.dropna(subset=["lat", "lon"]).head(max_points)
     fg = folium.FeatureGroup(name=name)
@@ -166,8 +186,13 @@ def points_layer(m: folium.Map, df: pd.DataFrame, *, label_cols: dict[str, str],
         rd = r._asdict()
         text = "<br>".join(f"<b>{esc(lbl)}</b>: {esc(rd.get(col))}" for col, lbl in label_cols.items())
         folium.CircleMarker(
-            location=(rd["lat"], rd["lon"]), radius=3, color=colour, fill=True, fill_opacity=0.7,
-            weight=0.5, popup=folium.Popup(text, max_width=260),
+            location=(rd["lat"], rd["lon"]),
+            radius=3,
+            color=colour,
+            fill=True,
+            fill_opacity=0.7,
+            weight=0.5,
+            popup=folium.Popup(text, max_width=260),
         ).add_to(fg)
     fg.add_to(m)
     return len(d)
@@ -175,8 +200,7 @@ def points_layer(m: folium.Map, df: pd.DataFrame, *, label_cols: dict[str, str],
 
 def heat_layer(m: folium.Map, df: pd.DataFrame, name: str = "Heat") -> None:
     d = df.dropna(subset=["lat", "lon"])
-    hm = plugins.HeatMap(d[["lat", "lon"]].to_numpy().tolist(), name=name, radius=12, blur=15,
-                         min_opacity=0.3)
+    hm = plugins.HeatMap(d[["lat", "lon"]].to_numpy().tolist(), name=name, radius=12, blur=15, min_opacity=0.3)
     hm.default_js = [("leaflet-heat.js", assets.LEAFLET_HEAT_JS)]
     hm.add_to(m)
 
@@ -192,11 +216,15 @@ def legend_html(cm, caption: str, kind: str = "sequential") -> str:
         ends = "1 = most deprived 10% &nbsp;…&nbsp; 10 = least deprived"
     else:
         stops = ", ".join(cm(cm.vmin + (cm.vmax - cm.vmin) * i / 8) for i in range(9))
-        cells = (f'<span style="display:inline-block;width:260px;height:14px;'
-                 f'background:linear-gradient(to right, {stops})"></span>')
+        cells = (
+            f'<span style="display:inline-block;width:260px;height:14px;'
+            f'background:linear-gradient(to right, {stops})"></span>'
+        )
         ends = f"{esc(fmt_number(cm.vmin))} &nbsp;→&nbsp; {esc(fmt_number(cm.vmax))}"
-    return (f'<div style="font-size:13px;margin:2px 0 6px 0"><b>{esc(caption)}</b><br>{cells}'
-            f'<br><span style="font-size:12px">{ends}</span></div>')
+    return (
+        f'<div style="font-size:13px;margin:2px 0 6px 0"><b>{esc(caption)}</b><br>{cells}'
+        f'<br><span style="font-size:12px">{ends}</span></div>'
+    )
 
 
 def payload_bytes(m: folium.Map) -> int:

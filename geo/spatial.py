@@ -11,6 +11,7 @@ GEOS, no Python loop over points). A point on a shared edge belongs to both
 neighbours; it is given to the first polygon in the order the locator was built
 with (deterministic).
 """
+
 from __future__ import annotations
 
 from typing import Sequence

@@ -18,7 +18,6 @@ common.page_header(
 )
 
 
-
 f = common.filters()
 ss = st.session_state
 level = f.level
@@ -32,21 +31,34 @@ window = common.q(places.crime_window)
 
 c1, c2 = st.columns([3, 2])
 ss["cl_ind"] = [c for c in ss["cl_ind"] if c in available] if "cl_ind" in ss else list(defaults)
-cols = c1.multiselect("Indicators", available, key="cl_ind", format_func=labels.get,
-                      help="Crime rates are per 1,000 residents over the latest 12 months loaded; IMD scores: "
-                           "higher = more deprived; engagement: meeting attendees per 1,000 residents of the ward.")
-method = c2.radio("Method", list(clustering.METHODS), format_func=clustering.METHOD_LABELS.get, key="cl_method",
-                  help="k-means and Ward group similar areas wherever they are; 'neighbouring areas only' "
-                       "keeps every cluster a connected patch of the map (a place).")
+cols = c1.multiselect(
+    "Indicators",
+    available,
+    key="cl_ind",
+    format_func=labels.get,
+    help="Crime rates are per 1,000 residents over the latest 12 months loaded; IMD scores: "
+    "higher = more deprived; engagement: meeting attendees per 1,000 residents of the ward.",
+)
+method = c2.radio(
+    "Method",
+    list(clustering.METHODS),
+    format_func=clustering.METHOD_LABELS.get,
+    key="cl_method",
+    help="k-means and Ward group similar areas wherever they are; 'neighbouring areas only' "
+    "keeps every cluster a connected patch of the map (a place).",
+)
 if not cols:
     st.info("Choose at least one indicator.")
     st.stop()
 if window:
-    st.caption(f"Crime indicators: {places.window_label(window)}. Harm weights: one per police.uk category, "
-               "approximated from the ONS Crime Severity Score (see the table below).")
+    st.caption(
+        f"Crime indicators: {places.window_label(window)}. Harm weights: one per police.uk category, "
+        "approximated from the ONS Crime Severity Score (see the table below)."
+    )
     with st.expander("Harm weights by category"):
-        st.dataframe(taxonomy.harm_weights_frame().sort_values("harm_weight", ascending=False),
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            taxonomy.harm_weights_frame().sort_values("harm_weight", ascending=False), hide_index=True, width="stretch"
+        )
 cols_t = tuple(cols)
 
 # ------------------------------------------------------------- choice of k
@@ -58,25 +70,48 @@ if ss.get("cl_k_for") != sig or ss.get("cl_k") not in list(sil["k"]):
     ss["cl_k"] = best
 left, right = st.columns([2, 3])
 with left:
-    k = st.select_slider("Number of clusters (k)", options=list(sil["k"]), key="cl_k",
-                         help=f"Suggested: k = {best}, the highest silhouette (ties go to fewer clusters).")
+    k = st.select_slider(
+        "Number of clusters (k)",
+        options=list(sil["k"]),
+        key="cl_k",
+        help=f"Suggested: k = {best}, the highest silhouette (ties go to fewer clusters).",
+    )
     res = common.q(places.cluster_analysis, level, cols_t, method, int(k))
-    st.metric("Agreement across 20 resamples", f"{res['stability']:.2f} (adjusted Rand)",
-              help="The clustering is repeated on 20 resampled versions of the data (80% of areas each time; "
-                   "for neighbouring-areas-only, small random noise instead) and compared with the clustering "
-                   "of all the data: 1 = identical every time, 0 = no better than chance.")
+    st.metric(
+        "Agreement across 20 resamples",
+        f"{res['stability']:.2f} (adjusted Rand)",
+        help="The clustering is repeated on 20 resampled versions of the data (80% of areas each time; "
+        "for neighbouring-areas-only, small random noise instead) and compared with the clustering "
+        "of all the data: 1 = identical every time, 0 = no better than chance.",
+    )
     st.caption(f"Reading: {places.stability_reading(res['stability'])}.")
 with right:
-    fig = go.Figure(go.Scatter(x=sil["k"], y=sil["silhouette"], mode="lines+markers", line_color="#0b5394",
-                               hovertemplate="k = %{x}: silhouette %{y:.3f}<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=sil["k"],
+            y=sil["silhouette"],
+            mode="lines+markers",
+            line_color="#0b5394",
+            hovertemplate="k = %{x}: silhouette %{y:.3f}<extra></extra>",
+        )
+    )
     fig.add_vline(x=int(k), line_dash="dash", line_color="#b35806", annotation_text=f"k = {int(k)}")
-    fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      title="Silhouette by number of clusters (higher = better separated)",
-                      xaxis_title="k", yaxis_title="Mean silhouette")
+    fig.update_layout(
+        height=260,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        title="Silhouette by number of clusters (higher = better separated)",
+        xaxis_title="k",
+        yaxis_title="Mean silhouette",
+    )
     st.plotly_chart(fig, width="stretch", key="cl_sil_chart")
-    common.download(sil.round(4), label="Download CSV", filename=f"silhouettes-{level}",
-                    title=f"Silhouette by k ({clustering.METHOD_LABELS[method]}, {unit})", is_demo=is_demo,
-                    key="cl_sil_dl")
+    common.download(
+        sil.round(4),
+        label="Download CSV",
+        filename=f"silhouettes-{level}",
+        title=f"Silhouette by k ({clustering.METHOD_LABELS[method]}, {unit})",
+        is_demo=is_demo,
+        key="cl_sil_dl",
+    )
 
 # ------------------------------------------------------------- map and profiles
 names = res["names"]
@@ -86,20 +121,33 @@ table = ind[["name", "ward_name", "population", *cols]].copy()
 table.insert(0, "cluster", lab.reindex(table.index))
 table.insert(1, "description", table["cluster"].map(names))
 table = table.reset_index().rename(columns={c: labels[c] for c in cols})
-scope = set(f.lsoa_codes) if level == "lsoa" else set(
-    common.sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)",
-               (f.lsoa_codes,))["ward_code"])
+scope = (
+    set(f.lsoa_codes)
+    if level == "lsoa"
+    else set(
+        common.sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)", (f.lsoa_codes,))[
+            "ward_code"
+        ]
+    )
+)
 geo = common.geo_frame(level)
 gdf = geo.merge(table[["code", "cluster", "description"]], on="code", how="left")
 palette = dict(zip(range(1, int(k) + 1), categorical.colours(int(k))))
 legend = {c: f"{c}: {names[c]} ({int(res['sizes'][c])})" for c in sorted(names)}
 st.subheader(f"{int(k)} clusters of {unit}")
 common.map_block(
-    gdf, table[table["code"].isin(scope)].sort_values(["cluster", "code"]).round(2), key=f"cl_map_{level}",
-    title=f"Clusters ({clustering.METHOD_LABELS[method]})", is_demo=is_demo,
+    gdf,
+    table[table["code"].isin(scope)].sort_values(["cluster", "code"]).round(2),
+    key=f"cl_map_{level}",
+    title=f"Clusters ({clustering.METHOD_LABELS[method]})",
+    is_demo=is_demo,
     source="data.police.uk; MHCLG IoD2025; ONS Census 2021; partnership engagement returns",
-    id_col="code", name_col="name", value_col="cluster", value_label="Cluster",
-    value_fmt=lambda v: "–" if pd.isna(v) else f"{int(v)}", tooltip={"description": "Description"},
+    id_col="code",
+    name_col="name",
+    value_col="cluster",
+    value_label="Cluster",
+    value_fmt=lambda v: "–" if pd.isna(v) else f"{int(v)}",
+    tooltip={"description": "Description"},
     highlight=f.lsoa_codes if (f.area_kind != "city" and level == "lsoa") else [],
     layers=categorical.recolour(dict(zip(gdf["code"], gdf["cluster"])), legend, title="Cluster", palette=palette),
 )
@@ -108,52 +156,107 @@ st.markdown("#### Cluster profiles (mean z-score: standard deviations from the c
 short = {c: n[:1].upper() + n[1:] for c, n in places.nice_names().items()}
 prof = res["profile"].rename(columns=labels)
 ylab = [f"{c}: {names[c]}" for c in prof.index]
-fig = px.imshow(prof.to_numpy(), x=[short[c] for c in res["profile"].columns], y=ylab,
-                color_continuous_scale=maps.PUOR, color_continuous_midpoint=0.0, aspect="auto", text_auto=".1f",
-                labels={"color": "z-score", "x": "indicator", "y": "cluster"}, height=max(280, 130 + 48 * len(prof)))
+fig = px.imshow(
+    prof.to_numpy(),
+    x=[short[c] for c in res["profile"].columns],
+    y=ylab,
+    color_continuous_scale=maps.PUOR,
+    color_continuous_midpoint=0.0,
+    aspect="auto",
+    text_auto=".1f",
+    labels={"color": "z-score", "x": "indicator", "y": "cluster"},
+    height=max(280, 130 + 48 * len(prof)),
+)
 fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10})
 fig.update_xaxes(side="top")
 st.plotly_chart(fig, width="stretch", key="cl_prof_chart")
-st.caption("Orange = above the city average, purple = below. Labels name each cluster's one or two most "
-           "extreme indicators (at least half a standard deviation from average).")
+st.caption(
+    "Orange = above the city average, purple = below. Labels name each cluster's one or two most "
+    "extreme indicators (at least half a standard deviation from average)."
+)
 pt = prof.round(3).reset_index()
 pt.insert(1, "description", pt["cluster"].map(names))
 pt.insert(2, "areas", pt["cluster"].map(res["sizes"]))
-common.download(pt, label="Download CSV", filename=f"cluster-profiles-{level}",
-                title=f"Cluster profiles ({clustering.METHOD_LABELS[method]}, {unit})", is_demo=is_demo,
-                key="cl_prof_dl")
+common.download(
+    pt,
+    label="Download CSV",
+    filename=f"cluster-profiles-{level}",
+    title=f"Cluster profiles ({clustering.METHOD_LABELS[method]}, {unit})",
+    is_demo=is_demo,
+    key="cl_prof_dl",
+)
 
 # ------------------------------------------------------------- priority list
 st.subheader(f"Where partnership delivery should focus ({unit})")
-st.caption("A transparent score: each component becomes a percentile within the city (0 = lowest, 100 = "
-           "highest; engagement reversed, as low engagement means more need), then a weighted mean. Move the "
-           "sliders to change the weights; they need not add up to 1.")
+st.caption(
+    "A transparent score: each component becomes a percentile within the city (0 = lowest, 100 = "
+    "highest; engagement reversed, as low engagement means more need), then a weighted mean. Move the "
+    "sliders to change the weights; they need not add up to 1."
+)
 wcols = st.columns(4)
 weights = {}
 for col, (key, default) in zip(wcols, priority.DEFAULT_WEIGHTS.items()):
-    weights[key] = col.slider(priority.COMPONENT_LABELS[key].split(" (")[0], 0.0, 1.0, float(default), 0.05,
-                              key=f"cl_w_{key}", help=priority.COMPONENT_LABELS[key])
+    weights[key] = col.slider(
+        priority.COMPONENT_LABELS[key].split(" (")[0],
+        0.0,
+        1.0,
+        float(default),
+        0.05,
+        key=f"cl_w_{key}",
+        help=priority.COMPONENT_LABELS[key],
+    )
 if sum(weights.values()) <= 0:
     st.warning("All weights are 0: give at least one component a weight.")
     st.stop()
 wt = priority.weights_table(weights)
-st.dataframe(wt.assign(share=(100 * wt["share"]).round(0).astype(int).astype(str) + "%"), hide_index=True,
-             width="content")
+st.dataframe(
+    wt.assign(share=(100 * wt["share"]).round(0).astype(int).astype(str) + "%"), hide_index=True, width="content"
+)
 plist = common.q(places.priority_list, level, tuple(weights.items()))
 shown = plist[plist.index.isin(scope)].reset_index()
-shown = shown.rename(columns={"name": "area", "ward_name": "ward", "harm": "harm per 1,000",
-                              "deprivation": "IMD 2025 score", "engagement": "attendees per 1,000",
-                              "trend": "crime ratio (last 12 / previous 12)"})
-view = shown[["rank", "code", "area", "ward", "score", "reason", "harm per 1,000", "IMD 2025 score",
-              "attendees per 1,000", "crime ratio (last 12 / previous 12)"]].round(2)
+shown = shown.rename(
+    columns={
+        "name": "area",
+        "ward_name": "ward",
+        "harm": "harm per 1,000",
+        "deprivation": "IMD 2025 score",
+        "engagement": "attendees per 1,000",
+        "trend": "crime ratio (last 12 / previous 12)",
+    }
+)
+view = shown[
+    [
+        "rank",
+        "code",
+        "area",
+        "ward",
+        "score",
+        "reason",
+        "harm per 1,000",
+        "IMD 2025 score",
+        "attendees per 1,000",
+        "crime ratio (last 12 / previous 12)",
+    ]
+].round(2)
 if f.area_kind != "city":
     st.caption(f"Showing the {len(view)} {unit} in {common.md(f.area_label)}; ranks are within the whole city.")
-st.dataframe(view, hide_index=True, width="stretch", height=420,
-             column_config={"reason": st.column_config.TextColumn("reason", width="large"),
-                            "score": st.column_config.NumberColumn("score", format="%.1f")})
+st.dataframe(
+    view,
+    hide_index=True,
+    width="stretch",
+    height=420,
+    column_config={
+        "reason": st.column_config.TextColumn("reason", width="large"),
+        "score": st.column_config.NumberColumn("score", format="%.1f"),
+    },
+)
 common.download(
-    view.assign(weights="; ".join(f"{k} {v:g}" for k, v in weights.items())), label="Download the priority list",
-    filename=f"priority-{level}", title=f"Where partnership delivery should focus ({unit})", is_demo=is_demo,
-    source="data.police.uk; MHCLG IoD2025; ONS Census 2021; partnership engagement returns", key="cl_prio_dl",
+    view.assign(weights="; ".join(f"{k} {v:g}" for k, v in weights.items())),
+    label="Download the priority list",
+    filename=f"priority-{level}",
+    title=f"Where partnership delivery should focus ({unit})",
+    is_demo=is_demo,
+    source="data.police.uk; MHCLG IoD2025; ONS Census 2021; partnership engagement returns",
+    key="cl_prio_dl",
 )
 common.provenance(kinds=("reference", "police_uk", "engagement"))

@@ -3,6 +3,7 @@ provenance, and the map-with-table-and-download block every map uses.
 
 Pages import this module; it is not a page itself (app.py lists the pages).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -39,8 +40,7 @@ def q(fn, *args, **kwargs):
     changes. Waits while an import writes; if another program keeps the store
     locked (store.StoreBusy), says so and stops the page."""
     try:
-        return _cached(f"{fn.__module__}.{fn.__qualname__}", store.store_version(), args,
-                       tuple(sorted(kwargs.items())))
+        return _cached(f"{fn.__module__}.{fn.__qualname__}", store.store_version(), args, tuple(sorted(kwargs.items())))
     except store.StoreBusy as e:
         st.warning(md(f"{e} (the page will show again once it is free: reload it)"))
         st.stop()
@@ -58,11 +58,14 @@ def _run_sql(con, query: str, params: tuple) -> pd.DataFrame:
 def _geo(level: str, version: float) -> gpd.GeoDataFrame:
     with store.reading() as con:
         if level == "ward":
-            df = con.execute("SELECT ward_code AS code, ward_name AS name, geom_display AS geom "
-                             "FROM ward ORDER BY ward_code").df()
+            df = con.execute(
+                "SELECT ward_code AS code, ward_name AS name, geom_display AS geom FROM ward ORDER BY ward_code"
+            ).df()
         else:
-            df = con.execute("SELECT lsoa21_code AS code, lsoa21_name || ' (' || ward_name || ')' AS name, "
-                             "ward_code, geom_display AS geom FROM lsoa21 ORDER BY lsoa21_code").df()
+            df = con.execute(
+                "SELECT lsoa21_code AS code, lsoa21_name || ' (' || ward_name || ')' AS name, "
+                "ward_code, geom_display AS geom FROM lsoa21 ORDER BY lsoa21_code"
+            ).df()
     return gb.from_frame(df)
 
 
@@ -74,8 +77,8 @@ def geo_frame(level: str) -> gpd.GeoDataFrame:
 # ----------------------------------------------------------------- filters
 @dataclass
 class Filters:
-    level: str = "lsoa"                       # lsoa | ward (map and table level)
-    area_kind: str = "city"                   # city | ward | impact
+    level: str = "lsoa"  # lsoa | ward (map and table level)
+    area_kind: str = "city"  # city | ward | impact
     area_code: str | None = None
     area_label: str = CITY
     lsoa_codes: list[str] = field(default_factory=list)  # LSOAs in scope (all for the city)
@@ -88,8 +91,11 @@ class Filters:
             return df
         if (level or self.level) == "lsoa":
             return df[df["code"].isin(self.lsoa_codes)]
-        wards = set(sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)",
-                        (self.lsoa_codes,))["ward_code"])
+        wards = set(
+            sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)", (self.lsoa_codes,))[
+                "ward_code"
+            ]
+        )
         return df[df["code"].isin(wards)]
 
 
@@ -130,18 +136,30 @@ def sidebar() -> None:
         if not config.store_path().exists():
             st.error("The store is not built. Run `make run` (or `python -m swp_data build`).")
             return
-        st.radio("Geography level", ["LSOA", "Ward"], key="level", horizontal=True,
-                 help="LSOA: 161 small areas of about 1,600 residents (2021). Ward: the 20 wards of May 2023 "
-                      "(best-fit from LSOAs).")
+        st.radio(
+            "Geography level",
+            ["LSOA", "Ward"],
+            key="level",
+            horizontal=True,
+            help="LSOA: 161 small areas of about 1,600 residents (2021). Ward: the 20 wards of May 2023 "
+            "(best-fit from LSOAs).",
+        )
         opts = _area_options()
         if st.session_state.get("area") not in opts:
             st.session_state["area"] = CITY
-        st.selectbox("Area", list(opts), key="area",
-                     help="Limit figures to a ward or an Impact Area. Maps still show the whole city, "
-                          "with the chosen area outlined.")
-        st.toggle("Public mode", key="public_mode",
-                  help="For published material: partner counts under 5 are suppressed below city level, "
-                       "with secondary suppression so totals cannot reveal them.")
+        st.selectbox(
+            "Area",
+            list(opts),
+            key="area",
+            help="Limit figures to a ward or an Impact Area. Maps still show the whole city, "
+            "with the chosen area outlined.",
+        )
+        st.toggle(
+            "Public mode",
+            key="public_mode",
+            help="For published material: partner counts under 5 are suppressed below city level, "
+            "with secondary suppression so totals cannot reveal them.",
+        )
         st.divider()
         _data_status()
         st.caption(config.ATTRIBUTION)
@@ -160,8 +178,14 @@ def filters() -> Filters:
     else:
         codes = sql("SELECT lsoa21_code FROM lsoa21 ORDER BY 1")["lsoa21_code"]
         label = CITY
-    return Filters(level=level, area_kind=kind, area_code=code, area_label=label,
-                   lsoa_codes=list(codes), public_mode=bool(ss.get("public_mode", False)))
+    return Filters(
+        level=level,
+        area_kind=kind,
+        area_code=code,
+        area_label=label,
+        lsoa_codes=list(codes),
+        public_mode=bool(ss.get("public_mode", False)),
+    )
 
 
 # ----------------------------------------------------------------- provenance
@@ -173,20 +197,26 @@ def _data_status() -> None:
     ds = datasets()
     demo = ds[ds["is_demo"]]
     if len(demo):
-        st.warning(f"**Demo data loaded** ({len(demo)} dataset(s)). Figures marked DEMO are synthetic.",
-                   icon=":material/science:")
+        st.warning(
+            f"**Demo data loaded** ({len(demo)} dataset(s)). Figures marked DEMO are synthetic.",
+            icon=":material/science:",
+        )
     crime = ds[ds["kind"] == "police_uk"]
     if len(crime):
         last = pd.to_datetime(crime["period_end"]).max()
         st.caption(f"Crime records to {last:%b %Y}." if pd.notna(last) else "")
 
 
-DEMO_NOTE = ("**DEMO DATA.** This page shows synthetic figures generated for demonstration "
-             "(calibrated to real published totals, but not real records).")
+DEMO_NOTE = (
+    "**DEMO DATA.** This page shows synthetic figures generated for demonstration "
+    "(calibrated to real published totals, but not real records)."
+)
 
 
-def demo_banner(kinds: tuple[str, ...] = ("police_uk", "partner", "engagement", "impact_area"),
-                advice: str = "Import real data on the Data page.") -> bool:
+def demo_banner(
+    kinds: tuple[str, ...] = ("police_uk", "partner", "engagement", "impact_area"),
+    advice: str = "Import real data on the Data page.",
+) -> bool:
     """Show a plain banner when any dataset of these kinds is demo; returns whether it is."""
     ds = datasets()
     demo = ds[ds["is_demo"] & ds["kind"].isin(kinds)]
@@ -211,11 +241,15 @@ def provenance(dataset_ids: list[str] | None = None, kinds: tuple[str, ...] | No
 
 
 # ----------------------------------------------------------------- downloads and maps
-def download(df: pd.DataFrame, *, label: str, filename: str, title: str, is_demo: bool, source: str = "",
-             key: str | None = None) -> None:
+def download(
+    df: pd.DataFrame, *, label: str, filename: str, title: str, is_demo: bool, source: str = "", key: str | None = None
+) -> None:
     st.download_button(
-        label, export.to_csv_bytes(df, title=title, is_demo=is_demo, source=source),
-        file_name=filename + ("-DEMO" if is_demo else "") + ".csv", mime="text/csv", key=key,
+        label,
+        export.to_csv_bytes(df, title=title, is_demo=is_demo, source=source),
+        file_name=filename + ("-DEMO" if is_demo else "") + ".csv",
+        mime="text/csv",
+        key=key,
         icon=":material/download:",
     )
 
@@ -243,8 +277,9 @@ def map_block(
         m = maps.choropleth(gdf, **choropleth_kwargs)
         if layers:
             layers(m)
-        out = st_folium(m, key=f"{key}_map", height=map_height, use_container_width=True,
-                        returned_objects=["last_active_drawing"])
+        out = st_folium(
+            m, key=f"{key}_map", height=map_height, use_container_width=True, returned_objects=["last_active_drawing"]
+        )
         if getattr(m, "legend_html", None):
             st.html(m.legend_html)
         clicked = None
@@ -256,16 +291,21 @@ def map_block(
     with right:
         st.markdown(f"**{md(title)}**")
         st.dataframe(table, hide_index=True, width="stretch", height=map_height - 90)
-        download(table, label="Download CSV", filename=key, title=title, is_demo=is_demo, source=source,
-                 key=f"{key}_dl")
+        download(
+            table, label="Download CSV", filename=key, title=title, is_demo=is_demo, source=source, key=f"{key}_dl"
+        )
     id_col = choropleth_kwargs["id_col"]
     name_col = choropleth_kwargs["name_col"]
     names = dict(zip(gdf[id_col], gdf[name_col]))
     options = [None, *sorted(names, key=lambda c: str(names[c]))]
     if st.session_state.get(sel_key) not in options:
         st.session_state[sel_key] = None
-    st.selectbox("Area profile (click the map or choose)", options, key=sel_key,
-                 format_func=lambda c: "None" if c is None else f"{names[c]} ({c})")
+    st.selectbox(
+        "Area profile (click the map or choose)",
+        options,
+        key=sel_key,
+        format_func=lambda c: "None" if c is None else f"{names[c]} ({c})",
+    )
     return st.session_state.get(sel_key)
 
 

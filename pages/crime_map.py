@@ -18,7 +18,6 @@ SOURCE = "data.police.uk street-level crime; ONS Census 2021"
 HOT_PALETTE = {HOT: maps.PUOR[-1], COLD: maps.PUOR[0], NOT_SIG: "#eeeeee"}
 
 
-
 common.page_header(
     "Crime map",
     "Where police recorded crime and anti-social behaviour happen (data.police.uk), by LSOA or ward: counts, "
@@ -29,16 +28,22 @@ ss = st.session_state
 common.demo_banner(kinds=("police_uk",))
 months = common.q(crime.months_loaded)
 if not months:
-    st.info("No police.uk crime records are loaded yet. Import a data.police.uk download, or load the demo "
-            "dataset, on the Data page.", icon=":material/info:")
+    st.info(
+        "No police.uk crime records are loaded yet. Import a data.police.uk download, or load the demo "
+        "dataset, on the Data page.",
+        icon=":material/info:",
+    )
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/database:")
     common.provenance(kinds=("police_uk",))
     st.stop()
 
 last = months[-1]
 level = f.level
-highlight = f.lsoa_codes if (f.area_kind != "city" and level == "lsoa") else (
-    [f.area_code] if f.area_kind == "ward" and level == "ward" else [])
+highlight = (
+    f.lsoa_codes
+    if (f.area_kind != "city" and level == "lsoa")
+    else ([f.area_code] if f.area_kind == "ward" and level == "ward" else [])
+)
 
 # ----------------------------------------------------------------- controls
 c1, c2, c3 = st.columns([3, 3, 2])
@@ -49,11 +54,21 @@ selection = c1.selectbox("Crime type", options, key="cm_sel", format_func=crime.
 cats = taxonomy.categories_for(selection)
 if "cm_period" in ss and not (isinstance(ss["cm_period"], tuple) and all(m in months for m in ss["cm_period"])):
     del ss["cm_period"]  # months loaded have changed since
-start, end = c2.select_slider("Months", months, value=(months[max(0, len(months) - 12)], last), key="cm_period",
-                              format_func=periods.fmt_month,
-                              help="From the first to the last month, inclusive. Only months loaded are listed.")
-view = c3.radio("Map", ["Areas", "Hotspots (Gi*)"], key="cm_view", horizontal=True,
-                help="Areas: counts, rates or change by area. Hotspots: Getis-Ord Gi* on LSOA rates.")
+start, end = c2.select_slider(
+    "Months",
+    months,
+    value=(months[max(0, len(months) - 12)], last),
+    key="cm_period",
+    format_func=periods.fmt_month,
+    help="From the first to the last month, inclusive. Only months loaded are listed.",
+)
+view = c3.radio(
+    "Map",
+    ["Areas", "Hotspots (Gi*)"],
+    key="cm_view",
+    horizontal=True,
+    help="Areas: counts, rates or change by area. Hotspots: Getis-Ord Gi* on LSOA rates.",
+)
 d1, d2, d3 = st.columns([3, 3, 2])
 overlay = d3.radio("Records layer", ["None", "Points", "Heat"], key="cm_overlay", horizontal=True)
 is_demo = common.q(crime.is_demo_selection, "crime", categories=cats, start=start, end=end)
@@ -61,10 +76,10 @@ span = periods.fmt_month(start) if start == end else f"{periods.fmt_month(start)
 st.markdown(f"**Latest month: {periods.fmt_month(last)}** · showing **{common.md(selection)}**, {span}")
 unlocated = common.q(crime.unlocated_count, cats, start, end)
 if unlocated:
-    st.caption(f"{unlocated:,} record(s) of this selection and period have no location: they count in city "
-               "totals (Trends, Overview) but cannot be mapped or placed in a ward or LSOA.")
-
-
+    st.caption(
+        f"{unlocated:,} record(s) of this selection and period have no location: they count in city "
+        "totals (Trends, Overview) but cannot be mapped or placed in a ward or LSOA."
+    )
 
 
 # ----------------------------------------------------------------- records layer
@@ -74,12 +89,19 @@ if overlay != "None":
     pts, n_all = common.q(crime.points, cats, start, end, cap)
     shown = len(pts)
     more = f"{shown:,} of {n_all:,} records (a reproducible sample)" if shown < n_all else f"all {n_all:,} records"
-    st.caption(f"{overlay} layer: {more} with a map point. police.uk places each record at an anonymised point "
-               "on or near the street, never the exact address.")
+    st.caption(
+        f"{overlay} layer: {more} with a map point. police.uk places each record at an anonymised point "
+        "on or near the street, never the exact address."
+    )
 
     def _points(m, pts=pts):
-        maps.points_layer(m, pts, label_cols={"category": "Category", "month": "Month", "location": "Location",
-                                              "outcome": "Last outcome"}, name="Records", max_points=POINTS_CAP)
+        maps.points_layer(
+            m,
+            pts,
+            label_cols={"category": "Category", "month": "Month", "location": "Location", "outcome": "Last outcome"},
+            name="Records",
+            max_points=POINTS_CAP,
+        )
 
     def _heat(m, pts=pts):
         maps.heat_layer(m, pts, name="Records (heat)")
@@ -89,8 +111,13 @@ if overlay != "None":
 # ----------------------------------------------------------------- areas view
 selected = None
 if view == "Areas":
-    measure = d1.radio("Show", ["Count", "Rate per 1,000 residents", "Change"], key="cm_measure", horizontal=True,
-                       help="Change: the 12 months to the last month chosen against the 12 months before.")
+    measure = d1.radio(
+        "Show",
+        ["Count", "Rate per 1,000 residents", "Change"],
+        key="cm_measure",
+        horizontal=True,
+        help="Change: the 12 months to the last month chosen against the 12 months before.",
+    )
     geo = common.geo_frame(level)
     if measure == "Change":
         as_ratio = d2.radio("Change as", ["%", "Ratio"], key="cm_change_as", horizontal=True) == "Ratio"
@@ -98,39 +125,78 @@ if view == "Areas":
         n_prev = sum(prev_start <= m <= prev_end for m in months)
         n_cur = sum(end - pd.DateOffset(months=11) <= m <= end for m in months)
         if n_prev < 12 or n_cur < 12:
-            st.warning(f"Change compares the 12 months to {periods.fmt_month(end)} with the 12 months before: "
-                       f"{n_cur} and {n_prev} of those months are loaded, so areas are compared on unequal "
-                       "periods." if n_prev else
-                       f"No months are loaded for the 12 months before {periods.fmt_month(end - pd.DateOffset(months=11))}: "
-                       "choose a later month, or import earlier data.", icon=":material/warning:")
+            st.warning(
+                f"Change compares the 12 months to {periods.fmt_month(end)} with the 12 months before: "
+                f"{n_cur} and {n_prev} of those months are loaded, so areas are compared on unequal "
+                "periods."
+                if n_prev
+                else f"No months are loaded for the 12 months before {periods.fmt_month(end - pd.DateOffset(months=11))}: "
+                "choose a later month, or import earlier data.",
+                icon=":material/warning:",
+            )
         data = common.q(crime.area_change, cats, end, level)
         vcol = "ratio" if as_ratio else "pct_change"
-        label = (f"{selection}: ratio, 12 months to {periods.fmt_month(end)} / 12 months before" if as_ratio else
-                 f"{selection}: % change, 12 months to {periods.fmt_month(end)} on the 12 months before")
+        label = (
+            f"{selection}: ratio, 12 months to {periods.fmt_month(end)} / 12 months before"
+            if as_ratio
+            else f"{selection}: % change, 12 months to {periods.fmt_month(end)} on the 12 months before"
+        )
         vals = data[vcol].dropna()
         m = float(max(abs(vals - (1 if as_ratio else 0)).max(), 1e-9)) if len(vals) else 1.0
         centre = 1.0 if as_ratio else 0.0
         data["judgement"] = [
             "too few to judge" if u else ("real change" if s else "within normal variation")
-            for u, s in zip(data["unreliable"], data["significant"])]
+            for u, s in zip(data["unreliable"], data["significant"])
+        ]
         gdf = geo.merge(data[["code", vcol, "current", "previous", "judgement"]], on="code", how="left")
-        table = data[["code", "name", "population", "current", "previous", "pct_change", "ratio", "ci_low",
-                      "ci_high", "p_value", "judgement"]].sort_values("pct_change", ascending=False)
-        table = table.rename(columns={"current": "12 months to " + periods.fmt_month(end),
-                                      "previous": "12 months before", "pct_change": "% change"})
-        selected = common.map_block(
-            gdf, f.scope(table).round(3), key=f"cm_change_{level}", title=label, is_demo=is_demo,
-            source=SOURCE, id_col="code", name_col="name", value_col=vcol, kind="diverging",
-            value_label="Ratio (last 12 months / 12 before)" if as_ratio else "% change on the 12 months before",
-            vmin=centre - m, vmax=centre + m,
-            value_fmt=(lambda v: "no data" if pd.isna(v) else f"{v:.2f}") if as_ratio else
-            (lambda v: "no data" if pd.isna(v) else f"{v:+.1f}%"),
-            tooltip={"current": "Last 12 months", "previous": "12 months before", "judgement": "Exact Poisson test"},
-            highlight=highlight, layers=layer_fn,
+        table = data[
+            [
+                "code",
+                "name",
+                "population",
+                "current",
+                "previous",
+                "pct_change",
+                "ratio",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "judgement",
+            ]
+        ].sort_values("pct_change", ascending=False)
+        table = table.rename(
+            columns={
+                "current": "12 months to " + periods.fmt_month(end),
+                "previous": "12 months before",
+                "pct_change": "% change",
+            }
         )
-        st.caption("Purple: fewer records, orange: more. Each area's change is tested with the exact Poisson test "
-                   "(95%); areas with fewer than 10 records in either year are 'too few to judge'. Areas going "
-                   "from 0 to some records have no ratio and are grey.")
+        selected = common.map_block(
+            gdf,
+            f.scope(table).round(3),
+            key=f"cm_change_{level}",
+            title=label,
+            is_demo=is_demo,
+            source=SOURCE,
+            id_col="code",
+            name_col="name",
+            value_col=vcol,
+            kind="diverging",
+            value_label="Ratio (last 12 months / 12 before)" if as_ratio else "% change on the 12 months before",
+            vmin=centre - m,
+            vmax=centre + m,
+            value_fmt=(lambda v: "no data" if pd.isna(v) else f"{v:.2f}")
+            if as_ratio
+            else (lambda v: "no data" if pd.isna(v) else f"{v:+.1f}%"),
+            tooltip={"current": "Last 12 months", "previous": "12 months before", "judgement": "Exact Poisson test"},
+            highlight=highlight,
+            layers=layer_fn,
+        )
+        st.caption(
+            "Purple: fewer records, orange: more. Each area's change is tested with the exact Poisson test "
+            "(95%); areas with fewer than 10 records in either year are 'too few to judge'. Areas going "
+            "from 0 to some records have no ratio and are grey."
+        )
     else:
         rates = measure != "Count"
         data = common.q(crime.area_counts, cats, start, end, level)
@@ -139,14 +205,24 @@ if view == "Areas":
         gdf = geo.merge(data[["code", "count", "rate_per_1000", "population"]], on="code", how="left")
         table = data[["code", "name", "population", "count", "rate_per_1000"]].sort_values(vcol, ascending=False)
         selected = common.map_block(
-            gdf, f.scope(table).round(2), key=f"cm_{vcol}_{level}", title=label, is_demo=is_demo,
-            source=SOURCE, id_col="code", name_col="name", value_col=vcol,
+            gdf,
+            f.scope(table).round(2),
+            key=f"cm_{vcol}_{level}",
+            title=label,
+            is_demo=is_demo,
+            source=SOURCE,
+            id_col="code",
+            name_col="name",
+            value_col=vcol,
             value_label=f"Per 1,000 residents, {span}" if rates else f"Records, {span}",
-            value_fmt=(lambda v: "no data" if pd.isna(v) else f"{v:,.1f}") if rates else
-            (lambda v: "no data" if pd.isna(v) else f"{v:,.0f}"),
-            tooltip={"count": "Records", "population": "Residents (2021)"} if rates else
-            {"rate_per_1000": "Per 1,000 residents", "population": "Residents (2021)"},
-            highlight=highlight, layers=layer_fn,
+            value_fmt=(lambda v: "no data" if pd.isna(v) else f"{v:,.1f}")
+            if rates
+            else (lambda v: "no data" if pd.isna(v) else f"{v:,.0f}"),
+            tooltip={"count": "Records", "population": "Residents (2021)"}
+            if rates
+            else {"rate_per_1000": "Per 1,000 residents", "population": "Residents (2021)"},
+            highlight=highlight,
+            layers=layer_fn,
         )
         if level == "ward":
             st.caption("Wards: the May 2023 wards, best-fit from LSOAs.")
@@ -164,34 +240,51 @@ else:
         f"{hs.attrs.get('weights') or 'queen contiguity'} (each LSOA with its neighbours), 999 permutations and a "
         "false discovery rate correction (Benjamini–Hochberg, 5%). Rates are smoothed first (empirical Bayes): "
         "LSOAs with few residents are pulled towards the city rate, so a handful of records cannot make a hotspot."
-        + (" Hotspots are always computed on LSOAs, whatever the Geography level." if level == "ward" else ""))
+        + (" Hotspots are always computed on LSOAs, whatever the Geography level." if level == "ward" else "")
+    )
     geo = common.geo_frame("lsoa")
     gdf = geo.merge(hs[["code", "z", "hotspot", "count", "rate_per_1000", "eb_rate"]], on="code", how="left")
     labels = {HOT: "Hot spot", COLD: "Cold spot", NOT_SIG: "Not significant"}
-    recolour = categorical.recolour(dict(zip(hs["code"], hs["hotspot"])), labels, title="Gi* hotspots (FDR 5%)",
-                                    palette=HOT_PALETTE)
+    recolour = categorical.recolour(
+        dict(zip(hs["code"], hs["hotspot"])), labels, title="Gi* hotspots (FDR 5%)", palette=HOT_PALETTE
+    )
 
     def hot_layers(m):
         recolour(m)
-        m.legend_html = ('<div style="font-size:13px;margin:2px 0 6px 0"><b>Gi* hotspots</b> (false discovery rate '
-                         '5%): ' + " ".join(
-                             f'<span style="display:inline-block;width:14px;height:14px;background:{HOT_PALETTE[k]};'
-                             f'border:1px solid #555;vertical-align:middle"></span> {maps.esc(v)}'
-                             for k, v in labels.items()) + "</div>")
+        m.legend_html = (
+            '<div style="font-size:13px;margin:2px 0 6px 0"><b>Gi* hotspots</b> (false discovery rate '
+            "5%): "
+            + " ".join(
+                f'<span style="display:inline-block;width:14px;height:14px;background:{HOT_PALETTE[k]};'
+                f'border:1px solid #555;vertical-align:middle"></span> {maps.esc(v)}'
+                for k, v in labels.items()
+            )
+            + "</div>"
+        )
         if layer_fn:
             layer_fn(m)
 
     table = hs[["code", "name", "population", "count", "rate_per_1000", "eb_rate", "z", "p_fdr", "hotspot"]].rename(
-        columns={"eb_rate": "smoothed rate per 1,000", "z": "Gi* z", "p_fdr": "p (FDR adjusted)"})
+        columns={"eb_rate": "smoothed rate per 1,000", "z": "Gi* z", "p_fdr": "p (FDR adjusted)"}
+    )
     table = table.sort_values("Gi* z", ascending=False)
     if f.area_kind != "city":
         table = table[table["code"].isin(f.lsoa_codes)]
     selected = common.map_block(
-        gdf, table.round(3), key="cm_hotspots",
-        title=f"Hotspots: {selection}, {span}", is_demo=is_demo, source=SOURCE, id_col="code", name_col="name",
-        value_col="z", value_label="Gi* z-score", kind="diverging",
+        gdf,
+        table.round(3),
+        key="cm_hotspots",
+        title=f"Hotspots: {selection}, {span}",
+        is_demo=is_demo,
+        source=SOURCE,
+        id_col="code",
+        name_col="name",
+        value_col="z",
+        value_label="Gi* z-score",
+        kind="diverging",
         tooltip={"hotspot": "Class", "rate_per_1000": "Rate per 1,000", "eb_rate": "Smoothed rate"},
-        highlight=f.lsoa_codes if f.area_kind != "city" else [], layers=hot_layers,
+        highlight=f.lsoa_codes if f.area_kind != "city" else [],
+        layers=hot_layers,
     )
 
 # ----------------------------------------------------------------- profile of the clicked area
@@ -216,31 +309,57 @@ if selected:
             d = dep["deprivation"]
             imd = d[(d["edition"] == "2025") & (d["domain"] == ref.DOMAINS["2025"]["imd"])]
             if len(imd):
-                k4.metric("IMD 2025 decile", f"{int(imd['decile'].iloc[0])}",
-                          help="National decile (1 = most deprived 10% in England)")
+                k4.metric(
+                    "IMD 2025 decile",
+                    f"{int(imd['decile'].iloc[0])}",
+                    help="National decile (1 = most deprived 10% in England)",
+                )
         t1, t2, t3 = st.columns([2, 2, 2])
         with t1:
             st.markdown(f"**{selection}: last 24 months**")
             mon = prof["monthly"].assign(label=lambda x: [periods.fmt_month(m) for m in x["month"]])
-            fig = px.line(mon, x="month", y="count", height=200, markers=True, custom_data=["label"],
-                          color_discrete_sequence=["#0b5394"], labels={"month": "", "count": "Records"})
+            fig = px.line(
+                mon,
+                x="month",
+                y="count",
+                height=200,
+                markers=True,
+                custom_data=["label"],
+                color_discrete_sequence=["#0b5394"],
+                labels={"month": "", "count": "Records"},
+            )
             fig.update_traces(hovertemplate="%{customdata[0]}: %{y:,.0f}<extra></extra>")
             fig.update_xaxes(tickformat="%b %Y")
             fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"rangemode": "tozero"})
             st.plotly_chart(fig, width="stretch", key="cm_profile_spark")
-            common.download(mon[["label", "count"]].rename(columns={"label": "month"}), label="Download (CSV)",
-                            filename=f"profile-{selected}", title=f"{selection}, {prof['name']}, by month",
-                            is_demo=is_demo, source=SOURCE, key="cm_profile_dl")
+            common.download(
+                mon[["label", "count"]].rename(columns={"label": "month"}),
+                label="Download (CSV)",
+                filename=f"profile-{selected}",
+                title=f"{selection}, {prof['name']}, by month",
+                is_demo=is_demo,
+                source=SOURCE,
+                key="cm_profile_dl",
+            )
         with t2:
             st.markdown(f"**Top categories, {prof['period']}** (all records)")
-            view_top = top.head(8).assign(times_city=lambda x: x["times_city"].round(2)).rename(
-                columns={"rate_per_1000": "per 1,000", "city_rate_per_1000": "city per 1,000",
-                         "times_city": "× city rate"})
+            view_top = (
+                top.head(8)
+                .assign(times_city=lambda x: x["times_city"].round(2))
+                .rename(
+                    columns={
+                        "rate_per_1000": "per 1,000",
+                        "city_rate_per_1000": "city per 1,000",
+                        "times_city": "× city rate",
+                    }
+                )
+            )
             st.dataframe(view_top.round(2), hide_index=True, width="stretch")
         with t3:
             st.markdown("**Deprivation** (decile 1 = most deprived 10% in England)")
             if dep is not None:
-                st.dataframe(dep["deprivation"].pivot(index="domain", columns="edition", values="decile"),
-                             width="stretch")
+                st.dataframe(
+                    dep["deprivation"].pivot(index="domain", columns="edition", values="decile"), width="stretch"
+                )
 
 common.provenance(kinds=("police_uk",))

@@ -20,7 +20,6 @@ common.page_header(
 )
 
 
-
 f = common.filters()
 ss = st.session_state
 is_demo = common.demo_banner(kinds=("engagement",))
@@ -37,9 +36,14 @@ def demo_of(prefix: str) -> bool:
 if f.area_kind == "city":
     scope_wards = None
 else:
-    scope_wards = set(common.sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)",
-                                 (f.lsoa_codes,))["ward_code"])
-    st.caption(f"Wards in {common.md(f.area_label)} are outlined or listed first; city medians and shares use every ward.")
+    scope_wards = set(
+        common.sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)", (f.lsoa_codes,))[
+            "ward_code"
+        ]
+    )
+    st.caption(
+        f"Wards in {common.md(f.area_label)} are outlined or listed first; city medians and shares use every ward."
+    )
 if f.level == "lsoa":
     st.caption("Engagement returns are by ward: this page is at ward level whatever the Geography level.")
 
@@ -48,19 +52,27 @@ st.subheader("Community meetings: attendees per 1,000 residents, by ward and qua
 meet = common.q(eng.meetings_by_ward_quarter)
 meet_demo = demo_of(":meetings:")
 if meet.empty:
-    st.info("No community meeting returns are loaded: import a meetings CSV (date, ward, kind, attendees) on "
-            "the Data page.")
+    st.info(
+        "No community meeting returns are loaded: import a meetings CSV (date, ward, kind, attendees) on the Data page."
+    )
 else:
     meet = meet.assign(quarter=[period_label(q, "quarter") for q in meet["quarter_start"]])
     if scope_wards is not None:
         meet_view = meet[meet["ward_code"].isin(scope_wards)]
     else:
         meet_view = meet
-    piv = meet_view.pivot_table(index="ward_name", columns="quarter_start", values="attendees_per_1000",
-                                aggfunc="sum").sort_index(ascending=False)
-    fig = px.imshow(piv.to_numpy(), x=[period_label(q, "quarter") for q in piv.columns], y=list(piv.index),
-                    color_continuous_scale=maps.VIRIDIS, aspect="auto",
-                    labels={"color": "attendees per 1,000"}, height=140 + 22 * len(piv))
+    piv = meet_view.pivot_table(
+        index="ward_name", columns="quarter_start", values="attendees_per_1000", aggfunc="sum"
+    ).sort_index(ascending=False)
+    fig = px.imshow(
+        piv.to_numpy(),
+        x=[period_label(q, "quarter") for q in piv.columns],
+        y=list(piv.index),
+        color_continuous_scale=maps.VIRIDIS,
+        aspect="auto",
+        labels={"color": "attendees per 1,000"},
+        height=140 + 22 * len(piv),
+    )
     fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10})
     st.plotly_chart(fig, width="stretch", key="en_meet_heat")
     city = meet.groupby("quarter_start", as_index=False)[["meetings", "attendees", "population"]].sum()
@@ -70,9 +82,15 @@ else:
     c1.metric(f"Attendees, {period_label(last['quarter_start'], 'quarter')}", common.fmt_int(last["attendees"]))
     c2.metric("Per 1,000 residents (city)", f"{last['attendees_per_1000']:.1f}")
     c3.metric("Meetings that quarter", common.fmt_int(last["meetings"]))
-    common.download(meet_view.drop(columns=["quarter_start"]).round(2), label="Download CSV",
-                    filename="meetings-by-ward-quarter", title="Community meetings by ward and quarter",
-                    is_demo=meet_demo, source="Partnership engagement returns", key="en_meet_dl")
+    common.download(
+        meet_view.drop(columns=["quarter_start"]).round(2),
+        label="Download CSV",
+        filename="meetings-by-ward-quarter",
+        title="Community meetings by ward and quarter",
+        is_demo=meet_demo,
+        source="Partnership engagement returns",
+        key="en_meet_dl",
+    )
 
 # ------------------------------------------------------------- engagement against harm
 st.subheader("Engagement against harm, by ward")
@@ -82,47 +100,76 @@ if eh["harm"].isna().all() or eh["engagement"].isna().all():
 else:
     hm, em = eh.attrs["harm_median"], eh.attrs["engagement_median"]
     focus = eh["quadrant"] == "High harm, low engagement"
-    st.caption(f"Harm: harm-weighted crime per 1,000 residents, {eh.attrs.get('crime_window')}. Engagement: "
-               f"meeting attendees per 1,000 residents, {eh.attrs.get('meeting_window')}. Lines at the city "
-               "medians of the 20 wards.")
+    st.caption(
+        f"Harm: harm-weighted crime per 1,000 residents, {eh.attrs.get('crime_window')}. Engagement: "
+        f"meeting attendees per 1,000 residents, {eh.attrs.get('meeting_window')}. Lines at the city "
+        "medians of the 20 wards."
+    )
     fig = go.Figure()
     for flag, colour, name in ((False, "#9ecae1", "Other wards"), (True, "#b35806", "High harm, low engagement")):
         d = eh[focus == flag]
         outline = ["#000000" if scope_wards and c in scope_wards else colour for c in d["code"]]
-        fig.add_scatter(x=d["engagement"], y=d["harm"], mode="markers+text", name=name, text=d["name"],
-                        textposition="top center", textfont={"size": 10},
-                        marker={"size": 11, "color": colour, "line": {"width": 1.5, "color": outline}},
-                        hovertemplate="%{text}<br>engagement %{x:.1f} per 1,000<br>harm %{y:,.0f} per 1,000"
-                                      "<extra></extra>")
+        fig.add_scatter(
+            x=d["engagement"],
+            y=d["harm"],
+            mode="markers+text",
+            name=name,
+            text=d["name"],
+            textposition="top center",
+            textfont={"size": 10},
+            marker={"size": 11, "color": colour, "line": {"width": 1.5, "color": outline}},
+            hovertemplate="%{text}<br>engagement %{x:.1f} per 1,000<br>harm %{y:,.0f} per 1,000<extra></extra>",
+        )
     xmax, ymax = float(eh["engagement"].max()) * 1.08, float(eh["harm"].max()) * 1.08
-    fig.add_shape(type="rect", x0=0, x1=em, y0=hm, y1=ymax, fillcolor="#fdb863", opacity=0.18, line_width=0,
-                  layer="below")
+    fig.add_shape(
+        type="rect", x0=0, x1=em, y0=hm, y1=ymax, fillcolor="#fdb863", opacity=0.18, line_width=0, layer="below"
+    )
     fig.add_vline(x=em, line_dash="dash", line_color="#555555")
     fig.add_hline(y=hm, line_dash="dash", line_color="#555555")
-    fig.add_annotation(x=em * 0.02, y=ymax, xanchor="left", yanchor="top", showarrow=False,
-                       text="High harm, low engagement: start capacity building here")
-    fig.update_layout(height=480, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
-                      xaxis={"title": "Meeting attendees per 1,000 residents (last 12 months)", "range": [0, xmax]},
-                      yaxis={"title": "Harm-weighted crime per 1,000 residents", "range": [0, ymax]})
+    fig.add_annotation(
+        x=em * 0.02,
+        y=ymax,
+        xanchor="left",
+        yanchor="top",
+        showarrow=False,
+        text="High harm, low engagement: start capacity building here",
+    )
+    fig.update_layout(
+        height=480,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={"orientation": "h"},
+        xaxis={"title": "Meeting attendees per 1,000 residents (last 12 months)", "range": [0, xmax]},
+        yaxis={"title": "Harm-weighted crime per 1,000 residents", "range": [0, ymax]},
+    )
     st.plotly_chart(fig, width="stretch", key="en_harm_scatter")
     start = eh[focus].sort_values("harm", ascending=False)
-    st.markdown(f"**Where capacity building should start** ({len(start)} wards with harm above and engagement "
-                "below the city median):")
+    st.markdown(
+        f"**Where capacity building should start** ({len(start)} wards with harm above and engagement "
+        "below the city median):"
+    )
     view = eh.rename(columns={"name": "ward", "harm": "harm per 1,000", "engagement": "attendees per 1,000"})[
-        ["code", "ward", "quadrant", "harm per 1,000", "attendees per 1,000", "meetings", "attendees",
-         "population"]].sort_values(["quadrant", "harm per 1,000"], ascending=[True, False])
+        ["code", "ward", "quadrant", "harm per 1,000", "attendees per 1,000", "meetings", "attendees", "population"]
+    ].sort_values(["quadrant", "harm per 1,000"], ascending=[True, False])
     st.dataframe(view[view["quadrant"] == "High harm, low engagement"].round(1), hide_index=True, width="stretch")
-    common.download(view.round(2), label="Download CSV", filename="engagement-against-harm",
-                    title="Engagement against harm by ward", is_demo=is_demo or meet_demo,
-                    source="data.police.uk; partnership engagement returns; ONS Census 2021", key="en_harm_dl")
+    common.download(
+        view.round(2),
+        label="Download CSV",
+        filename="engagement-against-harm",
+        title="Engagement against harm by ward",
+        is_demo=is_demo or meet_demo,
+        source="data.police.uk; partnership engagement returns; ONS Census 2021",
+        key="en_harm_dl",
+    )
 
 # ------------------------------------------------------------- survey
 st.subheader("Surveys: answers by ward, with 95% intervals")
 sv = common.q(eng.survey_by_ward)
 survey_demo = demo_of(":survey:")
 if sv.empty:
-    st.info("No survey returns are loaded: import a survey CSV (survey, period, ward, question, answer, "
-            "responses) on the Data page.")
+    st.info(
+        "No survey returns are loaded: import a survey CSV (survey, period, ward, question, answer, "
+        "responses) on the Data page."
+    )
 else:
     c1, c2 = st.columns(2)
     surveys = list(dict.fromkeys(sv["survey"] + " (" + sv["period"] + ")"))
@@ -131,8 +178,13 @@ else:
     question = c2.selectbox("Question", list(dict.fromkeys(sub["question"])), key="en_question")
     sub = sub[sub["question"] == question]
     answers = list(dict.fromkeys(sub["answer"]))
-    answer = st.radio("Share answering", answers, horizontal=True, key="en_answer",
-                      index=answers.index("No") if "No" in answers else 0)
+    answer = st.radio(
+        "Share answering",
+        answers,
+        horizontal=True,
+        key="en_answer",
+        index=answers.index("No") if "No" in answers else 0,
+    )
     d = sub[sub["answer"] == answer].copy()
     total = int(sub["responses"].sum())
     n_ans = int(d["responses"].sum())
@@ -140,55 +192,105 @@ else:
     lo, hi = places.wilson_interval(n_ans, total) if total else (np.nan, np.nan)
     m1, m2 = st.columns(2)
     m1.metric("Respondents", common.fmt_int(total))
-    m2.metric(f"Answering “{answer}” (city)", f"{100 * city_share:.0f}%",
-              help=f"Wilson 95% interval {100 * lo:.1f}% to {100 * hi:.1f}%")
-    pub = common.sql("SELECT indicator, value, period FROM published_figure WHERE indicator IN "
-                     "('safety_of_women_and_girls_not_safe_at_night', 'safety_of_women_and_girls_survey_respondents')")
+    m2.metric(
+        f"Answering “{answer}” (city)",
+        f"{100 * city_share:.0f}%",
+        help=f"Wilson 95% interval {100 * lo:.1f}% to {100 * hi:.1f}%",
+    )
+    pub = common.sql(
+        "SELECT indicator, value, period FROM published_figure WHERE indicator IN "
+        "('safety_of_women_and_girls_not_safe_at_night', 'safety_of_women_and_girls_survey_respondents')"
+    )
     if len(pub) == 2 and "women and girls" in pick.lower():
         p = dict(zip(pub["indicator"], pub["value"]))
-        st.caption(f"Published ({pub['period'].iloc[0]}): {common.fmt_int(p['safety_of_women_and_girls_survey_respondents'])} "
-                   f"respondents, {p['safety_of_women_and_girls_not_safe_at_night']:.0f}% do not feel safe when out "
-                   "and about at night.")
+        st.caption(
+            f"Published ({pub['period'].iloc[0]}): {common.fmt_int(p['safety_of_women_and_girls_survey_respondents'])} "
+            f"respondents, {p['safety_of_women_and_girls_not_safe_at_night']:.0f}% do not feel safe when out "
+            "and about at night."
+        )
     if f.public_mode:
         d = stats.suppress_small(d, "responses")
         d.loc[d["suppressed"], ["share", "ci_low", "ci_high"]] = np.nan
         st.caption("Public mode: wards with 1 to 4 such answers (and one more to protect them) are not shown.")
     d = d.sort_values("share", ascending=True)
     colour = ["#b35806" if scope_wards and c in scope_wards else "#0b5394" for c in d["ward_code"]]
-    fig = go.Figure(go.Bar(
-        x=100 * d["share"], y=d["ward_name"], orientation="h", marker_color=colour,
-        error_x={"type": "data", "symmetric": False, "array": 100 * (d["ci_high"] - d["share"]),
-                 "arrayminus": 100 * (d["share"] - d["ci_low"]), "color": "#333333"},
-        customdata=np.column_stack([d["responses"].to_numpy(dtype=float), d["ward_responses"]]),
-        hovertemplate="%{y}: %{x:.0f}% (%{customdata[0]:,.0f} of %{customdata[1]:,.0f})<extra></extra>"))
-    fig.add_vline(x=100 * city_share, line_dash="dash", line_color="#b35806",
-                  annotation_text=f"city {100 * city_share:.0f}%")
-    fig.update_layout(height=140 + 24 * len(d), margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      xaxis={"title": f"% answering “{answer}” (Wilson 95% interval)", "range": [0, 100]})
+    fig = go.Figure(
+        go.Bar(
+            x=100 * d["share"],
+            y=d["ward_name"],
+            orientation="h",
+            marker_color=colour,
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": 100 * (d["ci_high"] - d["share"]),
+                "arrayminus": 100 * (d["share"] - d["ci_low"]),
+                "color": "#333333",
+            },
+            customdata=np.column_stack([d["responses"].to_numpy(dtype=float), d["ward_responses"]]),
+            hovertemplate="%{y}: %{x:.0f}% (%{customdata[0]:,.0f} of %{customdata[1]:,.0f})<extra></extra>",
+        )
+    )
+    fig.add_vline(
+        x=100 * city_share, line_dash="dash", line_color="#b35806", annotation_text=f"city {100 * city_share:.0f}%"
+    )
+    fig.update_layout(
+        height=140 + 24 * len(d),
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis={"title": f"% answering “{answer}” (Wilson 95% interval)", "range": [0, 100]},
+    )
     st.plotly_chart(fig, width="stretch", key="en_survey_chart")
     st.caption("Error bars: Wilson score 95% intervals; wide bars mean few respondents in that ward.")
-    common.download(d.assign(share=100 * d["share"], ci_low=100 * d["ci_low"], ci_high=100 * d["ci_high"]).round(2),
-                    label="Download CSV", filename="survey-by-ward", title=f"{pick}: {question} ({answer})",
-                    is_demo=survey_demo, source="Partnership survey returns", key="en_survey_dl")
+    common.download(
+        d.assign(share=100 * d["share"], ci_low=100 * d["ci_low"], ci_high=100 * d["ci_high"]).round(2),
+        label="Download CSV",
+        filename="survey-by-ward",
+        title=f"{pick}: {question} ({answer})",
+        is_demo=survey_demo,
+        source="Partnership survey returns",
+        key="en_survey_dl",
+    )
 
     # --------------------------------------------------------- representativeness
     st.subheader("Who answered: respondents by ward against residents (Census 2021)")
     rep = common.q(places.survey_representativeness, sub["survey"].iloc[0], question)
-    long = rep.melt(id_vars=["ward_name"], value_vars=["respondent_share", "population_share"],
-                    var_name="measure", value_name="percent")
-    long["measure"] = long["measure"].map({"respondent_share": "% of respondents",
-                                           "population_share": "% of residents"})
-    fig = px.bar(long, x="percent", y="ward_name", color="measure", barmode="group", orientation="h",
-                 color_discrete_map={"% of respondents": "#0b5394", "% of residents": "#fdb863"},
-                 labels={"ward_name": "", "percent": "%", "measure": ""}, height=620)
+    long = rep.melt(
+        id_vars=["ward_name"],
+        value_vars=["respondent_share", "population_share"],
+        var_name="measure",
+        value_name="percent",
+    )
+    long["measure"] = long["measure"].map(
+        {"respondent_share": "% of respondents", "population_share": "% of residents"}
+    )
+    fig = px.bar(
+        long,
+        x="percent",
+        y="ward_name",
+        color="measure",
+        barmode="group",
+        orientation="h",
+        color_discrete_map={"% of respondents": "#0b5394", "% of residents": "#fdb863"},
+        labels={"ward_name": "", "percent": "%", "measure": ""},
+        height=620,
+    )
     fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"})
     st.plotly_chart(fig, width="stretch", key="en_rep_chart")
     under = rep.sort_values("ratio").head(3)
-    st.caption("Least represented (respondent share ÷ resident share): "
-               + "; ".join(f"{r.ward_name} {r.ratio:.2f}" for r in under.itertuples()) + ". 1.00 = in proportion.")
-    common.download(rep.round(3), label="Download CSV", filename="survey-representativeness",
-                    title=f"{pick}: respondents by ward against Census 2021 residents", is_demo=survey_demo,
-                    source="Partnership survey returns; ONS Census 2021", key="en_rep_dl")
+    st.caption(
+        "Least represented (respondent share ÷ resident share): "
+        + "; ".join(f"{r.ward_name} {r.ratio:.2f}" for r in under.itertuples())
+        + ". 1.00 = in proportion."
+    )
+    common.download(
+        rep.round(3),
+        label="Download CSV",
+        filename="survey-representativeness",
+        title=f"{pick}: respondents by ward against Census 2021 residents",
+        is_demo=survey_demo,
+        source="Partnership survey returns; ONS Census 2021",
+        key="en_rep_dl",
+    )
 
 # ------------------------------------------------------------- consultation
 st.subheader("Consultations: respondents by postcode district or ward")
@@ -199,17 +301,31 @@ else:
     for (name, period), d in cons.groupby(["consultation", "period"], sort=False):
         real = not d["is_demo"].any()
         st.markdown(f"**{name} ({period})**" + (" — as published" if real else " — DEMO"))
-        fig = px.bar(d, x="geography_name", y="share", labels={"geography_name": "", "share": "% of respondents"},
-                     color_discrete_sequence=["#31688e"], height=300, text_auto=".1f")
+        fig = px.bar(
+            d,
+            x="geography_name",
+            y="share",
+            labels={"geography_name": "", "share": "% of respondents"},
+            color_discrete_sequence=["#31688e"],
+            height=300,
+            text_auto=".1f",
+        )
         fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10})
         st.plotly_chart(fig, width="stretch", key=f"en_cons_{name}_{period}")
         if (d["geography_level"] == "postcode_district").any():
-            st.caption("Shares of respondents who gave a postcode, as published. The open data bundle has no "
-                       "population by postcode district, so residents cannot be set beside them here; WV5 "
-                       "(Wombourne) and WV8 (Codsall) lie mostly outside the city.")
-        common.download(d.drop(columns=["dataset_id"]), label="Download CSV",
-                        filename=f"consultation-{period}", title=f"{name} ({period})", is_demo=not real,
-                        source="Safer Wolverhampton Partnership strategy 2020-23" if real else "Demo",
-                        key=f"en_cons_dl_{name}_{period}")
+            st.caption(
+                "Shares of respondents who gave a postcode, as published. The open data bundle has no "
+                "population by postcode district, so residents cannot be set beside them here; WV5 "
+                "(Wombourne) and WV8 (Codsall) lie mostly outside the city."
+            )
+        common.download(
+            d.drop(columns=["dataset_id"]),
+            label="Download CSV",
+            filename=f"consultation-{period}",
+            title=f"{name} ({period})",
+            is_demo=not real,
+            source="Safer Wolverhampton Partnership strategy 2020-23" if real else "Demo",
+            key=f"en_cons_dl_{name}_{period}",
+        )
 
 common.provenance(kinds=("reference", "engagement"))

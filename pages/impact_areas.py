@@ -2,6 +2,7 @@
 profile of an area: share of population against share of crime, inside
 against the rest of the city, the change test, its LSOAs, deprivation and
 similar places."""
+
 from pathlib import Path
 
 import pandas as pd
@@ -59,14 +60,15 @@ def _label(row) -> str:
     return row.name + (f" ({', '.join(tags)})" if tags else "")
 
 
-
 mode = st.radio("What would you like to do?", MODES, key="ia_mode", horizontal=True)
 
 if areas.empty or not areas["is_demo"].any():
     with st.container(border=True):
-        st.markdown("**Demo:** the six 2011-12 priority areas named in the partnership's strategy (red: All "
-                    "Saints & Blakenhall, City Centre, Whitmore Reans; amber: Heath Town & Park Village, Low "
-                    "Hill & The Scotlands, Pennfields), approximated from place centres, for demonstration.")
+        st.markdown(
+            "**Demo:** the six 2011-12 priority areas named in the partnership's strategy (red: All "
+            "Saints & Blakenhall, City Centre, Whitmore Reans; amber: Heath Town & Park Village, Low "
+            "Hill & The Scotlands, Pennfields), approximated from place centres, for demonstration."
+        )
         if st.button("Load the demo priority areas", key="ia_demo_load", icon=":material/science:"):
             r = _write(places.add_demo_impact_areas, ok="Loaded the six demo priority areas (approximate).")
             if r:
@@ -76,16 +78,17 @@ if areas.empty or not areas["is_demo"].any():
 # =============================================================== create
 if mode == "Create an area":
     st.subheader("Create an Impact Area")
-    st.caption("Click LSOAs on the map to add or remove them (clicking the same LSOA twice in a row needs "
-               "another click in between; the list below always works), or pick them in the list.")
+    st.caption(
+        "Click LSOAs on the map to add or remove them (clicking the same LSOA twice in a row needs "
+        "another click in between; the list below always works), or pick them in the list."
+    )
     lsoa_tbl = common.q(places.city_lsoas)
     names = {r.code: f"{r.name}, {r.ward_name}" for r in lsoa_tbl.itertuples()}
     pending = [c for c in ss.get("ia_pending", []) if c in names]
     geo = common.geo_frame("lsoa")
     if window:
         ind = common.q(places.indicators, "lsoa")[["crime_all"]].reset_index()
-        value_col, value_label, kind = "crime_all", "Recorded crime (excl. ASB) per 1,000, last 12 months", \
-            "sequential"
+        value_col, value_label, kind = "crime_all", "Recorded crime (excl. ASB) per 1,000, last 12 months", "sequential"
     else:
         ind = common.sql("SELECT lsoa21_code AS code, imd_decile FROM imd2025")
         value_col, value_label, kind = "imd_decile", "IMD 2025 decile", "deciles"
@@ -93,17 +96,31 @@ if mode == "Create an area":
     table = lsoa_tbl.assign(selected=lsoa_tbl["code"].isin(pending).map({True: "Yes", False: ""}))
     table = table.merge(ind, on="code", how="left").sort_values(["selected", "code"], ascending=[False, True])
     clicked = common.map_block(
-        gdf, table.round(1), key="ia_pick", title="LSOAs (selected ones outlined in red)", is_demo=is_demo,
-        id_col="code", name_col="name", value_col=value_col, value_label=value_label, kind=kind,
-        highlight=pending, map_height=480,
+        gdf,
+        table.round(1),
+        key="ia_pick",
+        title="LSOAs (selected ones outlined in red)",
+        is_demo=is_demo,
+        id_col="code",
+        name_col="name",
+        value_col=value_col,
+        value_label=value_label,
+        kind=kind,
+        highlight=pending,
+        map_height=480,
     )
     if clicked and clicked != ss.get("ia_pick_seen"):
         ss["ia_pick_seen"] = clicked
         ss["ia_pending"] = [c for c in pending if c != clicked] if clicked in pending else pending + [clicked]
         ss["ia_map_used"] = True
         st.rerun()
-    st.multiselect("LSOAs in the new area", list(names), key="ia_pending",
-                   format_func=lambda c: f"{names[c]} ({c})", placeholder="Choose LSOAs")
+    st.multiselect(
+        "LSOAs in the new area",
+        list(names),
+        key="ia_pending",
+        format_func=lambda c: f"{names[c]} ({c})",
+        placeholder="Choose LSOAs",
+    )
     pending = ss.get("ia_pending", [])
     pop = lsoa_tbl.set_index("code")["population"]
     k1, k2, k3 = st.columns(3)
@@ -113,11 +130,16 @@ if mode == "Create an area":
     c1, c2 = st.columns([3, 2])
     name = c1.text_input("Name of the area", key="ia_new_name", max_chars=places.NAME_MAX)
     replace = c2.checkbox("Replace an area of the same name", key="ia_replace")
-    if st.button("Save Impact Area", key="ia_save", type="primary", icon=":material/save:",
-                 disabled=not pending):
+    if st.button("Save Impact Area", key="ia_save", type="primary", icon=":material/save:", disabled=not pending):
         source = "map selection" if ss.get("ia_map_used") else "list"
-        aid = _write(places.save_area, name, pending, source=source, replace=replace,
-                     ok=f"Saved the Impact Area “{common.md(name.strip())}” ({len(pending)} LSOAs).")
+        aid = _write(
+            places.save_area,
+            name,
+            pending,
+            source=source,
+            replace=replace,
+            ok=f"Saved the Impact Area “{common.md(name.strip())}” ({len(pending)} LSOAs).",
+        )
         if aid:
             ss["ia_reset_new"] = True
             ss["ia_profile__next"] = aid
@@ -137,30 +159,54 @@ elif mode == "Import a file":
         "Importing a file again replaces the area of the same name."
     )
     up = st.file_uploader("CSV or GeoJSON file", type=["csv", "geojson", "json"], key="ia_upload")
-    name = st.text_input("Name (optional: the file's name, or the names in the file, otherwise)",
-                         key="ia_import_name", max_chars=places.NAME_MAX)
+    name = st.text_input(
+        "Name (optional: the file's name, or the names in the file, otherwise)",
+        key="ia_import_name",
+        max_chars=places.NAME_MAX,
+    )
     if st.button("Import", key="ia_import", type="primary", disabled=up is None, icon=":material/upload:"):
-        rep = _write(places.import_area_file, Path(up.name), up.getvalue(), name=name or None,
-                     ok=f"Imported {common.md(up.name)}.")
+        rep = _write(
+            places.import_area_file,
+            Path(up.name),
+            up.getvalue(),
+            name=name or None,
+            ok=f"Imported {common.md(up.name)}.",
+        )
         if rep:
             ss["ia_last_import"] = rep
             st.rerun()
     rep = ss.get("ia_last_import")
     if rep is not None:
         st.markdown(f"**Last import: {common.md(rep.file)}**")
-        st.dataframe(pd.DataFrame(rep.areas).rename(columns={"n_lsoa": "LSOAs", "replaced": "replaced an area"}),
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(rep.areas).rename(columns={"n_lsoa": "LSOAs", "replaced": "replaced an area"}),
+            hide_index=True,
+            width="stretch",
+        )
         for w in rep.warnings:
             st.caption(f"Note: {w}")
         if rep.assignment is not None:
-            a = rep.assignment.assign(share_inside=lambda d: (100 * d["share_inside"]).round(1),
-                                      population_inside=lambda d: d["population_inside"].round(0))
-            a = a.rename(columns={"share_inside": "% of area inside", "population_inside": "residents inside (est.)",
-                                  "assigned": "in the area"})
+            a = rep.assignment.assign(
+                share_inside=lambda d: (100 * d["share_inside"]).round(1),
+                population_inside=lambda d: d["population_inside"].round(0),
+            )
+            a = a.rename(
+                columns={
+                    "share_inside": "% of area inside",
+                    "population_inside": "residents inside (est.)",
+                    "assigned": "in the area",
+                }
+            )
             st.markdown("**LSOA assignment** (every LSOA the polygons touch)")
             st.dataframe(a, hide_index=True, width="stretch")
-            common.download(a, label="Download the assignment", filename="impact-area-assignment",
-                            title=f"Impact Area assignment of {rep.file}", is_demo=False, key="ia_assign_dl")
+            common.download(
+                a,
+                label="Download the assignment",
+                filename="impact-area-assignment",
+                title=f"Impact Area assignment of {rep.file}",
+                is_demo=False,
+                key="ia_assign_dl",
+            )
 
 # =============================================================== rename / delete
 elif mode == "Rename or delete":
@@ -197,19 +243,24 @@ else:
         ss["ia_profile"] = next(iter(labels))
     c1, c2 = st.columns([2, 2])
     aid = c1.selectbox("Impact Area", list(labels), format_func=labels.get, key="ia_profile")
-    measure = c2.selectbox("Crime measure", places.measures(), key="ia_measure",
-                           index=places.measures().index(places.DEFAULT_SELECTION))
+    measure = c2.selectbox(
+        "Crime measure", places.measures(), key="ia_measure", index=places.measures().index(places.DEFAULT_SELECTION)
+    )
     area = areas.set_index("area_id").loc[aid]
     codes = tuple(common.q(places.area_codes, aid))
     st.markdown(f"### {common.md(area['name'])}")
     if area["approximate"]:
         st.warning(f"**Approximate, for demonstration.** {area['note'] or ''}", icon=":material/help:")
-    st.caption(f"Source: {common.md(area['source'])} · {len(codes)} LSOAs · {common.fmt_int(area['population'])} residents "
-               f"(Census 2021)" + (" · DEMO" if area["is_demo"] else ""))
+    st.caption(
+        f"Source: {common.md(area['source'])} · {len(codes)} LSOAs · {common.fmt_int(area['population'])} residents "
+        f"(Census 2021)" + (" · DEMO" if area["is_demo"] else "")
+    )
 
     if not window:
-        st.info("No crime records are loaded: import police.uk data (or the demo) on the Data page to compare "
-                "crime inside and outside the area. Its deprivation profile is below.")
+        st.info(
+            "No crime records are loaded: import police.uk data (or the demo) on the Data page to compare "
+            "crime inside and outside the area. Its deprivation profile is below."
+        )
     else:
         wl = places.window_label(window)
         # ------------------------------------------------ shares
@@ -218,61 +269,114 @@ else:
         row = shares.set_index("measure").loc[measure]
         k1, k2, k3 = st.columns(3)
         k1.metric("Share of the city's residents", f"{row['population_share']:.1f}%")
-        k2.metric(f"Share of {places.measure_text(measure)}", f"{row['crime_share']:.1f}%",
-                  help=f"{common.fmt_int(row['inside'])} of {common.fmt_int(row['city'])} records, {wl}")
-        k3.metric("Crime share ÷ population share", f"{row['ratio']:.2f}",
-                  help="1.00 = its share of crime equals its share of residents; 1.50 = half as much again.")
+        k2.metric(
+            f"Share of {places.measure_text(measure)}",
+            f"{row['crime_share']:.1f}%",
+            help=f"{common.fmt_int(row['inside'])} of {common.fmt_int(row['city'])} records, {wl}",
+        )
+        k3.metric(
+            "Crime share ÷ population share",
+            f"{row['ratio']:.2f}",
+            help="1.00 = its share of crime equals its share of residents; 1.50 = half as much again.",
+        )
         pub = common.q(places.published_priority_shares)
         union = tuple(common.q(places.demo_union_codes))
         if pub["population_share"] is not None:
             status = "DEMO data" if is_demo else "loaded data"
-            text = (f"**The strategy said** the six priority areas of {pub['period']} held about "
-                    f"{pub['population_share']:.0f}% of the city's population and {pub['crime_share']:.0f}% of its "
-                    f"recorded crime. **This app's figure on the {status}** ({wl}): ")
+            text = (
+                f"**The strategy said** the six priority areas of {pub['period']} held about "
+                f"{pub['population_share']:.0f}% of the city's population and {pub['crime_share']:.0f}% of its "
+                f"recorded crime. **This app's figure on the {status}** ({wl}): "
+            )
             if union:
                 u = common.q(places.area_shares, union).set_index("measure").loc[places.ALL_CRIME]
-                text += (f"the six approximate priority areas together hold {u['population_share']:.1f}% of "
-                         f"residents and {u['crime_share']:.1f}% of recorded crime (excluding ASB); ")
+                text += (
+                    f"the six approximate priority areas together hold {u['population_share']:.1f}% of "
+                    f"residents and {u['crime_share']:.1f}% of recorded crime (excluding ASB); "
+                )
             all_row = shares.set_index("measure").loc[places.ALL_CRIME]
-            text += (f"this area holds {all_row['population_share']:.1f}% of residents and "
-                     f"{all_row['crime_share']:.1f}% of recorded crime (excluding ASB).")
+            text += (
+                f"this area holds {all_row['population_share']:.1f}% of residents and "
+                f"{all_row['crime_share']:.1f}% of recorded crime (excluding ASB)."
+            )
             st.info(text, icon=":material/menu_book:")
-        tbl = shares.rename(columns={"inside": "records inside", "city": "records in the city",
-                                     "crime_share": "% of city's records", "population_share": "% of residents",
-                                     "ratio": "ratio", "rate_inside": "per 1,000 inside",
-                                     "rate_rest": "per 1,000 rest of city"}).round(2)
+        tbl = shares.rename(
+            columns={
+                "inside": "records inside",
+                "city": "records in the city",
+                "crime_share": "% of city's records",
+                "population_share": "% of residents",
+                "ratio": "ratio",
+                "rate_inside": "per 1,000 inside",
+                "rate_rest": "per 1,000 rest of city",
+            }
+        ).round(2)
         left, right = st.columns([3, 2])
         with left:
             fig = go.Figure()
-            fig.add_bar(x=shares["crime_share"], y=shares["measure"], orientation="h", marker_color="#0b5394",
-                        name="% of the city's records",
-                        hovertemplate="%{y}: %{x:.1f}% of the city's records<extra></extra>")
-            fig.add_vline(x=float(shares["population_share"].iloc[0]), line_dash="dash", line_color="#b35806",
-                          annotation_text=f"{shares['population_share'].iloc[0]:.1f}% of residents")
-            fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 30, "b": 10}, showlegend=False,
-                              yaxis={"autorange": "reversed"}, xaxis_title="% of the city's records inside the area")
+            fig.add_bar(
+                x=shares["crime_share"],
+                y=shares["measure"],
+                orientation="h",
+                marker_color="#0b5394",
+                name="% of the city's records",
+                hovertemplate="%{y}: %{x:.1f}% of the city's records<extra></extra>",
+            )
+            fig.add_vline(
+                x=float(shares["population_share"].iloc[0]),
+                line_dash="dash",
+                line_color="#b35806",
+                annotation_text=f"{shares['population_share'].iloc[0]:.1f}% of residents",
+            )
+            fig.update_layout(
+                height=520,
+                margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                showlegend=False,
+                yaxis={"autorange": "reversed"},
+                xaxis_title="% of the city's records inside the area",
+            )
             st.plotly_chart(fig, width="stretch", key="ia_share_chart")
         with right:
-            st.dataframe(tbl[["measure", "records inside", "% of city's records", "ratio"]], hide_index=True,
-                         width="stretch", height=460)
-            common.download(tbl, label="Download CSV", filename="impact-area-shares",
-                            title=f"{area['name']}: shares of residents and recorded crime, {wl}",
-                            is_demo=is_demo, source="data.police.uk; ONS Census 2021", key="ia_share_dl")
+            st.dataframe(
+                tbl[["measure", "records inside", "% of city's records", "ratio"]],
+                hide_index=True,
+                width="stretch",
+                height=460,
+            )
+            common.download(
+                tbl,
+                label="Download CSV",
+                filename="impact-area-shares",
+                title=f"{area['name']}: shares of residents and recorded crime, {wl}",
+                is_demo=is_demo,
+                source="data.police.uk; ONS Census 2021",
+                key="ia_share_dl",
+            )
 
         # ------------------------------------------------ inside against the rest
         st.markdown(f"#### Inside the area against the rest of the city: {places.measure_text(measure)}")
         monthly = common.q(places.inside_vs_rest_monthly, codes, measure)
-        fig = px.line(monthly, x="month", y="rate_per_1000", color="where",
-                      color_discrete_map={"Inside the area": "#0b5394", "Rest of the city": "#b35806"},
-                      labels={"rate_per_1000": "Records per 1,000 residents (monthly)", "month": "", "where": ""},
-                      height=360)
+        fig = px.line(
+            monthly,
+            x="month",
+            y="rate_per_1000",
+            color="where",
+            color_discrete_map={"Inside the area": "#0b5394", "Rest of the city": "#b35806"},
+            labels={"rate_per_1000": "Records per 1,000 residents (monthly)", "month": "", "where": ""},
+            height=360,
+        )
         fig.update_xaxes(tickformat="%b %Y")
         fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"})
         st.plotly_chart(fig, width="stretch", key="ia_trend_chart")
-        common.download(monthly.assign(month=monthly["month"].dt.strftime("%b %Y")).round(3),
-                        label="Download CSV", filename="impact-area-monthly",
-                        title=f"{area['name']} against the rest of the city: {measure}, monthly per 1,000",
-                        is_demo=is_demo, source="data.police.uk; ONS Census 2021", key="ia_trend_dl")
+        common.download(
+            monthly.assign(month=monthly["month"].dt.strftime("%b %Y")).round(3),
+            label="Download CSV",
+            filename="impact-area-monthly",
+            title=f"{area['name']} against the rest of the city: {measure}, monthly per 1,000",
+            is_demo=is_demo,
+            source="data.police.uk; ONS Census 2021",
+            key="ia_trend_dl",
+        )
         change = common.q(places.inside_vs_rest_change, codes, measure)
         if change.empty:
             st.caption("The change test needs 24 months of records.")
@@ -280,37 +384,71 @@ else:
             st.markdown(f"**Change, {change.attrs.get('window', '')}** (exact Poisson test; significant at 95%)")
             c1, c2 = st.columns(2)
             for col, r in zip((c1, c2), change.itertuples()):
-                col.metric(r.where, f"{r.pct_change:+.0f}%" if pd.notna(r.pct_change) and abs(r.pct_change) != float("inf")
-                           else "–", help=f"Rate ratio {r.ratio:.2f} (95% CI {r.ci_low:.2f} to {r.ci_high:.2f})",
-                           delta_color="off", delta_arrow="off", delta=r.text)
+                col.metric(
+                    r.where,
+                    f"{r.pct_change:+.0f}%" if pd.notna(r.pct_change) and abs(r.pct_change) != float("inf") else "–",
+                    help=f"Rate ratio {r.ratio:.2f} (95% CI {r.ci_low:.2f} to {r.ci_high:.2f})",
+                    delta_color="off",
+                    delta_arrow="off",
+                    delta=r.text,
+                )
 
         # ------------------------------------------------ LSOAs inside
         st.markdown(f"#### The area's LSOAs, ranked by harm ({wl})")
         rank = common.q(places.area_lsoa_ranking, codes, measure)
         geo = common.geo_frame("lsoa")
         gdf = geo[geo["code"].isin(codes)].merge(rank[["code", "harm_per_1000", "rate_per_1000"]], on="code")
-        table = rank.rename(columns={"count": f"records ({measure})", "rate_per_1000": "per 1,000",
-                                     "harm_per_1000": "harm per 1,000", "rate_rank": "rank by rate",
-                                     "harm_rank": "rank by harm", "imd_decile": "IMD 2025 decile"}).round(1)
+        table = rank.rename(
+            columns={
+                "count": f"records ({measure})",
+                "rate_per_1000": "per 1,000",
+                "harm_per_1000": "harm per 1,000",
+                "rate_rank": "rank by rate",
+                "harm_rank": "rank by harm",
+                "imd_decile": "IMD 2025 decile",
+            }
+        ).round(1)
         picked = common.map_block(
-            gdf, table, key="ia_lsoas", title="The area's LSOAs (harm-weighted crime per 1,000)", is_demo=is_demo,
-            source="data.police.uk; ONS Census 2021; harm weights approximated from the ONS Crime Severity Score", id_col="code", name_col="name",
-            value_col="harm_per_1000", value_label="Harm-weighted crime per 1,000 (last 12 months)",
-            tooltip={"rate_per_1000": f"{measure} per 1,000"}, map_height=420,
+            gdf,
+            table,
+            key="ia_lsoas",
+            title="The area's LSOAs (harm-weighted crime per 1,000)",
+            is_demo=is_demo,
+            source="data.police.uk; ONS Census 2021; harm weights approximated from the ONS Crime Severity Score",
+            id_col="code",
+            name_col="name",
+            value_col="harm_per_1000",
+            value_label="Harm-weighted crime per 1,000 (last 12 months)",
+            tooltip={"rate_per_1000": f"{measure} per 1,000"},
+            map_height=420,
         )
 
     # ------------------------------------------------ deprivation
     st.markdown("#### Deprivation profile (IMD 2025): how many of the area's LSOAs are in each national decile")
     dep = common.q(places.deprivation_profile, codes)
     colours = {str(d): maps.VIRIDIS[::-1][d - 1] for d in range(1, 11)}
-    fig = px.bar(dep.assign(decile=dep["decile"].astype(str)), x="lsoas", y="domain", color="decile",
-                 orientation="h", color_discrete_map=colours, category_orders={"decile": [str(d) for d in range(1, 11)]},
-                 labels={"lsoas": "LSOAs", "domain": "", "decile": "Decile (1 = most deprived)"}, height=360)
+    fig = px.bar(
+        dep.assign(decile=dep["decile"].astype(str)),
+        x="lsoas",
+        y="domain",
+        color="decile",
+        orientation="h",
+        color_discrete_map=colours,
+        category_orders={"decile": [str(d) for d in range(1, 11)]},
+        labels={"lsoas": "LSOAs", "domain": "", "decile": "Decile (1 = most deprived)"},
+        height=360,
+    )
     fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"autorange": "reversed"})
     st.plotly_chart(fig, width="stretch", key="ia_dep_chart")
-    common.download(dep.round(1), label="Download CSV", filename="impact-area-deprivation",
-                    title=f"{area['name']}: IMD 2025 deciles of its LSOAs", is_demo=False,
-                    source="MHCLG English Indices of Deprivation 2025", key="ia_dep_dl")
+    common.download(
+        dep.round(1),
+        label="Download CSV",
+        filename="impact-area-deprivation",
+        title=f"{area['name']}: IMD 2025 deciles of its LSOAs",
+        is_demo=False,
+        source="MHCLG English Indices of Deprivation 2025",
+        key="ia_dep_dl",
+    )
 
     # ------------------------------------------------ similar places
     if window:
@@ -319,31 +457,55 @@ else:
         if comp["test"] is None:
             st.caption(comp["verdict"])
         else:
-            icon = {True: ":material/thumb_up:", False: ":material/warning:", None: ":material/balance:"}[comp["better"]]
+            icon = {True: ":material/thumb_up:", False: ":material/warning:", None: ":material/balance:"}[
+                comp["better"]
+            ]
             st.info(f"**{comp['verdict']}.**", icon=icon)
             c1, c2, c3 = st.columns(3)
             c1.metric("Rate inside (per 1,000)", f"{comp['inside']['rate_per_1000']:.1f}")
             c2.metric(f"Rate in {len(comp['comparators'])} similar LSOAs", f"{comp['comparator']['rate_per_1000']:.1f}")
             t = comp["test"]
-            c3.metric("Ratio (inside ÷ similar)", f"{t.ratio:.2f}", help=f"95% CI {t.ci_low:.2f} to {t.ci_high:.2f}; "
-                      f"exact Poisson test p = {t.p_value:.3f}")
-            st.caption("Similar = the 5 nearest LSOAs outside the area to each LSOA inside it, on the six IMD 2025 "
-                       "domain scores other than crime and on population (standardised over the city). Crime is "
-                       "left out of the matching on purpose: matching on it would match on the outcome compared.")
-            ct = comp["comparators"].rename(columns={"count": "records", "rate_per_1000": "per 1,000",
-                                                     "times_chosen": "times chosen"}).round(1)
+            c3.metric(
+                "Ratio (inside ÷ similar)",
+                f"{t.ratio:.2f}",
+                help=f"95% CI {t.ci_low:.2f} to {t.ci_high:.2f}; exact Poisson test p = {t.p_value:.3f}",
+            )
+            st.caption(
+                "Similar = the 5 nearest LSOAs outside the area to each LSOA inside it, on the six IMD 2025 "
+                "domain scores other than crime and on population (standardised over the city). Crime is "
+                "left out of the matching on purpose: matching on it would match on the outcome compared."
+            )
+            ct = (
+                comp["comparators"]
+                .rename(columns={"count": "records", "rate_per_1000": "per 1,000", "times_chosen": "times chosen"})
+                .round(1)
+            )
             st.dataframe(ct, hide_index=True, width="stretch")
-            common.download(ct, label="Download CSV", filename="impact-area-comparators",
-                            title=f"{area['name']}: comparator LSOAs, {comp['window']}", is_demo=is_demo,
-                            source="MHCLG IoD2025; ONS Census 2021; data.police.uk", key="ia_comp_dl")
+            common.download(
+                ct,
+                label="Download CSV",
+                filename="impact-area-comparators",
+                title=f"{area['name']}: comparator LSOAs, {comp['window']}",
+                is_demo=is_demo,
+                source="MHCLG IoD2025; ONS Census 2021; data.police.uk",
+                key="ia_comp_dl",
+            )
             if picked in codes:
                 mine = comp["pairs"][comp["pairs"]["target"] == picked].merge(
-                    comp["comparators"][["code", "rate_per_1000"]], left_on="neighbour", right_on="code")
+                    comp["comparators"][["code", "rate_per_1000"]], left_on="neighbour", right_on="code"
+                )
                 own = rank.set_index("code").loc[picked]
-                st.markdown(f"**{own['name']}** ({picked}): {own['rate_per_1000']:.1f} per 1,000; its most similar "
-                            "LSOAs outside the area:")
-                st.dataframe(mine[["rank", "neighbour", "neighbour_name", "distance", "rate_per_1000"]].rename(
-                    columns={"rate_per_1000": "per 1,000"}).round(2), hide_index=True, width="stretch")
+                st.markdown(
+                    f"**{own['name']}** ({picked}): {own['rate_per_1000']:.1f} per 1,000; its most similar "
+                    "LSOAs outside the area:"
+                )
+                st.dataframe(
+                    mine[["rank", "neighbour", "neighbour_name", "distance", "rate_per_1000"]]
+                    .rename(columns={"rate_per_1000": "per 1,000"})
+                    .round(2),
+                    hide_index=True,
+                    width="stretch",
+                )
             with st.expander("Which LSOA is matched with which (click an LSOA on the map above for one)"):
                 st.dataframe(comp["pairs"].round(2), hide_index=True, width="stretch")
 

@@ -1,4 +1,5 @@
 """Overview: the city at a glance, the strategy priorities, data freshness."""
+
 import plotly.express as px
 import streamlit as st
 
@@ -18,50 +19,78 @@ i25, i19 = s["imd2025"], s["imd2019"]
 
 st.subheader("The city at a glance")
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Residents (Census 2021)", common.fmt_int(s["population"]),
-          help=f"{s['n_lsoa']} LSOAs, {s['n_ward']} wards")
-c2.metric("Most deprived local authorities, IMD 2025",
-          f"{i25['rank_avg_score']} of {i25['n_la']}",
-          delta=f"{i19['rank_avg_score']} of {i19['n_la']} in 2019", delta_color="off", delta_arrow="off",
-          help="Rank of average LSOA score among English local authorities (1 = most deprived).")
-c3.metric("LSOAs in England's most deprived 10%",
-          f"{i25['lsoa_in_decile1']} of {s['n_lsoa']} ({100 * i25['prop_most_deprived_10']:.1f}%)",
-          delta=f"{100 * i19['prop_most_deprived_10']:.1f}% in 2019", delta_color="off", delta_arrow="off",
-          help="MHCLG local authority summary: proportion of LSOAs in the most deprived 10% nationally.")
-c4.metric("West Midlands police force area", f"{i25['wm_rank']} of {i25['wm_n']}",
-          delta=f"{i19['wm_rank']} of {i19['wm_n']} in 2019", delta_color="off", delta_arrow="off",
-          help="Rank by IMD average score among the seven local authorities of the West Midlands force "
-               "area (1 = most deprived).")
+c1.metric("Residents (Census 2021)", common.fmt_int(s["population"]), help=f"{s['n_lsoa']} LSOAs, {s['n_ward']} wards")
+c2.metric(
+    "Most deprived local authorities, IMD 2025",
+    f"{i25['rank_avg_score']} of {i25['n_la']}",
+    delta=f"{i19['rank_avg_score']} of {i19['n_la']} in 2019",
+    delta_color="off",
+    delta_arrow="off",
+    help="Rank of average LSOA score among English local authorities (1 = most deprived).",
+)
+c3.metric(
+    "LSOAs in England's most deprived 10%",
+    f"{i25['lsoa_in_decile1']} of {s['n_lsoa']} ({100 * i25['prop_most_deprived_10']:.1f}%)",
+    delta=f"{100 * i19['prop_most_deprived_10']:.1f}% in 2019",
+    delta_color="off",
+    delta_arrow="off",
+    help="MHCLG local authority summary: proportion of LSOAs in the most deprived 10% nationally.",
+)
+c4.metric(
+    "West Midlands police force area",
+    f"{i25['wm_rank']} of {i25['wm_n']}",
+    delta=f"{i19['wm_rank']} of {i19['wm_n']} in 2019",
+    delta_color="off",
+    delta_arrow="off",
+    help="Rank by IMD average score among the seven local authorities of the West Midlands force "
+    "area (1 = most deprived).",
+)
 
 st.subheader("Recorded crime in the whole city: the last 12 months")
 h = common.q(crime.headline)
 if not h["rows"]:
-    st.info("No crime data is loaded yet. Import police.uk files on the Data page, or load the demo dataset.",
-            icon=":material/info:")
+    st.info(
+        "No crime data is loaded yet. Import police.uk files on the Data page, or load the demo dataset.",
+        icon=":material/info:",
+    )
 else:
     if h["is_demo"]:
         common.demo_banner(("police_uk",))
-    st.caption(f"{h['current_label']} against {h['previous_label'] or 'the previous 12 months'}. "
-               f"Latest month loaded: {fmt_month(h['last_month'])} (records from {fmt_month(h['first_month'])}). "
-               "A change is called real only at 95% confidence (exact Poisson test); counts under 10 are "
-               "too few to judge.")
+    st.caption(
+        f"{h['current_label']} against {h['previous_label'] or 'the previous 12 months'}. "
+        f"Latest month loaded: {fmt_month(h['last_month'])} (records from {fmt_month(h['first_month'])}). "
+        "A change is called real only at 95% confidence (exact Poisson test); counts under 10 are "
+        "too few to judge."
+    )
     cols = st.columns(len(h["rows"]))
     for col, r in zip(cols, h["rows"]):
         ch = r["change"]
         delta = None if ch is None or ch.previous == 0 else f"{ch.pct_change:+.1f}%"
-        col.metric(r["grouping"] + (" (DEMO)" if h["is_demo"] else ""), common.fmt_int(r["current"]),
-                   delta=delta, delta_color="inverse" if ch is not None and ch.significant else "off",
-                   help="Red/green only when the change is significant at 95%; grey otherwise.")
+        col.metric(
+            r["grouping"] + (" (DEMO)" if h["is_demo"] else ""),
+            common.fmt_int(r["current"]),
+            delta=delta,
+            delta_color="inverse" if ch is not None and ch.significant else "off",
+            help="Red/green only when the change is significant at 95%; grey otherwise.",
+        )
         col.caption(r["text"])
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    wm = i25["wm_areas"].rename(columns={"ltla24_name": "Local authority",
-                                         "imd_average_score": "IMD 2025 average score"})
+    wm = i25["wm_areas"].rename(
+        columns={"ltla24_name": "Local authority", "imd_average_score": "IMD 2025 average score"}
+    )
     wm["Wolverhampton"] = wm["Local authority"].eq("Wolverhampton").map({True: "Wolverhampton", False: "Other"})
-    fig = px.bar(wm, x="IMD 2025 average score", y="Local authority", orientation="h",
-                 color="Wolverhampton", color_discrete_map={"Wolverhampton": "#0b5394", "Other": "#9ecae1"},
-                 height=320, title="Deprivation across the West Midlands force area (higher = more deprived)")
+    fig = px.bar(
+        wm,
+        x="IMD 2025 average score",
+        y="Local authority",
+        orientation="h",
+        color="Wolverhampton",
+        color_discrete_map={"Wolverhampton": "#0b5394", "Other": "#9ecae1"},
+        height=320,
+        title="Deprivation across the West Midlands force area (higher = more deprived)",
+    )
     fig.update_layout(showlegend=False, yaxis={"categoryorder": "total ascending"}, margin={"l": 10, "r": 10})
     st.plotly_chart(fig, width="stretch")
 with right:
@@ -83,12 +112,19 @@ pub = common.sql(
 )
 pub["indicator"] = pub["indicator"].str.replace("_", " ").str.capitalize()
 st.dataframe(pub, hide_index=True, width="stretch")
-common.download(pub, label="Download CSV", filename="published-figures", title="Figures published by SWP",
-                is_demo=False, source="SWP strategy documents")
+common.download(
+    pub,
+    label="Download CSV",
+    filename="published-figures",
+    title="Figures published by SWP",
+    is_demo=False,
+    source="SWP strategy documents",
+)
 
 st.subheader("Data loaded")
 ds = common.datasets()
 fresh = ds.assign(status=ds["is_demo"].map({True: "DEMO", False: "Real"}))[
-    ["name", "kind", "status", "period_start", "period_end", "row_count", "loaded_at"]]
+    ["name", "kind", "status", "period_start", "period_end", "row_count", "loaded_at"]
+]
 st.dataframe(fresh, hide_index=True, width="stretch")
 common.provenance()

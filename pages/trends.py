@@ -18,7 +18,6 @@ FREQS = {"month": "Monthly", "quarter": "Quarterly", "fy": "Financial year"}
 MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
 
 
-
 common.page_header(
     "Trends",
     "Police recorded crime and anti-social behaviour (data.police.uk) by month, quarter or financial year, "
@@ -36,13 +35,29 @@ c1, c2, c3 = st.columns([3, 2, 2])
 options = common.q(crime.category_options)
 if ss.get("tr_sel") not in options:
     ss["tr_sel"] = "All crime and ASB"
-selection = c1.selectbox("Crime type", options, key="tr_sel", format_func=crime.category_label,
-                         help="A strategy grouping (defined once in the app's taxonomy) or one police.uk category. "
-                              "Historic categories were used before 2013.")
-freq = c2.radio("Period", list(FREQS), format_func=FREQS.get, horizontal=True, key="tr_freq",
-                help="Calendar quarters (Jan–Mar ...) or UK financial years (April to March).")
-measure = c3.radio("Show", ["Counts", "Rate per 1,000 residents"], horizontal=True, key="tr_measure",
-                   help="Rates use the Census 2021 usual residents of the area in scope.")
+selection = c1.selectbox(
+    "Crime type",
+    options,
+    key="tr_sel",
+    format_func=crime.category_label,
+    help="A strategy grouping (defined once in the app's taxonomy) or one police.uk category. "
+    "Historic categories were used before 2013.",
+)
+freq = c2.radio(
+    "Period",
+    list(FREQS),
+    format_func=FREQS.get,
+    horizontal=True,
+    key="tr_freq",
+    help="Calendar quarters (Jan–Mar ...) or UK financial years (April to March).",
+)
+measure = c3.radio(
+    "Show",
+    ["Counts", "Rate per 1,000 residents"],
+    horizontal=True,
+    key="tr_measure",
+    help="Rates use the Census 2021 usual residents of the area in scope.",
+)
 cats = taxonomy.categories_for(selection)
 split = False
 if selection in taxonomy.GROUPINGS:
@@ -55,8 +70,13 @@ choices = [c for c in f.lsoa_codes if c in names]
 if "tr_lsoas" in ss:
     ss["tr_lsoas"] = [c for c in ss["tr_lsoas"] if c in choices]
 picked = st.multiselect(
-    "LSOAs (optional)", choices, key="tr_lsoas", format_func=lambda c: f"{names[c]} {c}",
-    placeholder=f"All of {f.area_label}", help="Narrow the series to some LSOAs of the area chosen in the sidebar.")
+    "LSOAs (optional)",
+    choices,
+    key="tr_lsoas",
+    format_func=lambda c: f"{names[c]} {c}",
+    placeholder=f"All of {f.area_label}",
+    help="Narrow the series to some LSOAs of the area chosen in the sidebar.",
+)
 if picked:
     scope = tuple(sorted(picked))
     scope_label = names[scope[0]] if len(scope) == 1 else f"{len(scope)} LSOAs of {f.area_label}"
@@ -68,8 +88,11 @@ pop = common.q(crime.population, scope)
 rates = measure != "Counts"
 
 if last is None:
-    st.info("No police.uk crime records are loaded yet. Import a data.police.uk download, or load the demo "
-            "dataset, on the Data page.", icon=":material/info:")
+    st.info(
+        "No police.uk crime records are loaded yet. Import a data.police.uk download, or load the demo "
+        "dataset, on the Data page.",
+        icon=":material/info:",
+    )
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/database:")
 else:
     is_demo = common.q(crime.is_demo_selection, "crime", categories=cats)
@@ -80,9 +103,15 @@ else:
     )
     unlocated = common.q(crime.unlocated_count, cats)
     if unlocated:
-        st.caption(f"{unlocated:,} record(s) of this selection have no location (from files holding only "
-                   "Wolverhampton records): " + ("included in these city totals." if scope is None else
-                                                 "counted in city totals only, not in this area's."))
+        st.caption(
+            f"{unlocated:,} record(s) of this selection have no location (from files holding only "
+            "Wolverhampton records): "
+            + (
+                "included in these city totals."
+                if scope is None
+                else "counted in city totals only, not in this area's."
+            )
+        )
 
     monthly = common.q(crime.monthly_counts, cats, scope)
     total = crime.total_by_month(monthly)
@@ -102,33 +131,53 @@ else:
         x, xargs = "period_start", {}
     else:
         x = "axis"
-        plot["axis"] = [periods.period_label(s, freq) + ("*" if not c else "")
-                        for s, c in zip(plot["period_start"], plot["complete"])]
+        plot["axis"] = [
+            periods.period_label(s, freq) + ("*" if not c else "")
+            for s, c in zip(plot["period_start"], plot["complete"])
+        ]
         xargs = {"category_orders": {"axis": list(dict.fromkeys(plot["axis"]))}}
     n_lines = plot["category"].nunique() if split else 1
     if split:
         # historic categories say so; legend and hover text render some HTML, so escape
         plot["category"] = plot["category"].map(lambda c: maps.esc(crime.category_label(c)))
-    fig = px.line(plot, x=x, y=ycol, color="category" if split else None, markers=True,
-                  color_discrete_sequence=categorical.colours(n_lines) if split else [PRIMARY],
-                  labels={ycol: ylab, "period_start": "", "axis": "", "category": "Category"},
-                  custom_data=["period", "complete"], height=380, **xargs)
+    fig = px.line(
+        plot,
+        x=x,
+        y=ycol,
+        color="category" if split else None,
+        markers=True,
+        color_discrete_sequence=categorical.colours(n_lines) if split else [PRIMARY],
+        labels={ycol: ylab, "period_start": "", "axis": "", "category": "Category"},
+        custom_data=["period", "complete"],
+        height=380,
+        **xargs,
+    )
     fig.update_traces(hovertemplate="%{customdata[0]}: %{y:" + yfmt + "}<extra></extra>")
     for tr in fig.data:  # hollow markers for partial periods
         tr.marker.symbol = ["circle" if bool(c) else "circle-open" for c in tr.customdata[:, 1]]
     if freq == "month":
         fig.update_xaxes(tickformat="%b %Y")
-    fig.update_layout(margin=MARGIN, legend={"orientation": "h", "y": -0.15},
-                      yaxis={"tickformat": ",", "rangemode": "tozero"})
+    fig.update_layout(
+        margin=MARGIN, legend={"orientation": "h", "y": -0.15}, yaxis={"tickformat": ",", "rangemode": "tozero"}
+    )
     st.plotly_chart(fig, width="stretch", key="tr_series_chart")
     if not series["complete"].all():
-        st.caption("\\* Partial period: not every month of it is loaded; its figure covers only the months loaded "
-                   "(hollow markers).")
+        st.caption(
+            "\\* Partial period: not every month of it is loaded; its figure covers only the months loaded "
+            "(hollow markers)."
+        )
     out = series.assign(area=scope_label, population=pop)[
-        ["period", "period_start", *by, "count", "rate_per_1000", "months", "complete", "area", "population"]]
-    common.download(out, label="Download the series (CSV)", filename="trend-series",
-                    title=f"{selection}, {FREQS[freq].lower()}, {scope_label}", is_demo=is_demo,
-                    source="data.police.uk street-level crime; ONS Census 2021", key="tr_series_dl")
+        ["period", "period_start", *by, "count", "rate_per_1000", "months", "complete", "area", "population"]
+    ]
+    common.download(
+        out,
+        label="Download the series (CSV)",
+        filename="trend-series",
+        title=f"{selection}, {FREQS[freq].lower()}, {scope_label}",
+        is_demo=is_demo,
+        source="data.police.uk street-level crime; ONS Census 2021",
+        key="tr_series_dl",
+    )
 
     # ------------------------------------------------------------- change
     st.subheader("Change")
@@ -143,16 +192,19 @@ else:
                 st.caption(f"{what}: the earlier months are not loaded, so there is nothing to compare with.")
                 continue
             r = ch["result"]
-            value = (f"{1000 * r.current / pop:,.2f} per 1,000" if rates and pop else common.fmt_int(r.current))
+            value = f"{1000 * r.current / pop:,.2f} per 1,000" if rates and pop else common.fmt_int(r.current)
             delta = None if pd.isna(r.pct_change) or abs(r.pct_change) == float("inf") else f"{r.pct_change:+.1f}%"
-            st.metric(f"{what}: {ch['current_label']} vs {ch['previous_label']}", value, delta=delta,
-                      delta_color="inverse",
-                      help="Exact Poisson test (conditional on the total) of the two counts; the interval is "
-                           "that of the rate ratio. A change is called real only at 95% confidence.")
+            st.metric(
+                f"{what}: {ch['current_label']} vs {ch['previous_label']}",
+                value,
+                delta=delta,
+                delta_color="inverse",
+                help="Exact Poisson test (conditional on the total) of the two counts; the interval is "
+                "that of the rate ratio. A change is called real only at 95% confidence.",
+            )
             st.markdown(f"**{stats.describe_change(r)}**; {crime.fmt_ci(r)}.")
             if r.unreliable:
-                st.warning("Fewer than 10 records in a period: too few to judge any change.",
-                           icon=":material/warning:")
+                st.warning("Fewer than 10 records in a period: too few to judge any change.", icon=":material/warning:")
 
     # ------------------------------------------------------------- rolling 12 months
     roll = crime.rolling_12(total)
@@ -162,20 +214,35 @@ else:
         if roll.empty:
             st.caption("Needs 12 consecutive months loaded.")
         else:
-            roll = roll.assign(rate_per_1000=1000 * roll["rolling_12"] / pop if pop else float("nan"),
-                               month_label=[periods.fmt_month(m) for m in roll["month"]])
-            ry, rlab = (("rate_per_1000", "Per 1,000 residents (12 months)") if rates
-                        else ("rolling_12", "Records (12 months)"))
-            fig = px.line(roll, x="month", y=ry, labels={"month": "", ry: rlab}, height=300,
-                          color_discrete_sequence=[PRIMARY], custom_data=["month_label"])
+            roll = roll.assign(
+                rate_per_1000=1000 * roll["rolling_12"] / pop if pop else float("nan"),
+                month_label=[periods.fmt_month(m) for m in roll["month"]],
+            )
+            ry, rlab = (
+                ("rate_per_1000", "Per 1,000 residents (12 months)") if rates else ("rolling_12", "Records (12 months)")
+            )
+            fig = px.line(
+                roll,
+                x="month",
+                y=ry,
+                labels={"month": "", ry: rlab},
+                height=300,
+                color_discrete_sequence=[PRIMARY],
+                custom_data=["month_label"],
+            )
             fig.update_traces(hovertemplate="12 months to %{customdata[0]}: %{y:" + yfmt + "}<extra></extra>")
             fig.update_xaxes(tickformat="%b %Y")
             fig.update_layout(margin=MARGIN, yaxis={"tickformat": ",", "rangemode": "tozero"})
             st.plotly_chart(fig, width="stretch", key="tr_roll_chart")
-            common.download(roll[["month_label", "rolling_12", "rate_per_1000"]].rename(
-                columns={"month_label": "12 months to"}), label="Download (CSV)", filename="trend-rolling-12",
-                title=f"{selection}, rolling 12 months, {scope_label}", is_demo=is_demo,
-                source="data.police.uk street-level crime; ONS Census 2021", key="tr_roll_dl")
+            common.download(
+                roll[["month_label", "rolling_12", "rate_per_1000"]].rename(columns={"month_label": "12 months to"}),
+                label="Download (CSV)",
+                filename="trend-rolling-12",
+                title=f"{selection}, rolling 12 months, {scope_label}",
+                is_demo=is_demo,
+                source="data.police.uk street-level crime; ONS Census 2021",
+                key="tr_roll_dl",
+            )
 
     # ------------------------------------------------------------- seasonality
     with right:
@@ -185,29 +252,47 @@ else:
             st.caption("Shown with 24 or more consecutive months loaded.")
         else:
             long = dec.reset_index().melt(id_vars="month", var_name="component", value_name="value")
-            long["component"] = long["component"].map({"observed": "Observed", "trend": "Trend",
-                                                       "seasonal": "Seasonal", "resid": "Remainder"})
-            fig = px.line(long, x="month", y="value", facet_row="component", height=420,
-                          labels={"month": "", "value": ""}, color_discrete_sequence=[PRIMARY])
+            long["component"] = long["component"].map(
+                {"observed": "Observed", "trend": "Trend", "seasonal": "Seasonal", "resid": "Remainder"}
+            )
+            fig = px.line(
+                long,
+                x="month",
+                y="value",
+                facet_row="component",
+                height=420,
+                labels={"month": "", "value": ""},
+                color_discrete_sequence=[PRIMARY],
+            )
             fig.update_yaxes(matches=None, tickformat=",")
             fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
             fig.update_xaxes(tickformat="%b %Y")
             fig.update_layout(margin=MARGIN)
             st.plotly_chart(fig, width="stretch", key="tr_stl_chart")
             peak = dec["seasonal"].groupby(dec.index.month).mean()
-            st.caption(f"Records are seasonally highest in {periods.MONTH_ABBR[int(peak.idxmax()) - 1]} and lowest "
-                       f"in {periods.MONTH_ABBR[int(peak.idxmin()) - 1]} (counts of the whole area in scope).")
+            st.caption(
+                f"Records are seasonally highest in {periods.MONTH_ABBR[int(peak.idxmax()) - 1]} and lowest "
+                f"in {periods.MONTH_ABBR[int(peak.idxmin()) - 1]} (counts of the whole area in scope)."
+            )
             dl = dec.reset_index().assign(month=lambda d: [periods.fmt_month(m) for m in d["month"]]).round(2)
-            common.download(dl, label="Download (CSV)", filename="trend-seasonality",
-                            title=f"{selection}, STL decomposition, {scope_label}", is_demo=is_demo,
-                            source="data.police.uk street-level crime", key="tr_stl_dl")
+            common.download(
+                dl,
+                label="Download (CSV)",
+                filename="trend-seasonality",
+                title=f"{selection}, STL decomposition, {scope_label}",
+                is_demo=is_demo,
+                source="data.police.uk street-level crime",
+                key="tr_stl_dl",
+            )
 
 # ----------------------------------------------------------------- partner panels
 st.divider()
 st.subheader("Domestic abuse and hate crime")
-st.caption("police.uk does not identify domestic abuse or hate crime. These panels combine the figures the "
-           "partnership has **published** (real, whole city, financial years) with the **partner data** loaded "
-           "(each line says whether it is real or DEMO).")
+st.caption(
+    "police.uk does not identify domestic abuse or hate crime. These panels combine the figures the "
+    "partnership has **published** (real, whole city, financial years) with the **partner data** loaded "
+    "(each line says whether it is real or DEMO)."
+)
 if picked or f.area_kind == "impact":
     p_geo, p_codes = "lsoa", (scope if scope is not None else tuple(f.lsoa_codes))
 elif f.area_kind == "ward":
@@ -226,8 +311,7 @@ for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items()):
         geo_used, codes_used, note = p_geo, p_codes, ""
         part = common.q(crime.partner_series, partner_measure, freq, geo_used, codes_used, public)
         if part.empty and geo_used != "city":
-            note = (f"The partner data are not held for areas as small as {scope_label}: "
-                    "showing the whole city.")
+            note = f"The partner data are not held for areas as small as {scope_label}: showing the whole city."
             geo_used, codes_used = "city", None
             part = common.q(crime.partner_series, partner_measure, freq, "city", None, public)
         if note:
@@ -243,56 +327,97 @@ for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items()):
         both = pd.concat([pub, fy], ignore_index=True)
         if len(pub) and "all" in set(pub["breakdown"]) and len(fy) and "all" not in set(fy["breakdown"]):
             tot = fy.groupby(["period_start", "period", "source"], as_index=False).agg(
-                count=("count", lambda s: s.sum(min_count=len(s))), is_demo=("is_demo", "any"),
-                months=("months", "max"), complete=("complete", "all"), suppressed=("suppressed", "any"))
+                count=("count", lambda s: s.sum(min_count=len(s))),
+                is_demo=("is_demo", "any"),
+                months=("months", "max"),
+                complete=("complete", "all"),
+                suppressed=("suppressed", "any"),
+            )
             both = pd.concat([both, tot.assign(breakdown="all (sum of strands)")], ignore_index=True)
         both = both.sort_values(["period_start", "source", "breakdown"])
-        both["axis"] = [periods.period_label(p, "fy") + ("" if c else "*")
-                        for p, c in zip(both["period_start"], both["complete"])]
+        both["axis"] = [
+            periods.period_label(p, "fy") + ("" if c else "*") for p, c in zip(both["period_start"], both["complete"])
+        ]
         fig = go.Figure()
         palette = dict(zip(dict.fromkeys(both["breakdown"]), categorical.colours(both["breakdown"].nunique())))
         for (b, src), d in both.groupby(["breakdown", "source"], sort=False):
             published = src.startswith("Published")
-            fig.add_trace(go.Scatter(
-                x=d["axis"], y=d["count"], name=maps.esc(f"{b}: {src}"),
-                mode="markers" if published else "lines+markers", customdata=[[maps.esc(b), src]] * len(d),
-                marker={"symbol": "diamond-open" if published else
-                        ["circle" if c else "circle-open" for c in d["complete"]],
-                        "size": 15 if published else 8, "color": palette[b], "line": {"width": 2}},
-                line={"color": palette[b]},
-                hovertemplate="%{x} · %{customdata[0]} · %{customdata[1]}: %{y:,.0f}<extra></extra>"))
-        fig.update_xaxes(categoryorder="array", categoryarray=list(dict.fromkeys(both["axis"])),
-                         title="Financial year")
-        fig.update_layout(height=380, margin=MARGIN, legend={"orientation": "h", "y": -0.25},
-                          yaxis={"tickformat": ",", "rangemode": "tozero", "title": "Count"},
-                          title={"text": f"{title}, {area_txt}, by financial year "
-                                         "(diamonds: published; lines: partner data)", "font": {"size": 14}})
+            fig.add_trace(
+                go.Scatter(
+                    x=d["axis"],
+                    y=d["count"],
+                    name=maps.esc(f"{b}: {src}"),
+                    mode="markers" if published else "lines+markers",
+                    customdata=[[maps.esc(b), src]] * len(d),
+                    marker={
+                        "symbol": "diamond-open"
+                        if published
+                        else ["circle" if c else "circle-open" for c in d["complete"]],
+                        "size": 15 if published else 8,
+                        "color": palette[b],
+                        "line": {"width": 2},
+                    },
+                    line={"color": palette[b]},
+                    hovertemplate="%{x} · %{customdata[0]} · %{customdata[1]}: %{y:,.0f}<extra></extra>",
+                )
+            )
+        fig.update_xaxes(categoryorder="array", categoryarray=list(dict.fromkeys(both["axis"])), title="Financial year")
+        fig.update_layout(
+            height=380,
+            margin=MARGIN,
+            legend={"orientation": "h", "y": -0.25},
+            yaxis={"tickformat": ",", "rangemode": "tozero", "title": "Count"},
+            title={
+                "text": f"{title}, {area_txt}, by financial year (diamonds: published; lines: partner data)",
+                "font": {"size": 14},
+            },
+        )
         st.plotly_chart(fig, width="stretch", key=f"tr_{partner_measure}_fy_chart")
         if freq != "fy" and len(part):
-            fig = px.line(part.assign(breakdown=part["breakdown"].map(maps.esc)), x="period_start", y="count",
-                          color="breakdown", height=300, markers=freq == "quarter",
-                          color_discrete_map={maps.esc(k): v for k, v in palette.items()},
-                          labels={"period_start": "", "count": "Count", "breakdown": ""}, custom_data=["period"])
+            fig = px.line(
+                part.assign(breakdown=part["breakdown"].map(maps.esc)),
+                x="period_start",
+                y="count",
+                color="breakdown",
+                height=300,
+                markers=freq == "quarter",
+                color_discrete_map={maps.esc(k): v for k, v in palette.items()},
+                labels={"period_start": "", "count": "Count", "breakdown": ""},
+                custom_data=["period"],
+            )
             fig.update_traces(hovertemplate="%{customdata[0]}: %{y:,.0f}<extra></extra>")
             fig.update_xaxes(tickformat="%b %Y")
             src = "DEMO" if panel_demo else "real"
-            fig.update_layout(margin=MARGIN, legend={"orientation": "h", "y": -0.2}, yaxis={"tickformat": ","},
-                              title={"text": f"Partner data ({src}), {FREQS[freq].lower()}, {area_txt}",
-                                     "font": {"size": 14}})
+            fig.update_layout(
+                margin=MARGIN,
+                legend={"orientation": "h", "y": -0.2},
+                yaxis={"tickformat": ","},
+                title={"text": f"Partner data ({src}), {FREQS[freq].lower()}, {area_txt}", "font": {"size": 14}},
+            )
             st.plotly_chart(fig, width="stretch", key=f"tr_{partner_measure}_chart")
         n_sup = int(both["suppressed"].sum()) + (int(part["suppressed"].sum()) if freq != "fy" else 0)
         if not both["complete"].all():
             st.caption("\\* Partial financial year: only some of its months are loaded (hollow markers).")
         if public and geo_used != "city":
-            st.caption(f"Public mode: partner counts of 1 to 4 below city level are suppressed, with a second "
-                       f"count in the same period so totals cannot reveal them ({n_sup:,} suppressed).")
-        table = pd.concat([both.assign(freq="fy"), part.assign(freq=freq)] if freq != "fy" else [both.assign(freq="fy")],
-                          ignore_index=True)
-        table = table.assign(area=area_txt)[["freq", "period", "breakdown", "source", "count", "suppressed",
-                                             "months", "complete", "area"]]
-        common.download(table, label="Download the figures (CSV)", filename=f"trend-{partner_measure}",
-                        title=f"{title}: published and partner figures, {area_txt}",
-                        is_demo=panel_demo, source="Safer Wolverhampton Partnership (published); partner returns",
-                        key=f"tr_{partner_measure}_dl")
+            st.caption(
+                f"Public mode: partner counts of 1 to 4 below city level are suppressed, with a second "
+                f"count in the same period so totals cannot reveal them ({n_sup:,} suppressed)."
+            )
+        table = pd.concat(
+            [both.assign(freq="fy"), part.assign(freq=freq)] if freq != "fy" else [both.assign(freq="fy")],
+            ignore_index=True,
+        )
+        table = table.assign(area=area_txt)[
+            ["freq", "period", "breakdown", "source", "count", "suppressed", "months", "complete", "area"]
+        ]
+        common.download(
+            table,
+            label="Download the figures (CSV)",
+            filename=f"trend-{partner_measure}",
+            title=f"{title}: published and partner figures, {area_txt}",
+            is_demo=panel_demo,
+            source="Safer Wolverhampton Partnership (published); partner returns",
+            key=f"tr_{partner_measure}_dl",
+        )
 
 common.provenance(kinds=("police_uk", "partner"))

@@ -5,6 +5,7 @@ into place only when every input has been read and validated, so a failure
 leaves the previous store exactly as it was. Data tables (imports, Impact
 Areas) and their provenance rows are carried over from the previous store.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -184,9 +185,7 @@ def read_reference() -> dict[str, pd.DataFrame]:
 def _thresholds(imd: pd.DataFrame, edition: str) -> list[dict]:
     """National rank cut-offs: the largest rank in each IMD decile."""
     g = imd.groupby("imd_decile")["imd_rank"].max()
-    return [
-        {"edition": edition, "decile": int(d), "max_rank": int(r), "n_lsoa": len(imd)} for d, r in g.items()
-    ]
+    return [{"edition": edition, "decile": int(d), "max_rank": int(r), "n_lsoa": len(imd)} for d, r in g.items()]
 
 
 def build(target: Path | None = None) -> dict[str, int]:
@@ -210,14 +209,21 @@ def build(target: Path | None = None) -> dict[str, int]:
                 counts[name] = len(df)
             store.ensure_data_tables(con)
             _carry_over(con, target)
-            con.execute("CREATE TABLE meta AS SELECT ? AS schema_version, ? AS built_at, ? AS bundle",
-                        [store.SCHEMA_VERSION, dt.datetime.now().replace(microsecond=0), str(config.data_dir())])
+            con.execute(
+                "CREATE TABLE meta AS SELECT ? AS schema_version, ? AS built_at, ? AS bundle",
+                [store.SCHEMA_VERSION, dt.datetime.now().replace(microsecond=0), str(config.data_dir())],
+            )
             for ds_id, (name, keys, source) in REFERENCE_DATASETS.items():
                 store.record_dataset(
-                    con, dataset_id=ds_id, name=name, kind="reference",
+                    con,
+                    dataset_id=ds_id,
+                    name=name,
+                    kind="reference",
                     source=source + "; files: " + ", ".join(bundle.FILES[k] for k in keys),
-                    licence=OGL, is_demo=False,
-                    row_count=_rows_for(keys, tables), file_hash=_hash(keys),
+                    licence=OGL,
+                    is_demo=False,
+                    row_count=_rows_for(keys, tables),
+                    file_hash=_hash(keys),
                 )
             _after_build(con)
             con.execute("CHECKPOINT")
@@ -232,11 +238,21 @@ def build(target: Path | None = None) -> dict[str, int]:
 
 
 _ROWS_BY_KEY = {
-    "lsoa21_geo": "lsoa21", "lsoa11_geo": "lsoa11", "ward13_geo": "ward2013", "ward23_geo": "ward",
-    "lsoa11_21": "lsoa_crosswalk", "imd2025": "imd2025", "imd2025_ind": "imd2025_indicators",
-    "imd2025_lad": "imd2025_lad", "imd2019": "imd2019", "imd2019_lad": "imd2019_lad",
-    "pop21": "population_age", "ethnicity": "census_ethnicity", "hh_dep": "census_household_deprivation",
-    "published": "published_figure", "pop20": "lsoa11",
+    "lsoa21_geo": "lsoa21",
+    "lsoa11_geo": "lsoa11",
+    "ward13_geo": "ward2013",
+    "ward23_geo": "ward",
+    "lsoa11_21": "lsoa_crosswalk",
+    "imd2025": "imd2025",
+    "imd2025_ind": "imd2025_indicators",
+    "imd2025_lad": "imd2025_lad",
+    "imd2019": "imd2019",
+    "imd2019_lad": "imd2019_lad",
+    "pop21": "population_age",
+    "ethnicity": "census_ethnicity",
+    "hh_dep": "census_household_deprivation",
+    "published": "published_figure",
+    "pop20": "lsoa11",
 }
 
 
@@ -251,9 +267,12 @@ def _carry_over(con: duckdb.DuckDBPyConnection, old: Path) -> None:
         return
     con.execute(f"ATTACH '{old}' AS old (READ_ONLY)")
     try:
-        have = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'old'"
-        ).fetchall()}
+        have = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'old'"
+            ).fetchall()
+        }
         for name in store.DATA_TABLES_DDL:
             if name not in have:
                 continue

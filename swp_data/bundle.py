@@ -3,6 +3,7 @@
 A missing or malformed file raises :class:`InputError` naming the file, the
 row and the problem; the build catches nothing, so the previous store stays.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,9 +56,7 @@ N_WARDS = 20
 
 def _expect_rows(p: Path, df: pd.DataFrame, n: int, what: str) -> None:
     if len(df) != n:
-        raise InputError(
-            p, f"expected {n:,} {what}, found {len(df):,} (truncated or wrong file?)"
-        )
+        raise InputError(p, f"expected {n:,} {what}, found {len(df):,} (truncated or wrong file?)")
 
 
 def _expect_codes(p: Path, codes: pd.Series, wanted: set[str], what: str) -> None:
@@ -65,8 +64,7 @@ def _expect_codes(p: Path, codes: pd.Series, wanted: set[str], what: str) -> Non
     if missing:
         raise InputError(
             p,
-            f"{len(missing)} {what} of the city missing (e.g. {', '.join(missing[:3])}): "
-            "truncated or wrong file?",
+            f"{len(missing)} {what} of the city missing (e.g. {', '.join(missing[:3])}): truncated or wrong file?",
         )
 
 
@@ -230,10 +228,14 @@ def imd2025_lad() -> pd.DataFrame:
     return _lad_summary(
         "imd2025_lad",
         "ltla24_code",
-        ["imd_average_score", "imd_rank_of_average_score", "imd_average_rank",
-         "imd_rank_of_average_rank",
-         "imd_proportion_of_lso_as_in_most_deprived_10_percent_nationally",
-         "imd_rank_of_proportion_of_lso_as_in_most_deprived_10_percent_nationally"],
+        [
+            "imd_average_score",
+            "imd_rank_of_average_score",
+            "imd_average_rank",
+            "imd_rank_of_average_rank",
+            "imd_proportion_of_lso_as_in_most_deprived_10_percent_nationally",
+            "imd_rank_of_proportion_of_lso_as_in_most_deprived_10_percent_nationally",
+        ],
     )
 
 

@@ -8,6 +8,7 @@
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,7 @@ def _cmd_build(args) -> int:
 
     counts = build()
     secs = counts.pop("_seconds")
-    print(f"Built {config.store_path()} in {secs:.1f} s: "
-          + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    print(f"Built {config.store_path()} in {secs:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     return 0
 
 
@@ -91,8 +91,9 @@ def _cmd_datasets(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m swp_data", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("build", help="build the reference tables from the bundle").set_defaults(func=_cmd_build)
     sub.add_parser("ensure", help="build if needed; load the demo if no crime data").set_defaults(func=_cmd_ensure)

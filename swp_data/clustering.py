@@ -29,6 +29,7 @@ Methods:
 
 No Streamlit here; pages cache the results.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -114,18 +115,13 @@ def _connectivity(w, index: pd.Index) -> sparse.csr_matrix:
         pos = {a: i for i, a in enumerate(w.id_order)}
         missing = [a for a in index if a not in pos]
         if missing:
-            raise ValueError(
-                f"{len(missing)} area(s) are not in the spatial weights, e.g. {missing[0]}"
-            )
+            raise ValueError(f"{len(missing)} area(s) are not in the spatial weights, e.g. {missing[0]}")
         order = np.fromiter((pos[a] for a in index), dtype=np.int64, count=len(index))
         m = sparse.csr_matrix(w.sparse)[order][:, order]
     else:
         m = sparse.csr_matrix(w)
         if m.shape != (len(index), len(index)):
-            raise ValueError(
-                f"connectivity matrix is {m.shape[0]}x{m.shape[1]}, expected "
-                f"{len(index)}x{len(index)}"
-            )
+            raise ValueError(f"connectivity matrix is {m.shape[0]}x{m.shape[1]}, expected {len(index)}x{len(index)}")
     return m
 
 
@@ -139,9 +135,7 @@ def _raw_labels(x: np.ndarray, k: int, method: str, seed: int, conn) -> np.ndarr
     # feature space and warns; those links are not contiguity.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*connected components.*")
-        return AgglomerativeClustering(
-            n_clusters=k, linkage="ward", connectivity=conn
-        ).fit_predict(x)
+        return AgglomerativeClustering(n_clusters=k, linkage="ward", connectivity=conn).fit_predict(x)
 
 
 def _relabel(x: np.ndarray, raw: np.ndarray) -> np.ndarray:
@@ -161,9 +155,7 @@ def _relabel(x: np.ndarray, raw: np.ndarray) -> np.ndarray:
     return np.array([mapping[v] for v in raw], dtype=np.int64)
 
 
-def cluster(
-    z: pd.DataFrame, k: int, method: str = "kmeans", seed: int = 0, w=None
-) -> pd.Series:
+def cluster(z: pd.DataFrame, k: int, method: str = "kmeans", seed: int = 0, w=None) -> pd.Series:
     """Cluster labels 1..k (int64) indexed like ``z``, named ``"cluster"``.
 
     ``z`` is the output of :func:`standardise`. Labels are renumbered so that
@@ -305,9 +297,7 @@ def _nice(col, nice_names: Mapping | None) -> str:
     return str(col).replace("_", " ").strip().lower()
 
 
-def describe_clusters(
-    profile: pd.DataFrame, nice_names: Mapping | None = None
-) -> dict[int, str]:
+def describe_clusters(profile: pd.DataFrame, nice_names: Mapping | None = None) -> dict[int, str]:
     """A plain-language label per cluster, from its most extreme indicators.
 
     The one or two indicators furthest from the city average (largest |mean
@@ -321,6 +311,7 @@ def describe_clusters(
     (still |z| >= 0.5) is added to each; if they still match, "(cluster N)" is
     appended so every label is unique.
     """
+
     def parts(row: pd.Series, n: int) -> list[str]:
         order = row.abs().sort_values(ascending=False, kind="mergesort")
         out = []
@@ -384,15 +375,12 @@ def similar_areas(
     else:
         unknown = [c for c in candidates if c not in features.index]
         if unknown:
-            raise ValueError(
-                f"{len(unknown)} candidate area(s) not in the features, e.g. {unknown[0]}"
-            )
+            raise ValueError(f"{len(unknown)} candidate area(s) not in the features, e.g. {unknown[0]}")
         cand = [a for a in dict.fromkeys(candidates) if a not in tset]
     cols = ["target", "neighbour", "distance", "rank"]
     if not targets or not cand:
         return pd.DataFrame(
-            {"target": [], "neighbour": [], "distance": pd.Series(dtype="float64"),
-             "rank": pd.Series(dtype="int64")}
+            {"target": [], "neighbour": [], "distance": pd.Series(dtype="float64"), "rank": pd.Series(dtype="int64")}
         )[cols]
     z = standardise(features)
     n_nb = min(int(k), len(cand))

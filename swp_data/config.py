@@ -6,6 +6,7 @@ One setting each, read from the environment every time (tests change them):
 Relative paths are taken from the project root, so the app, the CLI and the
 tests agree whatever the working directory.
 """
+
 from __future__ import annotations
 
 import os

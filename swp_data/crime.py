@@ -18,6 +18,7 @@ Conventions
 * Rates are per 1,000 Census 2021 usual residents of the areas in scope.
 * Change: exact Poisson test (:func:`swp_data.stats.poisson_change`).
 """
+
 from __future__ import annotations
 
 import math
@@ -111,8 +112,7 @@ def unlocated_count(
         return 0
     params: list = []
     where = f"{_cat_filter(categories, params)} AND {_month_filter(start, end, params)}"
-    return int(con.execute(f"SELECT count(*) FROM crime WHERE lsoa21_code IS NULL AND {where}",
-                           params).fetchone()[0])
+    return int(con.execute(f"SELECT count(*) FROM crime WHERE lsoa21_code IS NULL AND {where}", params).fetchone()[0])
 
 
 def category_options(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -303,8 +303,14 @@ def same_period_change(monthly_total: pd.DataFrame, freq: str) -> dict | None:
         cur_label = f"{_span(cur_months[0], cur_months[-1])} ({what} so far)"
         prev_label = _span(prev_months[0], prev_months[-1])
     res = stats.poisson_change(cur, prev)
-    return {"current_label": cur_label, "previous_label": prev_label, "months": len(cur_months),
-            "partial": partial, "result": res, "text": stats.describe_change(res)}
+    return {
+        "current_label": cur_label,
+        "previous_label": prev_label,
+        "months": len(cur_months),
+        "partial": partial,
+        "result": res,
+        "text": stats.describe_change(res),
+    }
 
 
 def last12_change(monthly_total: pd.DataFrame, end: pd.Timestamp | None = None) -> dict | None:
@@ -323,9 +329,14 @@ def last12_change(monthly_total: pd.DataFrame, end: pd.Timestamp | None = None) 
     if n_cur == 0 or n_prev == 0:
         return None
     res = stats.poisson_change(cur, prev, exposure_current=n_cur, exposure_previous=n_prev)
-    return {"current_label": _span(c_start, end), "previous_label": _span(p_start, p_end),
-            "months_current": n_cur, "months_previous": n_prev, "result": res,
-            "text": stats.describe_change(res)}
+    return {
+        "current_label": _span(c_start, end),
+        "previous_label": _span(p_start, p_end),
+        "months_current": n_cur,
+        "months_previous": n_prev,
+        "result": res,
+        "text": stats.describe_change(res),
+    }
 
 
 def headline(con: duckdb.DuckDBPyConnection) -> dict:
@@ -340,13 +351,20 @@ def headline(con: duckdb.DuckDBPyConnection) -> dict:
     None and ``rows`` is empty.
     """
     months = months_loaded(con)
-    out = {"last_month": None, "first_month": None, "months_loaded": len(months), "is_demo": False,
-           "loaded_at": None, "current_label": "", "previous_label": "", "rows": []}
+    out = {
+        "last_month": None,
+        "first_month": None,
+        "months_loaded": len(months),
+        "is_demo": False,
+        "loaded_at": None,
+        "current_label": "",
+        "previous_label": "",
+        "rows": [],
+    }
     if not months:
         return out
     last = months[-1]
-    out.update(last_month=last, first_month=months[0],
-               is_demo=is_demo_selection(con, "crime"))
+    out.update(last_month=last, first_month=months[0], is_demo=is_demo_selection(con, "crime"))
     la = con.execute("SELECT max(loaded_at) FROM dataset WHERE kind = 'police_uk'").fetchone()[0]
     out["loaded_at"] = None if la is None else pd.Timestamp(la)
     start = last - pd.DateOffset(months=23)
@@ -362,13 +380,26 @@ def headline(con: duckdb.DuckDBPyConnection) -> dict:
         ch = last12_change(mt, last)
         if ch is None:  # no earlier months: the current 12 only
             cur = int(mt.loc[mt["month"] > last - pd.DateOffset(months=12), "count"].sum())
-            row = {"grouping": g, "current": cur, "previous": None, "change": None,
-                   "text": "No earlier year loaded to compare with", "months_current": None,
-                   "months_previous": 0}
+            row = {
+                "grouping": g,
+                "current": cur,
+                "previous": None,
+                "change": None,
+                "text": "No earlier year loaded to compare with",
+                "months_current": None,
+                "months_previous": 0,
+            }
         else:
             r = ch["result"]
-            row = {"grouping": g, "current": r.current, "previous": r.previous, "change": r, "text": ch["text"],
-                   "months_current": ch["months_current"], "months_previous": ch["months_previous"]}
+            row = {
+                "grouping": g,
+                "current": r.current,
+                "previous": r.previous,
+                "change": r,
+                "text": ch["text"],
+                "months_current": ch["months_current"],
+                "months_previous": ch["months_previous"],
+            }
             out["current_label"], out["previous_label"] = ch["current_label"], ch["previous_label"]
         out["rows"].append(row)
     if not out["current_label"]:
@@ -382,7 +413,8 @@ def _areas(con, level: str) -> pd.DataFrame:
         return con.execute("SELECT ward_code AS code, ward_name AS name, population FROM ward ORDER BY ward_name").df()
     return con.execute(
         "SELECT lsoa21_code AS code, lsoa21_name || ' (' || ward_name || ')' AS name, population "
-        "FROM lsoa21 ORDER BY lsoa21_code").df()
+        "FROM lsoa21 ORDER BY lsoa21_code"
+    ).df()
 
 
 def area_counts(
@@ -397,9 +429,13 @@ def area_counts(
     col = "ward_code" if level == "ward" else "lsoa21_code"
     params: list = []
     where = _cat_filter(categories, params) + " AND " + _month_filter(start, end, params)
-    n = con.execute(f"SELECT {col} AS code, count(*) AS count FROM crime WHERE {where} "
-                    f"AND {col} IS NOT NULL GROUP BY 1", params).df() if _has_crime(con) else \
-        pd.DataFrame(columns=["code", "count"])
+    n = (
+        con.execute(
+            f"SELECT {col} AS code, count(*) AS count FROM crime WHERE {where} AND {col} IS NOT NULL GROUP BY 1", params
+        ).df()
+        if _has_crime(con)
+        else pd.DataFrame(columns=["code", "count"])
+    )
     a = _areas(con, level).merge(n, on="code", how="left")
     a["count"] = a["count"].fillna(0).astype("int64")
     a["rate_per_1000"] = stats.rate_per_1000(a["count"], a["population"])
@@ -420,8 +456,9 @@ def area_change(
     end = pd.Timestamp(end)
     cur = area_counts(con, categories, end - pd.DateOffset(months=11), end, level)
     prev = area_counts(con, categories, end - pd.DateOffset(months=23), end - pd.DateOffset(months=12), level)
-    d = cur[["code", "name", "population"]].assign(current=cur["count"].to_numpy(),
-                                                    previous=prev.set_index("code").loc[cur["code"], "count"].to_numpy())
+    d = cur[["code", "name", "population"]].assign(
+        current=cur["count"].to_numpy(), previous=prev.set_index("code").loc[cur["code"], "count"].to_numpy()
+    )
     res = [stats.poisson_change(c, p) for c, p in zip(d["current"], d["previous"])]
     d["ratio"] = [r.ratio for r in res]
     d["pct_change"] = [r.pct_change for r in res]
@@ -484,8 +521,14 @@ def points(
     if not _has_crime(con):
         return pd.DataFrame(columns=cols), 0
     params: list = []
-    where = (_cat_filter(categories, params) + " AND " + _month_filter(start, end, params) + " AND "
-             + _lsoa_filter(lsoa_codes, params) + " AND lat IS NOT NULL AND lon IS NOT NULL")
+    where = (
+        _cat_filter(categories, params)
+        + " AND "
+        + _month_filter(start, end, params)
+        + " AND "
+        + _lsoa_filter(lsoa_codes, params)
+        + " AND lat IS NOT NULL AND lon IS NOT NULL"
+    )
     total = int(con.execute(f"SELECT count(*) FROM crime WHERE {where}", params).fetchone()[0])
     df = con.execute(
         f"""SELECT lat, lon, category, month, location, coalesce(outcome, '') AS outcome FROM crime
@@ -523,8 +566,7 @@ def area_profile(
     start24, start12 = end - pd.DateOffset(months=23), end - pd.DateOffset(months=11)
     params: list = [code]
     where = _cat_filter(categories, params) + " AND " + _month_filter(start24, end, params)
-    n = con.execute(f"SELECT month, count(*) AS count FROM crime WHERE {col} = ? AND {where} GROUP BY 1",
-                    params).df()
+    n = con.execute(f"SELECT month, count(*) AS count FROM crime WHERE {col} = ? AND {where} GROUP BY 1", params).df()
     n["month"] = pd.to_datetime(n["month"])
     loaded = [m for m in months_loaded(con) if start24 <= m <= end]
     monthly = pd.DataFrame({"month": loaded})
@@ -539,9 +581,14 @@ def area_profile(
     top["city_rate_per_1000"] = stats.rate_per_1000(top["city_count"], pd.Series(float(city_pop), index=top.index))
     top["times_city"] = top["rate_per_1000"] / top["city_rate_per_1000"]
     top = top[top["count"] > 0].sort_values(["count", "category"], ascending=[False, True]).reset_index(drop=True)
-    return {"level": level, "name": row["name"].iloc[0], "population": pop, "monthly": monthly,
-            "top": top[["category", "count", "rate_per_1000", "city_rate_per_1000", "times_city"]],
-            "period": _span(start12, end)}
+    return {
+        "level": level,
+        "name": row["name"].iloc[0],
+        "population": pop,
+        "monthly": monthly,
+        "top": top[["category", "count", "rate_per_1000", "city_rate_per_1000", "times_city"]],
+        "period": _span(start12, end),
+    }
 
 
 # --------------------------------------------------------------------------- partner series
@@ -551,12 +598,14 @@ _FREQ_ORDER = {"month": 0, "quarter": 1, "fy": 2}
 def partner_measures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """measure, breakdown, period_type, geography_level, rows, first, last, is_demo."""
     if not store.table_exists(con, "partner_series"):
-        return pd.DataFrame(columns=["measure", "breakdown", "period_type", "geography_level", "rows",
-                                     "first", "last", "is_demo"])
+        return pd.DataFrame(
+            columns=["measure", "breakdown", "period_type", "geography_level", "rows", "first", "last", "is_demo"]
+        )
     return con.execute(
         """SELECT p.measure, p.breakdown, p.period_type, p.geography_level, count(*) AS rows,
                   min(p.period_start) AS first, max(p.period_end) AS last, bool_or(coalesce(d.is_demo, false)) AS is_demo
-           FROM partner_series p LEFT JOIN dataset d USING (dataset_id) GROUP BY ALL ORDER BY ALL""").df()
+           FROM partner_series p LEFT JOIN dataset d USING (dataset_id) GROUP BY ALL ORDER BY ALL"""
+    ).df()
 
 
 def partner_series(
@@ -598,9 +647,11 @@ def partner_series(
     if geography == "city":
         geo_sql = "TRUE"
     elif geography == "ward":
-        geo_sql = ("((p.geography_level = 'ward' AND list_contains(?, p.geography_code)) OR "
-                   "(p.geography_level = 'lsoa' AND p.geography_code IN "
-                   "(SELECT lsoa21_code FROM lsoa21 WHERE list_contains(?, ward_code))))")
+        geo_sql = (
+            "((p.geography_level = 'ward' AND list_contains(?, p.geography_code)) OR "
+            "(p.geography_level = 'lsoa' AND p.geography_code IN "
+            "(SELECT lsoa21_code FROM lsoa21 WHERE list_contains(?, ward_code))))"
+        )
         params += [list(codes or ()), list(codes or ())]
     elif geography == "lsoa":
         geo_sql = "(p.geography_level = 'lsoa' AND list_contains(?, p.geography_code))"
@@ -632,20 +683,27 @@ def partner_series(
         return empty
     raw["period_start"] = pd.to_datetime(raw["period_start"])
     raw["period_end"] = pd.to_datetime(raw["period_end"])
-    raw["source"] = np.where(raw["published"], "Published (real)",
-                             np.where(raw["is_demo"], "Partner data (DEMO)", "Partner data (real)"))
-    raw["n_months"] = ((raw["period_end"].dt.year - raw["period_start"].dt.year) * 12
-                       + raw["period_end"].dt.month - raw["period_start"].dt.month + 1)
+    raw["source"] = np.where(
+        raw["published"], "Published (real)", np.where(raw["is_demo"], "Partner data (DEMO)", "Partner data (real)")
+    )
+    raw["n_months"] = (
+        (raw["period_end"].dt.year - raw["period_start"].dt.year) * 12
+        + raw["period_end"].dt.month
+        - raw["period_start"].dt.month
+        + 1
+    )
     raw["bucket"] = periods.period_start(raw["period_start"], freq)
     g = raw.groupby(["bucket", "breakdown", "source"], as_index=False).agg(
-        count=("count", "sum"), months=("n_months", "sum"), is_demo=("is_demo", "any"))
+        count=("count", "sum"), months=("n_months", "sum"), is_demo=("is_demo", "any")
+    )
     # several sources may cover one period (e.g. the published figure and demo partner
     # months): months are counted per source, so each row's completeness is its own.
     need = FREQ_MONTHS[freq]
     g["complete"] = g["months"] >= need
     g = g.rename(columns={"bucket": "period_start"})
-    g["period"] = [periods.period_label(s, freq) + ("" if c else " (partial)")
-                   for s, c in zip(g["period_start"], g["complete"])]
+    g["period"] = [
+        periods.period_label(s, freq) + ("" if c else " (partial)") for s, c in zip(g["period_start"], g["complete"])
+    ]
     g["count"] = g["count"].astype("float64")
     g = g.sort_values(["period_start", "source", "breakdown"]).reset_index(drop=True)[cols]
     if public and geography != "city":
@@ -677,14 +735,15 @@ def is_demo_selection(
     elif kind == "partner":
         if not store.table_exists(con, "partner_series"):
             return False
-        where = _cat_filter(measures, params, "measure") + " AND " + _month_filter(start, end, params,
-                                                                                    "period_start")
+        where = _cat_filter(measures, params, "measure") + " AND " + _month_filter(start, end, params, "period_start")
         table = "partner_series"
     else:
         raise ValueError(f"unknown kind {kind!r}")
     v = con.execute(
         f"""SELECT coalesce(bool_or(d.is_demo), false) FROM (SELECT DISTINCT dataset_id FROM {table} WHERE {where}) t
-            JOIN dataset d USING (dataset_id)""", params).fetchone()[0]
+            JOIN dataset d USING (dataset_id)""",
+        params,
+    ).fetchone()[0]
     return bool(v)
 
 
@@ -693,10 +752,11 @@ def dataset_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     (a later import can replace some of an earlier dataset's rows) and whether
     it can be deleted."""
     ds = con.execute("SELECT * FROM dataset ORDER BY kind, dataset_id").df()
-    parts = [f"SELECT dataset_id, count(*) AS n FROM {t} GROUP BY 1" for t in DATA_TABLES
-             if store.table_exists(con, t)]
+    parts = [f"SELECT dataset_id, count(*) AS n FROM {t} GROUP BY 1" for t in DATA_TABLES if store.table_exists(con, t)]
     if parts:
-        n = con.execute("SELECT dataset_id, sum(n) AS rows_now FROM (" + " UNION ALL ".join(parts) + ") GROUP BY 1").df()
+        n = con.execute(
+            "SELECT dataset_id, sum(n) AS rows_now FROM (" + " UNION ALL ".join(parts) + ") GROUP BY 1"
+        ).df()
         ds = ds.merge(n, on="dataset_id", how="left")
     else:
         ds["rows_now"] = np.nan
@@ -741,8 +801,9 @@ def delete_dataset(dataset_id: str, path: Path | None = None) -> dict[str, int]:
                 deleted[t] = int(n)
         if row[0] == "impact_area":
             area_id = dataset_id.split(":", 1)[1]
-            deleted["impact_area_lsoa"] = int(con.execute(
-                "SELECT count(*) FROM impact_area_lsoa WHERE area_id = ?", [area_id]).fetchone()[0])
+            deleted["impact_area_lsoa"] = int(
+                con.execute("SELECT count(*) FROM impact_area_lsoa WHERE area_id = ?", [area_id]).fetchone()[0]
+            )
             con.execute("DELETE FROM impact_area_lsoa WHERE area_id = ?", [area_id])
             con.execute("DELETE FROM impact_area WHERE area_id = ?", [area_id])
         con.execute("DELETE FROM dataset WHERE dataset_id = ?", [dataset_id])
@@ -785,9 +846,11 @@ def save_uploads(files: list[tuple[str, bytes]], folder: Path) -> list[Path]:
 
 
 def fmt_ci(res: stats.ChangeResult) -> str:
-    """"rate ratio 1.12 (95% CI 1.05 to 1.19)"."""
+    """ "rate ratio 1.12 (95% CI 1.05 to 1.19)"."""
+
     def f(x):
         return "∞" if math.isinf(x) else f"{x:.2f}"
+
     if math.isnan(res.ratio):
         return "no records in either period"
     level = f"{(1 - res.alpha) * 100:g}%"
@@ -795,9 +858,35 @@ def fmt_ci(res: stats.ChangeResult) -> str:
 
 
 __all__ = [
-    "months_loaded", "last_month", "crime_loaded", "category_options", "category_label", "population",
-    "monthly_counts", "total_by_month", "aggregate", "with_gaps", "add_rates", "complete_months", "rolling_12", "stl",
-    "same_period_change", "last12_change", "headline", "area_counts", "area_change", "hotspots", "points",
-    "area_profile", "partner_measures", "partner_series", "is_demo_selection", "dataset_table", "can_delete",
-    "delete_dataset", "safe_upload_name", "save_uploads", "fmt_ci",
+    "months_loaded",
+    "last_month",
+    "crime_loaded",
+    "category_options",
+    "category_label",
+    "population",
+    "monthly_counts",
+    "total_by_month",
+    "aggregate",
+    "with_gaps",
+    "add_rates",
+    "complete_months",
+    "rolling_12",
+    "stl",
+    "same_period_change",
+    "last12_change",
+    "headline",
+    "area_counts",
+    "area_change",
+    "hotspots",
+    "points",
+    "area_profile",
+    "partner_measures",
+    "partner_series",
+    "is_demo_selection",
+    "dataset_table",
+    "can_delete",
+    "delete_dataset",
+    "safe_upload_name",
+    "save_uploads",
+    "fmt_ci",
 ]

@@ -77,6 +77,7 @@ categories with more than 50 records in June 2018, within 15% for the smaller
 ones. As a plain check, the demo's June 2021 total is within 5% of the real
 June 2018 total.
 """
+
 from __future__ import annotations
 
 import csv
@@ -117,29 +118,37 @@ class DemoConfig:
     force_slug: str = "west-midlands"
     #: annual % change per category, piecewise: ((from month, % a year), ...), from
     #: ``start``; a category not listed stays level. Factor 1 at ``start``.
-    trends: Mapping[str, tuple[tuple[str, float], ...]] = field(default_factory=lambda: _ro({
-        "Anti-social behaviour": (("2021-01", -8.0),),          # falling
-        "Violence and sexual offences": (("2021-01", 3.0),),    # slowly rising
-        "Shoplifting": (("2021-01", 2.0), ("2023-01", 20.0)),   # rising strongly after 2022
-        "Vehicle crime": (("2021-01", -6.0),),                  # falling
-        "Burglary": (("2021-01", -4.0),),
-        "Robbery": (("2021-01", 2.0),),
-        "Theft from the person": (("2021-01", 5.0),),
-        "Possession of weapons": (("2021-01", 4.0),),
-        "Public order": (("2021-01", 1.0),),
-        "Criminal damage and arson": (("2021-01", -2.0),),
-        "Bicycle theft": (("2021-01", -3.0),),
-        "Other theft": (("2021-01", -1.0),),
-    }))
+    trends: Mapping[str, tuple[tuple[str, float], ...]] = field(
+        default_factory=lambda: _ro(
+            {
+                "Anti-social behaviour": (("2021-01", -8.0),),  # falling
+                "Violence and sexual offences": (("2021-01", 3.0),),  # slowly rising
+                "Shoplifting": (("2021-01", 2.0), ("2023-01", 20.0)),  # rising strongly after 2022
+                "Vehicle crime": (("2021-01", -6.0),),  # falling
+                "Burglary": (("2021-01", -4.0),),
+                "Robbery": (("2021-01", 2.0),),
+                "Theft from the person": (("2021-01", 5.0),),
+                "Possession of weapons": (("2021-01", 4.0),),
+                "Public order": (("2021-01", 1.0),),
+                "Criminal damage and arson": (("2021-01", -2.0),),
+                "Bicycle theft": (("2021-01", -3.0),),
+                "Other theft": (("2021-01", -1.0),),
+            }
+        )
+    )
     #: seasonality: category -> (amplitude, peak month); factor
     #: ``1 + amplitude * cos(2 pi (month - peak) / 12)``, mean 1 over a year.
-    seasonality: Mapping[str, tuple[float, int]] = field(default_factory=lambda: _ro({
-        "Violence and sexual offences": (0.10, 7),   # summer peak
-        "Anti-social behaviour": (0.20, 7),          # summer peak
-        "Public order": (0.06, 7),
-        "Bicycle theft": (0.25, 7),
-        "Burglary": (0.08, 12),                      # dark evenings
-    }))
+    seasonality: Mapping[str, tuple[float, int]] = field(
+        default_factory=lambda: _ro(
+            {
+                "Violence and sexual offences": (0.10, 7),  # summer peak
+                "Anti-social behaviour": (0.20, 7),  # summer peak
+                "Public order": (0.06, 7),
+                "Bicycle theft": (0.25, 7),
+                "Burglary": (0.08, 12),  # dark evenings
+            }
+        )
+    )
     #: snap points per LSOA (inclusive range) and the share of them that are
     #: police.uk place types ("On or near Supermarket") rather than streets
     snap_points: tuple[int, int] = (6, 12)
@@ -154,21 +163,37 @@ class DemoConfig:
     #: yearly damping of the published growth rate after the last published year
     partner_growth_damping: float = 0.7
     #: measure -> (amplitude, peak month)
-    partner_seasonality: Mapping[str, tuple[float, int]] = field(default_factory=lambda: _ro({
-        "domestic_abuse_incidents": (0.08, 7),
-        "hate_crime": (0.10, 7),
-    }))
+    partner_seasonality: Mapping[str, tuple[float, int]] = field(
+        default_factory=lambda: _ro(
+            {
+                "domestic_abuse_incidents": (0.08, 7),
+                "hate_crime": (0.10, 7),
+            }
+        )
+    )
     #: Home Office national strand proportions (%), normalised to 100% here
-    hate_strands: Mapping[str, float] = field(default_factory=lambda: _ro({
-        "race": 70.0, "sexual orientation": 17.0, "religion": 8.0, "disability": 8.0, "transgender": 3.0,
-    }))
+    hate_strands: Mapping[str, float] = field(
+        default_factory=lambda: _ro(
+            {
+                "race": 70.0,
+                "sexual orientation": 17.0,
+                "religion": 8.0,
+                "disability": 8.0,
+                "transgender": 3.0,
+            }
+        )
+    )
     # --- engagement
     #: meeting kind -> (meetings per ward per quarter, mean attendees)
-    meeting_kinds: Mapping[str, tuple[float, float]] = field(default_factory=lambda: _ro({
-        "PACT meeting": (1.0, 18.0),
-        "Community walkabout": (1.2, 9.0),
-        "Ward surgery": (1.5, 6.0),
-    }))
+    meeting_kinds: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: _ro(
+            {
+                "PACT meeting": (1.0, 18.0),
+                "Community walkabout": (1.2, 9.0),
+                "Ward surgery": (1.5, 6.0),
+            }
+        )
+    )
     survey_name: str = "Safety of women and girls survey 2023"
     survey_period: str = "2023"
     survey_question: str = "Do you feel safe when out and about at night?"
@@ -187,47 +212,117 @@ _VIOLENCE = (
 )
 _THEFT = ("theft_rate_per_1_000_at_risk_population",)
 _POW = ("public_order_and_possession_of_weapons_rate_per_1_000_at_risk_population",)
-CATEGORY_INDICATORS: Mapping[str, tuple[str, ...] | None] = _ro({
-    "Violence and sexual offences": _VIOLENCE,
-    "Burglary": ("burglary_rate_per_1_000_at_risk_properties",),
-    "Other theft": _THEFT,
-    "Theft from the person": _THEFT,
-    "Bicycle theft": _THEFT,
-    "Shoplifting": _THEFT,
-    "Vehicle crime": _THEFT,
-    "Criminal damage and arson": ("criminal_damage_rate_per_1_000_at_risk_population",),
-    "Public order": _POW,
-    "Possession of weapons": _POW,
-    "Anti-social behaviour": ("anti_social_behaviour_rate_per_1_000_at_risk_population",),
-    "Drugs": None,
-    "Robbery": None,
-    "Other crime": None,
-})
+CATEGORY_INDICATORS: Mapping[str, tuple[str, ...] | None] = _ro(
+    {
+        "Violence and sexual offences": _VIOLENCE,
+        "Burglary": ("burglary_rate_per_1_000_at_risk_properties",),
+        "Other theft": _THEFT,
+        "Theft from the person": _THEFT,
+        "Bicycle theft": _THEFT,
+        "Shoplifting": _THEFT,
+        "Vehicle crime": _THEFT,
+        "Criminal damage and arson": ("criminal_damage_rate_per_1_000_at_risk_population",),
+        "Public order": _POW,
+        "Possession of weapons": _POW,
+        "Anti-social behaviour": ("anti_social_behaviour_rate_per_1_000_at_risk_population",),
+        "Drugs": None,
+        "Robbery": None,
+        "Other crime": None,
+    }
+)
 
 POLICE_COLUMNS = (
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 )
 ASB = "Anti-social behaviour"
 
 # Synthetic street names: generated from these parts (no house numbers).
 _NAME_A = (
-    "Alder", "Ash", "Aspen", "Bracken", "Bramble", "Briar", "Cinder", "Clover", "Dove", "Elder",
-    "Fern", "Finch", "Gorse", "Hazel", "Heather", "Heron", "Hornbeam", "Ivy", "Juniper", "Kestrel",
-    "Larch", "Lark", "Linnet", "Mallow", "Maple", "Nettle", "Osier", "Plover", "Poplar", "Primrose",
-    "Rowan", "Sedge", "Sloe", "Sorrel", "Tansy", "Teasel", "Thistle", "Vetch", "Willow", "Wren",
-    "Yarrow", "Yew",
+    "Alder",
+    "Ash",
+    "Aspen",
+    "Bracken",
+    "Bramble",
+    "Briar",
+    "Cinder",
+    "Clover",
+    "Dove",
+    "Elder",
+    "Fern",
+    "Finch",
+    "Gorse",
+    "Hazel",
+    "Heather",
+    "Heron",
+    "Hornbeam",
+    "Ivy",
+    "Juniper",
+    "Kestrel",
+    "Larch",
+    "Lark",
+    "Linnet",
+    "Mallow",
+    "Maple",
+    "Nettle",
+    "Osier",
+    "Plover",
+    "Poplar",
+    "Primrose",
+    "Rowan",
+    "Sedge",
+    "Sloe",
+    "Sorrel",
+    "Tansy",
+    "Teasel",
+    "Thistle",
+    "Vetch",
+    "Willow",
+    "Wren",
+    "Yarrow",
+    "Yew",
 )
 _NAME_B = ("", "", "", "field", "mere", "croft", "brook", "wood", "ley", "dale", "hurst", "gate", "bank")
 _NAME_C = (
-    "Road", "Street", "Close", "Avenue", "Lane", "Drive", "Grove", "Way", "Crescent", "Walk",
-    "Court", "Gardens", "Place", "Rise",
+    "Road",
+    "Street",
+    "Close",
+    "Avenue",
+    "Lane",
+    "Drive",
+    "Grove",
+    "Way",
+    "Crescent",
+    "Walk",
+    "Court",
+    "Gardens",
+    "Place",
+    "Rise",
 )
 # police.uk anonymised place types.
 _PLACES = (
-    "Parking Area", "Supermarket", "Petrol Station", "Shopping Area", "Sports/Recreation Area",
-    "Nightclub", "Hospital", "Further/Higher Educational Building", "Theatre/Concert Hall",
-    "Bus/Coach Station", "Pedestrian Subway", "Conference/Exhibition Centre",
+    "Parking Area",
+    "Supermarket",
+    "Petrol Station",
+    "Shopping Area",
+    "Sports/Recreation Area",
+    "Nightclub",
+    "Hospital",
+    "Further/Higher Educational Building",
+    "Theatre/Concert Hall",
+    "Bus/Coach Station",
+    "Pedestrian Subway",
+    "Conference/Exhibition Centre",
 )
 
 # Independent random streams (same seed, same files whatever else changes).
@@ -244,8 +339,8 @@ class Anchor:
     """The real anchor month: unique records by category and outcome."""
 
     month: str
-    records: int                               # records in the files (with repeats)
-    counts: Mapping[str, int]                  # canonical category -> unique records
+    records: int  # records in the files (with repeats)
+    counts: Mapping[str, int]  # canonical category -> unique records
     outcomes: Mapping[str, Mapping[str, int]]  # category -> outcome ("" = none) -> records
 
     @property
@@ -298,8 +393,9 @@ def months(cfg: DemoConfig = DEMO_CONFIG) -> pd.PeriodIndex:
     return pd.period_range(cfg.start, cfg.end, freq="M")
 
 
-def seasonal_factor(category: str, month_numbers, cfg: DemoConfig = DEMO_CONFIG,
-                    table: Mapping[str, tuple[float, int]] | None = None) -> np.ndarray:
+def seasonal_factor(
+    category: str, month_numbers, cfg: DemoConfig = DEMO_CONFIG, table: Mapping[str, tuple[float, int]] | None = None
+) -> np.ndarray:
     """``1 + amplitude cos(2 pi (month - peak) / 12)`` (1 for a category without seasonality)."""
     amp, peak = (table if table is not None else cfg.seasonality).get(category, (0.0, 1))
     m = np.asarray(month_numbers, dtype=float)
@@ -340,10 +436,10 @@ def expected_city(cfg: DemoConfig = DEMO_CONFIG, anc: Anchor | None = None) -> p
 # ------------------------------------------------------------------ reference data
 @dataclass
 class Reference:
-    lsoa: pd.DataFrame        # lsoa21_code, lsoa21_name, ward_code, population, imd_score, crime_score, indicators
-    geoms: np.ndarray         # shapely polygons, aligned with lsoa
-    wards: pd.DataFrame       # ward_code, ward_name, population
-    published: pd.DataFrame   # published_figure
+    lsoa: pd.DataFrame  # lsoa21_code, lsoa21_name, ward_code, population, imd_score, crime_score, indicators
+    geoms: np.ndarray  # shapely polygons, aligned with lsoa
+    wards: pd.DataFrame  # ward_code, ward_name, population
+    published: pd.DataFrame  # published_figure
 
 
 def load_reference(path: Path | None = None) -> Reference:
@@ -372,8 +468,7 @@ def load_reference(path: Path | None = None) -> Reference:
     return Reference(lsoa=lsoa, geoms=geoms, wards=wards, published=pub)
 
 
-def lsoa_weights(ref: Reference, cfg: DemoConfig = DEMO_CONFIG,
-                 categories=taxonomy.CATEGORIES) -> pd.DataFrame:
+def lsoa_weights(ref: Reference, cfg: DemoConfig = DEMO_CONFIG, categories=taxonomy.CATEGORIES) -> pd.DataFrame:
     """Expected (unnormalised) weight of each LSOA (rows) per category (columns)."""
     l = ref.lsoa
     pop = l["population"].astype(float).to_numpy()
@@ -448,9 +543,7 @@ def snap_points(ref: Reference, rng: np.random.Generator, cfg: DemoConfig = DEMO
     names = _street_names(rng, len(df))
     is_place = rng.random(len(df)) < cfg.place_share
     places = rng.integers(0, len(_PLACES), len(df))
-    df["location"] = [
-        "On or near " + (_PLACES[p] if isp else s) for s, isp, p in zip(names, is_place, places)
-    ]
+    df["location"] = ["On or near " + (_PLACES[p] if isp else s) for s, isp, p in zip(names, is_place, places)]
     df["lon_s"] = [f"{v:.6f}" for v in df["lon"]]
     df["lat_s"] = [f"{v:.6f}" for v in df["lat"]]
     # cumulative weights within each LSOA, offset by the LSOA index: one sorted
@@ -472,16 +565,17 @@ def _outcome_table(anc: Anchor, cat: str) -> tuple[list[str], np.ndarray]:
     return names, p / p.sum()
 
 
-def write_police_uk(folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: DemoConfig = DEMO_CONFIG,
-                    ref: Reference | None = None) -> list[Path]:
+def write_police_uk(
+    folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: DemoConfig = DEMO_CONFIG, ref: Reference | None = None
+) -> list[Path]:
     """One police.uk street CSV per month in ``folder/YYYY-MM/``; returns the paths."""
     folder = Path(folder)
     ref = ref or load_reference()
     anc = anchor(cfg)
-    lam_city = expected_city(cfg, anc)                       # (T, C)
+    lam_city = expected_city(cfg, anc)  # (T, C)
     cats = list(lam_city.columns)
     w = lsoa_weights(ref, cfg, cats)
-    shares = (w / w.sum(axis=0)).to_numpy().T                # (C, L)
+    shares = (w / w.sum(axis=0)).to_numpy().T  # (C, L)
     rng = _rng(seed, "police")
     snaps = snap_points(ref, rng, cfg)
     keys = snaps["key"].to_numpy()
@@ -493,7 +587,7 @@ def write_police_uk(folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: De
     outcome_tables = [_outcome_table(anc, c) for c in cats]
     is_asb = np.array([c == ASB for c in cats])
 
-    lam = lam_city.to_numpy()[:, :, None] * shares[None, :, :]   # (T, C, L)
+    lam = lam_city.to_numpy()[:, :, None] * shares[None, :, :]  # (T, C, L)
     counts = rng.poisson(lam)
     paths = []
     for t, per in enumerate(lam_city.index):
@@ -520,10 +614,18 @@ def write_police_uk(folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: De
             wr.writerow(POLICE_COLUMNS)
             wr.writerows(
                 (
-                    "" if asb[i] else hexes[64 * i: 64 * i + 64],
-                    month, cfg.force, cfg.force,
-                    lon_s[pt[i]], lat_s[pt[i]], loc[pt[i]],
-                    codes[rec_l[i]], names[rec_l[i]], cats[rec_c[i]], outcome[i], "",
+                    "" if asb[i] else hexes[64 * i : 64 * i + 64],
+                    month,
+                    cfg.force,
+                    cfg.force,
+                    lon_s[pt[i]],
+                    lat_s[pt[i]],
+                    loc[pt[i]],
+                    codes[rec_l[i]],
+                    names[rec_l[i]],
+                    cats[rec_c[i]],
+                    outcome[i],
+                    "",
                 )
                 for i in range(m)
             )
@@ -549,17 +651,27 @@ def _series_specs(ref: Reference, cfg: DemoConfig) -> list[dict]:
     strands = {k: v for k, v in cfg.hate_strands.items()}
     tot = sum(strands.values())
     return [
-        {"measure": "domestic_abuse_incidents", "breakdowns": {"adults": 1.0},
-         "totals": _published(ref, "domestic_violence_reports", "adults")},
-        {"measure": "domestic_abuse_incidents", "breakdowns": {"youth": 1.0},
-         "totals": _published(ref, "domestic_violence_reports", "youth")},
-        {"measure": "hate_crime", "breakdowns": {k: v / tot for k, v in strands.items()},
-         "totals": _published(ref, "hate_crime_reports", "all")},
+        {
+            "measure": "domestic_abuse_incidents",
+            "breakdowns": {"adults": 1.0},
+            "totals": _published(ref, "domestic_violence_reports", "adults"),
+        },
+        {
+            "measure": "domestic_abuse_incidents",
+            "breakdowns": {"youth": 1.0},
+            "totals": _published(ref, "domestic_violence_reports", "youth"),
+        },
+        {
+            "measure": "hate_crime",
+            "breakdowns": {k: v / tot for k, v in strands.items()},
+            "totals": _published(ref, "hate_crime_reports", "all"),
+        },
     ]
 
 
-def write_partner(folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: DemoConfig = DEMO_CONFIG,
-                  ref: Reference | None = None) -> list[Path]:
+def write_partner(
+    folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: DemoConfig = DEMO_CONFIG, ref: Reference | None = None
+) -> list[Path]:
     """Monthly domestic abuse and hate crime by ward; returns the paths (one CSV per measure)."""
     folder = Path(folder)
     ref = ref or load_reference()
@@ -573,29 +685,35 @@ def write_partner(folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: Demo
         totals: pd.Series = spec["totals"]
         years = [_fy_start(p) for p in totals.index]
         if years != list(range(years[0], years[-1] + 1)):
-            raise InputError(config.store_path(), f"published {measure} years are not consecutive: {list(totals.index)}")
+            raise InputError(
+                config.store_path(), f"published {measure} years are not consecutive: {list(totals.index)}"
+            )
         bnames = list(spec["breakdowns"])
         bp = np.array([spec["breakdowns"][b] for b in bnames])
         vals = totals.to_numpy(float)
-        g = (vals[-1] / vals[0]) ** (1.0 / max(len(vals) - 1, 1)) - 1.0   # published yearly growth
+        g = (vals[-1] / vals[0]) ** (1.0 / max(len(vals) - 1, 1)) - 1.0  # published yearly growth
         amp, peak = cfg.partner_seasonality.get(measure, (0.0, 1))
         frames = []
 
         def cells(per: pd.PeriodIndex, counts: np.ndarray) -> pd.DataFrame:
             # counts: (months, wards, breakdowns)
             T, W, B = counts.shape
-            return pd.DataFrame({
-                "period": np.repeat([str(p) for p in per], W * B),
-                "geography": np.tile(np.repeat(wards, B), T),
-                "measure": measure,
-                "breakdown": np.tile(bnames, T * W),
-                "count": counts.reshape(-1).astype("int64"),
-            })
+            return pd.DataFrame(
+                {
+                    "period": np.repeat([str(p) for p in per], W * B),
+                    "geography": np.tile(np.repeat(wards, B), T),
+                    "measure": measure,
+                    "breakdown": np.tile(bnames, T * W),
+                    "count": counts.reshape(-1).astype("int64"),
+                }
+            )
 
         # Published years: exact totals by a multinomial over month x ward x breakdown.
         for fy, total in zip(years, vals):
             per = pd.period_range(f"{fy}-04", f"{fy + 1}-03", freq="M")
-            mw = (1 + g) ** ((np.arange(12) - 5.5) / 12) * (1 + amp * np.cos(2 * np.pi * (np.asarray(per.month) - peak) / 12))
+            mw = (1 + g) ** ((np.arange(12) - 5.5) / 12) * (
+                1 + amp * np.cos(2 * np.pi * (np.asarray(per.month) - peak) / 12)
+            )
             p = (mw / mw.sum())[:, None, None] * wp[None, :, None] * bp[None, None, :]
             c = rng.multinomial(int(round(total)), p.reshape(-1) / p.sum()).reshape(p.shape)
             frames.append(cells(per, c))
@@ -604,11 +722,12 @@ def write_partner(folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: Demo
         fy = years[-1] + 1
         while pd.Period(f"{fy}-04", "M") <= end:
             k = fy - years[-1]
-            level *= 1 + g * cfg.partner_growth_damping ** k
+            level *= 1 + g * cfg.partner_growth_damping**k
             per = pd.period_range(f"{fy}-04", min(pd.Period(f"{fy + 1}-03", "M"), end), freq="M")
             i = np.arange(len(per))
-            mw = (1 + g * cfg.partner_growth_damping ** k) ** ((i - 5.5) / 12) * (
-                1 + amp * np.cos(2 * np.pi * (np.asarray(per.month) - peak) / 12))
+            mw = (1 + g * cfg.partner_growth_damping**k) ** ((i - 5.5) / 12) * (
+                1 + amp * np.cos(2 * np.pi * (np.asarray(per.month) - peak) / 12)
+            )
             lam = (level / 12.0) * mw[:, None, None] * wp[None, :, None] * bp[None, None, :]
             frames.append(cells(per, rng.poisson(lam)))
             fy += 1
@@ -629,7 +748,7 @@ def write_partner(folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: Demo
 def _meetings(ref: Reference, cfg: DemoConfig, seed: int) -> pd.DataFrame:
     rng = _rng(seed, "meetings")
     wards = ref.wards["ward_code"].to_numpy()
-    activity = rng.gamma(4.0, 0.25, len(wards))   # some wards hold more meetings than others
+    activity = rng.gamma(4.0, 0.25, len(wards))  # some wards hold more meetings than others
     q0 = pd.Period(cfg.start, "Q")
     q1 = pd.Period(cfg.end, "Q")
     rows = []
@@ -665,31 +784,41 @@ def _survey(ref: Reference, cfg: DemoConfig, seed: int) -> pd.DataFrame:
     pop = ref.wards["population"].to_numpy(float)
     propensity = rng.gamma(6.0, 1 / 6.0, len(wards))
     n_w = rng.multinomial(total, pop * propensity / (pop * propensity).sum())
-    who = np.repeat(np.arange(len(wards)), n_w)            # respondent -> ward
+    who = np.repeat(np.arange(len(wards)), n_w)  # respondent -> ward
     # Deprivation of the ward raises the chance of not feeling safe; the exact
     # published number of "No" goes to the respondents with the highest scores.
-    dep = (ref.lsoa["population"] * ref.lsoa["imd_score"]).groupby(ref.lsoa["ward_code"]).sum() \
-        / ref.lsoa.groupby("ward_code")["population"].sum()
+    dep = (ref.lsoa["population"] * ref.lsoa["imd_score"]).groupby(ref.lsoa["ward_code"]).sum() / ref.lsoa.groupby(
+        "ward_code"
+    )["population"].sum()
     z = dep.reindex(wards).to_numpy()
     z = (z - z.mean()) / z.std()
     score = 0.5 * z[who] + rng.gumbel(size=total)
     order = np.argsort(-score, kind="stable")
     answer = np.empty(total, dtype=object)
     answer[order[: targets["No"]]] = "No"
-    rest = order[targets["No"]:]
+    rest = order[targets["No"] :]
     rest = rest[rng.permutation(len(rest))]
     answer[rest[: targets["Don't know"]]] = "Don't know"
-    answer[rest[targets["Don't know"]:]] = "Yes"
+    answer[rest[targets["Don't know"] :]] = "Yes"
     rows = []
     for wi, wc in enumerate(wards):
         for a in ("Yes", "No", "Don't know"):
-            rows.append((cfg.survey_name, cfg.survey_period, wc, cfg.survey_question, a,
-                         int(((who == wi) & (answer == a)).sum())))
+            rows.append(
+                (
+                    cfg.survey_name,
+                    cfg.survey_period,
+                    wc,
+                    cfg.survey_question,
+                    a,
+                    int(((who == wi) & (answer == a)).sum()),
+                )
+            )
     return pd.DataFrame(rows, columns=["survey", "period", "ward", "question", "answer", "responses"])
 
 
-def write_engagement(folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: DemoConfig = DEMO_CONFIG,
-                     ref: Reference | None = None) -> list[Path]:
+def write_engagement(
+    folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: DemoConfig = DEMO_CONFIG, ref: Reference | None = None
+) -> list[Path]:
     """Community meetings and the safety of women and girls survey; returns the paths.
 
     The 2020 strategy consultation's published shares are real figures: the
@@ -711,8 +840,13 @@ def write_engagement(folder: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: D
 
 
 # ------------------------------------------------------------------ write + import
-def write_all(workdir: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: DemoConfig = DEMO_CONFIG,
-              progress: Callable[[float, str], None] | None = None) -> list[Path]:
+def write_all(
+    workdir: str | Path,
+    seed: int = DEMO_CONFIG.seed,
+    *,
+    cfg: DemoConfig = DEMO_CONFIG,
+    progress: Callable[[float, str], None] | None = None,
+) -> list[Path]:
     """Write every demo file under ``workdir``; returns the paths."""
     say = progress or (lambda f, m: None)
     workdir = Path(workdir)
@@ -730,9 +864,13 @@ def write_all(workdir: str | Path, seed: int = DEMO_CONFIG.seed, *, cfg: DemoCon
 _WRITE_SHARE = 0.2
 
 
-def generate_and_import(seed: int | None = None, workdir: str | Path | None = None,
-                        progress: Callable[[float, str], None] | None = None, *,
-                        cfg: DemoConfig = DEMO_CONFIG):
+def generate_and_import(
+    seed: int | None = None,
+    workdir: str | Path | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    *,
+    cfg: DemoConfig = DEMO_CONFIG,
+):
     """Write the demo files (to ``workdir``, kept, or a temporary folder,
     removed) and import them, labelled demo, in ONE call of
     :func:`swp_data.imports.import_paths` (one transaction: a failure leaves

@@ -21,6 +21,7 @@ Query helpers for the Engagement page (pure functions of a DuckDB connection
 returning DataFrames): :func:`meetings_by_ward_quarter`,
 :func:`survey_by_ward`, :func:`consultation_shares`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -135,7 +136,7 @@ def parse_engagement_period(text: str) -> tuple[str, dt.date, dt.date]:
     try:
         ptype, start, end = parse_period(t)
     except ValueError as e:
-        raise Bad(f"period: {str(e).rstrip('.')}, or \"2023\" for a calendar year") from None
+        raise Bad(f'period: {str(e).rstrip(".")}, or "2023" for a calendar year') from None
     return period_label(start, ptype), start, end
 
 
@@ -159,18 +160,21 @@ def label_bounds(label: str) -> tuple[dt.date, dt.date] | None:
 
 def _label_period_of(table: str):
     def period_of(con, ds):
-        labels = [r[0] for r in con.execute(
-            f"SELECT DISTINCT period FROM {table} WHERE dataset_id = ?", [ds]).fetchall()]
+        labels = [
+            r[0] for r in con.execute(f"SELECT DISTINCT period FROM {table} WHERE dataset_id = ?", [ds]).fetchall()
+        ]
         bounds = [b for b in map(label_bounds, labels) if b]
         if not bounds:
             return None, None
         return min(b[0] for b in bounds), max(b[1] for b in bounds)
+
     return period_of
 
 
 def _meeting_period(con, ds):
-    return tuple(con.execute(
-        "SELECT min(date), max(date) FROM engagement_meeting WHERE dataset_id = ?", [ds]).fetchone())
+    return tuple(
+        con.execute("SELECT min(date), max(date) FROM engagement_meeting WHERE dataset_id = ?", [ds]).fetchone()
+    )
 
 
 # ---------------------------------------------------------------- values
@@ -201,8 +205,7 @@ def _period(text: str, cache: dict, today: dt.date) -> tuple[str, dt.date, dt.da
         try:
             label, start, end = parse_engagement_period(key)
             if start > today:
-                raise Bad(f"period {key} is in the future (it starts {start:%d %b %Y}; "
-                          f"today is {today:%d %b %Y})")
+                raise Bad(f"period {key} is in the future (it starts {start:%d %b %Y}; today is {today:%d %b %Y})")
             cache[key] = (label, start, end)
         except Bad as e:
             cache[key] = e
@@ -253,16 +256,22 @@ def _consultation_geography(places: Places, text: str) -> tuple[str, str]:
 
 # ---------------------------------------------------------------- validation
 def _validate(
-    con: duckdb.DuckDBPyConnection, path: Path, data: bytes, kind: str, label: str,
-    *, today: dt.date | None = None,
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    data: bytes,
+    kind: str,
+    label: str,
+    *,
+    today: dt.date | None = None,
 ) -> tuple[pd.DataFrame, int, list[str]]:
     spec = SCHEMAS[kind]
-    rows, numbers = read_table(path, columns=spec["columns"], required=spec["required"],
-                               what=spec["what"], data=data)
+    rows, numbers = read_table(path, columns=spec["columns"], required=spec["required"], what=spec["what"], data=data)
     if kind == "consultation" and not ({"responses", "share"} & set(_present_columns(data))):
         raise InputError(
-            path, "a consultation file needs a responses column, a share column or both "
-            "(consultation,period,geography,responses,share)", row=1,
+            path,
+            "a consultation file needs a responses column, a share column or both "
+            "(consultation,period,geography,responses,share)",
+            row=1,
         )
     today = today or dt.date.today()
     places = Places(con)
@@ -307,8 +316,11 @@ def _validate(
             problems.add(rn, str(e))
             continue
         if key in seen:
-            hint = ("combine them into one row, or tell the meetings apart in kind "
-                    "(e.g. 'PACT meeting (evening)')" if kind == "meetings" else "add them up into one row")
+            hint = (
+                "combine them into one row, or tell the meetings apart in kind (e.g. 'PACT meeting (evening)')"
+                if kind == "meetings"
+                else "add them up into one row"
+            )
             problems.add(rn, f"duplicate row: same {what} as row {seen[key]}; each must appear once: {hint}")
             continue
         seen[key] = rn
@@ -321,8 +333,9 @@ def _validate(
         df = pd.DataFrame(out, columns=["survey", "period", "ward_code", "question", "answer", "responses"])
         df["responses"] = df["responses"].astype("int64")
     else:
-        df = pd.DataFrame(out, columns=["consultation", "period", "geography_level", "geography_code",
-                                        "responses", "share"])
+        df = pd.DataFrame(
+            out, columns=["consultation", "period", "geography_level", "geography_code", "responses", "share"]
+        )
         df["responses"] = df["responses"].astype("float64")
         df["share"] = df["share"].astype("float64")
         totals = df.groupby(["consultation", "period", "geography_level"])["share"].sum()
@@ -343,26 +356,35 @@ def _present_columns(data: bytes) -> list[str]:
 
 
 _TABLES = {
-    "meetings": ("engagement_meeting", ("date", "ward_code", "kind"),
-                 ("date", "ward_code", "kind", "attendees"), _meeting_period),
-    "survey": ("engagement_survey", ("survey", "period", "ward_code", "question", "answer"),
-               ("survey", "period", "ward_code", "question", "answer", "responses"),
-               _label_period_of("engagement_survey")),
-    "consultation": ("engagement_consultation", ("consultation", "period", "geography_code"),
-                     ("consultation", "period", "geography_level", "geography_code", "responses", "share"),
-                     _label_period_of("engagement_consultation")),
+    "meetings": (
+        "engagement_meeting",
+        ("date", "ward_code", "kind"),
+        ("date", "ward_code", "kind", "attendees"),
+        _meeting_period,
+    ),
+    "survey": (
+        "engagement_survey",
+        ("survey", "period", "ward_code", "question", "answer"),
+        ("survey", "period", "ward_code", "question", "answer", "responses"),
+        _label_period_of("engagement_survey"),
+    ),
+    "consultation": (
+        "engagement_consultation",
+        ("consultation", "period", "geography_code"),
+        ("consultation", "period", "geography_level", "geography_code", "responses", "share"),
+        _label_period_of("engagement_consultation"),
+    ),
 }
 
 
 def _write(con, kind: str, df: pd.DataFrame, info: DatasetInfo, report, label: str) -> None:
     table, keys, columns, period_of = _TABLES[kind]
-    replace_rows(con, table=table, keys=keys, columns=columns, new=df, info=info,
-                 period_of=period_of, report=report, label=label)
+    replace_rows(
+        con, table=table, keys=keys, columns=columns, new=df, info=info, period_of=period_of, report=report, label=label
+    )
 
 
-def import_engagement_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, kind: str, *, is_demo: bool, report
-) -> None:
+def import_engagement_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: str, *, is_demo: bool, report) -> None:
     """Import one engagement CSV (``kind``: meetings, survey or consultation)
     inside the caller's transaction, as dataset ``engagement:<kind>:<file stem,
     lower case>`` (``demo:engagement:...`` for demo data). Raises InputError
@@ -375,8 +397,14 @@ def import_engagement_csv(
     data = path.read_bytes()
     label = path.name
     df, n_read, warnings = _validate(con, path, data, kind, label)
-    info = file_dataset(path, data, f"engagement:{kind}:{dataset_suffix(path)}",
-                        f"Engagement ({kind}): {path.name}", "engagement", is_demo)
+    info = file_dataset(
+        path,
+        data,
+        f"engagement:{kind}:{dataset_suffix(path)}",
+        f"Engagement ({kind}): {path.name}",
+        "engagement",
+        is_demo,
+    )
     _write(con, kind, df, info, report, label)
     tally_file(report, info, n_read, len(df), warnings)
 
@@ -423,7 +451,7 @@ def load_published_consultation(con: duckdb.DuckDBPyConnection) -> Tally:
         name="Published: 2020 strategy consultation, share of respondents by postcode district",
         kind="engagement",
         source=f"{bundle.FILES['published']} in the open-data bundle (Safer Wolverhampton "
-               "Partnership strategy 2020-23)",
+        "Partnership strategy 2020-23)",
         licence=PUBLISHED_LICENCE,
         is_demo=False,
         file_hash=file_hash(data),
@@ -446,8 +474,7 @@ def meetings_by_ward_quarter(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     with a meeting (0 where it had none), so quiet wards show. Columns:
     ward_code, ward_name, quarter_start (Timestamp), meetings, attendees,
     population, attendees_per_1000. Empty (same columns) with no meetings."""
-    cols = ["ward_code", "ward_name", "quarter_start", "meetings", "attendees", "population",
-            "attendees_per_1000"]
+    cols = ["ward_code", "ward_name", "quarter_start", "meetings", "attendees", "population", "attendees_per_1000"]
     df = con.execute(
         """
         WITH q AS (
@@ -499,8 +526,19 @@ def survey_by_ward(
         """,
         [survey, survey, question, question],
     ).df()
-    cols = ["survey", "period", "question", "ward_code", "ward_name", "answer", "responses",
-            "ward_responses", "share", "ci_low", "ci_high"]
+    cols = [
+        "survey",
+        "period",
+        "question",
+        "ward_code",
+        "ward_name",
+        "answer",
+        "responses",
+        "ward_responses",
+        "share",
+        "ci_low",
+        "ci_high",
+    ]
     if df.empty:
         return pd.DataFrame(columns=cols)
     df["responses"] = df["responses"].astype("int64")
@@ -544,8 +582,18 @@ def consultation_shares(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         LEFT JOIN dataset d USING (dataset_id)
         """
     ).df()
-    cols = ["consultation", "period", "geography_level", "geography_code", "geography_name",
-            "responses", "share", "share_given", "dataset_id", "is_demo"]
+    cols = [
+        "consultation",
+        "period",
+        "geography_level",
+        "geography_code",
+        "geography_name",
+        "responses",
+        "share",
+        "share_given",
+        "dataset_id",
+        "is_demo",
+    ]
     if df.empty:
         return pd.DataFrame(columns=cols)
     df["share_given"] = df["share"].notna()

@@ -1,4 +1,5 @@
 """The one error type users see: it names the file, the row and the problem."""
+
 from __future__ import annotations
 
 from pathlib import Path

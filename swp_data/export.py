@@ -7,6 +7,7 @@
   on every row, so a pasted extract cannot lose the label.
 - Provenance and licence lines head every file.
 """
+
 from __future__ import annotations
 
 import io
@@ -39,8 +40,7 @@ def to_csv_bytes(df: pd.DataFrame, *, title: str, is_demo: bool, source: str = "
     if is_demo:
         data.insert(0, "data_status", "DEMO (synthetic, not real)")
     buf = io.StringIO()
-    status = ("DEMO DATA: synthetic figures for demonstration; not real crime records"
-              if is_demo else "Real data")
+    status = "DEMO DATA: synthetic figures for demonstration; not real crime records" if is_demo else "Real data"
     for line in (f"# {title}", f"# {status}", f"# Source: {source}" if source else None, f"# {ATTRIBUTION}"):
         if line:
             buf.write(line.replace("\n", " ") + "\n")

@@ -14,6 +14,7 @@ and rolls the transaction back: the store is unchanged. Files are taken in
 sorted path order (archive members in name order after their archive's path);
 when the same police.uk (force, month) comes in several files, the last wins.
 """
+
 from __future__ import annotations
 
 import collections
@@ -59,19 +60,19 @@ class ImportReport:
     rows_kept, outside_city, no_location or duplicates_dropped (partner and
     engagement importers add their own rows read and kept)."""
 
-    files: int = 0                     # files read (archive members count one each)
+    files: int = 0  # files read (archive members count one each)
     rows_read: int = 0
     rows_kept: int = 0
-    outside_city: int = 0              # located (code or coordinates) outside Wolverhampton
-    no_location: int = 0               # neither coordinates nor LSOA code, in a file covering more than the city: not kept
-    kept_without_location: int = 0     # of rows_kept: no location, from a city extract (city totals only)
-    placed_by_code: int = 0            # kept rows placed by their LSOA code, not coordinates
-    disagreements: int = 0             # LSOA code disagrees with the coordinates (coordinates win)
-    duplicates_dropped: int = 0        # repeated Crime ID / API id, or a (force, month) superseded in this import
+    outside_city: int = 0  # located (code or coordinates) outside Wolverhampton
+    no_location: int = 0  # neither coordinates nor LSOA code, in a file covering more than the city: not kept
+    kept_without_location: int = 0  # of rows_kept: no location, from a city extract (city totals only)
+    placed_by_code: int = 0  # kept rows placed by their LSOA code, not coordinates
+    disagreements: int = 0  # LSOA code disagrees with the coordinates (coordinates win)
+    duplicates_dropped: int = 0  # repeated Crime ID / API id, or a (force, month) superseded in this import
     unknown_categories: dict[str, int] = dataclasses.field(default_factory=dict)
     by_category: dict[str, int] = dataclasses.field(default_factory=dict)
     months: list[str] = dataclasses.field(default_factory=list)
-    skipped_members: int = 0           # archive members that are not street CSVs
+    skipped_members: int = 0  # archive members that are not street CSVs
     datasets: list[str] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
 
@@ -132,7 +133,7 @@ def _month_label(m: str) -> str:
 # ----------------------------------------------------------------------------- planning
 @dataclasses.dataclass
 class _Item:
-    kind: str                 # street | api | partner | engagement | zip
+    kind: str  # street | api | partner | engagement | zip
     path: Path
     size: int
     engagement_kind: str | None = None
@@ -239,8 +240,8 @@ class _Extractor:
         self.lock = threading.Lock()
         self.pool = concurrent.futures.ThreadPoolExecutor(EXTRACT_THREADS, thread_name_prefix="swp-unzip")
         self.pending: collections.deque = collections.deque()
-        self.ahead = 0           # bytes submitted for extraction and not yet taken by the reader
-        self.next = 0            # next member to submit
+        self.ahead = 0  # bytes submitted for extraction and not yet taken by the reader
+        self.next = 0  # next member to submit
 
     def __enter__(self) -> "_Extractor":
         return self
@@ -281,8 +282,10 @@ class _Extractor:
             try:
                 dest = fut.result()
             except Exception as e:
-                raise InputError(_member_label(self.path, self.label, m),
-                                 f"cannot extract this member ({e}): the archive looks damaged; download it again") from None
+                raise InputError(
+                    _member_label(self.path, self.label, m),
+                    f"cannot extract this member ({e}): the archive looks damaged; download it again",
+                ) from None
             self.ahead -= m.file_size
             self._fill()
             yield k, m, dest
@@ -315,8 +318,7 @@ def import_paths(
     if not config.store_path().exists():
         raise InputError(config.store_path(), "the store is not built; run `python -m swp_data build` first")
     with store.transaction() as con, tempfile.TemporaryDirectory(prefix="swp-import-") as tmp:
-        run = _Run(con, report, is_demo=is_demo, today=today, say=say, tmp=Path(tmp),
-                   total=sum(i.size for i in items))
+        run = _Run(con, report, is_demo=is_demo, today=today, say=say, tmp=Path(tmp), total=sum(i.size for i in items))
         try:
             for item in items:
                 run.add(item)
@@ -333,12 +335,13 @@ def import_paths(
 class _Run:
     """One import: files in path order, street CSVs batched for DuckDB."""
 
-    def __init__(self, con, report: ImportReport, *, is_demo: bool, today: dt.date, say: Progress,
-                 tmp: Path, total: int):
+    def __init__(
+        self, con, report: ImportReport, *, is_demo: bool, today: dt.date, say: Progress, tmp: Path, total: int
+    ):
         self.con, self.report, self.is_demo, self.today = con, report, is_demo, today
         self.say, self.tmp, self.total = say, tmp, max(1, total)
-        self.done = 0                      # bytes read so far (for progress)
-        self.src = 0                       # position in sorted path order
+        self.done = 0  # bytes read so far (for progress)
+        self.src = 0  # position in sorted path order
         self.batch: list[policeuk.CsvInput] = []
         self.batch_bytes = 0
         self.api: list[tuple[Path, str]] = []
@@ -407,8 +410,7 @@ class _Run:
                 # The archive's CRC-32 and size give the member's fingerprint
                 # without reading it again (the same as the file's on disk).
                 fp = policeuk.content_fingerprint(m.CRC, m.file_size)
-                self.batch.append(
-                    policeuk.CsvInput(dest, mlabel, self.src + k, f"{item.path.name}!{m.filename}", fp))
+                self.batch.append(policeuk.CsvInput(dest, mlabel, self.src + k, f"{item.path.name}!{m.filename}", fp))
                 self.batch_bytes += m.file_size
                 self.say(min(0.9, 0.9 * (self.done + self.batch_bytes) / self.total), f"Extracted {m.filename}")
                 if self.batch_bytes >= BATCH_BYTES:

@@ -32,6 +32,7 @@ Public API (called by :mod:`swp_data.imports` inside its open transaction and
 by the build): :func:`is_partner_header`, :func:`import_partner_csv`,
 :func:`load_published`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -147,7 +148,7 @@ def read_table(
                 continue
             if not any(f.strip() for f in fields):
                 continue
-            if len(fields) > len(header) and not any(f.strip() for f in fields[len(header):]):
+            if len(fields) > len(header) and not any(f.strip() for f in fields[len(header) :]):
                 fields = fields[: len(header)]  # trailing empty cells, as spreadsheets write them
             if len(fields) != len(header):
                 raise InputError(
@@ -160,7 +161,8 @@ def read_table(
             numbers.append(start)
     except csv.Error as e:
         raise InputError(
-            path, f"malformed CSV ({e}); an unclosed quote often means the file is truncated",
+            path,
+            f"malformed CSV ({e}); an unclosed quote often means the file is truncated",
             row=line + 1,
         ) from None
     if header is None:
@@ -187,8 +189,7 @@ def _check_header(path, header, columns, required, what, schema) -> None:
             parts.append(f"unexpected column(s) {', '.join(repr(c) for c in unknown)}")
         raise InputError(
             path,
-            "; ".join(parts) + f": a {what} file has the columns {schema} "
-            "(see docs/import_formats.md)",
+            "; ".join(parts) + f": a {what} file has the columns {schema} (see docs/import_formats.md)",
             row=1,
         )
 
@@ -298,8 +299,10 @@ class Places:
     def _not_a_ward(self, t: str) -> str:
         code = t.upper()
         if code in self.old_wards:
-            return (f"{t} is a ward of 2004–2023 ({self.old_wards[code]}), not one of the May 2023 wards; "
-                    + self._ward_help())
+            return (
+                f"{t} is a ward of 2004–2023 ({self.old_wards[code]}), not one of the May 2023 wards; "
+                + self._ward_help()
+            )
         if norm_name(t) in self.old_ward_names:
             return f"{t!r} is a ward name of 2004–2023, not one of the May 2023 wards; " + self._ward_help()
         if re.fullmatch(r"[EWSN]\d{8}", code):
@@ -376,8 +379,7 @@ def drop_keys_held_by_others(
     try:
         cond = " AND ".join(f"t.{k} = n.{k}" for k in keys)
         held = con.execute(
-            f"SELECT n._i FROM {view} n WHERE EXISTS (SELECT 1 FROM {table} t "
-            f"WHERE {cond} AND t.dataset_id <> ?)",
+            f"SELECT n._i FROM {view} n WHERE EXISTS (SELECT 1 FROM {table} t WHERE {cond} AND t.dataset_id <> ?)",
             [own_id],
         ).fetchall()
     finally:
@@ -418,8 +420,7 @@ def replace_rows(
             if replaced:
                 con.execute(f"DELETE FROM {table} WHERE ({key_list}) IN (SELECT {key_list} FROM {view})")
             con.execute(
-                f"INSERT INTO {table} (dataset_id, {', '.join(columns)}) "
-                f"SELECT ?, {', '.join(columns)} FROM {view}",
+                f"INSERT INTO {table} (dataset_id, {', '.join(columns)}) SELECT ?, {', '.join(columns)} FROM {view}",
                 [info.dataset_id],
             )
         finally:
@@ -433,9 +434,17 @@ def replace_rows(
         start, end = period_of(con, ds)
         if ds == info.dataset_id:
             store.record_dataset(
-                con, dataset_id=ds, name=info.name, kind=info.kind, source=info.source,
-                licence=info.licence, is_demo=info.is_demo, row_count=n,
-                period_start=start, period_end=end, file_hash=info.file_hash,
+                con,
+                dataset_id=ds,
+                name=info.name,
+                kind=info.kind,
+                source=info.source,
+                licence=info.licence,
+                is_demo=info.is_demo,
+                row_count=n,
+                period_start=start,
+                period_end=end,
+                file_hash=info.file_hash,
             )
         else:
             con.execute(
@@ -445,9 +454,7 @@ def replace_rows(
     total = sum(n for _, n in replaced)
     if total:
         where = ", ".join(f"{d} ({n:,})" for d, n in replaced)
-        report.warnings.append(
-            f"{label}: {total:,} row(s) replaced rows with the same key loaded before, from {where}"
-        )
+        report.warnings.append(f"{label}: {total:,} row(s) replaced rows with the same key loaded before, from {where}")
     return total
 
 
@@ -471,8 +478,9 @@ def _validate_partner(
 ) -> tuple[pd.DataFrame, int, list[str]]:
     """Parse and check a partner CSV; returns (rows, data rows read, warnings).
     Raises InputError (file, row, problem) before anything is written."""
-    rows, numbers = read_table(path, columns=PARTNER_COLUMNS, required=PARTNER_REQUIRED,
-                               what="partner series", data=data)
+    rows, numbers = read_table(
+        path, columns=PARTNER_COLUMNS, required=PARTNER_REQUIRED, what="partner series", data=data
+    )
     today = today or dt.date.today()
     places = Places(con)
     problems = Problems(path)
@@ -546,8 +554,16 @@ def _validate_partner(
         )
     df = pd.DataFrame(
         out,
-        columns=["measure", "breakdown", "period_type", "period_start", "period_end",
-                 "geography_level", "geography_code", "count"],
+        columns=[
+            "measure",
+            "breakdown",
+            "period_type",
+            "period_start",
+            "period_end",
+            "geography_level",
+            "geography_code",
+            "count",
+        ],
     )
     df["count"] = df["count"].astype("int64")
     df["_i"] = range(len(df))
@@ -555,19 +571,36 @@ def _validate_partner(
 
 
 def _partner_period(con, ds):
-    return tuple(con.execute(
-        "SELECT min(period_start), max(period_end) FROM partner_series WHERE dataset_id = ?", [ds]
-    ).fetchone())
+    return tuple(
+        con.execute(
+            "SELECT min(period_start), max(period_end) FROM partner_series WHERE dataset_id = ?", [ds]
+        ).fetchone()
+    )
 
 
-_PARTNER_COLS = ("measure", "breakdown", "period_type", "period_start", "period_end",
-                 "geography_level", "geography_code", "count")
+_PARTNER_COLS = (
+    "measure",
+    "breakdown",
+    "period_type",
+    "period_start",
+    "period_end",
+    "geography_level",
+    "geography_code",
+    "count",
+)
 
 
 def _write_partner(con, df: pd.DataFrame, info: DatasetInfo, report, label: str) -> None:
     replace_rows(
-        con, table="partner_series", keys=PARTNER_KEY, columns=_PARTNER_COLS, new=df, info=info,
-        period_of=_partner_period, report=report, label=label,
+        con,
+        table="partner_series",
+        keys=PARTNER_KEY,
+        columns=_PARTNER_COLS,
+        new=df,
+        info=info,
+        period_of=_partner_period,
+        report=report,
+        label=label,
     )
 
 
@@ -605,8 +638,9 @@ def import_partner_csv(con: duckdb.DuckDBPyConnection, path: Path, *, is_demo: b
     data = path.read_bytes()
     label = path.name
     df, n_read, warnings = _validate_partner(con, path, data, label)
-    info = file_dataset(path, data, f"partner:{dataset_suffix(path)}", f"Partner series: {path.name}",
-                        "partner", is_demo)
+    info = file_dataset(
+        path, data, f"partner:{dataset_suffix(path)}", f"Partner series: {path.name}", "partner", is_demo
+    )
     _write_partner(con, df, info, report, label)
     tally_file(report, info, n_read, len(df), warnings)
 
@@ -657,10 +691,10 @@ def load_published(con: duckdb.DuckDBPyConnection) -> Tally:
     info = DatasetInfo(
         dataset_id=PUBLISHED_DATASET_ID,
         name="Published SWP figures: domestic violence reports (adults, youth) and hate crime "
-             "reports, Wolverhampton, 2014-15 to 2018-19",
+        "reports, Wolverhampton, 2014-15 to 2018-19",
         kind="partner",
         source=f"{bundle.FILES['published']} in the open-data bundle (Safer Wolverhampton "
-               "Partnership strategy documents)",
+        "Partnership strategy documents)",
         licence=PUBLISHED_LICENCE,
         is_demo=False,
         file_hash=file_hash(data),

@@ -12,6 +12,7 @@ Conventions
   financial year ``"2024-25"``. Month names are fixed English abbreviations,
   independent of the machine's locale.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,8 +27,18 @@ Freq = Literal["month", "quarter", "fy"]
 FREQS: tuple[str, ...] = ("month", "quarter", "fy")
 
 MONTH_ABBR: tuple[str, ...] = (
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
 )
 
 # pandas period aliases: "Y-MAR" is a year ending in March, i.e. the UK

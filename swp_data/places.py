@@ -36,6 +36,7 @@ comparators among similar LSOAs (:func:`comparators`).
 
 Pure functions of an open DuckDB connection; no Streamlit.
 """
+
 from __future__ import annotations
 
 import csv
@@ -62,7 +63,7 @@ from .validate import check_not_truncated, read_text
 
 # ----------------------------------------------------------------- constants
 NAME_MAX = 120
-ASSIGN_THRESHOLD = 0.5          # share of an LSOA's (estimated) population inside
+ASSIGN_THRESHOLD = 0.5  # share of an LSOA's (estimated) population inside
 MAX_FILE_BYTES = 20 * 1024 * 1024
 BNG = 27700
 LSOA_CODE = re.compile(r"^E01\d{6}$")
@@ -86,17 +87,25 @@ PUBLISHED_CRIME = "priority_areas_recorded_crime_share"
 DEMO_AREAS: dict[str, dict] = {
     "City Centre": {"rating": "red", "centres": (("City Centre", 52.586, -2.128),)},
     "Whitmore Reans": {"rating": "red", "centres": (("Whitmore Reans", 52.592, -2.143),)},
-    "All Saints & Blakenhall": {"rating": "red", "centres": (("All Saints", 52.579, -2.118),
-                                                              ("Blakenhall", 52.570, -2.130))},
-    "Heath Town & Park Village": {"rating": "amber", "centres": (("Heath Town", 52.592, -2.098),
-                                                                  ("Park Village", 52.598, -2.108))},
-    "Low Hill & The Scotlands": {"rating": "amber", "centres": (("Low Hill", 52.611, -2.115),
-                                                                 ("The Scotlands", 52.618, -2.118))},
+    "All Saints & Blakenhall": {
+        "rating": "red",
+        "centres": (("All Saints", 52.579, -2.118), ("Blakenhall", 52.570, -2.130)),
+    },
+    "Heath Town & Park Village": {
+        "rating": "amber",
+        "centres": (("Heath Town", 52.592, -2.098), ("Park Village", 52.598, -2.108)),
+    },
+    "Low Hill & The Scotlands": {
+        "rating": "amber",
+        "centres": (("Low Hill", 52.611, -2.115), ("The Scotlands", 52.618, -2.118)),
+    },
     "Pennfields": {"rating": "amber", "centres": (("Pennfields", 52.570, -2.150),)},
 }
-DEMO_TARGET_SHARE = 16.0        # fallback when published_figure lacks the figure
-DEMO_NOTE = ("Approximate, for demonstration: 2011-12 West Midlands Police priority area ({rating}), "
-             "approximated as the LSOAs nearest the place centre(s) {centres}. Not the official boundary.")
+DEMO_TARGET_SHARE = 16.0  # fallback when published_figure lacks the figure
+DEMO_NOTE = (
+    "Approximate, for demonstration: 2011-12 West Midlands Police priority area ({rating}), "
+    "approximated as the LSOAs nearest the place centre(s) {centres}. Not the official boundary."
+)
 
 # Crime measures used throughout: strategy groupings, then categories.
 ALL_CRIME = "All crime (excluding ASB)"
@@ -141,9 +150,7 @@ def _city_codes(con) -> set[str]:
 
 def _lsoa11_children(con) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for l11, l21 in con.execute(
-        "SELECT lsoa11_code, lsoa21_code FROM lsoa_crosswalk ORDER BY 1, 2"
-    ).fetchall():
+    for l11, l21 in con.execute("SELECT lsoa11_code, lsoa21_code FROM lsoa_crosswalk ORDER BY 1, 2").fetchall():
         out.setdefault(l11, []).append(l21)
     return out
 
@@ -169,8 +176,12 @@ def list_areas(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def area_codes(con: duckdb.DuckDBPyConnection, area_id: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT lsoa21_code FROM impact_area_lsoa WHERE area_id = ? ORDER BY 1", [area_id]).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT lsoa21_code FROM impact_area_lsoa WHERE area_id = ? ORDER BY 1", [area_id]
+        ).fetchall()
+    ]
 
 
 def get_area(con: duckdb.DuckDBPyConnection, area_id: str) -> dict | None:
@@ -184,8 +195,9 @@ def get_area(con: duckdb.DuckDBPyConnection, area_id: str) -> dict | None:
 
 def find_area(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """The area_id of the area with this (cleaned) name, or None."""
-    r = con.execute("SELECT area_id FROM impact_area WHERE name = ? ORDER BY area_id LIMIT 1",
-                    [clean_text(str(name))]).fetchone()
+    r = con.execute(
+        "SELECT area_id FROM impact_area WHERE name = ? ORDER BY area_id LIMIT 1", [clean_text(str(name))]
+    ).fetchone()
     return r[0] if r else None
 
 
@@ -223,25 +235,35 @@ def save_area(
     city = _city_codes(con)
     outside = [c for c in codes if c not in city]
     if outside:
-        raise InputError(file, f"{outside[0]} is not one of Wolverhampton's 161 LSOAs (2021)"
-                               + (f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""))
+        raise InputError(
+            file,
+            f"{outside[0]} is not one of Wolverhampton's 161 LSOAs (2021)"
+            + (f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""),
+        )
     existing = find_area(con, name)
     if existing and not replace:
-        raise InputError(file, f"an Impact Area called {name!r} already exists: choose another name, "
-                               "or replace it")
+        raise InputError(file, f"an Impact Area called {name!r} already exists: choose another name, or replace it")
     if existing:
         area_id = existing
         con.execute("DELETE FROM impact_area_lsoa WHERE area_id = ?", [area_id])
         con.execute("DELETE FROM impact_area WHERE area_id = ?", [area_id])
     area_id = area_id or f"ia-{uuid.uuid4().hex[:12]}"
     now = dt.datetime.now().replace(microsecond=0)
-    con.execute("INSERT INTO impact_area VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [area_id, name, str(source), bool(approximate), bool(is_demo), note, now])
+    con.execute(
+        "INSERT INTO impact_area VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [area_id, name, str(source), bool(approximate), bool(is_demo), note, now],
+    )
     con.executemany("INSERT INTO impact_area_lsoa VALUES (?, ?)", [[area_id, c] for c in codes])
     store.record_dataset(
-        con, dataset_id=_dataset_id(area_id), name=f"Impact Area: {name}", kind="impact_area",
-        source=str(source), licence=DEMO_LICENCE if is_demo else (FILE_LICENCE if file else USER_LICENCE),
-        is_demo=is_demo, row_count=len(codes), file_hash=hash_,
+        con,
+        dataset_id=_dataset_id(area_id),
+        name=f"Impact Area: {name}",
+        kind="impact_area",
+        source=str(source),
+        licence=DEMO_LICENCE if is_demo else (FILE_LICENCE if file else USER_LICENCE),
+        is_demo=is_demo,
+        row_count=len(codes),
+        file_hash=hash_,
     )
     return area_id
 
@@ -274,8 +296,8 @@ class AreaImport:
     """What an Impact Area file import did."""
 
     file: str
-    areas: list[dict] = field(default_factory=list)       # area_id, name, n_lsoa, replaced
-    assignment: pd.DataFrame | None = None                  # GeoJSON: code, name, share_inside, ...
+    areas: list[dict] = field(default_factory=list)  # area_id, name, n_lsoa, replaced
+    assignment: pd.DataFrame | None = None  # GeoJSON: code, name, share_inside, ...
     warnings: list[str] = field(default_factory=list)
 
 
@@ -304,15 +326,18 @@ def read_lsoa_csv(
     first_n, first = rows[0]
     header = [clean_text(c).lower() for c in first]
     if first and LSOA_CODE.match(clean_text(first[0]).upper()):
-        code_i, area_i, body = 0, None, rows           # bare codes, no header
+        code_i, area_i, body = 0, None, rows  # bare codes, no header
     else:
         code_i = next((header.index(c) for c in CODE_COLUMNS if c in header), None)
         if code_i is None:
             shown = ", ".join(repr(c) for c in first[:6]) or "nothing"
             raise InputError(
-                path, f"no LSOA code column in the header ({shown}): name a column lsoa21_code "
-                      "(or LSOA21CD, lsoa_code, lsoa, code), one LSOA 2021 code a row; an optional "
-                      "area column names the area(s)", row=first_n)
+                path,
+                f"no LSOA code column in the header ({shown}): name a column lsoa21_code "
+                "(or LSOA21CD, lsoa_code, lsoa, code), one LSOA 2021 code a row; an optional "
+                "area column names the area(s)",
+                row=first_n,
+            )
         area_i = next((header.index(c) for c in AREA_COLUMNS if c in header), None)
         body = rows[1:]
     if not body:
@@ -332,19 +357,23 @@ def read_lsoa_csv(
             codes = [code]
         elif code in children:
             codes = children[code]
-            warnings.append(f"row {n}: LSOA 2011 {code} was split in 2021; its 2021 LSOAs "
-                            f"{', '.join(codes)} are all included")
+            warnings.append(
+                f"row {n}: LSOA 2011 {code} was split in 2021; its 2021 LSOAs {', '.join(codes)} are all included"
+            )
         else:
-            raise InputError(path, f"LSOA {code} is outside the city: it is not one of Wolverhampton's "
-                                   "161 LSOAs (2021) or 158 LSOAs (2011)", row=n)
+            raise InputError(
+                path,
+                f"LSOA {code} is outside the city: it is not one of Wolverhampton's "
+                "161 LSOAs (2021) or 158 LSOAs (2011)",
+                row=n,
+            )
         key = None
         if area_i is not None:
             key = clean_text(r[area_i]) if area_i < len(r) else ""
             if not key:
                 raise InputError(path, "the area name is empty (the file has an area column)", row=n)
             if len(key) > NAME_MAX:
-                raise InputError(path, f"the area name is {len(key)} characters long; use at most {NAME_MAX}",
-                                 row=n)
+                raise InputError(path, f"the area name is {len(key)} characters long; use at most {NAME_MAX}", row=n)
         out.setdefault(key, []).extend(codes)
     return {k: list(_codes_tuple(v)) for k, v in out.items()}, warnings
 
@@ -357,8 +386,9 @@ def _read_small(path: Path, data: bytes | None, what: str) -> str:
             raise InputError(path, "file not found")
         data = path.read_bytes()
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(path, f"the file is {len(data) / 1e6:.1f} MB; {what} is at most "
-                               f"{MAX_FILE_BYTES // 1_000_000} MB")
+        raise InputError(
+            path, f"the file is {len(data) / 1e6:.1f} MB; {what} is at most {MAX_FILE_BYTES // 1_000_000} MB"
+        )
     return read_text(path, data)
 
 
@@ -378,12 +408,12 @@ def read_geojson(path: str | Path, data: bytes | None = None) -> list[tuple[int,
     except json.JSONDecodeError as e:
         raise InputError(path, f"not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
     if not isinstance(doc, dict) or "type" not in doc:
-        raise InputError(path, "not a GeoJSON document (no \"type\" member)")
+        raise InputError(path, 'not a GeoJSON document (no "type" member)')
     kind = doc["type"]
     if kind == "FeatureCollection":
         feats = doc.get("features")
         if not isinstance(feats, list):
-            raise InputError(path, "the FeatureCollection has no \"features\" list")
+            raise InputError(path, 'the FeatureCollection has no "features" list')
     elif kind == "Feature":
         feats = [doc]
     elif kind in ("Polygon", "MultiPolygon", "GeometryCollection"):
@@ -415,8 +445,11 @@ def read_geojson(path: str | Path, data: bytes | None = None) -> list[tuple[int,
         if bng:
             polys = gpd.GeoSeries([polys], crs=BNG).to_crs(4326).iloc[0]
         elif not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            raise InputError(path, f"{where}: the coordinates are not longitude/latitude (WGS84, as "
-                                   "GeoJSON requires); save the file as GeoJSON in EPSG:4326")
+            raise InputError(
+                path,
+                f"{where}: the coordinates are not longitude/latitude (WGS84, as "
+                "GeoJSON requires); save the file as GeoJSON in EPSG:4326",
+            )
         if not polys.is_valid:
             polys = _polygons(shapely.make_valid(polys))
             if polys is None or polys.is_empty:
@@ -453,8 +486,9 @@ def lsoa_shapes(con: duckdb.DuckDBPyConnection) -> gpd.GeoDataFrame:
     """Full (analysis) LSOA 2021 shapes, WGS84: code, name, ward_name, population."""
     from geo import boundaries as gb
 
-    df = con.execute("SELECT lsoa21_code AS code, lsoa21_name AS name, ward_name, population, geom "
-                     "FROM lsoa21 ORDER BY lsoa21_code").df()
+    df = con.execute(
+        "SELECT lsoa21_code AS code, lsoa21_name AS name, ward_name, population, geom FROM lsoa21 ORDER BY lsoa21_code"
+    ).df()
     return gb.from_frame(df)
 
 
@@ -525,8 +559,9 @@ def import_area_file(
         by_name: dict[str, list] = {}
         for i, fname, g in feats:
             if not g.intersects(city):
-                raise InputError(path, f"feature {i}: the polygon lies outside Wolverhampton "
-                                       "(it touches none of the city's LSOAs)")
+                raise InputError(
+                    path, f"feature {i}: the polygon lies outside Wolverhampton (it touches none of the city's LSOAs)"
+                )
             k = clean_area_name(default if (name or fname is None) else fname, path, f"feature {i}")
             by_name.setdefault(k, []).append((i, g))
         parts = []
@@ -536,20 +571,34 @@ def import_area_file(
                 best = a.iloc[0]
                 feats_txt = ", ".join(str(i) for i, _ in items)
                 raise InputError(
-                    path, f"feature {feats_txt}: the polygon(s) of {k!r} hold more than half of no LSOA "
-                          f"(the largest share is {100 * best['share_inside']:.0f}% of {best['code']}); "
-                          "draw the area larger or pick its LSOAs on the map")
+                    path,
+                    f"feature {feats_txt}: the polygon(s) of {k!r} hold more than half of no LSOA "
+                    f"(the largest share is {100 * best['share_inside']:.0f}% of {best['code']}); "
+                    "draw the area larger or pick its LSOAs on the map",
+                )
             groups[k] = list(a.loc[a["assigned"], "code"])
             parts.append(a.assign(area=k))
         report.assignment = pd.concat(parts, ignore_index=True)
     else:
-        raise InputError(path, f"an Impact Area file is a CSV of LSOA codes (.csv) or a GeoJSON of "
-                               f"polygons (.geojson or .json), not {suffix or 'a file without extension'}")
+        raise InputError(
+            path,
+            f"an Impact Area file is a CSV of LSOA codes (.csv) or a GeoJSON of "
+            f"polygons (.geojson or .json), not {suffix or 'a file without extension'}",
+        )
     h = file_hash(data)
     for k, codes in groups.items():
         replaced = find_area(con, k) is not None
-        aid = save_area(con, k, codes, source=path.name, is_demo=is_demo, replace=True, file=path, hash_=h,
-                        note=f"Imported from {path.name}")
+        aid = save_area(
+            con,
+            k,
+            codes,
+            source=path.name,
+            is_demo=is_demo,
+            replace=True,
+            file=path,
+            hash_=h,
+            note=f"Imported from {path.name}",
+        )
         report.areas.append({"area_id": aid, "name": k, "n_lsoa": len(set(codes)), "replaced": replaced})
     return report
 
@@ -561,11 +610,15 @@ def published_priority_shares(con: duckdb.DuckDBPyConnection) -> dict:
     when the store lacks them."""
     df = con.execute(
         "SELECT indicator, period, value, note FROM published_figure WHERE indicator IN (?, ?)",
-        [PUBLISHED_POPULATION, PUBLISHED_CRIME]).df()
+        [PUBLISHED_POPULATION, PUBLISHED_CRIME],
+    ).df()
     get = dict(zip(df["indicator"], df["value"]))
     period = df["period"].iloc[0] if len(df) else "2011-12"
-    return {"population_share": get.get(PUBLISHED_POPULATION), "crime_share": get.get(PUBLISHED_CRIME),
-            "period": period}
+    return {
+        "population_share": get.get(PUBLISHED_POPULATION),
+        "crime_share": get.get(PUBLISHED_CRIME),
+        "period": period,
+    }
 
 
 def demo_area_members(con: duckdb.DuckDBPyConnection, target_share: float | None = None) -> dict[str, list[str]]:
@@ -592,16 +645,18 @@ def demo_area_members(con: duckdb.DuckDBPyConnection, target_share: float | None
     city_pop = pop.sum()
     codes = reps["code"].to_numpy()
     centres = [(area, place, lat, lon) for area, spec in DEMO_AREAS.items() for place, lat, lon in spec["centres"]]
-    cxy = gpd.GeoSeries(gpd.points_from_xy([c[3] for c in centres], [c[2] for c in centres]),
-                        crs=4326).to_crs(BNG)
+    cxy = gpd.GeoSeries(gpd.points_from_xy([c[3] for c in centres], [c[2] for c in centres]), crs=4326).to_crs(BNG)
     order = [np.argsort(np.hypot(xy[:, 0] - p.x, xy[:, 1] - p.y), kind="stable") for p in cxy]
     taken = np.zeros(len(codes), dtype=bool)
     members: dict[str, list[str]] = {a: [] for a in DEMO_AREAS}
     code_pos = {c: i for i, c in enumerate(codes)}
     for ci, (area, _place, lat, lon) in enumerate(centres):
         inside = shapes[shapes.contains(shapely.Point(lon, lat))]["code"].tolist()
-        pos = code_pos[inside[0]] if inside and not taken[code_pos[inside[0]]] else \
-            next(int(i) for i in order[ci] if not taken[i])
+        pos = (
+            code_pos[inside[0]]
+            if inside and not taken[code_pos[inside[0]]]
+            else next(int(i) for i in order[ci] if not taken[i])
+        )
         taken[pos] = True
         members[area].append(str(codes[pos]))
     share = 100.0 * pop[taken].sum() / city_pop
@@ -633,16 +688,29 @@ def add_demo_impact_areas(con: duckdb.DuckDBPyConnection) -> dict:
     for area, codes in members.items():
         spec = DEMO_AREAS[area]
         centres = ", ".join(f"{p} ({lat:.3f}, {lon:.3f})" for p, lat, lon in spec["centres"])
-        save_area(con, area, codes, source="demo", approximate=True, is_demo=True, replace=True,
-                  note=DEMO_NOTE.format(rating=spec["rating"], centres=centres),
-                  area_id="demo-" + re.sub(r"[^a-z0-9]+", "-", area.lower()).strip("-"))
+        save_area(
+            con,
+            area,
+            codes,
+            source="demo",
+            approximate=True,
+            is_demo=True,
+            replace=True,
+            note=DEMO_NOTE.format(rating=spec["rating"], centres=centres),
+            area_id="demo-" + re.sub(r"[^a-z0-9]+", "-", area.lower()).strip("-"),
+        )
     areas = list_areas(con)
     areas = areas[areas["is_demo"] & areas["name"].isin(list(members))]
     all_codes = sorted({c for v in members.values() for c in v})
-    pop = con.execute("SELECT sum(population) FILTER (WHERE list_contains(?, lsoa21_code)), sum(population) "
-                      "FROM lsoa21", [all_codes]).fetchone()
-    return {"created": True, "areas": areas[["name", "n_lsoa", "population", "population_share"]]
-            .reset_index(drop=True), "population_share": 100.0 * pop[0] / pop[1], "target": target}
+    pop = con.execute(
+        "SELECT sum(population) FILTER (WHERE list_contains(?, lsoa21_code)), sum(population) FROM lsoa21", [all_codes]
+    ).fetchone()
+    return {
+        "created": True,
+        "areas": areas[["name", "n_lsoa", "population", "population_share"]].reset_index(drop=True),
+        "population_share": 100.0 * pop[0] / pop[1],
+        "target": target,
+    }
 
 
 def ensure_demo_impact_areas(con: duckdb.DuckDBPyConnection) -> dict:
@@ -659,9 +727,13 @@ def ensure_demo_impact_areas(con: duckdb.DuckDBPyConnection) -> dict:
 
 def demo_union_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The LSOAs of every demo (approximate) priority area together."""
-    return [r[0] for r in con.execute(
-        "SELECT DISTINCT m.lsoa21_code FROM impact_area_lsoa m JOIN impact_area a USING (area_id) "
-        "WHERE a.is_demo AND a.approximate ORDER BY 1").fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT m.lsoa21_code FROM impact_area_lsoa m JOIN impact_area a USING (area_id) "
+            "WHERE a.is_demo AND a.approximate ORDER BY 1"
+        ).fetchall()
+    ]
 
 
 # ----------------------------------------------------------------- crime windows and counts
@@ -677,9 +749,16 @@ def crime_window(con: duckdb.DuckDBPyConnection, months: int = 12) -> dict | Non
     start = last - pd.DateOffset(months=months - 1)
     prev_end = start - pd.DateOffset(months=1)
     prev_start = start - pd.DateOffset(months=months)
-    return {"last": last, "start": start, "prev_start": prev_start, "prev_end": prev_end,
-            "first": first, "n_months": int(r[2]), "months": months,
-            "has_previous": bool(first <= prev_start)}
+    return {
+        "last": last,
+        "start": start,
+        "prev_start": prev_start,
+        "prev_end": prev_end,
+        "first": first,
+        "n_months": int(r[2]),
+        "months": months,
+        "has_previous": bool(first <= prev_start),
+    }
 
 
 def window_label(w: dict | None, previous: bool = False) -> str:
@@ -694,12 +773,19 @@ def window_counts(con: duckdb.DuckDBPyConnection, previous: bool = False) -> pd.
     before): lsoa21_code, category, n. Records with no LSOA are left out."""
     w = crime_window(con)
     if w is None:
-        return pd.DataFrame({"lsoa21_code": pd.Series(dtype="string"), "category": pd.Series(dtype="string"),
-                             "n": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {
+                "lsoa21_code": pd.Series(dtype="string"),
+                "category": pd.Series(dtype="string"),
+                "n": pd.Series(dtype="int64"),
+            }
+        )
     a, b = (w["prev_start"], w["prev_end"]) if previous else (w["start"], w["last"])
     df = con.execute(
         "SELECT lsoa21_code, category, count(*) AS n FROM crime WHERE month BETWEEN ? AND ? "
-        "AND lsoa21_code IS NOT NULL GROUP BY ALL ORDER BY 1, 2", [a.date(), b.date()]).df()
+        "AND lsoa21_code IS NOT NULL GROUP BY ALL ORDER BY 1, 2",
+        [a.date(), b.date()],
+    ).df()
     df["n"] = df["n"].astype("int64")
     return df
 
@@ -730,8 +816,9 @@ def harm_per_lsoa(counts: pd.DataFrame, weights: dict[str, float] | None = None)
 
 
 # ----------------------------------------------------------------- shares of population and crime
-def share_table(counts: pd.DataFrame, population: pd.Series, codes: Iterable[str],
-                selections: Iterable[str] | None = None) -> pd.DataFrame:
+def share_table(
+    counts: pd.DataFrame, population: pd.Series, codes: Iterable[str], selections: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Share of the city's population against share of its recorded crime.
 
     ``counts``: lsoa21_code, category, n (a period's records); ``population``:
@@ -747,18 +834,24 @@ def share_table(counts: pd.DataFrame, population: pd.Series, codes: Iterable[str
     pop_all = float(population.sum())
     pop_share = 100.0 * pop_in / pop_all if pop_all else np.nan
     rows = []
-    for m in (list(selections) if selections is not None else measures()):
+    for m in list(selections) if selections is not None else measures():
         per = _sum_selection(counts, m)
         inside = int(per[per.index.isin(codes)].sum())
         city = int(per.sum())
         crime_share = 100.0 * inside / city if city else np.nan
-        rows.append({
-            "measure": m, "kind": "grouping" if m in taxonomy.GROUPINGS else "category",
-            "inside": inside, "city": city, "crime_share": crime_share, "population_share": pop_share,
-            "ratio": crime_share / pop_share if pop_share and not np.isnan(crime_share) else np.nan,
-            "rate_inside": stats.rate_per_1000(inside, pop_in),
-            "rate_rest": stats.rate_per_1000(city - inside, pop_all - pop_in),
-        })
+        rows.append(
+            {
+                "measure": m,
+                "kind": "grouping" if m in taxonomy.GROUPINGS else "category",
+                "inside": inside,
+                "city": city,
+                "crime_share": crime_share,
+                "population_share": pop_share,
+                "ratio": crime_share / pop_share if pop_share and not np.isnan(crime_share) else np.nan,
+                "rate_inside": stats.rate_per_1000(inside, pop_in),
+                "rate_rest": stats.rate_per_1000(city - inside, pop_all - pop_in),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -776,8 +869,9 @@ def area_shares(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...]) -> pd.Da
 
 
 # ----------------------------------------------------------------- inside against the rest
-def inside_vs_rest_monthly(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...],
-                           selection: str = DEFAULT_SELECTION) -> pd.DataFrame:
+def inside_vs_rest_monthly(
+    con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], selection: str = DEFAULT_SELECTION
+) -> pd.DataFrame:
     """Monthly records inside the area and in the rest of the city: month,
     where ('Inside the area' | 'Rest of the city'), count, population,
     rate_per_1000 (records per 1,000 residents in the month). Every month from
@@ -786,7 +880,8 @@ def inside_vs_rest_monthly(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...
     df = con.execute(
         "SELECT month, list_contains(?, lsoa21_code) AS inside, count(*) AS n FROM crime "
         "WHERE list_contains(?, category) AND lsoa21_code IS NOT NULL GROUP BY ALL",
-        [list(codes), cats]).df()
+        [list(codes), cats],
+    ).df()
     w = crime_window(con)
     cols = ["month", "where", "count", "population", "rate_per_1000"]
     if w is None:
@@ -797,17 +892,23 @@ def inside_vs_rest_monthly(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...
     months = pd.date_range(w["first"], w["last"], freq="MS")
     parts = []
     for flag, label, p in ((True, "Inside the area", p_in), (False, "Rest of the city", p_out)):
-        s = df[df["inside"] == flag].assign(month=lambda d: pd.to_datetime(d["month"])) \
-            .set_index("month")["n"].reindex(months, fill_value=0)
-        parts.append(pd.DataFrame({"month": months, "where": label, "count": s.to_numpy().astype("int64"),
-                                   "population": p}))
+        s = (
+            df[df["inside"] == flag]
+            .assign(month=lambda d: pd.to_datetime(d["month"]))
+            .set_index("month")["n"]
+            .reindex(months, fill_value=0)
+        )
+        parts.append(
+            pd.DataFrame({"month": months, "where": label, "count": s.to_numpy().astype("int64"), "population": p})
+        )
     out = pd.concat(parts, ignore_index=True)
     out["rate_per_1000"] = stats.rate_per_1000(out["count"], out["population"]).to_numpy()
     return out[cols]
 
 
-def inside_vs_rest_change(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...],
-                          selection: str = DEFAULT_SELECTION) -> pd.DataFrame:
+def inside_vs_rest_change(
+    con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], selection: str = DEFAULT_SELECTION
+) -> pd.DataFrame:
     """The change test (latest 12 months against the 12 before, exact Poisson
     test, stats.poisson_change) inside the area and in the rest of the city:
     where, current, previous, ratio, ci_low, ci_high, p_value, significant,
@@ -815,8 +916,21 @@ def inside_vs_rest_change(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...]
     months of records."""
     w = crime_window(con)
     if w is None or not w["has_previous"]:
-        return pd.DataFrame(columns=["where", "current", "previous", "ratio", "ci_low", "ci_high",
-                                     "p_value", "significant", "unreliable", "pct_change", "text"])
+        return pd.DataFrame(
+            columns=[
+                "where",
+                "current",
+                "previous",
+                "ratio",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "significant",
+                "unreliable",
+                "pct_change",
+                "text",
+            ]
+        )
     cur = _sum_selection(window_counts(con), selection)
     prev = _sum_selection(window_counts(con, previous=True), selection)
     cs = set(codes)
@@ -825,17 +939,30 @@ def inside_vs_rest_change(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...]
         c = int(cur[cur.index.isin(cs) == mask].sum())
         p = int(prev[prev.index.isin(cs) == mask].sum())
         r = stats.poisson_change(c, p)
-        rows.append({"where": label, "current": c, "previous": p, "ratio": r.ratio, "ci_low": r.ci_low,
-                     "ci_high": r.ci_high, "p_value": r.p_value, "significant": r.significant,
-                     "unreliable": r.unreliable, "pct_change": r.pct_change, "text": stats.describe_change(r)})
+        rows.append(
+            {
+                "where": label,
+                "current": c,
+                "previous": p,
+                "ratio": r.ratio,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "p_value": r.p_value,
+                "significant": r.significant,
+                "unreliable": r.unreliable,
+                "pct_change": r.pct_change,
+                "text": stats.describe_change(r),
+            }
+        )
     out = pd.DataFrame(rows)
     out.attrs["window"] = f"{window_label(w)} against {window_label(w, previous=True)}"
     return out
 
 
 # ----------------------------------------------------------------- LSOAs inside, deprivation
-def area_lsoa_ranking(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...],
-                      selection: str = DEFAULT_SELECTION) -> pd.DataFrame:
+def area_lsoa_ranking(
+    con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], selection: str = DEFAULT_SELECTION
+) -> pd.DataFrame:
     """The area's LSOAs ranked: code, name, ward_name, population, count
     (latest 12 months, of ``selection``), rate_per_1000, harm_per_1000 (all
     categories, harm-weighted), rate_rank and harm_rank (1 = highest in the
@@ -873,8 +1000,15 @@ def deprivation_profile(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...]) 
         for dec in range(1, 11):
             n = int(g["lsoas"].get(dec, 0)) if dec in g.index else 0
             p = float(g["population"].get(dec, 0.0)) if dec in g.index else 0.0
-            rows.append({"domain": label, "decile": dec, "lsoas": n, "population": p,
-                         "share": 100.0 * p / total if total else np.nan})
+            rows.append(
+                {
+                    "domain": label,
+                    "decile": dec,
+                    "lsoas": n,
+                    "population": p,
+                    "share": 100.0 * p / total if total else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -888,13 +1022,15 @@ def similarity_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     domain and the overall IMD (which contains it) are left out on purpose:
     matching on crime would match on the very outcome being compared."""
     cols = ", ".join(f"i.{d}_score AS {d}" for d in COMPARATOR_DOMAINS)
-    df = con.execute(f"SELECT l.lsoa21_code, {cols}, l.population FROM lsoa21 l "
-                     f"JOIN imd2025 i USING (lsoa21_code) ORDER BY 1").df()
+    df = con.execute(
+        f"SELECT l.lsoa21_code, {cols}, l.population FROM lsoa21 l JOIN imd2025 i USING (lsoa21_code) ORDER BY 1"
+    ).df()
     return df.set_index("lsoa21_code").astype("float64")
 
 
-def comparators(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], selection: str = DEFAULT_SELECTION,
-                k: int = 5) -> dict:
+def comparators(
+    con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], selection: str = DEFAULT_SELECTION, k: int = 5
+) -> dict:
     """The area against its most similar LSOAs outside it.
 
     For every LSOA inside, its ``k`` nearest LSOAs outside the area
@@ -939,15 +1075,28 @@ def comparators(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...], selectio
             verdict = "Too few records to judge against similar places"
         elif test.significant:
             better = bool(ratio < 1)
-            verdict = (f"{'Doing better than' if better else 'Doing worse than'} similar places: the rate "
-                       f"inside is {pct:.0f}% {diff} than in its {len(comp_codes)} comparator LSOAs "
-                       f"(95% confidence)")
+            verdict = (
+                f"{'Doing better than' if better else 'Doing worse than'} similar places: the rate "
+                f"inside is {pct:.0f}% {diff} than in its {len(comp_codes)} comparator LSOAs "
+                f"(95% confidence)"
+            )
         else:
-            verdict = (f"In line with similar places: the rate inside is {pct:.0f}% {diff} than in its "
-                       f"{len(comp_codes)} comparator LSOAs, within normal variation")
-    return {"pairs": pairs, "comparators": comp, "inside": inside, "comparator": other, "test": test,
-            "verdict": verdict, "better": better, "selection": selection, "k": k,
-            "window": window_label(crime_window(con))}
+            verdict = (
+                f"In line with similar places: the rate inside is {pct:.0f}% {diff} than in its "
+                f"{len(comp_codes)} comparator LSOAs, within normal variation"
+            )
+    return {
+        "pairs": pairs,
+        "comparators": comp,
+        "inside": inside,
+        "comparator": other,
+        "test": test,
+        "verdict": verdict,
+        "better": better,
+        "selection": selection,
+        "k": k,
+        "window": window_label(crime_window(con)),
+    }
 
 
 # ----------------------------------------------------------------- indicators (clusters, priority, engagement)
@@ -1025,8 +1174,11 @@ def ward_engagement(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     wards = con.execute("SELECT ward_code, ward_name, population FROM ward ORDER BY ward_code").df()
     if w is None:
         return wards.assign(meetings=np.nan, attendees=np.nan, attendees_per_1000=np.nan)
-    m = con.execute("SELECT ward_code, count(*) AS meetings, sum(attendees) AS attendees FROM engagement_meeting "
-                    "WHERE date BETWEEN ? AND ? GROUP BY 1", [w[0].date(), w[1].date()]).df()
+    m = con.execute(
+        "SELECT ward_code, count(*) AS meetings, sum(attendees) AS attendees FROM engagement_meeting "
+        "WHERE date BETWEEN ? AND ? GROUP BY 1",
+        [w[0].date(), w[1].date()],
+    ).df()
     out = wards.merge(m, on="ward_code", how="left")
     out["meetings"] = out["meetings"].fillna(0).astype("int64")
     out["attendees"] = out["attendees"].fillna(0).astype("int64")
@@ -1036,8 +1188,13 @@ def ward_engagement(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def _lsoa_base(con) -> pd.DataFrame:
-    return con.execute("SELECT lsoa21_code AS code, lsoa21_name AS name, ward_code, ward_name, population "
-                       "FROM lsoa21 ORDER BY 1").df().set_index("code")
+    return (
+        con.execute(
+            "SELECT lsoa21_code AS code, lsoa21_name AS name, ward_code, ward_name, population FROM lsoa21 ORDER BY 1"
+        )
+        .df()
+        .set_index("code")
+    )
 
 
 def indicators(con: duckdb.DuckDBPyConnection, level: str = "lsoa") -> pd.DataFrame:
@@ -1065,8 +1222,9 @@ def indicators(con: duckdb.DuckDBPyConnection, level: str = "lsoa") -> pd.DataFr
     for col, sel in GROUP_COLUMNS.items():
         raw[f"n_{col}"] = _sum_selection(counts, sel).reindex(base.index).fillna(0.0) if have_crime else np.nan
     raw["harm_units"] = harm_per_lsoa(counts).reindex(base.index).fillna(0.0) if have_crime else np.nan
-    raw["n_prev_all"] = (_sum_selection(prev, ALL_CRIME).reindex(base.index).fillna(0.0)
-                         if have_crime and w["has_previous"] else np.nan)
+    raw["n_prev_all"] = (
+        _sum_selection(prev, ALL_CRIME).reindex(base.index).fillna(0.0) if have_crime and w["has_previous"] else np.nan
+    )
     iod = con.execute("SELECT * FROM imd2025_indicators").df().set_index("lsoa21_code")
     for col, src in _IOD_COLUMNS.items():
         raw[col] = iod[src].reindex(base.index)
@@ -1074,17 +1232,26 @@ def indicators(con: duckdb.DuckDBPyConnection, level: str = "lsoa") -> pd.DataFr
     for d in IMD_DOMAINS_2025:
         raw[f"imd_{d}"] = imd[f"{d}_score"].reindex(base.index)
     eng = ward_engagement(con).set_index("ward_code")
-    raw["attendees"] = (base["ward_code"].map(eng["attendees"]) * base["population"]
-                        / base["ward_code"].map(eng["population"]))
+    raw["attendees"] = (
+        base["ward_code"].map(eng["attendees"]) * base["population"] / base["ward_code"].map(eng["population"])
+    )
     if level == "ward":
-        wards = con.execute("SELECT ward_code AS code, ward_name AS name, ward_name, population FROM ward "
-                            "ORDER BY 1").df().set_index("code")
+        wards = (
+            con.execute("SELECT ward_code AS code, ward_name AS name, ward_name, population FROM ward ORDER BY 1")
+            .df()
+            .set_index("code")
+        )
         raw["_pop"] = base["population"]
         g = raw.groupby(base["ward_code"])
         sums = g[[f"n_{c}" for c in GROUP_COLUMNS] + ["harm_units", "n_prev_all", "attendees"]].sum(min_count=1)
         wmean = [c for c in raw.columns if c.startswith(("iod_", "imd_"))]
-        means = raw[wmean].mul(raw["_pop"], axis=0).groupby(base["ward_code"]).sum(min_count=1) \
+        means = (
+            raw[wmean]
+            .mul(raw["_pop"], axis=0)
+            .groupby(base["ward_code"])
+            .sum(min_count=1)
             .div(raw["_pop"].groupby(base["ward_code"]).sum(), axis=0)
+        )
         raw = pd.concat([sums, means], axis=1).reindex(wards.index)
         frame = wards[["name", "ward_name", "population"]].copy()
     else:
@@ -1113,8 +1280,9 @@ def available_indicators(con: duckdb.DuckDBPyConnection) -> list[str]:
     crime records, engagement needs meeting records)."""
     have_crime = crime_window(con) is not None
     have_eng = meeting_window(con) is not None
-    return [c for c in INDICATORS
-            if (have_crime or c not in CRIME_INDICATOR_COLUMNS) and (have_eng or c != "engagement")]
+    return [
+        c for c in INDICATORS if (have_crime or c not in CRIME_INDICATOR_COLUMNS) and (have_eng or c != "engagement")
+    ]
 
 
 def default_indicators(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -1157,8 +1325,9 @@ def _weights_for(con, level, index):
     return m[order][:, order]
 
 
-def cluster_analysis(con: duckdb.DuckDBPyConnection, level: str, columns: tuple[str, ...], method: str,
-                     k: int, seed: int = 0) -> dict:
+def cluster_analysis(
+    con: duckdb.DuckDBPyConnection, level: str, columns: tuple[str, ...], method: str, k: int, seed: int = 0
+) -> dict:
     """Clusters of the areas on the chosen indicators: z (standardised
     indicators), labels (1..k), stability (mean adjusted Rand index over 20
     resamples), profile (mean z per cluster), names (plain-language label per
@@ -1170,8 +1339,14 @@ def cluster_analysis(con: duckdb.DuckDBPyConnection, level: str, columns: tuple[
     stab = clustering.stability(z, k, method=method, seed=seed, w=w)
     prof = clustering.profiles(z, labels_)
     names = clustering.describe_clusters(prof, nice_names())
-    return {"z": z, "labels": labels_, "stability": stab, "profile": prof, "names": names,
-            "sizes": clustering.cluster_sizes(labels_)}
+    return {
+        "z": z,
+        "labels": labels_,
+        "stability": stab,
+        "profile": prof,
+        "names": names,
+        "sizes": clustering.cluster_sizes(labels_),
+    }
 
 
 def stability_reading(ari: float) -> str:
@@ -1193,15 +1368,23 @@ def priority_components(con: duckdb.DuckDBPyConnection, level: str = "lsoa") -> 
     1,000), deprivation (IMD 2025 score), engagement (attendees per 1,000) and
     trend (latest 12 months / the 12 before), with name and ward_name."""
     ind = indicators(con, level)
-    return pd.DataFrame({
-        "name": ind["name"], "ward_name": ind["ward_name"], "population": ind["population"],
-        "harm": ind["harm"], "deprivation": ind["imd_imd"], "engagement": ind["engagement"],
-        "trend": ind["trend"],
-    }, index=ind.index)
+    return pd.DataFrame(
+        {
+            "name": ind["name"],
+            "ward_name": ind["ward_name"],
+            "population": ind["population"],
+            "harm": ind["harm"],
+            "deprivation": ind["imd_imd"],
+            "engagement": ind["engagement"],
+            "trend": ind["trend"],
+        },
+        index=ind.index,
+    )
 
 
-def priority_list(con: duckdb.DuckDBPyConnection, level: str = "lsoa",
-                  weights: tuple[tuple[str, float], ...] | None = None) -> pd.DataFrame:
+def priority_list(
+    con: duckdb.DuckDBPyConnection, level: str = "lsoa", weights: tuple[tuple[str, float], ...] | None = None
+) -> pd.DataFrame:
     """priority.priority_scores on :func:`priority_components` with the given
     weights (a tuple of (component, weight) pairs, for caching; default
     priority.DEFAULT_WEIGHTS): rank, name, ward, score, reason, the
@@ -1226,20 +1409,26 @@ def ward_engagement_harm(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     out["meetings"] = out["code"].map(eng["meetings"])
     out["attendees"] = out["code"].map(eng["attendees"])
     hm, em = float(out["harm"].median()), float(out["engagement"].median())
-    out.attrs.update(harm_median=hm, engagement_median=em, crime_window=ind.attrs.get("window"),
-                     meeting_window=eng.attrs.get("window"))
+    out.attrs.update(
+        harm_median=hm,
+        engagement_median=em,
+        crime_window=ind.attrs.get("window"),
+        meeting_window=eng.attrs.get("window"),
+    )
     hi_h = out["harm"] > hm
     hi_e = out["engagement"] > em
     out["quadrant"] = np.select(
         [hi_h & ~hi_e, hi_h & hi_e, ~hi_h & ~hi_e],
         ["High harm, low engagement", "High harm, high engagement", "Low harm, low engagement"],
-        "Low harm, high engagement")
+        "Low harm, high engagement",
+    )
     out.loc[out["harm"].isna() | out["engagement"].isna(), "quadrant"] = "No data"
     return out
 
 
-def survey_representativeness(con: duckdb.DuckDBPyConnection, survey: str | None = None,
-                              question: str | None = None) -> pd.DataFrame:
+def survey_representativeness(
+    con: duckdb.DuckDBPyConnection, survey: str | None = None, question: str | None = None
+) -> pd.DataFrame:
     """Survey respondents by ward against the Census 2021 population: ward_code,
     ward_name, respondents, respondent_share (%), population, population_share
     (%), difference (points) and ratio (respondent share / population share:
@@ -1248,13 +1437,18 @@ def survey_representativeness(con: duckdb.DuckDBPyConnection, survey: str | None
     q = con.execute(
         "SELECT survey, question FROM engagement_survey WHERE (CAST(? AS VARCHAR) IS NULL OR survey = ?) "
         "AND (CAST(? AS VARCHAR) IS NULL OR question = ?) ORDER BY survey, question LIMIT 1",
-        [survey, survey, question, question]).fetchone()
+        [survey, survey, question, question],
+    ).fetchone()
     wards = con.execute("SELECT ward_code, ward_name, population FROM ward ORDER BY ward_name").df()
     if q is None:
-        return wards.assign(respondents=np.nan, respondent_share=np.nan, population_share=np.nan,
-                            difference=np.nan, ratio=np.nan)
-    r = con.execute("SELECT ward_code, sum(responses) AS respondents FROM engagement_survey "
-                    "WHERE survey = ? AND question = ? GROUP BY 1", list(q)).df()
+        return wards.assign(
+            respondents=np.nan, respondent_share=np.nan, population_share=np.nan, difference=np.nan, ratio=np.nan
+        )
+    r = con.execute(
+        "SELECT ward_code, sum(responses) AS respondents FROM engagement_survey "
+        "WHERE survey = ? AND question = ? GROUP BY 1",
+        list(q),
+    ).df()
     out = wards.merge(r, on="ward_code", how="left")
     out["respondents"] = out["respondents"].fillna(0).astype("int64")
     tot = out["respondents"].sum()

@@ -48,6 +48,7 @@ Provenance: each force's dataset row records the files it came from and a
 fingerprint of their content (CRC-32 and size, the zip format's own checksum:
 see :func:`content_fingerprint`).
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -74,8 +75,18 @@ from .errors import InputError
 
 # The published header of data.police.uk street CSVs (2010 onwards).
 POLICE_COLUMNS: tuple[str, ...] = (
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
-    "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 )
 KIND = "police_uk"
 OGL = "Open Government Licence v3.0"
@@ -126,8 +137,11 @@ def read_header(path: Path, label: str | None = None) -> list[str]:
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(label, f"not UTF-8 text (byte 0x{first[e.start]:02x} in the header); "
-                         "save the file as UTF-8 CSV and try again", row=1) from None
+        raise InputError(
+            label,
+            f"not UTF-8 text (byte 0x{first[e.start]:02x} in the header); save the file as UTF-8 CSV and try again",
+            row=1,
+        ) from None
     try:
         return next(csv.reader([text.rstrip("\r")]))
     except (csv.Error, StopIteration):
@@ -208,10 +222,11 @@ def archive_members(path: Path, label: str | None = None) -> tuple[list[zipfile.
 class CsvInput:
     """One street CSV on disk (a user file, or an archive member extracted to a
     temporary file) and how to name it in messages."""
-    path: Path          # where DuckDB reads it
-    label: str          # user-facing name: the file, or 'archive.zip!member'
-    src: int            # position in sorted path order (last wins)
-    name: str           # short name for provenance
+
+    path: Path  # where DuckDB reads it
+    label: str  # user-facing name: the file, or 'archive.zip!member'
+    src: int  # position in sorted path order (last wins)
+    name: str  # short name for provenance
     fingerprint: str | None = None  # content_fingerprint if known without reading (zip CRC)
 
 
@@ -349,8 +364,12 @@ class StreetImporter:
         con = self.con
         # One catalog query (duckdb_tables() is much cheaper to bind than
         # information_schema, which store.table_exists uses).
-        found = {r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE table_name IN ('lsoa21', 'lsoa_crosswalk')").fetchall()}
+        found = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE table_name IN ('lsoa21', 'lsoa_crosswalk')"
+            ).fetchall()
+        }
         for t in ("lsoa21", "lsoa_crosswalk"):
             if t not in found:
                 raise InputError(None, f"the store has no {t} table; run `python -m swp_data build` first")
@@ -468,13 +487,17 @@ class StreetImporter:
                 problem, pred = "no Crime type", (lambda r: r[9] == "")
             elif cls == BAD_COORDS:
                 problem = "Longitude/Latitude is not a valid coordinate"
-                pred = (lambda r: _bad_number(r[4]) or _bad_number(r[5])
-                        or (r[4] != "" and abs(float(r[4])) > 180) or (r[5] != "" and abs(float(r[5])) > 90))
+                pred = lambda r: (
+                    _bad_number(r[4])
+                    or _bad_number(r[5])
+                    or (r[4] != "" and abs(float(r[4])) > 180)
+                    or (r[5] != "" and abs(float(r[5])) > 90)
+                )
             elif not force:
                 problem, pred = "no 'Reported by' (force)", (lambda r: r[2].strip() == "")
             else:
                 problem = self._month_problem(month or "")
-                pred = (lambda r, m=month: r[1].strip() == (m or ""))
+                pred = lambda r, m=month: r[1].strip() == (m or "")
             if problem:
                 raise InputError(inp.label, problem, row=_first_row(inp.path, pred))
 
@@ -507,9 +530,24 @@ class StreetImporter:
                     continue
                 seen.add(r["id"])
                 has_xy = r["lon"] is not None
-                rows.append((src, r["force"], r["month"], CAND if has_xy else NO_LOCATION, False,
-                             r["crime_id"], r["lon"], r["lat"], r["location"], None, r["category"],
-                             r["outcome"], r["context"], 1))
+                rows.append(
+                    (
+                        src,
+                        r["force"],
+                        r["month"],
+                        CAND if has_xy else NO_LOCATION,
+                        False,
+                        r["crime_id"],
+                        r["lon"],
+                        r["lat"],
+                        r["location"],
+                        None,
+                        r["category"],
+                        r["outcome"],
+                        r["context"],
+                        1,
+                    )
+                )
             self.report.files += 1
         for (force, month), n in dup.items():
             rows.append((src, force, month, API_DUPLICATE, False) + (None,) * 8 + (n,))
@@ -519,8 +557,22 @@ class StreetImporter:
         self.inputs[src] = CsvInput(path=files[-1][0], label=files[-1][1], src=src, name=shown)
         if not rows:
             return
-        cols = ["src", "force", "month", "cls", "by_id", "crime_id", "lon", "lat", "location", "code",
-                "crime_type", "outcome", "context", "n"]
+        cols = [
+            "src",
+            "force",
+            "month",
+            "cls",
+            "by_id",
+            "crime_id",
+            "lon",
+            "lat",
+            "location",
+            "code",
+            "crime_type",
+            "outcome",
+            "context",
+            "n",
+        ]
         df = pd.DataFrame.from_records(rows, columns=cols)
         df["lon"] = df["lon"].astype("float64")
         df["lat"] = df["lat"].astype("float64")
@@ -576,8 +628,12 @@ class StreetImporter:
         lat = np.asarray(xy["lat"], dtype="float64")
         pts = pd.DataFrame({"lon": lon, "lat": lat, "pt": self.locator.locate_index(lon, lat)})
         types = [r[0] for r in con.execute("SELECT DISTINCT crime_type FROM _g WHERE cls = 0").fetchall()]
-        cat = pd.DataFrame({"crime_type": pd.Series(types, dtype=object),
-                            "category": pd.Series([taxonomy.canonical(c) for c in types], dtype=object)})
+        cat = pd.DataFrame(
+            {
+                "crime_type": pd.Series(types, dtype=object),
+                "category": pd.Series([taxonomy.canonical(c) for c in types], dtype=object),
+            }
+        )
         forces = [r[0] for r in con.execute("SELECT DISTINCT force FROM _fm ORDER BY 1").fetchall()]
         ds = pd.DataFrame({"force": forces, "dataset_id": [dataset_id(f, self.is_demo) for f in forces]})
         con.register("_pts_df", pts)
@@ -672,13 +728,18 @@ class StreetImporter:
         ours = dict(zip(ds["dataset_id"], ds["force"]))
         touched = sorted(set(ours) | {d for d, _ in replaced})
         counts = {
-            r[0]: r[1:] for r in con.execute(
+            r[0]: r[1:]
+            for r in con.execute(
                 "SELECT dataset_id, count(*), min(month), max(month) FROM crime "
-                "WHERE list_contains(?, dataset_id) GROUP BY 1", [touched]).fetchall()
+                "WHERE list_contains(?, dataset_id) GROUP BY 1",
+                [touched],
+            ).fetchall()
         }
-        new_rows = dict(con.execute(
-            "SELECT d.dataset_id, sum(k.keep_n) FROM _k k JOIN _ds_df d ON d.force = k.force GROUP BY 1"
-        ).fetchall())
+        new_rows = dict(
+            con.execute(
+                "SELECT d.dataset_id, sum(k.keep_n) FROM _k k JOIN _ds_df d ON d.force = k.force GROUP BY 1"
+            ).fetchall()
+        )
         for dsid in touched:
             n, start, end = counts.get(dsid, (0, None, None))
             if n == 0:
@@ -691,8 +752,9 @@ class StreetImporter:
                 )
                 continue
             force = ours[dsid]
-            srcs = [r[0] for r in con.execute(
-                "SELECT DISTINCT win FROM _fm WHERE force = ? ORDER BY 1", [force]).fetchall()]
+            srcs = [
+                r[0] for r in con.execute("SELECT DISTINCT win FROM _fm WHERE force = ? ORDER BY 1", [force]).fetchall()
+            ]
             names = [self.inputs[s].name for s in srcs]
             shown = ", ".join(names[:6]) + (f" and {len(names) - 6:,} more" if len(names) > 6 else "")
             source = f"data.police.uk street-level crime ({force}): {shown}"
@@ -702,10 +764,16 @@ class StreetImporter:
             for s in srcs:
                 h.update(f"{self.inputs[s].name}:{self.fingerprint(s)}\n".encode())
             store.record_dataset(
-                con, dataset_id=dsid,
+                con,
+                dataset_id=dsid,
                 name=f"police.uk street-level crime: {force}" + (" (demo)" if self.is_demo else ""),
-                kind=KIND, source=source, licence=DEMO_LICENCE if self.is_demo else OGL,
-                is_demo=self.is_demo, row_count=n, period_start=start, period_end=_month_end(end),
+                kind=KIND,
+                source=source,
+                licence=DEMO_LICENCE if self.is_demo else OGL,
+                is_demo=self.is_demo,
+                row_count=n,
+                period_start=start,
+                period_end=_month_end(end),
                 file_hash=h.hexdigest(),
             )
             if dsid not in self.report.datasets:
@@ -744,7 +812,7 @@ class StreetImporter:
         superseded = xy_outside = 0
         months = set(rep.months)
         kept_by_force: dict[str, int] = {}
-        for (force, month, won, read, noloc, outside, dup, kept, by_code, by_code_xy, dis, unlocated) in stats:
+        for force, month, won, read, noloc, outside, dup, kept, by_code, by_code_xy, dis, unlocated in stats:
             rep.rows_read += int(read)
             if not won:
                 rep.duplicates_dropped += int(read)
@@ -772,7 +840,8 @@ class StreetImporter:
         empty = sorted(f for f, n in kept_by_force.items() if n == 0)
         if empty:
             rep.warnings.append(
-                "no Wolverhampton records in the files of " + ", ".join(empty)
+                "no Wolverhampton records in the files of "
+                + ", ".join(empty)
                 + " (their months were read, and replace what was loaded for them before)"
             )
         if superseded:
@@ -837,6 +906,7 @@ def _load_json(path: Path, label: str) -> list:
 
 def _api_record(label: str, k: int, rec) -> dict:
     """One API crime record, checked; ``k`` is its 1-based position in the file."""
+
     def bad(problem: str) -> InputError:
         return InputError(label, f"record {k}: {problem}")
 
@@ -865,7 +935,9 @@ def _api_record(label: str, k: int, rec) -> dict:
                 if not (np.isfinite(lat) and np.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
                     raise ValueError
         except (TypeError, ValueError):
-            raise bad(f"latitude/longitude {loc.get('latitude')!r}, {loc.get('longitude')!r} is not a coordinate") from None
+            raise bad(
+                f"latitude/longitude {loc.get('latitude')!r}, {loc.get('longitude')!r} is not a coordinate"
+            ) from None
         st = loc.get("street")
         if isinstance(st, dict) and st.get("name") not in (None, ""):
             street = str(st["name"])
@@ -876,9 +948,16 @@ def _api_record(label: str, k: int, rec) -> dict:
     ctx = rec.get("context")
     force = API_BTP_FORCE if str(rec.get("location_type") or "").upper() == "BTP" else API_FORCE
     return {
-        "id": str(rid), "crime_id": crime_id, "month": month.strip(), "force": force,
-        "category": rec["category"].strip(), "lon": lon, "lat": lat, "location": street,
-        "outcome": outcome or None, "context": str(ctx) if ctx not in (None, "") else None,
+        "id": str(rid),
+        "crime_id": crime_id,
+        "month": month.strip(),
+        "force": force,
+        "category": rec["category"].strip(),
+        "lon": lon,
+        "lat": lat,
+        "location": street,
+        "outcome": outcome or None,
+        "context": str(ctx) if ctx not in (None, "") else None,
     }
 
 

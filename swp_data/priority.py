@@ -24,6 +24,7 @@ score = sum(weight x percentile) / sum(weights), over the components an area
 has data for, so the score is also 0-100. The weights are shown to users and
 adjustable; they need not sum to 1.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -101,9 +102,7 @@ def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
     """
     unknown = [k for k in weights if k not in COMPONENT_COLUMNS]
     if unknown:
-        raise WeightsError(
-            f"unknown priority component {unknown[0]!r}; use {', '.join(COMPONENT_COLUMNS)}"
-        )
+        raise WeightsError(f"unknown priority component {unknown[0]!r}; use {', '.join(COMPONENT_COLUMNS)}")
     out: dict[str, float] = {}
     for key in COMPONENT_COLUMNS:
         try:
@@ -188,9 +187,7 @@ def _reason(pcts: dict[str, float], w: dict[str, float]) -> str:
     return text
 
 
-def priority_scores(
-    components: pd.DataFrame, weights: Mapping[str, float] = DEFAULT_WEIGHTS
-) -> pd.DataFrame:
+def priority_scores(components: pd.DataFrame, weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> pd.DataFrame:
     """Rank areas for partnership focus.
 
     ``components`` is indexed by area code with any of the columns ``harm``,
@@ -241,12 +238,8 @@ def priority_scores(
 
     out = pct.copy()
     out["score"] = score
-    out["rank"] = (
-        out["score"].round(9).rank(ascending=False, method="min", na_option="keep").astype("Int64")
-    )
-    out["reason"] = [
-        _reason(dict(zip(keys, row)), w) for row in vals
-    ]
+    out["rank"] = out["score"].round(9).rank(ascending=False, method="min", na_option="keep").astype("Int64")
+    out["reason"] = [_reason(dict(zip(keys, row)), w) for row in vals]
     out["reason"] = out["reason"].astype("string")
     order = np.lexsort((np.arange(len(out)), out["rank"].fillna(len(out) + 1).to_numpy()))
     return out.iloc[order]

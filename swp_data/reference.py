@@ -3,6 +3,7 @@
 Pure functions of an open DuckDB connection returning DataFrames. Ward values
 of LSOA measures are population-weighted (Census 2021 usual residents).
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -81,17 +82,13 @@ def national_n(con: duckdb.DuckDBPyConnection, edition: str) -> int:
 
 def rank_to_decile(con: duckdb.DuckDBPyConnection, edition: str, ranks: pd.Series) -> pd.Series:
     """National IMD decile of a rank (or an average rank) by the national cut-offs."""
-    t = con.execute(
-        "SELECT decile, max_rank FROM imd_threshold WHERE edition = ? ORDER BY decile", [edition]
-    ).df()
+    t = con.execute("SELECT decile, max_rank FROM imd_threshold WHERE edition = ? ORDER BY decile", [edition]).df()
     idx = np.searchsorted(t["max_rank"].to_numpy(), ranks.to_numpy(), side="left")
     out = pd.Series(np.clip(idx + 1, 1, 10), index=ranks.index, dtype="float")
     return out.where(ranks.notna())
 
 
-def imd_measure(
-    con: duckdb.DuckDBPyConnection, edition: str, domain: str, level: str = "lsoa"
-) -> pd.DataFrame:
+def imd_measure(con: duckdb.DuckDBPyConnection, edition: str, domain: str, level: str = "lsoa") -> pd.DataFrame:
     """code, name, population, rank, decile, score (2025 only) of one domain.
 
     Ward values: the population-weighted average of its LSOAs' ranks (as
@@ -172,7 +169,11 @@ def city_summary(con: duckdb.DuckDBPyConnection) -> dict:
     """The city at a glance: population and IMD standing, 2025 and 2019."""
     pop = int(con.execute("SELECT sum(population) FROM lsoa21").fetchone()[0])
     n_lsoa = int(con.execute("SELECT count(*) FROM lsoa21").fetchone()[0])
-    out: dict = {"population": pop, "n_lsoa": n_lsoa, "n_ward": int(con.execute("SELECT count(*) FROM ward").fetchone()[0])}
+    out: dict = {
+        "population": pop,
+        "n_lsoa": n_lsoa,
+        "n_ward": int(con.execute("SELECT count(*) FROM ward").fetchone()[0]),
+    }
 
     l25 = con.execute("SELECT * FROM imd2025_lad").df()
     me = l25[l25["ltla24_code"] == config.CITY_LAD].iloc[0]
@@ -221,8 +222,15 @@ def lsoa_profile(con: duckdb.DuckDBPyConnection, code: str) -> dict:
         for key, label in DOMAINS[ed].items():
             m = imd_measure(con, ed, key, level)
             r = m[m["code"] == code].iloc[0]
-            dom.append({"edition": ed, "domain": label, "rank": r["rank"], "decile": r["decile"],
-                        "score": r.get("score", np.nan)})
+            dom.append(
+                {
+                    "edition": ed,
+                    "domain": label,
+                    "rank": r["rank"],
+                    "decile": r["decile"],
+                    "score": r.get("score", np.nan),
+                }
+            )
     prof["deprivation"] = pd.DataFrame(dom)
     ci = crime_indicators(con, level)
     ci = ci[ci["code"] == code][list(CRIME_INDICATORS)].T.reset_index()
@@ -232,8 +240,10 @@ def lsoa_profile(con: duckdb.DuckDBPyConnection, code: str) -> dict:
     for overlay, (table, cat_col, total_col, _) in CENSUS_OVERLAYS.items():
         codes = [code] if not is_ward else a.loc[a["code"] == code, "code"].tolist()
         if is_ward:
-            q = (f"SELECT {cat_col} AS category, sum(n) AS n FROM {table} t JOIN lsoa21 l USING (lsoa21_code) "
-                 f"WHERE l.ward_code = ? GROUP BY 1 ORDER BY 1")
+            q = (
+                f"SELECT {cat_col} AS category, sum(n) AS n FROM {table} t JOIN lsoa21 l USING (lsoa21_code) "
+                f"WHERE l.ward_code = ? GROUP BY 1 ORDER BY 1"
+            )
         else:
             q = f"SELECT {cat_col} AS category, n FROM {table} WHERE lsoa21_code = ? ORDER BY 1"
         c = con.execute(q, codes[:1]).df()

@@ -3,6 +3,7 @@ seasonality, smoothed rates and small-number suppression.
 
 Pure functions: no streamlit, no store access.
 """
+
 from __future__ import annotations
 
 import math
@@ -114,9 +115,7 @@ def poisson_change(
         ratio = math.inf if prev == 0 else rate_cur / rate_prev
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # division by a zero count
-            test = test_poisson_2indep(
-                cur, exposure_current, prev, exposure_previous, method="exact-cond"
-            )
+            test = test_poisson_2indep(cur, exposure_current, prev, exposure_previous, method="exact-cond")
         p_value = float(min(1.0, test.pvalue))
     ci_low, ci_high = _ratio_interval(cur, prev, exposure_current, exposure_previous, alpha)
     return ChangeResult(
@@ -172,8 +171,7 @@ def describe_change(result: ChangeResult) -> str:
 def _to_float_array(values: object) -> np.ndarray:
     if isinstance(values, (pd.Series, pd.Index)):
         return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    return np.asarray(pd.to_numeric(np.atleast_1d(np.asarray(values, dtype=object)),
-                                     errors="coerce"), dtype="float64")
+    return np.asarray(pd.to_numeric(np.atleast_1d(np.asarray(values, dtype=object)), errors="coerce"), dtype="float64")
 
 
 def rate_per_1000(count: object, population: object) -> pd.Series | np.ndarray | float:
@@ -196,8 +194,9 @@ def rate_per_1000(count: object, population: object) -> pd.Series | np.ndarray |
     return rates
 
 
-def empirical_bayes_rates(counts: Sequence[float] | np.ndarray | pd.Series,
-                          populations: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
+def empirical_bayes_rates(
+    counts: Sequence[float] | np.ndarray | pd.Series, populations: Sequence[float] | np.ndarray | pd.Series
+) -> np.ndarray:
     """Global empirical Bayes smoothed rates per 1,000 (Marshall 1991).
 
     Each area's rate is shrunk toward the overall rate, more so where the

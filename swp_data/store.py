@@ -28,6 +28,7 @@ command line importing while the app runs), opening retries while the other
 process holds the lock, for up to ``SWP_STORE_WAIT`` seconds (default 30),
 then raises :class:`StoreBusy`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -150,7 +151,7 @@ class _ReadWriteLock:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._readers = 0
-        self._writer: int | None = None   # thread id of the writer
+        self._writer: int | None = None  # thread id of the writer
         self._writers_waiting = 0
         self._local = threading.local()
 
@@ -223,8 +224,11 @@ def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPy
             if time.monotonic() >= deadline:
                 m = re.search(r"lock is held in (.+?) \(PID (\d+)\)", str(e))
                 holder = f"{Path(m.group(1)).name}, process {m.group(2)}" if m else "another program"
-                raise StoreBusy(p, f"the store is in use by another program ({holder}) and stayed "
-                                f"locked for {_wait_seconds():g} s; try again when it has finished") from None
+                raise StoreBusy(
+                    p,
+                    f"the store is in use by another program ({holder}) and stayed "
+                    f"locked for {_wait_seconds():g} s; try again when it has finished",
+                ) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
 
@@ -285,8 +289,16 @@ def record_dataset(
     con.execute(
         "INSERT INTO dataset VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            dataset_id, name, kind, source, licence, bool(is_demo),
-            period_start, period_end, int(row_count), file_hash,
+            dataset_id,
+            name,
+            kind,
+            source,
+            licence,
+            bool(is_demo),
+            period_start,
+            period_end,
+            int(row_count),
+            file_hash,
             dt.datetime.now().replace(microsecond=0),
         ],
     )
@@ -294,9 +306,7 @@ def record_dataset(
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()[0]
+        con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0]
     )
 
 

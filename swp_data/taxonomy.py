@@ -1,6 +1,7 @@
 """Crime taxonomy: canonical police.uk categories, historic names, strategy
 groupings and harm weights. Defined once here; everything else imports it.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -98,8 +99,7 @@ GROUPINGS: dict[str, tuple[str, ...]] = {
     "Neighbourhood crime": ("Burglary", "Robbery", "Theft from the person", "Vehicle crime"),
     "Violence": ("Violence and sexual offences", "Possession of weapons", "Robbery"),
     "Anti-social behaviour": ("Anti-social behaviour",),
-    "All crime (excluding ASB)": tuple(c for c in CATEGORIES if c != "Anti-social behaviour")
-    + HISTORIC_CATEGORIES,
+    "All crime (excluding ASB)": tuple(c for c in CATEGORIES if c != "Anti-social behaviour") + HISTORIC_CATEGORIES,
     "All crime and ASB": CATEGORIES + HISTORIC_CATEGORIES,
 }
 
@@ -142,9 +142,7 @@ HARM_WEIGHTS: dict[str, float] = {
 
 
 def harm_weights_frame() -> pd.DataFrame:
-    return pd.DataFrame(
-        {"category": list(HARM_WEIGHTS), "harm_weight": list(HARM_WEIGHTS.values())}
-    )
+    return pd.DataFrame({"category": list(HARM_WEIGHTS), "harm_weight": list(HARM_WEIGHTS.values())})
 
 
 def grouping_of(category: str) -> list[str]:

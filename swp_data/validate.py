@@ -4,6 +4,7 @@ Every problem becomes an :class:`~swp_data.errors.InputError` naming the file,
 the row (1 = header, 2 = first data row, as a spreadsheet shows it) and the
 problem. Used for the bundle and for user imports alike.
 """
+
 from __future__ import annotations
 
 import csv
@@ -57,7 +58,10 @@ def check_not_truncated(path: Path, text: str) -> None:
 def parse_csv(path: Path, text: str, dtype=None, usecols=None) -> pd.DataFrame:
     try:
         return pd.read_csv(
-            io.StringIO(text), dtype=dtype, usecols=usecols, on_bad_lines="error",
+            io.StringIO(text),
+            dtype=dtype,
+            usecols=usecols,
+            on_bad_lines="error",
             keep_default_na=True,
         )
     except pd.errors.ParserError as e:

@@ -1,5 +1,6 @@
 """Shared fixtures. Tests never touch data/swp.duckdb: each gets its own copy
 of a store built once per session from the real bundle."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ Page tests set the shared filters through session state (keys ``level``,
 run; the sidebar widgets themselves are driven in the Overview tests and in
 the browser tests.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,7 @@
 """AppTest: Trends, Crime map and Data with the demo store, with and without
 the shared filters; the Data page's upload, import report, delete and demo
 load. Figures on the pages are checked against the store queried directly."""
+
 from __future__ import annotations
 
 import base64
@@ -46,8 +47,10 @@ def test_trends_city_monthly(demo_app, demo_store_path):
     assert _demo_banner(at)
     assert "**Latest month: Sep 2026**" in _texts(at.markdown)
     con = _ro(demo_store_path)
-    cur, prev = (con.execute("SELECT count(*) FROM crime WHERE month = ?", [d]).fetchone()[0]
-                 for d in ("2026-09-01", "2025-09-01"))
+    cur, prev = (
+        con.execute("SELECT count(*) FROM crime WHERE month = ?", [d]).fetchone()[0]
+        for d in ("2026-09-01", "2025-09-01")
+    )
     m = _metric(at, "Same period last year: Sep 2026 vs Sep 2025")
     assert m.value == f"{cur:,}"
     assert stats.describe_change(stats.poisson_change(cur, prev)) in _texts(at.markdown)
@@ -84,8 +87,9 @@ def test_trends_ward_quarterly_rates(demo_app, demo_store_path):
     assert _demo_banner(at)
     con = _ro(demo_store_path)
     ward = con.execute("SELECT ward_code, population FROM ward WHERE ward_name = 'Heath Town'").fetchone()
-    n = con.execute("SELECT count(*) FROM crime WHERE ward_code = ? AND month BETWEEN '2026-07-01' AND '2026-09-01'",
-                    [ward[0]]).fetchone()[0]
+    n = con.execute(
+        "SELECT count(*) FROM crime WHERE ward_code = ? AND month BETWEEN '2026-07-01' AND '2026-09-01'", [ward[0]]
+    ).fetchone()[0]
     m = _metric(at, "Same period last year: Jul–Sep 2026 vs Jul–Sep 2025")
     assert m.value == f"{1000 * n / ward[1]:,.2f} per 1,000"
     assert "Heath Town" in _texts(at.markdown) and f"{ward[1]:,} residents" in _texts(at.markdown)
@@ -184,8 +188,11 @@ def test_crime_map_hotspots_and_profile(demo_app, demo_store_path):
     assert any(s.value.startswith("Profile:") and code in s.value for s in at.subheader)
     pop = con.execute("SELECT population FROM lsoa21 WHERE lsoa21_code = ?", [code]).fetchone()[0]
     assert _metric(at, "Residents (Census 2021)").value == f"{pop:,}"
-    n12 = con.execute("SELECT count(*) FROM crime WHERE lsoa21_code = ? AND category = 'Burglary' "
-                      "AND month BETWEEN '2025-10-01' AND '2026-09-01'", [code]).fetchone()[0]
+    n12 = con.execute(
+        "SELECT count(*) FROM crime WHERE lsoa21_code = ? AND category = 'Burglary' "
+        "AND month BETWEEN '2025-10-01' AND '2026-09-01'",
+        [code],
+    ).fetchone()[0]
     assert _metric(at, "Burglary, 12 months to Sep 2026").value == f"{n12:,}"
     assert _metric(at, "IMD 2025 decile").value.isdigit()
 
@@ -235,8 +242,10 @@ def test_data_upload_imports_the_real_2012_csv(demo_app, demo_store_path, bundle
     assert table.index[0] == "police_uk:west-midlands"  # newest first
     con = _ro(demo_store_path)
     assert con.execute("SELECT count(*) FROM crime WHERE month = '2012-01-01'").fetchone()[0] == 1793
-    assert con.execute("SELECT count(*) FROM crime WHERE dataset_id = 'demo:police_uk:west-midlands'"
-                       ).fetchone()[0] > 150_000  # the demo months are untouched
+    assert (
+        con.execute("SELECT count(*) FROM crime WHERE dataset_id = 'demo:police_uk:west-midlands'").fetchone()[0]
+        > 150_000
+    )  # the demo months are untouched
 
 
 def test_a_page_opened_during_another_sessions_import_waits_and_shows_it(demo_app, demo_store_path, bundle_dir):
@@ -263,8 +272,10 @@ def test_a_page_opened_during_another_sessions_import_waits_and_shows_it(demo_ap
 
 def test_data_upload_of_a_bad_file_says_why_and_loads_nothing(demo_app, demo_store_path):
     con = _ro(demo_store_path)
-    before = con.execute("SELECT count(*) FROM crime").fetchone()[0], con.execute(
-        "SELECT count(*) FROM dataset").fetchone()[0]
+    before = (
+        con.execute("SELECT count(*) FROM crime").fetchone()[0],
+        con.execute("SELECT count(*) FROM dataset").fetchone()[0],
+    )
     con.close()
     at = open_page(DA)
     _upload(at, "returns.csv", b"period,geography,measure,count\n2024-05,Nowhere Ward,domestic_abuse_incidents,3\n")
@@ -275,8 +286,10 @@ def test_data_upload_of_a_bad_file_says_why_and_loads_nothing(demo_app, demo_sto
     assert msg.startswith("Nothing was loaded. returns.csv: row 2:") and "Nowhere Ward" in msg
     assert "swp-upload-" not in msg  # the temporary folder is not shown
     con = _ro(demo_store_path)
-    assert (con.execute("SELECT count(*) FROM crime").fetchone()[0],
-            con.execute("SELECT count(*) FROM dataset").fetchone()[0]) == before
+    assert (
+        con.execute("SELECT count(*) FROM crime").fetchone()[0],
+        con.execute("SELECT count(*) FROM dataset").fetchone()[0],
+    ) == before
 
 
 def test_data_delete_asks_first(demo_app, demo_store_path):
@@ -288,8 +301,10 @@ def test_data_delete_asks_first(demo_app, demo_store_path):
     at.button(key="data_delete_no").click().run()  # cancel: nothing deleted
     no_errors(at)
     con = _ro(demo_store_path)
-    assert con.execute("SELECT count(*) FROM partner_series WHERE dataset_id = 'demo:partner:hate-crime'"
-                       ).fetchone()[0] == 15000
+    assert (
+        con.execute("SELECT count(*) FROM partner_series WHERE dataset_id = 'demo:partner:hate-crime'").fetchone()[0]
+        == 15000
+    )
     con.close()
     at.selectbox(key="data_delete_pick").set_value("demo:partner:hate-crime").run()
     at.button(key="data_delete").click().run()
@@ -297,10 +312,16 @@ def test_data_delete_asks_first(demo_app, demo_store_path):
     no_errors(at)
     assert "15,000 row\\(s\\) removed" in _texts(at.success)
     con = _ro(demo_store_path)
-    assert con.execute("SELECT count(*) FROM partner_series WHERE dataset_id = 'demo:partner:hate-crime'"
-                       ).fetchone()[0] == 0
-    assert con.execute("SELECT count(*) FROM partner_series WHERE dataset_id = 'demo:partner:domestic-abuse-incidents'"
-                       ).fetchone()[0] == 6000
+    assert (
+        con.execute("SELECT count(*) FROM partner_series WHERE dataset_id = 'demo:partner:hate-crime'").fetchone()[0]
+        == 0
+    )
+    assert (
+        con.execute(
+            "SELECT count(*) FROM partner_series WHERE dataset_id = 'demo:partner:domestic-abuse-incidents'"
+        ).fetchone()[0]
+        == 6000
+    )
     assert "demo:partner:hate-crime" not in set(at.dataframe[0].value["dataset_id"])
 
 

@@ -1,4 +1,5 @@
 """AppTest: Overview and Deprivation, with and without filters."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,8 +36,9 @@ def test_overview_sidebar_filter_state(ref_app):
 
 
 @pytest.mark.parametrize("level", ["LSOA", "Ward"])
-@pytest.mark.parametrize("view", ["IMD and domains", "IoD2025 crime indicators", "Census 2021",
-                                  "Pockets of deprivation"])
+@pytest.mark.parametrize(
+    "view", ["IMD and domains", "IoD2025 crime indicators", "Census 2021", "Pockets of deprivation"]
+)
 def test_deprivation_views(ref_app, view, level):
     at = ref_app(DEP, level=level, dep_view=view)
     no_errors(at)
@@ -94,7 +96,8 @@ def test_overview_crime_headline_with_demo(demo_app, demo_store_path):
     cur, prev = con.execute(
         "SELECT count(*) FILTER (WHERE month > ? - INTERVAL 12 MONTH), "
         "count(*) FILTER (WHERE month <= ? - INTERVAL 12 MONTH AND month > ? - INTERVAL 24 MONTH) FROM crime",
-        [last, last, last]).fetchone()
+        [last, last, last],
+    ).fetchone()
     con.close()
     m = _metric(at, "All crime and ASB (DEMO)")
     assert m.value == f"{cur:,}"
@@ -106,8 +109,7 @@ def test_overview_crime_headline_with_demo(demo_app, demo_store_path):
 def test_pockets_at_ward_level_keep_the_area_lsoas(ref_app):
     """Pockets are LSOAs: with Ward level and a ward chosen, the table keeps
     that ward's pocket LSOAs (it must not be filtered by ward codes)."""
-    at = ref_app(DEP, level="Ward", area="Ward: Park", dep_view="Pockets of deprivation",
-                 pockets_band="quintile")
+    at = ref_app(DEP, level="Ward", area="Ward: Park", dep_view="Pockets of deprivation", pockets_band="quintile")
     no_errors(at)
     t = at.dataframe[0].value
     assert len(t) > 0 and set(t["ward_name"]) == {"Park"}

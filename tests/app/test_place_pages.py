@@ -1,5 +1,6 @@
 """AppTest: Impact Areas, Neighbourhood clusters and Engagement with the demo
 data, with and without the shared filters."""
+
 from __future__ import annotations
 
 import re
@@ -143,6 +144,7 @@ def test_clusters_default(demo_areas_app):
     con = _ro(demo_areas_app)
     sil = places.silhouettes(con, "lsoa", places.DEFAULT_INDICATORS, "kmeans")
     from swp_data import clustering
+
     assert at.select_slider(key="cl_k").value == clustering.choose_k(sil)
     prio = next(d.value for d in at.dataframe if "reason" in d.value.columns)
     assert len(prio) == 161 and prio["rank"].min() == 1
@@ -202,22 +204,25 @@ def test_engagement_with_filters(demo_areas_app):
 def test_warm_page_runs(demo_areas_app, capsys):
     times = {}
     for page in (IA, CL, EN):
-        open_page(page)                       # cold: fills the caches
+        open_page(page)  # cold: fills the caches
         t = time.perf_counter()
         at = open_page(page)
         times[page] = time.perf_counter() - t
         no_errors(at)
     with capsys.disabled():
-        print("\nwarm AppTest runs (app.py + page): "
-              + ", ".join(f"{p.split('/')[-1]} {s:.2f} s" for p, s in times.items()))
+        print(
+            "\nwarm AppTest runs (app.py + page): "
+            + ", ".join(f"{p.split('/')[-1]} {s:.2f} s" for p, s in times.items())
+        )
     # The bar is 2 s; allow for a busy shared machine here and report the real figures.
     assert max(times.values()) < 6
 
 
 # --------------------------------------------------------------------------- reference data only
 def test_pages_without_crime_or_engagement_records(store_path):
-    places.in_transaction(places.save_area, "Reference only", ["E01010410", "E01010411"], source="list",
-                          path=store_path)
+    places.in_transaction(
+        places.save_area, "Reference only", ["E01010410", "E01010411"], source="list", path=store_path
+    )
     at = open_page(IA)
     no_errors(at)
     assert any("No crime records are loaded" in i.value for i in at.info)

@@ -3,6 +3,7 @@ on a free loopback port, with a private copy of the demo store.
 
 Screenshots go to tests/e2e/artifacts/ (git-ignored).
 """
+
 from __future__ import annotations
 
 import os
@@ -40,10 +41,25 @@ def start_server(src, workdir: Path) -> dict:
     log_path = workdir / "streamlit.log"
     log = open(log_path, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -118,8 +134,10 @@ def wait_idle(pg, settle: float = 0.5) -> None:
     time.sleep(settle)
     deadline = time.time() + 60
     while time.time() < deadline:
-        if pg.locator('[data-testid="stStatusWidget"]').count() == 0 and \
-                pg.locator('[data-testid="stSpinner"]').count() == 0:
+        if (
+            pg.locator('[data-testid="stStatusWidget"]').count() == 0
+            and pg.locator('[data-testid="stSpinner"]').count() == 0
+        ):
             time.sleep(0.3)
             if pg.locator('[data-testid="stStatusWidget"]').count() == 0:
                 return
@@ -156,7 +174,8 @@ def click_map(pg, index: int = 0) -> None:
     frame = frame_el.content_frame
     # Polygons are drawn on a canvas (prefer_canvas) once Leaflet has loaded.
     frame.locator(".leaflet-container canvas, .leaflet-container path.leaflet-interactive").first.wait_for(
-        state="attached", timeout=30_000)
+        state="attached", timeout=30_000
+    )
     box = frame_el.bounding_box()
     pg.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     wait_idle(pg, 1.5)

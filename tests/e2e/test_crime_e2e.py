@@ -1,5 +1,6 @@
 """Browser: Trends answers a filter, the Crime map answers a click with a
 profile, and the Data page imports a file uploaded through the browser."""
+
 from __future__ import annotations
 
 import csv

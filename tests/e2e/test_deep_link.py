@@ -3,6 +3,7 @@
 Streamlit treats the pages/ folder as a legacy multipage folder until
 st.navigation has run once in the server process: this test starts its own
 server so that its first request is the deep link."""
+
 from __future__ import annotations
 
 import pytest

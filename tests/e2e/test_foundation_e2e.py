@@ -1,4 +1,5 @@
 """Browser: Overview and Deprivation open, filters change, the map answers a click."""
+
 from __future__ import annotations
 
 import pytest

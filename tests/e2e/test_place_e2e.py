@@ -1,5 +1,6 @@
 """Browser: create an Impact Area (map click + list), see its profile; open
 Neighbourhood clusters and Engagement."""
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,8 @@ def test_create_an_impact_area_and_see_its_profile(page):
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
                  .some(m => m.innerText.includes('LSOAs picked') && /\\n1$/.test(m.innerText.trim()))""",
-        timeout=30_000)
+        timeout=30_000,
+    )
     # and one more from the list
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="LSOAs in the new area").first
     box.locator("input").click()
@@ -67,8 +69,9 @@ def test_create_an_impact_area_and_see_its_profile(page):
 def _map_drawn(pg, index: int = 0) -> None:
     frame_el = pg.locator('iframe[title="streamlit_folium.st_folium"]').nth(index)
     frame_el.wait_for(state="visible")
-    frame_el.content_frame.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane path.leaflet-interactive") \
-        .first.wait_for(state="attached", timeout=30_000)
+    frame_el.content_frame.locator(
+        ".leaflet-overlay-pane canvas, .leaflet-overlay-pane path.leaflet-interactive"
+    ).first.wait_for(state="attached", timeout=30_000)
     wait_idle(pg, 1.0)
 
 

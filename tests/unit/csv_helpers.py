@@ -1,4 +1,5 @@
 """Helpers shared by the partner and engagement import tests."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """The store build on the real bundle: geography, deprivation, Census,
 provenance; and its failures (the previous store must survive them)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -66,8 +67,11 @@ def test_unchanged_lsoas_identical_to_2011(con, bundle_dir):
     for code, geom in unchanged.geometry.items():
         assert shapely.equals_exact(geom, l11.geometry[code], tolerance=1e-9), code
     # The six children of the three split LSOAs exactly tile their parents.
-    for parent, kids in {"E01010435": ["E01034310", "E01034311"], "E01010521": ["E01034312", "E01034313"],
-                         "E01010453": ["E01034314", "E01034315"]}.items():
+    for parent, kids in {
+        "E01010435": ["E01034310", "E01034311"],
+        "E01010521": ["E01034312", "E01034313"],
+        "E01010453": ["E01034314", "E01034315"],
+    }.items():
         both = gpd.GeoSeries([g.geometry[k] for k in kids], crs=4326).to_crs(gb.BNG)
         par = gpd.GeoSeries([l11.geometry[parent]], crs=4326).to_crs(gb.BNG).iloc[0]
         assert abs(both.area.sum() - par.area) / par.area < 1e-4
@@ -83,16 +87,23 @@ def test_wards_are_dissolved_lsoas(con):
 
 def test_imd_values_equal_bundle(con, bundle_dir):
     raw25 = pd.read_csv(bundle_dir / "deprivation/imd2025_lsoa21_england.csv").set_index("lsoa21_code")
-    row = con.execute("SELECT imd_rank, imd_decile, imd_score, crime_rank FROM imd2025 "
-                      "WHERE lsoa21_code = 'E01010410'").fetchone()
-    assert row == (raw25.at["E01010410", "IMD_rank"], raw25.at["E01010410", "IMD_decile"],
-                   raw25.at["E01010410", "IMD_score"], raw25.at["E01010410", "Crime_rank"])
+    row = con.execute(
+        "SELECT imd_rank, imd_decile, imd_score, crime_rank FROM imd2025 WHERE lsoa21_code = 'E01010410'"
+    ).fetchone()
+    assert row == (
+        raw25.at["E01010410", "IMD_rank"],
+        raw25.at["E01010410", "IMD_decile"],
+        raw25.at["E01010410", "IMD_score"],
+        raw25.at["E01010410", "Crime_rank"],
+    )
     raw19 = pd.read_csv(bundle_dir / "deprivation/imd2019_lsoa11_england.csv").set_index("lsoa11_code")
     r19 = con.execute("SELECT imd_rank FROM imd2019 WHERE lsoa11_code = 'E01010435'").fetchone()[0]
     assert r19 == raw19.at["E01010435", "IMD_rank"]
     # Carried to 2021: both children of a split LSOA take their parent's rank.
-    kids = con.execute("SELECT lsoa21_code, imd_rank, carried_from_split FROM imd2019_lsoa21 "
-                       "WHERE lsoa11_code = 'E01010435' ORDER BY 1").fetchall()
+    kids = con.execute(
+        "SELECT lsoa21_code, imd_rank, carried_from_split FROM imd2019_lsoa21 "
+        "WHERE lsoa11_code = 'E01010435' ORDER BY 1"
+    ).fetchall()
     assert kids == [("E01034310", r19, True), ("E01034311", r19, True)]
     assert con.execute("SELECT count(*) FROM imd2019_lsoa21").fetchone()[0] == 161
 
@@ -100,8 +111,10 @@ def test_imd_values_equal_bundle(con, bundle_dir):
 def test_crosswalk_weights(con):
     w = con.execute("SELECT lsoa11_code, sum(weight) FROM lsoa_crosswalk GROUP BY 1").fetchall()
     assert len(w) == 158 and all(abs(s - 1) < 1e-12 for _, s in w)
-    kids = con.execute("SELECT l.population, c.weight FROM lsoa_crosswalk c JOIN lsoa21 l USING (lsoa21_code) "
-                       "WHERE c.lsoa11_code = 'E01010521' ORDER BY c.lsoa21_code").fetchall()
+    kids = con.execute(
+        "SELECT l.population, c.weight FROM lsoa_crosswalk c JOIN lsoa21 l USING (lsoa21_code) "
+        "WHERE c.lsoa11_code = 'E01010521' ORDER BY c.lsoa21_code"
+    ).fetchall()
     total = sum(p for p, _ in kids)
     assert [round(wt, 12) for _, wt in kids] == [round(p / total, 12) for p, _ in kids]
 
@@ -113,12 +126,14 @@ def test_la_summaries_and_census(con, bundle_dir):
     assert wm == 7
     assert con.execute("SELECT count(DISTINCT lsoa21_code) FROM census_ethnicity").fetchone()[0] == 161
     assert con.execute("SELECT count(*) FROM published_figure").fetchone()[0] == len(
-        pd.read_csv(bundle_dir / "published/swp_strategy_figures.csv"))
+        pd.read_csv(bundle_dir / "published/swp_strategy_figures.csv")
+    )
 
 
 def test_provenance_rows(con):
-    ds = con.execute("SELECT dataset_id, is_demo, licence, file_hash, row_count FROM dataset "
-                     "WHERE kind = 'reference'").df()
+    ds = con.execute(
+        "SELECT dataset_id, is_demo, licence, file_hash, row_count FROM dataset WHERE kind = 'reference'"
+    ).df()
     assert {"ref:boundaries", "ref:imd2025", "ref:imd2019", "ref:census2021", "ref:published"} <= set(ds["dataset_id"])
     assert not ds["is_demo"].any()
     assert ds["licence"].str.contains("Open Government Licence").all()
@@ -224,8 +239,9 @@ def test_cli_failure_exit_code(broken):
     data, store = broken
     (data / "lookups/lsoa11_lsoa21_wolverhampton.csv").unlink()
     before = _digest(store)
-    r = subprocess.run([sys.executable, "-m", "swp_data", "build"], capture_output=True, text=True,
-                       cwd=config.PROJECT_ROOT)
+    r = subprocess.run(
+        [sys.executable, "-m", "swp_data", "build"], capture_output=True, text=True, cwd=config.PROJECT_ROOT
+    )
     assert r.returncode != 0
     assert "lsoa11_lsoa21_wolverhampton.csv" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert _digest(store) == before

@@ -1,5 +1,6 @@
 """swp_data.clustering: standardising, clustering, silhouettes, stability,
 profiles, labels and similar areas."""
+
 from __future__ import annotations
 
 import time
@@ -37,9 +38,7 @@ def blobs(n_per: int = 20, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
 
 def uniform_noise(n: int = 90, seed: int = 2) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame(
-        rng.uniform(size=(n, 3)), index=[f"A{i}" for i in range(n)], columns=["a", "b", "c"]
-    )
+    return pd.DataFrame(rng.uniform(size=(n, 3)), index=[f"A{i}" for i in range(n)], columns=["a", "b", "c"])
 
 
 # ---------------------------------------------------------------- standardise

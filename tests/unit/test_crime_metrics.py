@@ -1,6 +1,7 @@
 """Crime queries and metrics (swp_data/crime.py) against the real 2012-01
 police.uk CSV of the bundle (imported into a private store copy) and against
 small hand-made tables whose answers are known."""
+
 from __future__ import annotations
 
 import collections
@@ -38,8 +39,14 @@ def raw2012(bundle_dir) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def _insert_crime(con, rows: list[tuple[str, str, int]], dataset_id: str = "test:crime", is_demo: bool = False,
-                  lsoa: str | None = None, ward: str | None = None) -> None:
+def _insert_crime(
+    con,
+    rows: list[tuple[str, str, int]],
+    dataset_id: str = "test:crime",
+    is_demo: bool = False,
+    lsoa: str | None = None,
+    ward: str | None = None,
+) -> None:
     """Insert ``n`` records per (month 'YYYY-MM', category, n) and a provenance row."""
     for month, cat, n in rows:
         con.execute(
@@ -47,10 +54,13 @@ def _insert_crime(con, rows: list[tuple[str, str, int]], dataset_id: str = "test
             "lsoa_code_source, lsoa21_code, ward_code, placed_by, outcome, context) "
             "SELECT ?, 'Test Police', ?, NULL, ?, ?, -2.12, 52.58, 'On or near Test Street', ?, ?, ?, 'code', NULL, NULL "
             "FROM range(?)",
-            [dataset_id, dt.date(int(month[:4]), int(month[5:7]), 1), cat, cat, lsoa, lsoa, ward, n])
+            [dataset_id, dt.date(int(month[:4]), int(month[5:7]), 1), cat, cat, lsoa, lsoa, ward, n],
+        )
     con.execute("DELETE FROM dataset WHERE dataset_id = ?", [dataset_id])
-    con.execute("INSERT INTO dataset VALUES (?, 'test', 'police_uk', 'test', 'test', ?, NULL, NULL, 0, NULL, "
-                "now()::TIMESTAMP)", [dataset_id, is_demo])
+    con.execute(
+        "INSERT INTO dataset VALUES (?, 'test', 'police_uk', 'test', 'test', ?, NULL, NULL, 0, NULL, now()::TIMESTAMP)",
+        [dataset_id, is_demo],
+    )
 
 
 def _months(start: str, n: int) -> list[str]:
@@ -68,11 +78,15 @@ def test_monthly_counts_equal_the_raw_file(store2012, raw2012):
     # a category set: only those, zeros included for a category absent that month
     some = crime.monthly_counts(con, ("Burglary", "Robbery", "Bicycle theft"))
     assert dict(zip(some["category"], some["count"])) == {
-        "Burglary": want["Burglary"], "Robbery": want["Robbery"], "Bicycle theft": 0}
+        "Burglary": want["Burglary"],
+        "Robbery": want["Robbery"],
+        "Bicycle theft": 0,
+    }
     # a grouping, through the taxonomy, adds up its categories
     neigh = crime.total_by_month(crime.monthly_counts(con, taxonomy.GROUPINGS["Neighbourhood crime"]))
-    assert neigh["count"].tolist() == [want["Burglary"] + want["Robbery"] + want["Vehicle crime"]
-                                       + want["Theft from the person"]]
+    assert neigh["count"].tolist() == [
+        want["Burglary"] + want["Robbery"] + want["Vehicle crime"] + want["Theft from the person"]
+    ]
 
 
 def test_counts_for_some_lsoas_equal_the_raw_file(store2012, raw2012):
@@ -87,8 +101,9 @@ def test_counts_for_some_lsoas_equal_the_raw_file(store2012, raw2012):
         "SELECT category, count(*) FROM crime WHERE lsoa21_code IN (SELECT unnest(?)) GROUP BY 1", [list(codes)]
     ).fetchall()
     assert dict(zip(got["category"], got["count"])) == dict(placed)
-    by_code = collections.Counter(OLD_NAMES.get(r["Crime type"], r["Crime type"]) for r in raw2012
-                                  if r["LSOA code"] in codes)
+    by_code = collections.Counter(
+        OLD_NAMES.get(r["Crime type"], r["Crime type"]) for r in raw2012 if r["LSOA code"] in codes
+    )
     # coordinates win over the code for a handful of rows: the totals stay close
     assert abs(sum(by_code.values()) - int(got["count"].sum())) <= 10
     assert int(got["count"].sum()) > 30
@@ -116,8 +131,10 @@ def test_ward_rate_per_1000_equals_count_over_census_population(store2012, bundl
     want = n / pop * 1000
     scope = tuple(sorted(lsoas))
     assert crime.population(con, scope) == pop
-    series = crime.add_rates(crime.aggregate(crime.total_by_month(crime.monthly_counts(con, None, scope)), "month"),
-                             crime.population(con, scope))
+    series = crime.add_rates(
+        crime.aggregate(crime.total_by_month(crime.monthly_counts(con, None, scope)), "month"),
+        crime.population(con, scope),
+    )
     assert series["count"].tolist() == [n]
     assert series["rate_per_1000"].iloc[0] == pytest.approx(want, rel=1e-12)
     by_ward = crime.area_counts(con, None, "2012-01-01", "2012-01-01", "ward").set_index("code")
@@ -281,21 +298,32 @@ def _insert_partner(con, rows, dataset_id="test:partner", is_demo=False):
     for measure, b, month, level, code, n in rows:
         start = dt.date(int(month[:4]), int(month[5:7]), 1)
         end = (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
-        con.execute("INSERT INTO partner_series VALUES (?, ?, ?, 'month', ?, ?, ?, ?, ?)",
-                    [dataset_id, measure, b, start, end, level, code, n])
+        con.execute(
+            "INSERT INTO partner_series VALUES (?, ?, ?, 'month', ?, ?, ?, ?, ?)",
+            [dataset_id, measure, b, start, end, level, code, n],
+        )
     con.execute("DELETE FROM dataset WHERE dataset_id = ?", [dataset_id])
-    con.execute("INSERT INTO dataset VALUES (?, 'test', 'partner', 'test', 'test', ?, NULL, NULL, 0, NULL, "
-                "now()::TIMESTAMP)", [dataset_id, is_demo])
+    con.execute(
+        "INSERT INTO dataset VALUES (?, 'test', 'partner', 'test', 'test', ?, NULL, NULL, 0, NULL, now()::TIMESTAMP)",
+        [dataset_id, is_demo],
+    )
 
 
 def test_partner_suppression_in_public_mode(store_path):
     w1, w2 = "E05014844", "E05014845"
     con = duckdb.connect(str(store_path))
-    _insert_partner(con, [
-        ("da", "adults", "2024-05", "ward", w1, 3), ("da", "youth", "2024-05", "ward", w1, 12),
-        ("da", "adults", "2024-05", "ward", w2, 20), ("da", "youth", "2024-05", "ward", w2, 7),
-        ("da", "adults", "2024-06", "ward", w1, 0), ("da", "youth", "2024-06", "ward", w1, 9),
-    ], is_demo=True)
+    _insert_partner(
+        con,
+        [
+            ("da", "adults", "2024-05", "ward", w1, 3),
+            ("da", "youth", "2024-05", "ward", w1, 12),
+            ("da", "adults", "2024-05", "ward", w2, 20),
+            ("da", "youth", "2024-05", "ward", w2, 7),
+            ("da", "adults", "2024-06", "ward", w1, 0),
+            ("da", "youth", "2024-06", "ward", w1, 9),
+        ],
+        is_demo=True,
+    )
     con.close()
     con = _ro(store_path)
     ward = crime.partner_series(con, "da", "month", "ward", (w1,), public=True)
@@ -323,9 +351,14 @@ def test_partner_suppression_in_public_mode(store_path):
 
 def test_partner_city_rows_are_not_added_to_wards(store_path):
     con = duckdb.connect(str(store_path))
-    _insert_partner(con, [("hc", "race", "2024-05", "ward", "E05014844", 4),
-                          ("hc", "race", "2024-05", "ward", "E05014845", 6),
-                          ("hc", "race", "2024-05", "city", "E08000031", 30)])
+    _insert_partner(
+        con,
+        [
+            ("hc", "race", "2024-05", "ward", "E05014844", 4),
+            ("hc", "race", "2024-05", "ward", "E05014845", 6),
+            ("hc", "race", "2024-05", "city", "E08000031", 30),
+        ],
+    )
     con.close()
     city = crime.partner_series(_ro(store_path), "hc", "month")
     assert city["count"].tolist() == [30] and city["source"].tolist() == ["Partner data (real)"]
@@ -356,14 +389,19 @@ def test_is_demo_selection(store2012):
 
 
 def _table_snapshot(con) -> dict[str, collections.Counter]:
-    return {t: collections.Counter(dict(con.execute(f"SELECT dataset_id, count(*) FROM {t} GROUP BY 1").fetchall()))
-            for t in crime.DATA_TABLES}
+    return {
+        t: collections.Counter(dict(con.execute(f"SELECT dataset_id, count(*) FROM {t} GROUP BY 1").fetchall()))
+        for t in crime.DATA_TABLES
+    }
 
 
 def test_delete_dataset_removes_exactly_its_rows(store2012, tmp_path):
     part = tmp_path / "returns.csv"
-    part.write_text("period,geography,measure,breakdown,count\n2024-05,Bilston North,domestic_abuse_incidents,adults,37\n"
-                    "2024-05,Heath Town,domestic_abuse_incidents,adults,12\n", encoding="utf-8")
+    part.write_text(
+        "period,geography,measure,breakdown,count\n2024-05,Bilston North,domestic_abuse_incidents,adults,37\n"
+        "2024-05,Heath Town,domestic_abuse_incidents,adults,12\n",
+        encoding="utf-8",
+    )
     import_paths([part])
     con = duckdb.connect(str(store2012))
     _insert_crime(con, [("2012-01", "Drugs", 5)], dataset_id="test:other")
@@ -407,14 +445,17 @@ def test_reference_and_unknown_datasets_cannot_be_deleted(store2012):
 
 
 # --------------------------------------------------------------------------- uploads
-@pytest.mark.parametrize("name, want", [
-    ("2012-01-west-midlands-street.csv", "2012-01-west-midlands-street.csv"),
-    ("../../etc/passwd", "passwd"),
-    ("C:\\Users\\me\\returns.csv", "returns.csv"),
-    ("..", "upload"),
-    (".hidden.json", "hidden.json"),
-    ("bad<name>|.zip", "bad_name__.zip"),
-])
+@pytest.mark.parametrize(
+    "name, want",
+    [
+        ("2012-01-west-midlands-street.csv", "2012-01-west-midlands-street.csv"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\me\\returns.csv", "returns.csv"),
+        ("..", "upload"),
+        (".hidden.json", "hidden.json"),
+        ("bad<name>|.zip", "bad_name__.zip"),
+    ],
+)
 def test_safe_upload_name(name, want):
     assert crime.safe_upload_name(name) == want
 

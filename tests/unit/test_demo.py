@@ -5,6 +5,7 @@ The calibration checks recompute the real figures here, independently of
 swp_data.demo: the June 2018 API records from the JSON files, the published
 annual totals from the bundle CSV, the IoD2025 indicators from the store.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,10 @@ from scipy.stats import spearmanr
 
 from swp_data import demo, taxonomy
 
-POLICE_HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
-                 "LSOA code,LSOA name,Crime type,Last outcome category,Context")
+POLICE_HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+    "LSOA code,LSOA name,Crime type,Last outcome category,Context"
+)
 N_MONTHS = 69  # Jan 2021 to Sep 2026
 
 
@@ -34,9 +37,11 @@ def ref(ref_store):
 
 
 def _write(folder: Path, seed: int, ref) -> list[Path]:
-    return (demo.write_police_uk(folder / "police_uk", seed, ref=ref)
-            + demo.write_partner(folder / "partner", seed, ref=ref)
-            + demo.write_engagement(folder / "engagement", seed, ref=ref))
+    return (
+        demo.write_police_uk(folder / "police_uk", seed, ref=ref)
+        + demo.write_partner(folder / "partner", seed, ref=ref)
+        + demo.write_engagement(folder / "engagement", seed, ref=ref)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +54,7 @@ def written(tmp_path_factory, ref):
 def police(written) -> pd.DataFrame:
     d, _ = written
     files = sorted((d / "police_uk").glob("*/*.csv"))
-    return pd.concat(
-        [pd.read_csv(f, dtype=str, keep_default_na=False) for f in files], ignore_index=True
-    )
+    return pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in files], ignore_index=True)
 
 
 @pytest.fixture(scope="module")
@@ -200,8 +203,7 @@ def test_trends_and_seasonality_show(police):
 def test_outcomes_in_real_proportions(police, real_june_2018):
     _, seen = real_june_2018
     real = pd.DataFrame(
-        [(taxonomy.canonical(r["category"]), (r["outcome_status"] or {}).get("category") or "")
-         for r in seen.values()],
+        [(taxonomy.canonical(r["category"]), (r["outcome_status"] or {}).get("category") or "") for r in seen.values()],
         columns=["cat", "out"],
     )
     for cat, grp in real.groupby("cat"):
@@ -220,7 +222,9 @@ def test_lsoa_shares_follow_iod2025_indicators(police, city):
         "Violence and sexual offences": (
             city["violence_with_injury_rate_per_1_000_at_risk_population"]
             + city["violence_without_injury_rate_per_1_000_at_risk_population"]
-            + city["stalking_and_harassment_rate_per_1_000_at_risk_population"]) * pop,
+            + city["stalking_and_harassment_rate_per_1_000_at_risk_population"]
+        )
+        * pop,
         "Anti-social behaviour": city["anti_social_behaviour_rate_per_1_000_at_risk_population"] * pop,
         "Burglary": city["burglary_rate_per_1_000_at_risk_properties"] * pop,
         "Criminal damage and arson": city["criminal_damage_rate_per_1_000_at_risk_population"] * pop,
@@ -356,9 +360,7 @@ def test_generate_and_import_labels_everything_demo(store_path, tmp_path):
         ).fetchone()
         assert (lo, hi, months) == (dt.date(2021, 1, 1), dt.date(2026, 9, 1), N_MONTHS)
         assert outside == 0
-        files_rows = sum(
-            sum(1 for _ in open(p)) - 1 for p in (tmp_path / "files" / "police_uk").glob("*/*.csv")
-        )
+        files_rows = sum(sum(1 for _ in open(p)) - 1 for p in (tmp_path / "files" / "police_uk").glob("*/*.csv"))
         assert n == files_rows  # every demo record kept (identical rows are distinct incidents)
         survey = con.execute(
             "SELECT sum(responses), sum(responses) FILTER (WHERE answer = 'No') FROM engagement_survey "

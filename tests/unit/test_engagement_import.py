@@ -1,4 +1,5 @@
 """Engagement imports (meetings, survey, consultation) and their query helpers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,13 +58,21 @@ def test_meetings_import_and_by_ward_quarter(store_path, tmp_path):
         ("engagement:meetings:meetings_2024", D(2024, 5, 3), "E05014852", "Community walkabout", 5),
         ("engagement:meetings:meetings_2024", D(2024, 5, 3), "E05014852", "PACT meeting", 20),
     ]
-    assert one("SELECT kind, is_demo, period_start, period_end, row_count FROM dataset "
-               "WHERE dataset_id = 'engagement:meetings:meetings_2024'") == [
-        ("engagement", False, D(2024, 1, 15), D(2024, 5, 3), 4)]
+    assert one(
+        "SELECT kind, is_demo, period_start, period_end, row_count FROM dataset "
+        "WHERE dataset_id = 'engagement:meetings:meetings_2024'"
+    ) == [("engagement", False, D(2024, 1, 15), D(2024, 5, 3), 4)]
 
     df = query(engagement.meetings_by_ward_quarter)
-    assert list(df.columns) == ["ward_code", "ward_name", "quarter_start", "meetings", "attendees",
-                                "population", "attendees_per_1000"]
+    assert list(df.columns) == [
+        "ward_code",
+        "ward_name",
+        "quarter_start",
+        "meetings",
+        "attendees",
+        "population",
+        "attendees_per_1000",
+    ]
     assert len(df) == 2 * 20  # every ward, both quarters from the first to the last
     q1 = df[(df.ward_code == "E05014838") & (df.quarter_start == "2024-01-01")].iloc[0]
     assert (q1.ward_name, q1.meetings, q1.attendees) == ("Bilston North", 2, 20)
@@ -98,15 +107,22 @@ SURVEY = (
 def test_survey_import_and_wilson_intervals(store_path, tmp_path):
     do_import(write(tmp_path, "swg.csv", SURVEY), "survey")
     assert one("SELECT DISTINCT survey, period FROM engagement_survey ORDER BY ALL") == [
-        ("Other survey", "Jan–Mar 2023"), ("Safety of women and girls", "2023")]
-    assert one("SELECT period_start, period_end, row_count FROM dataset "
-               "WHERE dataset_id = 'engagement:survey:swg'") == [(D(2023, 1, 1), D(2023, 12, 31), 9)]
+        ("Other survey", "Jan–Mar 2023"),
+        ("Safety of women and girls", "2023"),
+    ]
+    assert one(
+        "SELECT period_start, period_end, row_count FROM dataset WHERE dataset_id = 'engagement:survey:swg'"
+    ) == [(D(2023, 1, 1), D(2023, 12, 31), 9)]
 
-    df = query(engagement.survey_by_ward, survey="Safety of women and girls",
-               question="Do you feel safe at night?")
+    df = query(engagement.survey_by_ward, survey="Safety of women and girls", question="Do you feel safe at night?")
     assert len(df) == 5 and set(df.ward_name) == {"Bilston North", "Penn"}
-    counts = {("E05014838", "Yes"): (30, 55), ("E05014838", "No"): (25, 55),
-              ("E05014852", "Yes"): (40, 48), ("E05014852", "No"): (8, 48), ("E05014852", "Don't know"): (0, 48)}
+    counts = {
+        ("E05014838", "Yes"): (30, 55),
+        ("E05014838", "No"): (25, 55),
+        ("E05014852", "Yes"): (40, 48),
+        ("E05014852", "No"): (8, 48),
+        ("E05014852", "Don't know"): (0, 48),
+    }
     for r in df.itertuples():
         k, n = counts[(r.ward_code, r.answer)]
         lo, hi = proportion_confint(k, n, alpha=0.05, method="wilson")
@@ -129,21 +145,31 @@ def test_survey_period_written_two_ways_is_one_key(store_path, tmp_path):
     do_import(a, "survey")
     rep = do_import(b, "survey")
     assert one("SELECT dataset_id, period, responses FROM engagement_survey") == [
-        ("engagement:survey:b", "Jan–Mar 2023", 4)]
+        ("engagement:survey:b", "Jan–Mar 2023", 4)
+    ]
     assert one("SELECT count(*) FROM dataset WHERE dataset_id = 'engagement:survey:a'") == [(0,)]
     assert any("engagement:survey:a (1)" in w for w in rep.warnings)
 
 
 def test_hostile_text_is_stored_verbatim(store_path, tmp_path):
-    m = write(tmp_path, "m.csv", "date,ward,kind,attendees\n"
-              f"2024-03-01,Penn,\"{HOSTILE_HTML}\",3\n2024-03-01,Penn,{HOSTILE_FORMULA},4\n")
-    s = write(tmp_path, "s.csv", "survey,period,ward,question,answer,responses\n"
-              f"S,2024,Penn,{HOSTILE_FORMULA},\"{HOSTILE_HTML}\",5\nS,2024,Penn,{HOSTILE_FORMULA},{HOSTILE_FORMULA},6\n")
+    m = write(
+        tmp_path,
+        "m.csv",
+        f'date,ward,kind,attendees\n2024-03-01,Penn,"{HOSTILE_HTML}",3\n2024-03-01,Penn,{HOSTILE_FORMULA},4\n',
+    )
+    s = write(
+        tmp_path,
+        "s.csv",
+        "survey,period,ward,question,answer,responses\n"
+        f'S,2024,Penn,{HOSTILE_FORMULA},"{HOSTILE_HTML}",5\nS,2024,Penn,{HOSTILE_FORMULA},{HOSTILE_FORMULA},6\n',
+    )
     do_import(m, "meetings")
     do_import(s, "survey")
     assert one("SELECT kind FROM engagement_meeting ORDER BY 1") == [(HOSTILE_HTML,), (HOSTILE_FORMULA,)]
     assert one("SELECT question, answer FROM engagement_survey ORDER BY 2") == [
-        (HOSTILE_FORMULA, HOSTILE_HTML), (HOSTILE_FORMULA, HOSTILE_FORMULA)]
+        (HOSTILE_FORMULA, HOSTILE_HTML),
+        (HOSTILE_FORMULA, HOSTILE_FORMULA),
+    ]
     df = query(engagement.survey_by_ward, question=HOSTILE_FORMULA)
     assert sorted(df.answer) == sorted([HOSTILE_HTML, HOSTILE_FORMULA])
 
@@ -159,10 +185,15 @@ CONSULTATION = (
 
 def test_consultation_import_and_shares(store_path, tmp_path):
     do_import(write(tmp_path, "consult.csv", CONSULTATION), "consultation")
-    assert one("SELECT geography_level, geography_code, responses, share FROM engagement_consultation "
-               "WHERE dataset_id = 'engagement:consultation:consult' ORDER BY 2") == [
-        ("ward", "E05014847", None, 12.5), ("ward", "E05014848", 7.0, 20.0),
-        ("postcode_district", "WV1", 10.0, None), ("postcode_district", "WV10", 30.0, None)]
+    assert one(
+        "SELECT geography_level, geography_code, responses, share FROM engagement_consultation "
+        "WHERE dataset_id = 'engagement:consultation:consult' ORDER BY 2"
+    ) == [
+        ("ward", "E05014847", None, 12.5),
+        ("ward", "E05014848", 7.0, 20.0),
+        ("postcode_district", "WV1", 10.0, None),
+        ("postcode_district", "WV10", 30.0, None),
+    ]
     df = query(engagement.consultation_shares)
     mine = df[df.consultation == "Test consultation"].set_index("geography_code")
     assert mine.loc["WV1", "share"] == pytest.approx(25.0) and not mine.loc["WV1", "share_given"]
@@ -178,21 +209,32 @@ def test_published_consultation_after_build(store_path):
     assert pub.set_index("geography_code").loc["WV1", "share"] == pytest.approx(27.3)
     assert pub.share.sum() == pytest.approx(100.1)
     assert pub.responses.isna().all() and not pub.is_demo.any() and (pub.period == "2020").all()
-    assert one("SELECT kind, licence, is_demo, row_count, period_start FROM dataset WHERE dataset_id = ?",
-               [engagement.PUBLISHED_CONSULTATION_ID]) == [
-        ("engagement", "Open Government Licence v3.0 (published by the Safer Wolverhampton Partnership)",
-         False, 10, D(2020, 1, 1))]
+    assert one(
+        "SELECT kind, licence, is_demo, row_count, period_start FROM dataset WHERE dataset_id = ?",
+        [engagement.PUBLISHED_CONSULTATION_ID],
+    ) == [
+        (
+            "engagement",
+            "Open Government Licence v3.0 (published by the Safer Wolverhampton Partnership)",
+            False,
+            10,
+            D(2020, 1, 1),
+        )
+    ]
     before = read_snapshot()
     with store.transaction() as con:
         engagement.load_published_consultation(con)
     assert read_snapshot() == before
 
 
-@pytest.mark.parametrize("kind,name,text", [
-    ("meetings", "m.csv", MEETINGS),
-    ("survey", "s.csv", SURVEY),
-    ("consultation", "c.csv", CONSULTATION),
-])
+@pytest.mark.parametrize(
+    "kind,name,text",
+    [
+        ("meetings", "m.csv", MEETINGS),
+        ("survey", "s.csv", SURVEY),
+        ("consultation", "c.csv", CONSULTATION),
+    ],
+)
 def test_reimport_is_idempotent(store_path, tmp_path, kind, name, text):
     p = write(tmp_path, name, text)
     do_import(p, kind)
@@ -206,7 +248,8 @@ def test_demo_engagement_dataset(store_path, tmp_path):
     rep = do_import(write(tmp_path, "Demo_Meetings.csv", MEETINGS), "meetings", is_demo=True)
     assert rep.datasets == ["demo:engagement:meetings:demo_meetings"]
     assert one("SELECT is_demo, licence FROM dataset WHERE dataset_id = ?", [rep.datasets[0]]) == [
-        (True, "Demo data (synthetic)")]
+        (True, "Demo data (synthetic)")
+    ]
 
 
 def test_detect_kind():
@@ -234,7 +277,13 @@ BAD = [
     ("survey", "bad_period", S_HEAD + "S,spring 2024,Penn,Q,No,1\n", 3, "calendar year"),
     ("survey", "fraction", S_HEAD + "S,2024,Penn,Q,No,1.5\n", 3, "not a whole number"),
     ("survey", "duplicate", S_HEAD + "S,2024,penn,Q,Yes,1\n", 3, "same survey, period, ward, question and answer"),
-    ("survey", "no_answer_col", "survey,period,ward,question,responses\nS,2024,Penn,Q,1\n", 1, "missing column(s) answer"),
+    (
+        "survey",
+        "no_answer_col",
+        "survey,period,ward,question,responses\nS,2024,Penn,Q,1\n",
+        1,
+        "missing column(s) answer",
+    ),
     ("consultation", "wv15", C_HEAD + "C,2024,WV15,5,\n", 3, "not one of Wolverhampton's postcode districts"),
     ("consultation", "wv99", C_HEAD + "C,2024,WV99,5,\n", 3, "not one of Wolverhampton's postcode districts"),
     ("consultation", "birmingham", C_HEAD + "C,2024,B1,5,\n", 3, "not a Wolverhampton district"),
@@ -251,8 +300,9 @@ BAD = [
 @pytest.mark.parametrize("case", BAD, ids=[f"{c[0]}-{c[1]}" for c in BAD])
 def test_bad_engagement_input_names_file_and_row(store_path, tmp_path, case):
     kind, name, content, row, words = case
-    do_import(write(tmp_path, "earlier.csv", {"meetings": M_HEAD, "survey": S_HEAD, "consultation": C_HEAD}[kind]),
-              kind)
+    do_import(
+        write(tmp_path, "earlier.csv", {"meetings": M_HEAD, "survey": S_HEAD, "consultation": C_HEAD}[kind]), kind
+    )
     before = read_snapshot()
     p = write(tmp_path, f"bad_{name}.csv", content)
     with store.transaction() as con:
@@ -268,7 +318,8 @@ def test_bad_engagement_input_names_file_and_row(store_path, tmp_path, case):
 
 def test_all_wolverhampton_districts_accepted(store_path, tmp_path):
     text = "consultation,period,geography,share\n" + "".join(
-        f"All districts,2024,{d.lower()},{100 / 14:.4f}\n" for d in engagement.POSTCODE_DISTRICTS)
+        f"All districts,2024,{d.lower()},{100 / 14:.4f}\n" for d in engagement.POSTCODE_DISTRICTS
+    )
     rep = do_import(write(tmp_path, "districts.csv", text), "consultation")
     assert rep.rows_kept == 14
     got = query(engagement.consultation_shares)

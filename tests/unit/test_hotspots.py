@@ -1,4 +1,5 @@
 """Getis-Ord Gi* hotspots on a synthetic grid and the real LSOA 2011 boundaries."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,7 @@ LSOA11 = Path("/work/shared/data/boundaries/lsoa11_wolverhampton.geojson")
 
 
 def _grid(size: int = 7) -> gpd.GeoDataFrame:
-    rows = [(f"c{col}_{row}", col, row, box(col, row, col + 1, row + 1))
-            for row in range(size) for col in range(size)]
+    rows = [(f"c{col}_{row}", col, row, box(col, row, col + 1, row + 1)) for row in range(size) for col in range(size)]
     return gpd.GeoDataFrame(
         {"cell": [r[0] for r in rows], "col": [r[1] for r in rows], "row": [r[2] for r in rows]},
         geometry=[r[3] for r in rows],
@@ -86,9 +86,7 @@ def test_islands_missing_values_and_constant_values() -> None:
         {"cell": ["far"], "col": [99], "row": [99], "value": [100.0]},
         geometry=[box(50, 50, 51, 51)],
     )
-    frame = gpd.GeoDataFrame(
-        __import__("pandas").concat([grid, island], ignore_index=True), geometry="geometry"
-    )
+    frame = gpd.GeoDataFrame(__import__("pandas").concat([grid, island], ignore_index=True), geometry="geometry")
     frame.loc[2, "value"] = np.nan
     out = gi_star(frame, "value", "cell")
     assert len(out) == 17

@@ -1,4 +1,5 @@
 """Period helpers: starts, labels, parsing and formatting."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,29 +16,33 @@ from swp_data.periods import (
     period_start,
 )
 
-DATES = pd.Series(pd.to_datetime(
-    ["2019-03-31", "2019-04-01", "2024-02-29", "2024-12-31", "2025-01-01", None]
-), index=[10, 11, 12, 13, 14, 15])
+DATES = pd.Series(
+    pd.to_datetime(["2019-03-31", "2019-04-01", "2024-02-29", "2024-12-31", "2025-01-01", None]),
+    index=[10, 11, 12, 13, 14, 15],
+)
 
 
 def test_period_start_month() -> None:
     got = period_start(DATES, "month")
     assert list(got.index) == [10, 11, 12, 13, 14, 15]
-    assert list(got.iloc[:5]) == [pd.Timestamp(d) for d in
-                                  ["2019-03-01", "2019-04-01", "2024-02-01", "2024-12-01", "2025-01-01"]]
+    assert list(got.iloc[:5]) == [
+        pd.Timestamp(d) for d in ["2019-03-01", "2019-04-01", "2024-02-01", "2024-12-01", "2025-01-01"]
+    ]
     assert pd.isna(got.iloc[5])
 
 
 def test_period_start_quarter() -> None:
     got = period_start(DATES, "quarter")
-    assert list(got.iloc[:5]) == [pd.Timestamp(d) for d in
-                                  ["2019-01-01", "2019-04-01", "2024-01-01", "2024-10-01", "2025-01-01"]]
+    assert list(got.iloc[:5]) == [
+        pd.Timestamp(d) for d in ["2019-01-01", "2019-04-01", "2024-01-01", "2024-10-01", "2025-01-01"]
+    ]
 
 
 def test_period_start_financial_year() -> None:
     got = period_start(DATES, "fy")
-    assert list(got.iloc[:5]) == [pd.Timestamp(d) for d in
-                                  ["2018-04-01", "2019-04-01", "2023-04-01", "2024-04-01", "2024-04-01"]]
+    assert list(got.iloc[:5]) == [
+        pd.Timestamp(d) for d in ["2018-04-01", "2019-04-01", "2023-04-01", "2024-04-01", "2024-04-01"]
+    ]
 
 
 def test_period_start_accepts_strings_and_rejects_unknown_freq() -> None:

@@ -1,5 +1,6 @@
 """Impact Areas and place indicators (swp_data.places) on real bundle data,
 with hand-made crime records where counts must be known exactly."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,11 +25,14 @@ def ro(path):
 def snapshot(path) -> tuple:
     con = ro(path)
     try:
-        return tuple(con.execute(q).fetchall() for q in (
-            "SELECT * FROM impact_area ORDER BY area_id",
-            "SELECT * FROM impact_area_lsoa ORDER BY ALL",
-            "SELECT dataset_id, row_count FROM dataset ORDER BY 1",
-        ))
+        return tuple(
+            con.execute(q).fetchall()
+            for q in (
+                "SELECT * FROM impact_area ORDER BY area_id",
+                "SELECT * FROM impact_area_lsoa ORDER BY ALL",
+                "SELECT dataset_id, row_count FROM dataset ORDER BY 1",
+            )
+        )
     finally:
         con.close()
 
@@ -43,9 +47,17 @@ def lsoa(store_path):
 
 
 def write_geojson(path, geoms, props=None, crs=None):
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": (props[i] if props else {}), "geometry": g if isinstance(g, dict)
-         else mapping(g)} for i, g in enumerate(geoms)]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": (props[i] if props else {}),
+                "geometry": g if isinstance(g, dict) else mapping(g),
+            }
+            for i, g in enumerate(geoms)
+        ],
+    }
     if crs:
         doc["crs"] = crs
     path.write_text(json.dumps(doc))
@@ -59,8 +71,9 @@ def test_area_from_lsoa_list(store_path):
     city = con.execute("SELECT sum(population) FROM lsoa21").fetchone()[0]
     con.close()
     codes = list(pop["lsoa21_code"])
-    aid = places.in_transaction(places.save_area, "Test area", [codes[2], codes[0].lower(), codes[1], codes[0]],
-                                source="list", path=store_path)
+    aid = places.in_transaction(
+        places.save_area, "Test area", [codes[2], codes[0].lower(), codes[1], codes[0]], source="list", path=store_path
+    )
     con = ro(store_path)
     areas = places.list_areas(con)
     assert list(areas["name"]) == ["Test area"]
@@ -71,16 +84,16 @@ def test_area_from_lsoa_list(store_path):
     assert row["population"] == pop["population"].sum()
     assert row["population_share"] == pytest.approx(100 * pop["population"].sum() / city)
     assert places.area_codes(con, aid) == sorted(codes)
-    ds = con.execute("SELECT kind, is_demo, row_count FROM dataset WHERE dataset_id = ?",
-                     [f"impact_area:{aid}"]).fetchone()
+    ds = con.execute(
+        "SELECT kind, is_demo, row_count FROM dataset WHERE dataset_id = ?", [f"impact_area:{aid}"]
+    ).fetchone()
     assert ds == ("impact_area", False, 3)
 
 
 def test_save_rejects_codes_outside_the_city_and_empty_areas(store_path):
     before = snapshot(store_path)
     with pytest.raises(InputError, match="E01000001 is not one of Wolverhampton's 161 LSOAs"):
-        places.in_transaction(places.save_area, "Outside", ["E01010410", "E01000001"], source="list",
-                              path=store_path)
+        places.in_transaction(places.save_area, "Outside", ["E01010410", "E01000001"], source="list", path=store_path)
     with pytest.raises(InputError, match="no LSOAs"):
         places.in_transaction(places.save_area, "Empty", [], source="list", path=store_path)
     with pytest.raises(InputError, match="needs a name"):
@@ -97,8 +110,9 @@ def test_hostile_name_is_stored_verbatim_and_names_are_unique(store_path):
     with pytest.raises(InputError, match="already exists"):
         places.in_transaction(places.save_area, name, ["E01010411"], source="list", path=store_path)
     # replace keeps the id
-    again = places.in_transaction(places.save_area, name, ["E01010411"], source="map selection", replace=True,
-                                  path=store_path)
+    again = places.in_transaction(
+        places.save_area, name, ["E01010411"], source="map selection", replace=True, path=store_path
+    )
     assert again == aid
     con = ro(store_path)
     assert places.area_codes(con, aid) == ["E01010411"]
@@ -106,15 +120,16 @@ def test_hostile_name_is_stored_verbatim_and_names_are_unique(store_path):
 
 def test_rename_and_delete(store_path):
     a = places.in_transaction(places.save_area, "North", ["E01010410"], source="list", path=store_path)
-    b = places.in_transaction(places.save_area, "South", ["E01010411", "E01010412"], source="list",
-                              path=store_path)
+    b = places.in_transaction(places.save_area, "South", ["E01010411", "E01010412"], source="list", path=store_path)
     with pytest.raises(InputError, match="already exists"):
         places.in_transaction(places.rename_area, a, "South", path=store_path)
     places.in_transaction(places.rename_area, a, "  North   East ", path=store_path)
     con = ro(store_path)
     assert sorted(places.list_areas(con)["name"]) == ["North East", "South"]
-    assert con.execute("SELECT name FROM dataset WHERE dataset_id = ?", [f"impact_area:{a}"]).fetchone()[0] \
+    assert (
+        con.execute("SELECT name FROM dataset WHERE dataset_id = ?", [f"impact_area:{a}"]).fetchone()[0]
         == "Impact Area: North East"
+    )
     con.close()
     assert places.in_transaction(places.delete_area, b, path=store_path) is True
     con = ro(store_path)
@@ -169,6 +184,7 @@ def test_half_an_lsoa_is_assigned_only_when_more_than_half_inside(store_path, ls
         part = __import__("geopandas").GeoSeries([cut], crs=27700).to_crs(4326).iloc[0]
         a = places.assign_lsoas(con, part, lsoa).set_index("code")
         return a.loc["E01010450"]
+
     lo, hi = share_for(0.2), share_for(0.9)
     assert lo["share_inside"] < 0.5 and not lo["assigned"]
     assert hi["share_inside"] > 0.5 and hi["assigned"]
@@ -181,8 +197,10 @@ def test_geojson_problems_name_the_file_and_feature_and_leave_the_store_unchange
     cases = {
         "outside.geojson": ([ok, london], "feature 2: the polygon lies outside Wolverhampton"),
         "point.geojson": ([ok, shapely.Point(-2.12, 52.58)], "feature 2: a Point, not a polygon"),
-        "grid.geojson": ([shapely.box(390000, 298000, 391000, 299000)], "feature 1: the coordinates are not "
-                                                                        "longitude/latitude"),
+        "grid.geojson": (
+            [shapely.box(390000, 298000, 391000, 299000)],
+            "feature 1: the coordinates are not longitude/latitude",
+        ),
     }
     for name, (geoms, msg) in cases.items():
         p = write_geojson(tmp_path / name, geoms)
@@ -201,8 +219,9 @@ def test_geojson_problems_name_the_file_and_feature_and_leave_the_store_unchange
 
 def test_geojson_in_british_national_grid_with_a_crs_member(store_path, lsoa, tmp_path):
     g = lsoa.set_index("code").to_crs(27700).geometry["E01010450"]
-    p = write_geojson(tmp_path / "bng.geojson", [g], crs={"type": "name",
-                                                         "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}})
+    p = write_geojson(
+        tmp_path / "bng.geojson", [g], crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}
+    )
     rep = places.in_transaction(places.import_area_file, p, name="Grid", path=store_path)
     assert rep.areas[0]["name"] == "Grid" and rep.areas[0]["n_lsoa"] == 1
 
@@ -229,15 +248,17 @@ def test_csv_import_is_idempotent_and_splits_by_area(store_path, tmp_path):
     assert rep.areas[0]["n_lsoa"] == 2
 
 
-@pytest.mark.parametrize("content, row, message", [
-    ("lsoa21_code\nE01010410\nE01000001\n", 3, "LSOA E01000001 is outside the city"),
-    ("postcode\nWV1 1AA\n", 1, "no LSOA code column in the header"),
-    ("lsoa21_code\nE01010410\nWV1 1AA\n", 3, "'WV1 1AA' is not an LSOA code"),
-    ("lsoa21_code\nE01010410\n,\n\n", None, None),   # a blank row is skipped, not an error
-    ("area,lsoa21_code\n,E01010410\n", 2, "the area name is empty"),
-])
-def test_csv_import_errors_name_file_and_row_and_leave_the_store_unchanged(store_path, tmp_path, content, row,
-                                                                           message):
+@pytest.mark.parametrize(
+    "content, row, message",
+    [
+        ("lsoa21_code\nE01010410\nE01000001\n", 3, "LSOA E01000001 is outside the city"),
+        ("postcode\nWV1 1AA\n", 1, "no LSOA code column in the header"),
+        ("lsoa21_code\nE01010410\nWV1 1AA\n", 3, "'WV1 1AA' is not an LSOA code"),
+        ("lsoa21_code\nE01010410\n,\n\n", None, None),  # a blank row is skipped, not an error
+        ("area,lsoa21_code\n,E01010410\n", 2, "the area name is empty"),
+    ],
+)
+def test_csv_import_errors_name_file_and_row_and_leave_the_store_unchanged(store_path, tmp_path, content, row, message):
     places.in_transaction(places.save_area, "Existing", ["E01010420"], source="list", path=store_path)
     before = snapshot(store_path)
     p = tmp_path / "codes.csv"
@@ -256,8 +277,10 @@ def test_csv_import_errors_name_file_and_row_and_leave_the_store_unchanged(store
 
 def test_split_2011_code_stands_for_its_2021_children(store_path, tmp_path):
     con = ro(store_path)
-    split = con.execute("SELECT lsoa11_code, list(lsoa21_code ORDER BY lsoa21_code) FROM lsoa_crosswalk "
-                        "GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1").fetchone()
+    split = con.execute(
+        "SELECT lsoa11_code, list(lsoa21_code ORDER BY lsoa21_code) FROM lsoa_crosswalk "
+        "GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1"
+    ).fetchone()
     con.close()
     p = tmp_path / "old.csv"
     p.write_text(f"lsoa_code\n{split[0]}\n")
@@ -286,11 +309,14 @@ def test_demo_areas(store_path):
     assert "Approximate, for demonstration" in areas["note"].iloc[0]
     # the combined share is reported and sits near the published 16%
     assert r["target"] == 16.0
-    assert r["population_share"] == pytest.approx(areas["population"].sum() / con.execute(
-        "SELECT sum(population) FROM lsoa21").fetchone()[0] * 100)
+    assert r["population_share"] == pytest.approx(
+        areas["population"].sum() / con.execute("SELECT sum(population) FROM lsoa21").fetchone()[0] * 100
+    )
     assert abs(r["population_share"] - 16.0) < 0.7
     # each LSOA in one area at most; every centre's own LSOA is in its area
-    members = con.execute("SELECT lsoa21_code, count(*) FROM impact_area_lsoa GROUP BY 1 HAVING count(*) > 1").fetchall()
+    members = con.execute(
+        "SELECT lsoa21_code, count(*) FROM impact_area_lsoa GROUP BY 1 HAVING count(*) > 1"
+    ).fetchall()
     assert members == []
     shapes = places.lsoa_shapes(con)
     for area, spec in places.DEMO_AREAS.items():
@@ -306,17 +332,20 @@ def test_demo_areas(store_path):
     assert not again["created"]
     # deterministic
     con = ro(store_path)
-    assert places.demo_area_members(con) == {a: places.area_codes(con, areas.set_index("name").loc[a, "area_id"])
-                                             for a in places.DEMO_AREAS}
+    assert places.demo_area_members(con) == {
+        a: places.area_codes(con, areas.set_index("name").loc[a, "area_id"]) for a in places.DEMO_AREAS
+    }
 
 
 # --------------------------------------------------------------------------- shares, trends, comparators
 def test_share_table_on_a_hand_made_input():
-    counts = pd.DataFrame({
-        "lsoa21_code": ["A", "A", "B", "B", "C"],
-        "category": ["Burglary", "Anti-social behaviour", "Burglary", "Violence and sexual offences", "Robbery"],
-        "n": [3, 5, 1, 6, 10],
-    })
+    counts = pd.DataFrame(
+        {
+            "lsoa21_code": ["A", "A", "B", "B", "C"],
+            "category": ["Burglary", "Anti-social behaviour", "Burglary", "Violence and sexual offences", "Robbery"],
+            "n": [3, 5, 1, 6, 10],
+        }
+    )
     pop = pd.Series({"A": 100.0, "B": 300.0, "C": 600.0})
     t = places.share_table(counts, pop, ["A", "B"]).set_index("measure")
     assert (t["population_share"] == 40.0).all()
@@ -347,9 +376,15 @@ def _add_crime(path, rows):
 
 def test_area_shares_trends_and_change_from_the_store(store_path):
     a, b, c = "E01010410", "E01010411", "E01010412"
-    rows = [("2023-12", a, "Burglary", 2), ("2024-01", a, "Burglary", 3), ("2024-06", b, "Robbery", 4),
-            ("2024-12", c, "Burglary", 7), ("2024-12", a, "Anti-social behaviour", 5),
-            ("2023-01", a, "Burglary", 20), ("2023-06", c, "Burglary", 30)]
+    rows = [
+        ("2023-12", a, "Burglary", 2),
+        ("2024-01", a, "Burglary", 3),
+        ("2024-06", b, "Robbery", 4),
+        ("2024-12", c, "Burglary", 7),
+        ("2024-12", a, "Anti-social behaviour", 5),
+        ("2023-01", a, "Burglary", 20),
+        ("2023-06", c, "Burglary", 30),
+    ]
     _add_crime(store_path, rows)
     con = ro(store_path)
     w = places.crime_window(con)
@@ -425,7 +460,7 @@ def test_indicator_table(store_path):
     con = ro(store_path)
     ind0 = places.indicators(con)
     assert len(ind0) == 161 and set(places.INDICATORS) <= set(ind0.columns)
-    assert ind0["harm"].isna().all()                  # no crime loaded
+    assert ind0["harm"].isna().all()  # no crime loaded
     assert not set(places.CRIME_INDICATOR_COLUMNS) & set(places.available_indicators(con))
     assert "engagement" not in places.available_indicators(con)
     assert places.default_indicators(con)[0].startswith("iod_")
@@ -437,12 +472,15 @@ def test_indicator_table(store_path):
     cols = ["harm", "crime_violence", "imd_income", "iod_theft"]
     assert list(ind[cols].columns) == cols
     code = ind.index[0]
-    got = con.execute("SELECT category, count(*) FROM crime WHERE lsoa21_code = ? AND month >= '2024-01-01' "
-                      "GROUP BY 1", [code]).fetchall()
+    got = con.execute(
+        "SELECT category, count(*) FROM crime WHERE lsoa21_code = ? AND month >= '2024-01-01' GROUP BY 1", [code]
+    ).fetchall()
     harm = sum(taxonomy.HARM_WEIGHTS[c] * n for c, n in got)
     assert ind.loc[code, "harm"] == pytest.approx(1000 * harm / ind.loc[code, "population"])
-    assert ind.loc[code, "imd_income"] == con.execute("SELECT income_score FROM imd2025 WHERE lsoa21_code = ?",
-                                                      [code]).fetchone()[0]
+    assert (
+        ind.loc[code, "imd_income"]
+        == con.execute("SELECT income_score FROM imd2025 WHERE lsoa21_code = ?", [code]).fetchone()[0]
+    )
     ward = places.indicators(con, "ward")
     assert len(ward) == 20
     assert ward["n_crime_all"].sum() == ind["n_crime_all"].sum()
@@ -495,19 +533,24 @@ def test_categorical_recolour_colours_by_cluster_and_escapes_the_legend(store_pa
     from geo import categorical, maps
 
     con = ro(store_path)
-    g = gb.from_frame(con.execute("SELECT lsoa21_code AS code, lsoa21_name AS name, geom_display AS geom "
-                                  "FROM lsoa21 ORDER BY 1 LIMIT 6").df())
+    g = gb.from_frame(
+        con.execute(
+            "SELECT lsoa21_code AS code, lsoa21_name AS name, geom_display AS geom FROM lsoa21 ORDER BY 1 LIMIT 6"
+        ).df()
+    )
     g["cluster"] = [1, 1, 2, 2, 3, None]
-    m = maps.choropleth(g, id_col="code", name_col="name", value_col="cluster", value_label="Cluster",
-                        highlight=[g["code"][0]])
+    m = maps.choropleth(
+        g, id_col="code", name_col="name", value_col="cluster", value_label="Cluster", highlight=[g["code"][0]]
+    )
     palette = dict(zip([1, 2, 3], categorical.colours(3)))
-    categorical.recolour(dict(zip(g["code"], g["cluster"])), {1: "<b>one</b>", 2: "two", 3: "three"},
-                         title="Cluster", palette=palette)(m)
+    categorical.recolour(
+        dict(zip(g["code"], g["cluster"])), {1: "<b>one</b>", 2: "two", 3: "three"}, title="Cluster", palette=palette
+    )(m)
     gj = next(c for c in m._children.values() if c.__class__.__name__ == "GeoJson")
     fills = {f["properties"]["id"]: gj.style_function(f) for f in gj.data["features"]}
     assert fills[g["code"][2]]["fillColor"] == palette[2] == "#88CCEE"
     assert fills[g["code"][4]]["fillColor"] == palette[3]
     assert fills[g["code"][5]]["fillColor"] == maps.NO_DATA
-    assert fills[g["code"][0]]["color"] == "#d7301f"          # the highlight outline is kept
+    assert fills[g["code"][0]]["color"] == "#d7301f"  # the highlight outline is kept
     assert "&lt;b&gt;one&lt;/b&gt;" in m.legend_html and "<b>one</b>" not in m.legend_html
     assert len(set(categorical.colours(10))) == 10

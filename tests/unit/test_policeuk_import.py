@@ -3,6 +3,7 @@ the 2012-01 West Midlands street CSV (Wolverhampton rows) and the June 2018
 API responses; idempotence, supersession, bad inputs (store unchanged), hostile
 text and the command line. Broken inputs are derived from the real files by code.
 """
+
 from __future__ import annotations
 
 import collections
@@ -128,19 +129,31 @@ def test_real_2012_csv(store_path, csv2012):
     stored = collections.Counter(
         (cid, f"{lon:.6f}", f"{lat:.6f}", loc, orig)
         for cid, lon, lat, loc, orig in query(
-            store_path, "SELECT crime_id, lon, lat, location, category_original FROM crime")
+            store_path, "SELECT crime_id, lon, lat, location, category_original FROM crime"
+        )
     )
     assert stored == raw_multiset
     # Every record is placed, by its coordinates, in a city LSOA and ward.
     assert query(store_path, "SELECT count(*) FROM crime WHERE lsoa21_code IS NULL OR ward_code IS NULL")[0][0] == 0
     assert query(store_path, "SELECT DISTINCT placed_by FROM crime") == [("coordinates",)]
     assert query(store_path, "SELECT DISTINCT force, month FROM crime") == [
-        ("West Midlands Police", dt.date(2012, 1, 1))]
+        ("West Midlands Police", dt.date(2012, 1, 1))
+    ]
     # Provenance.
-    (ds,) = query(store_path, "SELECT dataset_id, kind, licence, is_demo, period_start, period_end, row_count, "
-                              "source, file_hash FROM dataset WHERE kind = 'police_uk'")
-    assert ds[:7] == ("police_uk:west-midlands", "police_uk", "Open Government Licence v3.0", False,
-                      dt.date(2012, 1, 1), dt.date(2012, 1, 31), 1793)
+    (ds,) = query(
+        store_path,
+        "SELECT dataset_id, kind, licence, is_demo, period_start, period_end, row_count, "
+        "source, file_hash FROM dataset WHERE kind = 'police_uk'",
+    )
+    assert ds[:7] == (
+        "police_uk:west-midlands",
+        "police_uk",
+        "Open Government Licence v3.0",
+        False,
+        dt.date(2012, 1, 1),
+        dt.date(2012, 1, 31),
+        1793,
+    )
     assert csv2012.name in ds[7]
     assert len(ds[8]) == 64
 
@@ -259,11 +272,23 @@ def test_month_in_two_archives_counts_once(store_path, csv2012, tmp_path):
 
 def test_any_force_in_an_archive(store_path, csv2012, tmp_path):
     rows = raw_rows(csv2012)
-    staffs = [dict(r, **{"Reported by": "Staffordshire Police", "Falls within": "Staffordshire Police",
-                         "Longitude": "-2.116000", "Latitude": "52.806000", "LSOA code": "E01029700"})
-              for r in rows[:50]]
-    btp = [dict(r, **{"Reported by": "British Transport Police", "Falls within": "British Transport Police"})
-           for r in rows[50:60]]
+    staffs = [
+        dict(
+            r,
+            **{
+                "Reported by": "Staffordshire Police",
+                "Falls within": "Staffordshire Police",
+                "Longitude": "-2.116000",
+                "Latitude": "52.806000",
+                "LSOA code": "E01029700",
+            },
+        )
+        for r in rows[:50]
+    ]
+    btp = [
+        dict(r, **{"Reported by": "British Transport Police", "Falls within": "British Transport Police"})
+        for r in rows[50:60]
+    ]
     buf = {}
     for name, rr in (("2012-01/2012-01-staffordshire-street.csv", staffs), ("2012-01/2012-01-btp-street.csv", btp)):
         f = write_rows(tmp_path / "m.csv", rr)
@@ -275,7 +300,8 @@ def test_any_force_in_an_archive(store_path, csv2012, tmp_path):
     assert rep.datasets == ["police_uk:british-transport"]
     assert any("Staffordshire Police" in w for w in rep.warnings)
     assert query(store_path, "SELECT dataset_id, row_count FROM dataset WHERE kind = 'police_uk'") == [
-        ("police_uk:british-transport", 10)]
+        ("police_uk:british-transport", 10)
+    ]
 
 
 def test_last_file_in_path_order_wins(store_path, csv2012, tmp_path):
@@ -294,7 +320,9 @@ def test_demo_replaced_by_real(store_path, csv2012):
     assert rep.datasets == ["demo:police_uk:west-midlands"]
     assert query(store_path, "SELECT is_demo, licence FROM dataset WHERE kind = 'police_uk'")[0][0] is True
     import_paths([csv2012], today=TODAY)
-    assert query(store_path, "SELECT dataset_id FROM dataset WHERE kind = 'police_uk'") == [("police_uk:west-midlands",)]
+    assert query(store_path, "SELECT dataset_id FROM dataset WHERE kind = 'police_uk'") == [
+        ("police_uk:west-midlands",)
+    ]
     assert query(store_path, "SELECT DISTINCT dataset_id FROM crime") == [("police_uk:west-midlands",)]
 
 
@@ -308,16 +336,40 @@ def test_locations_codes_duplicates_and_unknown_categories(store_path, csv2012, 
     minx, miny, maxx, maxy = city.bounds
     extra = [
         # "No Location": neither coordinates nor LSOA code -> not kept.
-        dict(crime, **{"Crime ID": "nl1", "Longitude": "", "Latitude": "", "LSOA code": "", "LSOA name": "",
-                       "Location": "No Location"}),
+        dict(
+            crime,
+            **{
+                "Crime ID": "nl1",
+                "Longitude": "",
+                "Latitude": "",
+                "LSOA code": "",
+                "LSOA name": "",
+                "Location": "No Location",
+            },
+        ),
         # Elsewhere in the force (Birmingham code, coordinates far east) -> outside.
-        dict(crime, **{"Crime ID": "bham", "Longitude": "-1.890000", "Latitude": "52.480000",
-                       "LSOA code": "E01009000", "LSOA name": "Birmingham 001A"}),
+        dict(
+            crime,
+            **{
+                "Crime ID": "bham",
+                "Longitude": "-1.890000",
+                "Latitude": "52.480000",
+                "LSOA code": "E01009000",
+                "LSOA name": "Birmingham 001A",
+            },
+        ),
         # A split 2011 code and no coordinates -> placed by code, largest-weight child.
         dict(crime, **{"Crime ID": "code1", "Longitude": "", "Latitude": "", "LSOA code": "E01010435"}),
         # A city 2021 code with coordinates just outside the boundary -> kept, by code.
-        dict(crime, **{"Crime ID": "edge", "Longitude": f"{minx - 0.001:.6f}", "Latitude": f"{(miny + maxy) / 2:.6f}",
-                       "LSOA code": "E01010410"}),
+        dict(
+            crime,
+            **{
+                "Crime ID": "edge",
+                "Longitude": f"{minx - 0.001:.6f}",
+                "Latitude": f"{(miny + maxy) / 2:.6f}",
+                "LSOA code": "E01010410",
+            },
+        ),
         # Same Crime ID again in the month, identical or not -> duplicates.
         dict(crime),
         dict(crime, **{"Last outcome category": "Under investigation", "Location": "On or near Elsewhere"}),
@@ -338,14 +390,18 @@ def test_locations_codes_duplicates_and_unknown_categories(store_path, csv2012, 
     assert rep.unknown_categories == {"Fraud": 1}
     assert rep.by_category["Fraud"] == 1
     assert any("just outside the city boundary" in w for w in rep.warnings)
-    best = query(store_path, "SELECT lsoa21_code FROM lsoa_crosswalk WHERE lsoa11_code = 'E01010435' "
-                             "ORDER BY weight DESC LIMIT 1")[0][0]
+    best = query(
+        store_path,
+        "SELECT lsoa21_code FROM lsoa_crosswalk WHERE lsoa11_code = 'E01010435' ORDER BY weight DESC LIMIT 1",
+    )[0][0]
     assert query(store_path, "SELECT lsoa21_code, placed_by FROM crime WHERE crime_id = 'code1'") == [(best, "code")]
     assert query(store_path, "SELECT lsoa21_code, placed_by FROM crime WHERE crime_id = 'edge'") == [
-        ("E01010410", "code")]
+        ("E01010410", "code")
+    ]
     assert query(store_path, "SELECT count(*) FROM crime WHERE crime_id = ?", [crime["Crime ID"]])[0][0] == 1
     assert query(store_path, "SELECT category, category_original FROM crime WHERE crime_id = 'fraud1'") == [
-        ("Fraud", "Fraud")]
+        ("Fraud", "Fraud")
+    ]
     n_asb_raw = sum(1 for r in base if not r["Crime ID"] and r["Crime type"] == "Anti-social behaviour")
     assert query(store_path, "SELECT count(*) FROM crime WHERE crime_id IS NULL")[0][0] == n_asb_raw + 1
     # The file covers more than the city (a Birmingham row): its "No Location"
@@ -356,8 +412,18 @@ def test_locations_codes_duplicates_and_unknown_categories(store_path, csv2012, 
 
 
 def _no_location(row: dict, crime_id: str, crime_type: str = "Burglary") -> dict:
-    return dict(row, **{"Crime ID": crime_id, "Longitude": "", "Latitude": "", "LSOA code": "",
-                        "LSOA name": "", "Location": "No Location", "Crime type": crime_type})
+    return dict(
+        row,
+        **{
+            "Crime ID": crime_id,
+            "Longitude": "",
+            "Latitude": "",
+            "LSOA code": "",
+            "LSOA name": "",
+            "Location": "No Location",
+            "Crime type": crime_type,
+        },
+    )
 
 
 def test_rows_without_location_in_a_city_extract_are_kept_in_city_totals(store_path, csv2012, tmp_path):
@@ -368,9 +434,13 @@ def test_rows_without_location_in_a_city_extract_are_kept_in_city_totals(store_p
 
     rows = raw_rows(csv2012)
     asb = next(r for r in rows if not r["Crime ID"])
-    extra = [_no_location(rows[0], "nl-a"), _no_location(rows[0], "nl-b", "Vehicle crime"),
-             _no_location(rows[0], "nl-a"),                      # the same Crime ID again: a duplicate
-             _no_location(asb, ""), _no_location(asb, "")]       # two identical ASB rows: two incidents
+    extra = [
+        _no_location(rows[0], "nl-a"),
+        _no_location(rows[0], "nl-b", "Vehicle crime"),
+        _no_location(rows[0], "nl-a"),  # the same Crime ID again: a duplicate
+        _no_location(asb, ""),
+        _no_location(asb, ""),
+    ]  # two identical ASB rows: two incidents
     for r in extra[3:]:
         r["Crime type"] = asb["Crime type"]
     f = write_rows(tmp_path / "2012-01-city-extract.csv", rows + extra)
@@ -381,15 +451,22 @@ def test_rows_without_location_in_a_city_extract_are_kept_in_city_totals(store_p
     assert rep.kept_without_location == 4 and rep.no_location == 0 and rep.duplicates_dropped == 1
     assert any("4 row(s) without a location were kept" in w for w in rep.warnings)
     assert "Kept without a location (city totals only): 4" in rep.to_text()
-    assert query(store_path, "SELECT crime_id, category, lsoa21_code, ward_code FROM crime WHERE placed_by = 'none' "
-                             "ORDER BY crime_id NULLS FIRST") == [
-        (None, "Anti-social behaviour", None, None), (None, "Anti-social behaviour", None, None),
-        ("nl-a", "Burglary", None, None), ("nl-b", "Vehicle crime", None, None)]
+    assert query(
+        store_path,
+        "SELECT crime_id, category, lsoa21_code, ward_code FROM crime WHERE placed_by = 'none' "
+        "ORDER BY crime_id NULLS FIRST",
+    ) == [
+        (None, "Anti-social behaviour", None, None),
+        (None, "Anti-social behaviour", None, None),
+        ("nl-a", "Burglary", None, None),
+        ("nl-b", "Vehicle crime", None, None),
+    ]
     con = duckdb.connect(str(store_path), read_only=True)
     try:
         city = crime.monthly_counts(con)["count"].sum()
-        wards = crime.monthly_counts(con, lsoa_codes=tuple(
-            r[0] for r in con.execute("SELECT lsoa21_code FROM lsoa21").fetchall()))["count"].sum()
+        wards = crime.monthly_counts(
+            con, lsoa_codes=tuple(r[0] for r in con.execute("SELECT lsoa21_code FROM lsoa21").fetchall())
+        )["count"].sum()
     finally:
         con.close()
     assert (city, wards) == (1793 + 4, 1793)
@@ -400,8 +477,16 @@ def test_rows_without_location_in_a_city_extract_are_kept_in_city_totals(store_p
 
 def test_a_city_extract_with_a_row_outside_is_not_an_extract(store_path, csv2012, tmp_path):
     rows = raw_rows(csv2012)
-    bham = dict(rows[0], **{"Crime ID": "bham", "Longitude": "-1.890000", "Latitude": "52.480000",
-                            "LSOA code": "E01009000", "LSOA name": "Birmingham 001A"})
+    bham = dict(
+        rows[0],
+        **{
+            "Crime ID": "bham",
+            "Longitude": "-1.890000",
+            "Latitude": "52.480000",
+            "LSOA code": "E01009000",
+            "LSOA name": "Birmingham 001A",
+        },
+    )
     f = write_rows(tmp_path / "mixed.csv", rows + [bham, _no_location(rows[0], "nl-a")])
     rep = import_paths([f], today=TODAY)
     check_balance(rep)
@@ -453,8 +538,16 @@ def test_partner_and_engagement_dispatch_share_the_transaction(store_path, csv20
 
     def fake_partner(con, path, *, is_demo, report):
         calls.append(("partner", path.name, is_demo))
-        store.record_dataset(con, dataset_id="test:partner", name="t", kind="partner", source="t",
-                             licence="t", is_demo=is_demo, row_count=1)
+        store.record_dataset(
+            con,
+            dataset_id="test:partner",
+            name="t",
+            kind="partner",
+            source="t",
+            licence="t",
+            is_demo=is_demo,
+            row_count=1,
+        )
         report.files += 1
 
     def fake_engagement(con, path, kind, *, is_demo, report):
@@ -517,8 +610,10 @@ def _truncated(tmp, src):
 
 
 def _zip_without_street(tmp, src):
-    p = zip_of(tmp / "other.zip", {"2012-01/2012-01-west-midlands-outcomes.csv": src.read_bytes()[:500],
-                                   "readme.txt": b"hello"})
+    p = zip_of(
+        tmp / "other.zip",
+        {"2012-01/2012-01-west-midlands-outcomes.csv": src.read_bytes()[:500], "readme.txt": b"hello"},
+    )
     return [p], p, None, "no police.uk street files"
 
 
@@ -549,8 +644,14 @@ def _bad_json(tmp, src):
 
 def _json_missing_key(tmp, src):
     p = tmp / "nokey.json"
-    p.write_text(json.dumps([{"id": 1, "category": "burglary", "month": "2018-06", "location": None},
-                             {"id": 2, "category": "burglary", "location": None}]))
+    p.write_text(
+        json.dumps(
+            [
+                {"id": 1, "category": "burglary", "month": "2018-06", "location": None},
+                {"id": 2, "category": "burglary", "location": None},
+            ]
+        )
+    )
     return [p], p, None, "record 2: missing key(s) month"
 
 
@@ -610,9 +711,24 @@ def _good_then_bad(tmp, src):
     return [good] + paths, bad, row, text
 
 
-BAD = [_wrong_header, _latin1, _truncated, _zip_without_street, _zip_escape, _zip_absolute,
-       _future_month, _bad_json, _json_missing_key, _json_not_list, _zip_truncated_member,
-       _zip_damaged_member, _bad_coordinates, _bad_month_text, _member_with_wrong_header, _good_then_bad]
+BAD = [
+    _wrong_header,
+    _latin1,
+    _truncated,
+    _zip_without_street,
+    _zip_escape,
+    _zip_absolute,
+    _future_month,
+    _bad_json,
+    _json_missing_key,
+    _json_not_list,
+    _zip_truncated_member,
+    _zip_damaged_member,
+    _bad_coordinates,
+    _bad_month_text,
+    _member_with_wrong_header,
+    _good_then_bad,
+]
 
 
 @pytest.mark.parametrize("make", BAD, ids=[f.__name__.strip("_") for f in BAD])
@@ -645,8 +761,15 @@ def test_future_month_uses_today(store_path, csv2012):
 
 
 def test_archive_member_checks(tmp_path, csv2012):
-    z = zip_of(tmp_path / "x.zip", {"2012-02/2012-02-btp-street.csv": b"", MEMBER: b"",
-                                    "2012-01/2012-01-west-midlands-outcomes.csv": b"", "__MACOSX/._x": b""})
+    z = zip_of(
+        tmp_path / "x.zip",
+        {
+            "2012-02/2012-02-btp-street.csv": b"",
+            MEMBER: b"",
+            "2012-01/2012-01-west-midlands-outcomes.csv": b"",
+            "__MACOSX/._x": b"",
+        },
+    )
     members, skipped = archive_members(z)
     assert [m.filename for m in members] == [MEMBER, "2012-02/2012-02-btp-street.csv"]
     assert skipped == 2
@@ -680,8 +803,13 @@ def test_missing_and_unsupported_paths(store_path, tmp_path):
 # ----------------------------------------------------------------------------- hostile text
 def test_hostile_text_stored_verbatim(store_path, csv2012, tmp_path):
     rows = raw_rows(csv2012)[:20]
-    hostile = ['<script>alert("x")</script>', '=HYPERLINK("http://example.invalid","click, me")',
-               "+SUM(1,2)", "On or near O'Brien \"Street\"\nsecond line", "Ünïcödé ✓ ⚠"]
+    hostile = [
+        '<script>alert("x")</script>',
+        '=HYPERLINK("http://example.invalid","click, me")',
+        "+SUM(1,2)",
+        'On or near O\'Brien "Street"\nsecond line',
+        "Ünïcödé ✓ ⚠",
+    ]
     for r, h in zip(rows, hostile):
         r["Location"] = h
     rows[5]["Context"] = "@cmd|' /C calc'!A0"
@@ -697,10 +825,23 @@ def test_hostile_text_stored_verbatim(store_path, csv2012, tmp_path):
 def test_report_dict_and_text(store_path, csv2012):
     rep = import_paths([csv2012], today=TODAY)
     d = rep.to_dict()
-    assert list(d) == ["files", "rows_read", "rows_kept", "outside_city", "no_location",
-                       "kept_without_location", "placed_by_code",
-                       "disagreements", "duplicates_dropped", "unknown_categories", "by_category", "months",
-                       "skipped_members", "datasets", "warnings"]
+    assert list(d) == [
+        "files",
+        "rows_read",
+        "rows_kept",
+        "outside_city",
+        "no_location",
+        "kept_without_location",
+        "placed_by_code",
+        "disagreements",
+        "duplicates_dropped",
+        "unknown_categories",
+        "by_category",
+        "months",
+        "skipped_members",
+        "datasets",
+        "warnings",
+    ]
     assert json.loads(json.dumps(d)) == d
     text = rep.to_text()
     assert "Rows read: 1,793" in text and "Jan 2012" in text and "Violence and sexual offences" in text
@@ -709,8 +850,14 @@ def test_report_dict_and_text(store_path, csv2012):
 # ----------------------------------------------------------------------------- command line
 def _cli(args, store: Path):
     env = dict(os.environ, SWP_STORE=str(store), SWP_DATA_DIR=str(config.data_dir()))
-    return subprocess.run([sys.executable, "-m", "swp_data", "import", *args], capture_output=True, text=True,
-                          cwd=config.PROJECT_ROOT, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "swp_data", "import", *args],
+        capture_output=True,
+        text=True,
+        cwd=config.PROJECT_ROOT,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_cli_json(store_path, csv2012, api2018):
@@ -719,8 +866,16 @@ def test_cli_json(store_path, csv2012, api2018):
     lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
     assert len(lines) == 1
     d = json.loads(lines[0])
-    for k in ("files", "rows_read", "rows_kept", "outside_city", "no_location", "duplicates_dropped",
-              "unknown_categories", "by_category"):
+    for k in (
+        "files",
+        "rows_read",
+        "rows_kept",
+        "outside_city",
+        "no_location",
+        "duplicates_dropped",
+        "unknown_categories",
+        "by_category",
+    ):
         assert k in d
     assert d["rows_read"] == 1793 + 2510
     assert d["duplicates_dropped"] == 47

@@ -1,4 +1,5 @@
 """swp_data.priority: percentile components, weighted score, rank, reasons."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,9 +40,7 @@ def test_hand_checked_four_areas():
     assert out.index.tolist() == ["B", "C", "D", "A"]  # sorted by rank
     assert out.loc["A", "low_engagement_percentile"] == pytest.approx(100 / 3)
     assert out.loc["A", "trend_percentile"] == pytest.approx(50.0)
-    assert out.loc[["A", "B", "C", "D"], "score"].tolist() == pytest.approx(
-        [125 / 3, 175 / 3, 50.0, 50.0]
-    )
+    assert out.loc[["A", "B", "C", "D"], "score"].tolist() == pytest.approx([125 / 3, 175 / 3, 50.0, 50.0])
     assert out.loc[["A", "B", "C", "D"], "rank"].tolist() == [4, 1, 2, 2]
     assert out.columns.tolist() == [
         "harm_percentile",
@@ -54,13 +53,10 @@ def test_hand_checked_four_areas():
     ]
     # B's largest contributions: deprivation 20, low engagement 20, harm 13.3
     assert out.loc["B", "reason"] == (
-        "Deprivation above the city median; engagement in the bottom 10%; "
-        "harm below the city median"
+        "Deprivation above the city median; engagement in the bottom 10%; harm below the city median"
     )
     # D: harm 40, trend 10
-    assert out.loc["D", "reason"].startswith(
-        "Harm in the top 10% of the city; recent rise in crime in the top 10%"
-    )
+    assert out.loc["D", "reason"].startswith("Harm in the top 10% of the city; recent rise in crime in the top 10%")
 
 
 def test_weights_need_not_sum_to_one():

@@ -1,4 +1,5 @@
 """Reference queries, maps and exports on the real store."""
+
 from __future__ import annotations
 
 import csv
@@ -79,8 +80,9 @@ def test_profile(con):
 
 
 def test_choropleth_escapes_hostile_text_and_is_small(con):
-    g = gb.from_frame(con.execute("SELECT lsoa21_code AS code, lsoa21_name AS name, geom_display AS geom "
-                                  "FROM lsoa21").df())
+    g = gb.from_frame(
+        con.execute("SELECT lsoa21_code AS code, lsoa21_name AS name, geom_display AS geom FROM lsoa21").df()
+    )
     g.loc[0, "name"] = '<img src=x onerror="alert(1)">'
     g["v"] = range(len(g))
     m = maps.choropleth(g, id_col="code", name_col="name", value_col="v", value_label="Value <b>")
@@ -92,12 +94,12 @@ def test_choropleth_escapes_hostile_text_and_is_small(con):
 
 
 def test_csv_export_safe_and_labelled():
-    df = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)", "-2", "Park"], "n": [1, 2, 3, -4, 5]})
+    df = pd.DataFrame({"name": ['=HYPERLINK("http://x")', "+1", "@SUM(A1)", "-2", "Park"], "n": [1, 2, 3, -4, 5]})
     raw = export.to_csv_bytes(df, title="Test", is_demo=True).decode("utf-8-sig")
     lines = raw.splitlines()
     assert lines[0] == "# Test" and "DEMO DATA" in lines[1]
     body = list(csv.DictReader(io.StringIO("\n".join(l for l in lines if not l.startswith("#")))))
-    assert [r["name"] for r in body] == ["'=HYPERLINK(\"http://x\")", "'+1", "'@SUM(A1)", "'-2", "Park"]
+    assert [r["name"] for r in body] == ['\'=HYPERLINK("http://x")', "'+1", "'@SUM(A1)", "'-2", "Park"]
     assert [r["n"] for r in body] == ["1", "2", "3", "-4", "5"]  # numbers untouched
     assert all(r["data_status"].startswith("DEMO") for r in body)
     real = export.to_csv_bytes(df, title="Test", is_demo=False).decode("utf-8-sig")

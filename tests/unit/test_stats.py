@@ -1,4 +1,5 @@
 """Statistics: exact Poisson change, rates, STL, empirical Bayes, suppression."""
+
 from __future__ import annotations
 
 import math
@@ -206,25 +207,36 @@ def test_stl_fills_missing_months_with_zero_and_groups_dates() -> None:
 
 # ---------------------------------------------------------------- suppression
 def test_suppress_small_cell_by_cell() -> None:
-    table = pd.DataFrame({
-        "period": ["P1"] * 4 + ["P2"] * 3 + ["P3"] * 3 + ["P4"] * 3 + ["P5"] * 3,
-        "area": list("ABCD") + list("ABC") * 4,
-        "count": [3, 10, 20, 0,   # one small: A primary, B (next smallest non-zero) secondary
-                  2, 1, 30,       # two small: both primary, no secondary
-                  0, 4, 0,        # one small, no other non-zero: first zero (A) secondary
-                  5, 6, 7,        # nothing under 5
-                  8, 4, 8],       # tie for next smallest: first row (A) secondary
-    })
+    table = pd.DataFrame(
+        {
+            "period": ["P1"] * 4 + ["P2"] * 3 + ["P3"] * 3 + ["P4"] * 3 + ["P5"] * 3,
+            "area": list("ABCD") + list("ABC") * 4,
+            "count": [
+                3,
+                10,
+                20,
+                0,  # one small: A primary, B (next smallest non-zero) secondary
+                2,
+                1,
+                30,  # two small: both primary, no secondary
+                0,
+                4,
+                0,  # one small, no other non-zero: first zero (A) secondary
+                5,
+                6,
+                7,  # nothing under 5
+                8,
+                4,
+                8,
+            ],  # tie for next smallest: first row (A) secondary
+        }
+    )
     out = suppress_small(table, "count", group_cols="period")
-    expected = [True, True, False, False,
-                True, True, False,
-                True, True, False,
-                False, False, False,
-                True, True, False]
+    expected = [True, True, False, False, True, True, False, True, True, False, False, False, False, True, True, False]
     assert out["suppressed"].tolist() == expected
     shown = [None, None, 20, 0, None, None, 30, None, None, 0, 5, 6, 7, None, None, 8]
     for got, want in zip(out["count"].tolist(), shown):
-        assert (math.isnan(got) if want is None else got == want)
+        assert math.isnan(got) if want is None else got == want
     # input untouched
     assert table["count"].tolist()[0] == 3 and "suppressed" not in table
 
@@ -240,11 +252,13 @@ def test_suppress_small_whole_table_and_threshold() -> None:
 
 
 def test_suppress_small_multiple_group_columns_and_missing() -> None:
-    table = pd.DataFrame({
-        "period": ["P1", "P1", "P1", "P1"],
-        "category": ["Burglary", "Burglary", "Drugs", "Drugs"],
-        "count": [1, 50, None, 6],
-    })
+    table = pd.DataFrame(
+        {
+            "period": ["P1", "P1", "P1", "P1"],
+            "category": ["Burglary", "Burglary", "Drugs", "Drugs"],
+            "count": [1, 50, None, 6],
+        }
+    )
     out = suppress_small(table, "count", group_cols=["period", "category"])
     assert out["suppressed"].tolist() == [True, True, False, False]
     assert math.isnan(out["count"].iloc[2]) and out["count"].iloc[3] == 6

@@ -5,6 +5,7 @@ DuckDB refuses a read-only and a read-write connection to the same file at the
 same time in one process, and across processes holds a file lock; these tests
 fail (ConnectionException / IOException) without store.reading's lock and
 retry."""
+
 from __future__ import annotations
 
 import subprocess
@@ -26,8 +27,9 @@ def _dataset_ids(path) -> set[str]:
 
 
 def _record(con, dsid: str) -> None:
-    store.record_dataset(con, dataset_id=dsid, name=dsid, kind="test", source="test", licence="test",
-                         is_demo=False, row_count=0)
+    store.record_dataset(
+        con, dataset_id=dsid, name=dsid, kind="test", source="test", licence="test", is_demo=False, row_count=0
+    )
 
 
 def test_read_waits_for_an_import_in_another_session_and_sees_its_result(store_path):
@@ -79,8 +81,7 @@ def test_import_waits_for_reads_in_progress(store_path, tmp_path):
     r.start()
     assert reading.wait(10)
     csv = tmp_path / "series.csv"
-    csv.write_text("period,geography,measure,breakdown,count\n2024-01,E08000031,hate_crime,all,12\n",
-                   encoding="utf-8")
+    csv.write_text("period,geography,measure,breakdown,count\n2024-01,E08000031,hate_crime,all,12\n", encoding="utf-8")
     done: list = []
     w = threading.Thread(target=lambda: done.append(import_paths([csv], today=None)))
     w.start()
@@ -143,8 +144,7 @@ HOLD = textwrap.dedent("""
 
 
 def _hold_lock(path, seconds: float) -> subprocess.Popen:
-    p = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(seconds)],
-                         stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "locked"
     return p
 
