@@ -19,7 +19,7 @@ import warnings
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from libpysal.weights import W, Queen, fuzzy_contiguity, w_subset
+from libpysal.weights import Queen, W, fuzzy_contiguity, w_subset
 from statsmodels.stats.multitest import multipletests
 
 SNAP_METRES = 1.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import branca.colormap as bcm
 import folium

@@ -14,7 +14,7 @@ with (deterministic).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -37,7 +37,7 @@ class AreaLocator:
         self.bbox = (float(minx), float(miny), float(maxx), float(maxy))
 
     @classmethod
-    def from_frame(cls, gdf: gpd.GeoDataFrame, code_col: str) -> "AreaLocator":
+    def from_frame(cls, gdf: gpd.GeoDataFrame, code_col: str) -> AreaLocator:
         return cls(gdf[code_col].astype(str).tolist(), gdf.geometry.to_numpy())
 
     def locate_index(self, lon, lat) -> np.ndarray:

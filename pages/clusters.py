@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo import categorical, maps
 from pages import common
-from swp_data import taxonomy, clustering, places, priority
+from swp_data import clustering, places, priority, taxonomy
 
 common.page_header(
     "Neighbourhood clusters",

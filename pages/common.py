@@ -16,9 +16,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit_folium import st_folium
 
-from geo import assets
+from geo import assets, maps
 from geo import boundaries as gb
-from geo import maps
 from swp_data import config, export, store
 
 CITY = "Whole city"

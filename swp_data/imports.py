@@ -26,8 +26,8 @@ import importlib.util
 import tempfile
 import threading
 import zipfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from . import config, policeuk, store
 from .errors import InputError
@@ -243,7 +243,7 @@ class _Extractor:
         self.ahead = 0  # bytes submitted for extraction and not yet taken by the reader
         self.next = 0  # next member to submit
 
-    def __enter__(self) -> "_Extractor":
+    def __enter__(self) -> _Extractor:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -41,9 +41,9 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import duckdb
 import pandas as pd
@@ -604,7 +604,7 @@ def _write_partner(con, df: pd.DataFrame, info: DatasetInfo, report, label: str)
     )
 
 
-def file_dataset(path: Path, data: bytes, dataset_id: str, name: str, kind: str, is_demo: bool) -> "DatasetInfo":
+def file_dataset(path: Path, data: bytes, dataset_id: str, name: str, kind: str, is_demo: bool) -> DatasetInfo:
     """Provenance of an imported file (demo files get ``demo:`` ids and the demo licence)."""
     return DatasetInfo(
         dataset_id=("demo:" if is_demo else "") + dataset_id,
@@ -617,7 +617,7 @@ def file_dataset(path: Path, data: bytes, dataset_id: str, name: str, kind: str,
     )
 
 
-def tally_file(report, info: "DatasetInfo", rows_read: int, rows_kept: int, warnings: list[str]) -> None:
+def tally_file(report, info: DatasetInfo, rows_read: int, rows_kept: int, warnings: list[str]) -> None:
     """Add one imported file to an import report (or a :class:`Tally`)."""
     report.files += 1
     report.rows_read += rows_read

@@ -60,8 +60,8 @@ import json
 import re
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable
 
 import duckdb
 import numpy as np

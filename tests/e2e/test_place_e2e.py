@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import choose, assert_no_exception, click_map, goto, shot, wait_idle
+from tests.e2e.conftest import assert_no_exception, choose, click_map, goto, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,6 @@ from swp_data.errors import InputError
 
 from .csv_helpers import one, read_snapshot, snapshot, write
 
-
 Report = partner.Tally  # the counters an import report carries
 
 

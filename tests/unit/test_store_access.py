@@ -126,10 +126,8 @@ def _write_once() -> None:
 
 
 def test_write_inside_a_read_of_the_same_thread_is_refused(store_path):
-    with store.reading():
-        with pytest.raises(RuntimeError, match="inside a read"):
-            with store.transaction():
-                pass
+    with store.reading(), pytest.raises(RuntimeError, match="inside a read"), store.transaction():
+        pass
 
 
 HOLD = textwrap.dedent("""
@@ -166,9 +164,8 @@ def test_store_busy_names_the_store_and_the_other_process(store_path, monkeypatc
     monkeypatch.setenv("SWP_STORE_WAIT", "0.3")
     p = _hold_lock(store_path, 3.0)
     try:
-        with pytest.raises(store.StoreBusy) as e:
-            with store.transaction():
-                pass
+        with pytest.raises(store.StoreBusy) as e, store.transaction():
+            pass
     finally:
         p.kill()
         p.wait(10)
