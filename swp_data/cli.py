@@ -108,8 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     pl.add_argument("--json", action="store_true")
     pl.set_defaults(func=_cmd_datasets)
     args = p.parse_args(argv)
+    from . import access
+
     try:
-        return args.func(args)
+        # The command line acts as the operating-system user, who controls the server.
+        with access.acting_as(access.os_actor()):
+            return args.func(args)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

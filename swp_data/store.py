@@ -42,7 +42,8 @@ from pathlib import Path
 
 import duckdb
 
-from . import config
+from . import access, config
+from .audit import DDL as _AUDIT_DDL
 from .errors import InputError
 
 SCHEMA_VERSION = 1
@@ -136,6 +137,7 @@ DATA_TABLES_DDL: dict[str, str] = {
             area_id     VARCHAR NOT NULL,
             lsoa21_code VARCHAR NOT NULL
         )""",
+    "audit": _AUDIT_DDL,  # who changed what, when (swp_data.audit)
 }
 
 
@@ -248,7 +250,9 @@ def reading(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
 def transaction(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection inside one transaction: committed on success,
     rolled back (store unchanged) on any exception. Alone in the process:
-    waits for reads to finish, and reads wait for it."""
+    waits for reads to finish, and reads wait for it. Only an analyst may
+    write (:func:`swp_data.access.require_analyst`), whichever page asks."""
+    access.require_analyst("changing the store")
     with _ACCESS.write():
         con = connect(read_only=False, path=path)
         try:
