@@ -44,19 +44,19 @@ def bench_pages() -> dict:
 
 def bench_clustering() -> dict:
     """What the Neighbourhood clusters page computes, uncached, per method."""
-    from swp_data import clustering, places, store
+    from swp_data import clustering, indicators, place_clusters, store
 
     con = store.connect()
     out = {}
     try:
-        cols = tuple(places.default_indicators(con))
+        cols = tuple(indicators.default_indicators(con))
         for method in ("kmeans", "ward", "ward_contiguous"):
 
-            def run():
-                sil = places.silhouettes(con, "lsoa", cols, method)
+            def run(method: str = method) -> None:
+                sil = place_clusters.silhouettes(con, "lsoa", cols, method)
                 k = clustering.choose_k(sil)
-                places.cluster_analysis(con, "lsoa", cols, method, k)
-                places.priority_list(con, "lsoa")
+                place_clusters.cluster_analysis(con, "lsoa", cols, method, k)
+                place_clusters.priority_list(con, "lsoa")
 
             med, _ = timeit(run, repeat=3)
             out[method] = round(med, 3)

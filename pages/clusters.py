@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo import categorical, maps
 from pages import common
-from swp_data import clustering, places, priority, taxonomy
+from swp_data import clustering, crime_window, indicators, place_clusters, priority, taxonomy
 
 common.page_header(
     "Neighbourhood clusters",
@@ -23,11 +23,11 @@ ss = st.session_state
 level = f.level
 unit = "wards" if level == "ward" else "LSOAs"
 is_demo = common.demo_banner(kinds=("police_uk", "engagement"))
-labels = places.labels()
+labels = indicators.labels()
 
-available = common.q(places.available_indicators)
-defaults = common.q(places.default_indicators)
-window = common.q(places.crime_window)
+available = common.q(indicators.available_indicators)
+defaults = common.q(indicators.default_indicators)
+window = common.q(crime_window.crime_window)
 
 c1, c2 = st.columns([3, 2])
 ss["cl_ind"] = [c for c in ss["cl_ind"] if c in available] if "cl_ind" in ss else list(defaults)
@@ -52,7 +52,7 @@ if not cols:
     st.stop()
 if window:
     st.caption(
-        f"Crime indicators: {places.window_label(window)}. Harm weights: one per police.uk category, "
+        f"Crime indicators: {crime_window.window_label(window)}. Harm weights: one per police.uk category, "
         "approximated from the ONS Crime Severity Score (see the table below)."
     )
     with st.expander("Harm weights by category"):
@@ -62,7 +62,7 @@ if window:
 cols_t = tuple(cols)
 
 # ------------------------------------------------------------- choice of k
-sil = common.q(places.silhouettes, level, cols_t, method)
+sil = common.q(place_clusters.silhouettes, level, cols_t, method)
 best = clustering.choose_k(sil)
 sig = (level, cols_t, method)
 if ss.get("cl_k_for") != sig or ss.get("cl_k") not in list(sil["k"]):
@@ -76,7 +76,7 @@ with left:
         key="cl_k",
         help=f"Suggested: k = {best}, the highest silhouette (ties go to fewer clusters).",
     )
-    res = common.q(places.cluster_analysis, level, cols_t, method, int(k))
+    res = common.q(place_clusters.cluster_analysis, level, cols_t, method, int(k))
     st.metric(
         "Agreement across 20 resamples",
         f"{res['stability']:.2f} (adjusted Rand)",
@@ -84,7 +84,7 @@ with left:
         "for neighbouring-areas-only, small random noise instead) and compared with the clustering "
         "of all the data: 1 = identical every time, 0 = no better than chance.",
     )
-    st.caption(f"Reading: {places.stability_reading(res['stability'])}.")
+    st.caption(f"Reading: {place_clusters.stability_reading(res['stability'])}.")
 with right:
     fig = go.Figure(
         go.Scatter(
@@ -116,7 +116,7 @@ with right:
 # ------------------------------------------------------------- map and profiles
 names = res["names"]
 lab = res["labels"]
-ind = common.q(places.indicators, level)
+ind = common.q(indicators.indicators, level)
 table = ind[["name", "ward_name", "population", *cols]].copy()
 table.insert(0, "cluster", lab.reindex(table.index))
 table.insert(1, "description", table["cluster"].map(names))
@@ -132,7 +132,7 @@ scope = (
 )
 geo = common.geo_frame(level)
 gdf = geo.merge(table[["code", "cluster", "description"]], on="code", how="left")
-palette = dict(zip(range(1, int(k) + 1), categorical.colours(int(k))))
+palette = dict(zip(range(1, int(k) + 1), categorical.colours(int(k)), strict=True))
 legend = {c: f"{c}: {names[c]} ({int(res['sizes'][c])})" for c in sorted(names)}
 st.subheader(f"{int(k)} clusters of {unit}")
 common.map_block(
@@ -149,11 +149,13 @@ common.map_block(
     value_fmt=lambda v: "–" if pd.isna(v) else f"{int(v)}",
     tooltip={"description": "Description"},
     highlight=f.lsoa_codes if (f.area_kind != "city" and level == "lsoa") else [],
-    layers=categorical.recolour(dict(zip(gdf["code"], gdf["cluster"])), legend, title="Cluster", palette=palette),
+    layers=categorical.recolour(
+        dict(zip(gdf["code"], gdf["cluster"], strict=True)), legend, title="Cluster", palette=palette
+    ),
 )
 
 st.markdown("#### Cluster profiles (mean z-score: standard deviations from the city average)")
-short = {c: n[:1].upper() + n[1:] for c, n in places.nice_names().items()}
+short = {c: n[:1].upper() + n[1:] for c, n in indicators.nice_names().items()}
 prof = res["profile"].rename(columns=labels)
 ylab = [f"{c}: {names[c]}" for c in prof.index]
 fig = px.imshow(
@@ -195,7 +197,7 @@ st.caption(
 )
 wcols = st.columns(4)
 weights = {}
-for col, (key, default) in zip(wcols, priority.DEFAULT_WEIGHTS.items()):
+for col, (key, default) in zip(wcols, priority.DEFAULT_WEIGHTS.items(), strict=True):
     weights[key] = col.slider(
         priority.COMPONENT_LABELS[key].split(" (")[0],
         0.0,
@@ -212,7 +214,7 @@ wt = priority.weights_table(weights)
 st.dataframe(
     wt.assign(share=(100 * wt["share"]).round(0).astype(int).astype(str) + "%"), hide_index=True, width="content"
 )
-plist = common.q(places.priority_list, level, tuple(weights.items()))
+plist = common.q(place_clusters.priority_list, level, tuple(weights.items()))
 shown = plist[plist.index.isin(scope)].reset_index()
 shown = shown.rename(
     columns={

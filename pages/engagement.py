@@ -10,7 +10,7 @@ import streamlit as st
 from geo import maps
 from pages import common
 from swp_data import engagement as eng
-from swp_data import places, stats
+from swp_data import engagement_analysis, stats
 from swp_data.periods import period_label
 
 common.page_header(
@@ -57,10 +57,7 @@ if meet.empty:
     )
 else:
     meet = meet.assign(quarter=[period_label(q, "quarter") for q in meet["quarter_start"]])
-    if scope_wards is not None:
-        meet_view = meet[meet["ward_code"].isin(scope_wards)]
-    else:
-        meet_view = meet
+    meet_view = meet[meet["ward_code"].isin(scope_wards)] if scope_wards is not None else meet
     piv = meet_view.pivot_table(
         index="ward_name", columns="quarter_start", values="attendees_per_1000", aggfunc="sum"
     ).sort_index(ascending=False)
@@ -94,7 +91,7 @@ else:
 
 # ------------------------------------------------------------- engagement against harm
 st.subheader("Engagement against harm, by ward")
-eh = common.q(places.ward_engagement_harm)
+eh = common.q(engagement_analysis.ward_engagement_harm)
 if eh["harm"].isna().all() or eh["engagement"].isna().all():
     st.info("Needs both crime records and community meeting returns.")
 else:
@@ -189,7 +186,7 @@ else:
     total = int(sub["responses"].sum())
     n_ans = int(d["responses"].sum())
     city_share = n_ans / total if total else np.nan
-    lo, hi = places.wilson_interval(n_ans, total) if total else (np.nan, np.nan)
+    lo, hi = engagement_analysis.wilson_interval(n_ans, total) if total else (np.nan, np.nan)
     m1, m2 = st.columns(2)
     m1.metric("Respondents", common.fmt_int(total))
     m2.metric(
@@ -202,7 +199,7 @@ else:
         "('safety_of_women_and_girls_not_safe_at_night', 'safety_of_women_and_girls_survey_respondents')"
     )
     if len(pub) == 2 and "women and girls" in pick.lower():
-        p = dict(zip(pub["indicator"], pub["value"]))
+        p = dict(zip(pub["indicator"], pub["value"], strict=True))
         st.caption(
             f"Published ({pub['period'].iloc[0]}): {common.fmt_int(p['safety_of_women_and_girls_survey_respondents'])} "
             f"respondents, {p['safety_of_women_and_girls_not_safe_at_night']:.0f}% do not feel safe when out "
@@ -253,7 +250,7 @@ else:
 
     # --------------------------------------------------------- representativeness
     st.subheader("Who answered: respondents by ward against residents (Census 2021)")
-    rep = common.q(places.survey_representativeness, sub["survey"].iloc[0], question)
+    rep = common.q(engagement_analysis.survey_representativeness, sub["survey"].iloc[0], question)
     long = rep.melt(
         id_vars=["ward_name"],
         value_vars=["respondent_share", "population_share"],

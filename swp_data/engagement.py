@@ -280,7 +280,7 @@ def _validate(
     seen: dict[tuple, int] = {}
     out: list[tuple] = []
     warnings: list[str] = []
-    for rec, rn in zip(rows, numbers):
+    for rec, rn in zip(rows, numbers, strict=True):
         try:
             if kind == "meetings":
                 d = _date(rec["date"], today)

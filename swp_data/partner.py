@@ -157,7 +157,7 @@ def read_table(
                     f"({schema}); check for a stray comma or a missing value",
                     row=start,
                 )
-            rows.append(dict(zip(header, fields)))
+            rows.append(dict(zip(header, fields, strict=True)))
             numbers.append(start)
     except csv.Error as e:
         raise InputError(
@@ -490,7 +490,7 @@ def _validate_partner(
     mapped: set[str] = set()
     partial = 0
     unknown_measures: set[str] = set()
-    for rec, rn in zip(rows, numbers):
+    for rec, rn in zip(rows, numbers, strict=True):
         try:
             ptext = rec["period"].strip()
             p = periods.get(ptext)
