@@ -25,6 +25,9 @@ import csv
 import io
 import json
 import re
+import struct
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,13 +38,27 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
+from . import access, audit, store
 from .errors import InputError
-from .impact_areas import NAME_MAX, city_codes, clean_area_name, find_area, save_area, unique_codes
+from .impact_areas import NAME_MAX, city_codes, clean_area_name, dataset_id_of, find_area, unique_codes, write_area
 from .partner import clean_text, file_hash
 from .validate import check_not_truncated, read_text
 
 ASSIGN_THRESHOLD = 0.5  # share of an LSOA's (estimated) population inside
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+# Limits on untrusted GeoJSON (docs/notes-places.md says why). An Impact Area
+# is a few polygons of at most a few thousand points; the city's 785 Output
+# Areas together have 13,439 points in the bundle.
+MAX_FEATURES = 1_000  # features per file
+MAX_POINTS_PER_GEOMETRY = 20_000  # points (coordinate pairs) of one feature's geometry
+MAX_TOTAL_POINTS = 200_000  # points in the whole file
+MAX_COLLECTION_DEPTH = 2  # GeometryCollections inside GeometryCollections
+# Repairing an invalid polygon runs in a child process with these bounds: a
+# self-intersecting "star" of 500 points takes minutes and gigabytes with
+# make_valid's default method, and still seconds with method="structure".
+REPAIR_SECONDS = 5.0
+REPAIR_MEMORY_BYTES = 1024 * 1024 * 1024
 BNG = 27700
 LSOA_CODE = re.compile(r"^E01\d{6}$")
 
@@ -173,9 +190,13 @@ def read_geojson(path: str | Path, data: bytes | None = None) -> list[tuple[int,
     path = Path(path)
     text = _read_small(path, data, "an area file")
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         raise InputError(path, f"not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+    except RecursionError:
+        raise InputError(path, "the JSON is nested too deeply to be a GeoJSON of polygons") from None
+    except ValueError as e:  # NaN or Infinity (see _no_constant)
+        raise InputError(path, f"not valid JSON ({e})") from None
     if not isinstance(doc, dict) or "type" not in doc:
         raise InputError(path, 'not a GeoJSON document (no "type" member)')
     kind = doc["type"]
@@ -191,8 +212,13 @@ def read_geojson(path: str | Path, data: bytes | None = None) -> list[tuple[int,
         raise InputError(path, f"a GeoJSON {kind}: expected a FeatureCollection of polygons")
     if not feats:
         raise InputError(path, "the FeatureCollection has no features")
+    if len(feats) > MAX_FEATURES:
+        raise InputError(
+            path, f"the file has {len(feats):,} features; an Impact Area file holds at most {MAX_FEATURES:,}"
+        )
     bng = _declares_bng(doc)
-    out = []
+    found = []
+    total = 0
     for i, f in enumerate(feats, start=1):
         where = f"feature {i}"
         if not isinstance(f, dict) or f.get("type") != "Feature":
@@ -201,10 +227,23 @@ def read_geojson(path: str | Path, data: bytes | None = None) -> list[tuple[int,
         if not g:
             raise InputError(path, f"{where}: has no geometry")
         gtype = g.get("type") if isinstance(g, dict) else None
+        n = _count_points(path, where, g)
+        if n > MAX_POINTS_PER_GEOMETRY:
+            raise InputError(
+                path,
+                f"{where}: the geometry has {n:,} points; at most {MAX_POINTS_PER_GEOMETRY:,} are accepted "
+                "(simplify it in your GIS first)",
+            )
+        total += n
+        if total > MAX_TOTAL_POINTS:
+            raise InputError(
+                path,
+                f"{where}: the file has more than {MAX_TOTAL_POINTS:,} points; simplify the polygons in your GIS first",
+            )
         try:
             geom = shape(g)
         except Exception as e:  # shapely's errors vary by problem
-            raise InputError(path, f"{where}: the geometry is not valid GeoJSON ({e})") from None
+            raise InputError(path, f"{where}: the geometry is not valid GeoJSON ({_one_line(e)})") from None
         polys = _polygons(geom)
         if polys is None:
             raise InputError(path, f"{where}: a {gtype}, not a polygon: an Impact Area file holds polygons")
@@ -219,13 +258,114 @@ def read_geojson(path: str | Path, data: bytes | None = None) -> list[tuple[int,
                 f"{where}: the coordinates are not longitude/latitude (WGS84, as "
                 "GeoJSON requires); save the file as GeoJSON in EPSG:4326",
             )
-        if not polys.is_valid:
-            polys = _polygons(shapely.make_valid(polys))
-            if polys is None or polys.is_empty:
-                raise InputError(path, f"{where}: the polygon is not valid and cannot be repaired")
         props = f.get("properties") or {}
         name = next((props[k] for k in NAME_PROPERTIES if isinstance(props, dict) and props.get(k)), None)
-        out.append((i, clean_text(str(name)) if name is not None else None, polys))
+        found.append((i, clean_text(str(name)) if name is not None else None, polys))
+    return _repaired(path, found)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number GeoJSON allows")
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split())[:200]
+
+
+def _count_points(path: Path, where: str, g: object, depth: int = 0) -> int:
+    """The number of positions in a GeoJSON geometry object, checking its
+    nesting without recursing into coordinates (hostile files may nest
+    arrays thousands deep). Malformed coordinates are left to shapely."""
+    if not isinstance(g, dict):
+        raise InputError(path, f"{where}: the geometry is not a GeoJSON object")
+    if g.get("type") == "GeometryCollection":
+        if depth >= MAX_COLLECTION_DEPTH:
+            raise InputError(path, f"{where}: GeometryCollections nested more than {MAX_COLLECTION_DEPTH} deep")
+        parts = g.get("geometries")
+        if not isinstance(parts, list):
+            raise InputError(path, f'{where}: the GeometryCollection has no "geometries" list')
+        return sum(_count_points(path, where, p, depth + 1) for p in parts)
+    levels = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
+    level = levels.get(str(g.get("type")))
+    if level is None:
+        return 0  # shape() refuses an unknown type with its own message
+    items = [g.get("coordinates")]
+    for _ in range(level - 1):
+        items = [x for it in items if isinstance(it, list) for x in it]
+    return sum(len(it) for it in items if isinstance(it, list)) if level else 1
+
+
+# The child that repairs invalid polygons: reads length-prefixed WKB, writes
+# length-prefixed WKB, under an address-space limit; the parent kills it after
+# REPAIR_SECONDS. It imports nothing of this project.
+_REPAIR_CHILD = """
+import resource, struct, sys
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import shapely
+data = sys.stdin.buffer.read()
+out, pos = [], 0
+while pos < len(data):
+    (n,) = struct.unpack_from("<I", data, pos)
+    out.append(shapely.from_wkb(data[pos + 4 : pos + 4 + n]))
+    pos += 4 + n
+fixed = shapely.make_valid(out, method="structure", keep_collapsed=False)
+for g in shapely.to_wkb(fixed):
+    sys.stdout.buffer.write(struct.pack("<I", len(g)) + g)
+"""
+
+
+def repair_polygons(geoms: list, seconds: float | None = None, memory: int | None = None) -> list | None:
+    """``shapely.make_valid(method="structure")`` of each geometry, computed in
+    a child process bounded to ``seconds`` (default :data:`REPAIR_SECONDS`)
+    and ``memory`` bytes (:data:`REPAIR_MEMORY_BYTES`); None when it does not
+    finish within them (the caller refuses the file)."""
+    seconds = REPAIR_SECONDS if seconds is None else seconds
+    memory = REPAIR_MEMORY_BYTES if memory is None else memory
+    payload = b"".join(struct.pack("<I", len(w)) + w for w in shapely.to_wkb(np.asarray(geoms, dtype=object)))
+    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", _REPAIR_CHILD, str(int(memory))],
+            input=payload,
+            capture_output=True,
+            timeout=seconds,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        return None
+    out, data, pos = [], done.stdout, 0
+    while pos < len(data):
+        (n,) = struct.unpack_from("<I", data, pos)
+        out.append(shapely.from_wkb(data[pos + 4 : pos + 4 + n]))
+        pos += 4 + n
+    return out if len(out) == len(geoms) else None
+
+
+def _repaired(path: Path, found: list[tuple[int, str | None, object]]) -> list[tuple[int, str | None, object]]:
+    """The features with invalid polygons repaired (all in one bounded child
+    process), or an InputError naming the first that cannot be repaired."""
+    bad = [k for k, (_, _, g) in enumerate(found) if not g.is_valid]
+    if not bad:
+        return found
+    fixed = repair_polygons([found[k][2] for k in bad])
+    first = found[bad[0]][0]
+    if fixed is None:
+        why = shapely.is_valid_reason(found[bad[0]][2])
+        raise InputError(
+            path,
+            f"feature {first}: the polygon is not valid ({why}) and cannot be repaired within "
+            f"{REPAIR_SECONDS:.0f} seconds; repair it in your GIS (e.g. QGIS: Fix geometries) and import again",
+        )
+    out = list(found)
+    for k, g in zip(bad, fixed, strict=True):
+        polys = _polygons(g)
+        if polys is None or polys.is_empty:
+            raise InputError(path, f"feature {found[k][0]}: the polygon is not valid and cannot be repaired")
+        out[k] = (found[k][0], found[k][1], polys)
     return out
 
 
@@ -290,23 +430,32 @@ def assign_lsoas(con: duckdb.DuckDBPyConnection, geoms, lsoa: gpd.GeoDataFrame |
 
 
 # ----------------------------------------------------------------- file import
-def import_area_file(
+@dataclass
+class AreaPlan:
+    """What an Impact Area file holds, checked and ready to write
+    (:func:`read_area_file`); nothing written yet."""
+
+    path: Path
+    groups: dict[str, list[str]]
+    report: AreaImport
+    file_hash: str
+
+
+def read_area_file(
     con: duckdb.DuckDBPyConnection,
     path: str | Path,
     data: bytes | None = None,
     *,
     name: str | None = None,
-    is_demo: bool = False,
-) -> AreaImport:
-    """Import a CSV of LSOA codes or a GeoJSON of polygons as Impact Area(s),
-    in the caller's transaction (use :func:`in_transaction`).
-
-    One area per file, named ``name`` (else the file's name without its
-    extension), unless the file names several areas (CSV ``area`` column,
-    GeoJSON ``name`` property) and no ``name`` is given: then one area per
-    name. An area of the same name is replaced (re-importing is idempotent).
-    Everything is checked before anything is written.
-    """
+    features: list | None = None,
+) -> AreaPlan:
+    """Read and check a CSV of LSOA codes or a GeoJSON of polygons; reads the
+    store only, so it can run on a read connection before the write lock is
+    taken. One area per file, named ``name`` (else the file's name without
+    its extension), unless the file names several areas (CSV ``area``
+    column, GeoJSON ``name`` property) and no ``name`` is given: then one
+    area per name. ``features``: the file's :func:`read_geojson`, if already
+    read."""
     path = Path(path)
     if data is None:
         if not path.exists():
@@ -322,42 +471,75 @@ def import_area_file(
             k = clean_area_name(default if (name or key is None) else key, path)
             groups.setdefault(k, []).extend(codes)
     elif suffix in (".geojson", ".json"):
-        feats = read_geojson(path, data)
-        lsoa = lsoa_shapes(con)
-        city = shapely.union_all(lsoa.geometry.to_numpy())
-        by_name: dict[str, list] = {}
-        for i, fname, g in feats:
-            if not g.intersects(city):
-                raise InputError(
-                    path, f"feature {i}: the polygon lies outside Wolverhampton (it touches none of the city's LSOAs)"
-                )
-            k = clean_area_name(default if (name or fname is None) else fname, path, f"feature {i}")
-            by_name.setdefault(k, []).append((i, g))
-        parts = []
-        for k, items in by_name.items():
-            a = assign_lsoas(con, [g for _, g in items], lsoa)
-            if not a["assigned"].any():
-                best = a.iloc[0]
-                feats_txt = ", ".join(str(i) for i, _ in items)
-                raise InputError(
-                    path,
-                    f"feature {feats_txt}: the polygon(s) of {k!r} hold more than half of no LSOA "
-                    f"(the largest share is {100 * best['share_inside']:.0f}% of {best['code']}); "
-                    "draw the area larger or pick its LSOAs on the map",
-                )
-            groups[k] = list(a.loc[a["assigned"], "code"])
-            parts.append(a.assign(area=k))
-        report.assignment = pd.concat(parts, ignore_index=True)
+        feats = features if features is not None else read_geojson(path, data)
+        try:
+            report.assignment = _assign_features(con, path, feats, default, name, groups)
+        except shapely.errors.GEOSException as e:
+            raise InputError(path, f"the polygons cannot be processed ({_one_line(e)})") from None
     else:
         raise InputError(
             path,
             f"an Impact Area file is a CSV of LSOA codes (.csv) or a GeoJSON of "
             f"polygons (.geojson or .json), not {suffix or 'a file without extension'}",
         )
-    h = file_hash(data)
-    for k, codes in groups.items():
+    return AreaPlan(path=path, groups=groups, report=report, file_hash=file_hash(data))
+
+
+def _assign_features(con, path: Path, feats, default: str, name: str | None, groups: dict) -> pd.DataFrame:
+    lsoa = lsoa_shapes(con)
+    city = shapely.union_all(lsoa.geometry.to_numpy())
+    by_name: dict[str, list] = {}
+    for i, fname, g in feats:
+        if not g.intersects(city):
+            raise InputError(
+                path, f"feature {i}: the polygon lies outside Wolverhampton (it touches none of the city's LSOAs)"
+            )
+        k = clean_area_name(default if (name or fname is None) else fname, path, f"feature {i}")
+        by_name.setdefault(k, []).append((i, g))
+    parts = []
+    for k, items in by_name.items():
+        a = assign_lsoas(con, [g for _, g in items], lsoa)
+        if not a["assigned"].any():
+            best = a.iloc[0]
+            feats_txt = ", ".join(str(i) for i, _ in items)
+            raise InputError(
+                path,
+                f"feature {feats_txt}: the polygon(s) of {k!r} hold more than half of no LSOA "
+                f"(the largest share is {100 * best['share_inside']:.0f}% of {best['code']}); "
+                "draw the area larger or pick its LSOAs on the map",
+            )
+        groups[k] = list(a.loc[a["assigned"], "code"])
+        parts.append(a.assign(area=k))
+    return pd.concat(parts, ignore_index=True)
+
+
+def prepare_area_file(
+    path: str | Path, data: bytes | None = None, *, name: str | None = None, store_path: Path | None = None
+) -> AreaPlan:
+    """:func:`read_area_file` for a page: the polygons are parsed and repaired
+    before the store is opened, then the store is only read, so no lock is
+    held by a parse and the write lock not at all; write the plan with
+    :func:`write_area_file` in a transaction."""
+    path = Path(path)
+    if data is None:
+        if not path.exists():
+            raise InputError(path, "file not found")
+        data = path.read_bytes()
+    feats = read_geojson(path, data) if path.suffix.lower() in (".geojson", ".json") else None
+    with store.reading(store_path) as con:
+        return read_area_file(con, path, data, name=name, features=feats)
+
+
+def write_area_file(con: duckdb.DuckDBPyConnection, plan: AreaPlan, *, is_demo: bool = False) -> AreaImport:
+    """Write the areas of a checked file (:func:`read_area_file`) in the
+    caller's transaction: an area of the same name is replaced (re-importing
+    is idempotent). Analysts only; one audit row for the file."""
+    access.require_analyst("importing an Impact Area file")
+    path, report = plan.path, plan.report
+    report.areas = []
+    for k, codes in plan.groups.items():
         replaced = find_area(con, k) is not None
-        aid = save_area(
+        aid = write_area(
             con,
             k,
             codes,
@@ -365,8 +547,32 @@ def import_area_file(
             is_demo=is_demo,
             replace=True,
             file=path,
-            hash_=h,
+            hash_=plan.file_hash,
             note=f"Imported from {path.name}",
         )
         report.areas.append({"area_id": aid, "name": k, "n_lsoa": len(set(codes)), "replaced": replaced})
+    audit.record(
+        con,
+        "impact_area",
+        dataset_id=",".join(dataset_id_of(a["area_id"]) for a in report.areas),
+        rows=sum(a["n_lsoa"] for a in report.areas),
+        fingerprint=plan.file_hash,
+        detail=f"imported {path.name}: " + "; ".join(f"{a['name']!r} ({a['n_lsoa']} LSOAs)" for a in report.areas),
+    )
     return report
+
+
+def import_area_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    data: bytes | None = None,
+    *,
+    name: str | None = None,
+    is_demo: bool = False,
+) -> AreaImport:
+    """Import a CSV of LSOA codes or a GeoJSON of polygons as Impact Area(s),
+    in the caller's transaction (use :func:`~swp_data.impact_areas.in_transaction`):
+    :func:`read_area_file` then :func:`write_area_file`. Everything is
+    checked before anything is written."""
+    access.require_analyst("importing an Impact Area file")
+    return write_area_file(con, read_area_file(con, path, data, name=name), is_demo=is_demo)

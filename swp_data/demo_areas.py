@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import store
+from . import access, audit, store
 from .area_files import BNG, lsoa_shapes
-from .impact_areas import list_areas, save_area
+from .impact_areas import dataset_id_of, list_areas, write_area
 
 # Published figures of the 2011-12 priority areas (seeds/001, published_figure).
 PUBLISHED_POPULATION = "priority_areas_population_share"
@@ -129,13 +129,15 @@ def add_demo_impact_areas(con: duckdb.DuckDBPyConnection) -> dict:
     True, "areas": DataFrame of name, n_lsoa, population, population_share,
     "population_share": the six areas' combined % of the city's residents,
     "target": the published %}."""
+    access.require_analyst("loading the demo Impact Areas")
     store.ensure_data_tables(con)
     target = published_priority_shares(con)["population_share"] or DEMO_TARGET_SHARE
     members = demo_area_members(con, target)
+    ids = []
     for area, codes in members.items():
         spec = DEMO_AREAS[area]
         centres = ", ".join(f"{p} ({lat:.3f}, {lon:.3f})" for p, lat, lon in spec["centres"])
-        save_area(
+        aid = write_area(
             con,
             area,
             codes,
@@ -146,6 +148,14 @@ def add_demo_impact_areas(con: duckdb.DuckDBPyConnection) -> dict:
             note=DEMO_NOTE.format(rating=spec["rating"], centres=centres),
             area_id="demo-" + re.sub(r"[^a-z0-9]+", "-", area.lower()).strip("-"),
         )
+        ids.append(dataset_id_of(aid))
+    audit.record(
+        con,
+        "impact_area",
+        dataset_id=",".join(ids),
+        rows=sum(len(v) for v in members.values()),
+        detail="loaded the six demo priority areas (approximate, for demonstration)",
+    )
     areas = list_areas(con)
     areas = areas[areas["is_demo"] & areas["name"].isin(list(members))]
     all_codes = sorted({c for v in members.values() for c in v})

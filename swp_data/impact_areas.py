@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import store
+from . import access, audit, store
 from .errors import InputError
 from .partner import clean_text
 
@@ -113,7 +113,7 @@ def find_area(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     return r[0] if r else None
 
 
-def _dataset_id(area_id: str) -> str:
+def dataset_id_of(area_id: str) -> str:
     """Provenance id of an area; the demo areas (ids ``demo-...``) are ``demo:``
     like every other demo dataset."""
     return f"demo:impact_area:{area_id}" if area_id.startswith("demo-") else f"impact_area:{area_id}"
@@ -134,7 +134,57 @@ def save_area(
     area_id: str | None = None,
 ) -> str:
     """Create (or, with ``replace``, replace the area of the same name) an
-    Impact Area of the given LSOAs 2021; returns its area_id.
+    Impact Area of the given LSOAs 2021; returns its area_id. Analysts only;
+    audited (action ``impact_area``) in the caller's transaction.
+
+    Every code must be one of the city's 161 LSOAs 2021 (InputError naming
+    the first that is not); at least one is needed. A replaced area keeps its
+    area_id, so links to it (the sidebar's choice) survive a re-import.
+    """
+    access.require_analyst("saving an Impact Area")
+    replaced = find_area(con, clean_area_name(name, file)) is not None
+    aid = write_area(
+        con,
+        name,
+        codes,
+        source=source,
+        approximate=approximate,
+        is_demo=is_demo,
+        note=note,
+        replace=replace,
+        file=file,
+        hash_=hash_,
+        area_id=area_id,
+    )
+    n = len(area_codes(con, aid))
+    audit.record(
+        con,
+        "impact_area",
+        dataset_id=dataset_id_of(aid),
+        rows=n,
+        fingerprint=hash_,
+        detail=f"{'replaced' if replaced else 'saved'} Impact Area {clean_area_name(name, file)!r} ({n} LSOAs)",
+    )
+    return aid
+
+
+def write_area(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    codes: Iterable[str],
+    *,
+    source: str,
+    approximate: bool = False,
+    is_demo: bool = False,
+    note: str | None = None,
+    replace: bool = False,
+    file: str | Path | None = None,
+    hash_: str | None = None,
+    area_id: str | None = None,
+) -> str:
+    """:func:`save_area` without its authorisation check and audit row, for
+    the callers that check and audit a whole change once (file import, demo
+    areas).
 
     Every code must be one of the city's 161 LSOAs 2021 (InputError naming
     the first that is not); at least one is needed. A replaced area keeps its
@@ -168,7 +218,7 @@ def save_area(
     con.executemany("INSERT INTO impact_area_lsoa VALUES (?, ?)", [[area_id, c] for c in codes])
     store.record_dataset(
         con,
-        dataset_id=_dataset_id(area_id),
+        dataset_id=dataset_id_of(area_id),
         name=f"Impact Area: {name}",
         kind="impact_area",
         source=str(source),
@@ -181,22 +231,43 @@ def save_area(
 
 
 def rename_area(con: duckdb.DuckDBPyConnection, area_id: str, new_name: str) -> str:
-    """Rename an area (InputError if the name is empty, too long or taken)."""
+    """Rename an area (InputError if the name is empty, too long or taken).
+    Analysts only; audited."""
+    access.require_analyst("renaming an Impact Area")
     name = clean_area_name(new_name)
-    if not con.execute("SELECT 1 FROM impact_area WHERE area_id = ?", [area_id]).fetchone():
+    old = con.execute("SELECT name FROM impact_area WHERE area_id = ?", [area_id]).fetchone()
+    if not old:
         raise InputError(None, f"there is no Impact Area {area_id!r} (deleted meanwhile?)")
     other = find_area(con, name)
     if other and other != area_id:
         raise InputError(None, f"an Impact Area called {name!r} already exists: choose another name")
     con.execute("UPDATE impact_area SET name = ? WHERE area_id = ?", [name, area_id])
-    con.execute("UPDATE dataset SET name = ? WHERE dataset_id = ?", [f"Impact Area: {name}", _dataset_id(area_id)])
+    con.execute("UPDATE dataset SET name = ? WHERE dataset_id = ?", [f"Impact Area: {name}", dataset_id_of(area_id)])
+    audit.record(
+        con,
+        "impact_area",
+        dataset_id=dataset_id_of(area_id),
+        rows=0,
+        detail=f"renamed Impact Area {old[0]!r} to {name!r}",
+    )
     return name
 
 
 def delete_area(con: duckdb.DuckDBPyConnection, area_id: str) -> bool:
-    """Delete an area, its LSOA list and its provenance row; False if absent."""
-    found = con.execute("SELECT 1 FROM impact_area WHERE area_id = ?", [area_id]).fetchone()
+    """Delete an area, its LSOA list and its provenance row; False if absent.
+    Analysts only; audited."""
+    access.require_analyst("deleting an Impact Area")
+    found = con.execute("SELECT name FROM impact_area WHERE area_id = ?", [area_id]).fetchone()
+    n = len(area_codes(con, area_id))
     con.execute("DELETE FROM impact_area_lsoa WHERE area_id = ?", [area_id])
     con.execute("DELETE FROM impact_area WHERE area_id = ?", [area_id])
-    con.execute("DELETE FROM dataset WHERE dataset_id = ?", [_dataset_id(area_id)])
+    con.execute("DELETE FROM dataset WHERE dataset_id = ?", [dataset_id_of(area_id)])
+    if found:
+        audit.record(
+            con,
+            "impact_area",
+            dataset_id=dataset_id_of(area_id),
+            rows=n,
+            detail=f"deleted Impact Area {found[0]!r} ({n} LSOAs)",
+        )
     return bool(found)
