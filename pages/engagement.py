@@ -179,6 +179,7 @@ else:
         "Share answering",
         answers,
         horizontal=True,
+        format_func=common.md,  # radio labels render Markdown
         key="en_answer",
         index=answers.index("No") if "No" in answers else 0,
     )
@@ -190,7 +191,7 @@ else:
     m1, m2 = st.columns(2)
     m1.metric("Respondents", common.fmt_int(total))
     m2.metric(
-        f"Answering “{answer}” (city)",
+        f"Answering “{common.md(answer)}” (city)",
         f"{100 * city_share:.0f}%",
         help=f"Wilson 95% interval {100 * lo:.1f}% to {100 * hi:.1f}%",
     )
@@ -234,7 +235,7 @@ else:
     fig.update_layout(
         height=140 + 24 * len(d),
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis={"title": f"% answering “{answer}” (Wilson 95% interval)", "range": [0, 100]},
+        xaxis={"title": f"% answering “{maps.esc(answer)}” (Wilson 95% interval)", "range": [0, 100]},
     )
     st.plotly_chart(fig, width="stretch", key="en_survey_chart")
     st.caption("Error bars: Wilson score 95% intervals; wide bars mean few respondents in that ward.")
@@ -297,9 +298,9 @@ if cons.empty:
 else:
     for (name, period), d in cons.groupby(["consultation", "period"], sort=False):
         real = not d["is_demo"].any()
-        st.markdown(f"**{name} ({period})**" + (" — as published" if real else " — DEMO"))
+        st.markdown(f"**{common.md(name)} ({common.md(period)})**" + (" — as published" if real else " — DEMO"))
         fig = px.bar(
-            d,
+            d.assign(geography_name=d["geography_name"].map(maps.esc)),  # tick labels render some HTML
             x="geography_name",
             y="share",
             labels={"geography_name": "", "share": "% of respondents"},

@@ -49,7 +49,7 @@ def _write(fn, *args, ok: str, **kwargs):
     try:
         result = impact_areas.in_transaction(fn, *args, **kwargs)
     except InputError as e:
-        st.error(f"Not saved: {e}", icon=":material/error:")
+        st.error(f"Not saved: {common.problem(e)}", icon=":material/error:")
         return None
     ss["ia_flash"] = ok
     return result if result is not None else True
@@ -165,13 +165,12 @@ elif mode == "Import a file":
         max_chars=impact_areas.NAME_MAX,
     )
     if st.button("Import", key="ia_import", type="primary", disabled=up is None, icon=":material/upload:"):
-        rep = _write(
-            area_files.import_area_file,
-            Path(up.name),
-            up.getvalue(),
-            name=name or None,
-            ok=f"Imported {common.md(up.name)}.",
-        )
+        try:  # read and check before the write lock is taken
+            plan = area_files.prepare_area_file(Path(up.name), up.getvalue(), name=name or None)
+        except InputError as e:
+            st.error(f"Not saved: {common.problem(e)}", icon=":material/error:")
+            plan = None
+        rep = plan and _write(area_files.write_area_file, plan, ok=f"Imported {common.md(up.name)}.")
         if rep:
             ss["ia_last_import"] = rep
             st.rerun()
@@ -255,7 +254,7 @@ else:
     codes = tuple(common.q(impact_areas.area_codes, aid))
     st.markdown(f"### {common.md(area['name'])}")
     if area["approximate"]:
-        st.warning(f"**Approximate, for demonstration.** {area['note'] or ''}", icon=":material/help:")
+        st.warning(f"**Approximate, for demonstration.** {common.md(area['note'] or '')}", icon=":material/help:")
     st.caption(
         f"Source: {common.md(area['source'])} · {len(codes)} LSOAs · {common.fmt_int(area['population'])} residents "
         f"(Census 2021)" + (" · DEMO" if area["is_demo"] else "")
