@@ -58,7 +58,7 @@ MAX_COLLECTION_DEPTH = 2  # GeometryCollections inside GeometryCollections
 # self-intersecting "star" of 500 points takes minutes and gigabytes with
 # make_valid's default method, and still seconds with method="structure".
 REPAIR_SECONDS = 5.0
-REPAIR_MEMORY_BYTES = 1024 * 1024 * 1024
+REPAIR_MEMORY_BYTES = 512 * 1024 * 1024
 BNG = 27700
 LSOA_CODE = re.compile(r"^E01\d{6}$")
 
@@ -358,7 +358,8 @@ def _repaired(path: Path, found: list[tuple[int, str | None, object]]) -> list[t
         raise InputError(
             path,
             f"feature {first}: the polygon is not valid ({why}) and cannot be repaired within "
-            f"{REPAIR_SECONDS:.0f} seconds; repair it in your GIS (e.g. QGIS: Fix geometries) and import again",
+            f"{REPAIR_SECONDS:.0f} seconds and {REPAIR_MEMORY_BYTES // 2**20} MB; repair it in your GIS "
+            "(e.g. QGIS: Fix geometries) and import again",
         )
     out = list(found)
     for k, g in zip(bad, fixed, strict=True):

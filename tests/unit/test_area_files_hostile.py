@@ -77,7 +77,7 @@ def test_star_polygon_is_refused_within_the_repair_bound_not_repaired_for_minute
         imp(store_path, p)
     msg = str(e.value)
     assert "star.geojson: feature 1: the polygon is not valid (Self-intersection" in msg
-    assert "cannot be repaired within 2 seconds; repair it in your GIS" in msg and "\n" not in msg
+    assert "cannot be repaired within 2 seconds and 512 MB; repair it in your GIS" in msg and "\n" not in msg
     assert snapshot(store_path) == before
 
 
