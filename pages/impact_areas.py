@@ -166,6 +166,7 @@ elif mode == "Import a file":
     )
     if st.button("Import", key="ia_import", type="primary", disabled=up is None, icon=":material/upload:"):
         try:  # read and check before the write lock is taken
+            area_files.check_size(Path(up.name), up.size)
             plan = area_files.prepare_area_file(Path(up.name), up.getvalue(), name=name or None)
         except InputError as e:
             st.error(f"Not saved: {common.problem(e)}", icon=":material/error:")

@@ -165,16 +165,27 @@ def read_lsoa_csv(
 
 
 # ----------------------------------------------------------------- GeoJSON of polygons
+def check_size(path: str | Path, size: int, what: str = "an Impact Area file") -> None:
+    """InputError when a file of ``size`` bytes is over :data:`MAX_FILE_BYTES`
+    (call it before reading an upload into memory)."""
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            Path(path), f"the file is {size / 1e6:.1f} MB; {what} is at most {MAX_FILE_BYTES // 1_000_000} MB"
+        )
+
+
+def _file_bytes(path: Path, what: str = "an Impact Area file") -> bytes:
+    if not path.exists():
+        raise InputError(path, "file not found")
+    check_size(path, path.stat().st_size, what)
+    return path.read_bytes()
+
+
 def _read_small(path: Path, data: bytes | None, what: str) -> str:
     """The text of an uploaded or named file of at most MAX_FILE_BYTES."""
     if data is None:
-        if not path.exists():
-            raise InputError(path, "file not found")
-        data = path.read_bytes()
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(
-            path, f"the file is {len(data) / 1e6:.1f} MB; {what} is at most {MAX_FILE_BYTES // 1_000_000} MB"
-        )
+        data = _file_bytes(path, what)
+    check_size(path, len(data), what)
     return read_text(path, data)
 
 
@@ -459,9 +470,7 @@ def read_area_file(
     read."""
     path = Path(path)
     if data is None:
-        if not path.exists():
-            raise InputError(path, "file not found")
-        data = path.read_bytes()
+        data = _file_bytes(path)
     suffix = path.suffix.lower()
     report = AreaImport(file=path.name)
     default = name if name is not None and clean_text(str(name)) else path.stem
@@ -523,9 +532,7 @@ def prepare_area_file(
     :func:`write_area_file` in a transaction."""
     path = Path(path)
     if data is None:
-        if not path.exists():
-            raise InputError(path, "file not found")
-        data = path.read_bytes()
+        data = _file_bytes(path)
     feats = read_geojson(path, data) if path.suffix.lower() in (".geojson", ".json") else None
     with store.reading(store_path) as con:
         return read_area_file(con, path, data, name=name, features=feats)

@@ -209,3 +209,25 @@ def test_a_viewer_can_change_no_impact_area(store_path, tmp_path):
                 con.execute("ROLLBACK")
                 con.close()
         assert snapshot(store_path) == before, what
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(store_path, tmp_path):
+    """A 200 MB file (sparse: no disk used) is refused from its size, not
+    read into memory first."""
+    import tracemalloc
+
+    p = tmp_path / "huge.geojson"
+    with open(p, "wb") as f:
+        f.truncate(200_000_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(
+            InputError, match=r"huge.geojson: the file is 200.0 MB; an Impact Area file is at most 10 MB"
+        ):
+            imp(store_path, p)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000
+    with pytest.raises(InputError, match="at most 10 MB"):
+        area_files.check_size("upload.geojson", 11 * 1024 * 1024)
