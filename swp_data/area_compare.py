@@ -254,9 +254,9 @@ def comparators(
     higher, significantly; None = no clear difference or too few).
     """
     feats = similarity_features(con)
-    codes = [c for c in codes if c in feats.index]
+    inside_codes = [c for c in codes if c in feats.index]
     lsoa = city_lsoas(con).set_index("code")
-    pairs = clustering.similar_areas(feats, codes, k=k)
+    pairs = clustering.similar_areas(feats, inside_codes, k=k)
     pairs["target_name"] = pairs["target"].map(lsoa["name"])
     pairs["neighbour_name"] = pairs["neighbour"].map(lsoa["name"])
     pairs = pairs[["target", "target_name", "neighbour", "neighbour_name", "distance", "rank"]]
@@ -272,7 +272,7 @@ def comparators(
         p = float(lsoa.loc[list(cs), "population"].sum()) if len(cs) else 0.0
         return {"count": n, "population": p, "rate_per_1000": stats.rate_per_1000(n, p)}
 
-    inside, other = block(codes), block(comp_codes)
+    inside, other = block(inside_codes), block(comp_codes)
     test, verdict, better = None, "No comparators (the area covers the whole city?)", None
     if comp_codes and inside["population"] > 0 and other["population"] > 0:
         test = stats.poisson_change(inside["count"], other["count"], inside["population"], other["population"])

@@ -30,6 +30,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import geopandas as gpd
@@ -104,9 +105,10 @@ def read_lsoa_csv(
     path = Path(path)
     text = _read_small(path, data, "an LSOA list")
     check_not_truncated(path, text)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    rows = [(i + 1, r) for i, r in enumerate(rows)]
-    rows = [(n, r) for n, r in rows if any(c.strip() for c in r)]
+    try:
+        rows = [(i, r) for i, r in enumerate(csv.reader(io.StringIO(text, newline="")), 1) if any(c.strip() for c in r)]
+    except csv.Error as e:
+        raise InputError(path, f"malformed CSV ({_one_line(e)})") from None
     if not rows:
         raise InputError(path, "the file is empty")
     first_n, first = rows[0]
@@ -114,8 +116,8 @@ def read_lsoa_csv(
     if first and LSOA_CODE.match(clean_text(first[0]).upper()):
         code_i, area_i, body = 0, None, rows  # bare codes, no header
     else:
-        code_i = next((header.index(c) for c in CODE_COLUMNS if c in header), None)
-        if code_i is None:
+        found_i = next((header.index(c) for c in CODE_COLUMNS if c in header), None)
+        if found_i is None:
             shown = ", ".join(repr(c) for c in first[:6]) or "nothing"
             raise InputError(
                 path,
@@ -124,7 +126,7 @@ def read_lsoa_csv(
                 "area column names the area(s)",
                 row=first_n,
             )
-        area_i = next((header.index(c) for c in AREA_COLUMNS if c in header), None)
+        code_i, area_i = found_i, next((header.index(c) for c in AREA_COLUMNS if c in header), None)
         body = rows[1:]
     if not body:
         raise InputError(path, "the file has a header but no LSOA codes", row=first_n + 1)
@@ -189,7 +191,7 @@ def _read_small(path: Path, data: bytes | None, what: str) -> str:
     return read_text(path, data)
 
 
-def read_geojson(path: str | Path, data: bytes | None = None) -> list[tuple[int, str | None, object]]:
+def read_geojson(path: str | Path, data: bytes | None = None) -> list[tuple[int, str | None, Any]]:
     """The polygons of a GeoJSON file: [(feature number from 1, its name
     property or None, shapely geometry in WGS84)].
 
@@ -356,7 +358,7 @@ def repair_polygons(geoms: list, seconds: float | None = None, memory: int | Non
     return out if len(out) == len(geoms) else None
 
 
-def _repaired(path: Path, found: list[tuple[int, str | None, object]]) -> list[tuple[int, str | None, object]]:
+def _repaired(path: Path, found: list[tuple[int, str | None, Any]]) -> list[tuple[int, str | None, Any]]:
     """The features with invalid polygons repaired (all in one bounded child
     process), or an InputError naming the first that cannot be repaired."""
     bad = [k for k, (_, _, g) in enumerate(found) if not g.is_valid]

@@ -22,7 +22,7 @@ def crime_window(con: duckdb.DuckDBPyConnection, months: int = 12) -> dict | Non
     ``months`` before them: last, start, prev_start, prev_end (Timestamps),
     n_months (months loaded), has_previous (all previous months loaded).
     None without crime records."""
-    r = con.execute("SELECT max(month), min(month), count(DISTINCT month) FROM crime").fetchone()
+    r = con.execute("SELECT max(month), min(month), count(DISTINCT month) FROM crime").fetchall()[0]
     if r[0] is None:
         return None
     last, first = pd.Timestamp(r[0]), pd.Timestamp(r[1])

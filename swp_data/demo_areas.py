@@ -161,7 +161,7 @@ def add_demo_impact_areas(con: duckdb.DuckDBPyConnection) -> dict:
     all_codes = sorted({c for v in members.values() for c in v})
     pop = con.execute(
         "SELECT sum(population) FILTER (WHERE list_contains(?, lsoa21_code)), sum(population) FROM lsoa21", [all_codes]
-    ).fetchone()
+    ).fetchall()[0]
     return {
         "created": True,
         "areas": areas[["name", "n_lsoa", "population", "population_share"]].reset_index(drop=True),
@@ -176,7 +176,7 @@ def ensure_demo_impact_areas(con: duckdb.DuckDBPyConnection) -> dict:
     Returns as :func:`add_demo_impact_areas`, or {"created": False, ...} when
     areas already exist (they are left alone)."""
     store.ensure_data_tables(con)
-    if con.execute("SELECT count(*) FROM impact_area").fetchone()[0]:
+    if con.execute("SELECT count(*) FROM impact_area").fetchall()[0][0]:
         target = published_priority_shares(con)["population_share"] or DEMO_TARGET_SHARE
         return {"created": False, "areas": pd.DataFrame(), "population_share": None, "target": target}
     return add_demo_impact_areas(con)

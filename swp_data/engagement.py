@@ -287,6 +287,8 @@ def _validate(
     out: list[tuple] = []
     rows_n: list[int] = []
     warnings: list[str] = []
+    key: tuple
+    row: tuple
     for rec, rn in rows:
         try:
             if kind == "meetings":
@@ -312,12 +314,12 @@ def _validate(
                 plabel, _, _ = _period(rec["period"], cache, today)
                 level, code = _consultation_geography(places, rec["geography"])
                 resp = rec["responses"].strip()
-                n = float(whole_number(resp, "responses")) if resp else None
+                given = float(whole_number(resp, "responses")) if resp else None
                 share = _share(rec["share"])
-                if n is None and share is None:
+                if given is None and share is None:
                     raise Bad("give responses, share or both (both are empty)")
                 key = (c, plabel, code)
-                row = (c, plabel, level, code, n, share)
+                row = (c, plabel, level, code, given, share)
                 what = "consultation, period and geography"
         except Bad as e:
             problems.add(rn, str(e))

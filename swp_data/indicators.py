@@ -73,7 +73,7 @@ def labels() -> dict[str, str]:
 
 def meeting_window(con: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The latest 12 months of meeting records: (first day, last day), or None."""
-    r = con.execute("SELECT max(date) FROM engagement_meeting").fetchone()[0]
+    r = con.execute("SELECT max(date) FROM engagement_meeting").fetchall()[0][0]
     if r is None:
         return None
     last = pd.Timestamp(r).to_period("M").end_time.normalize()

@@ -540,7 +540,7 @@ def replace_rows(
             con.unregister(view)
     touched = sorted({d for d, _ in replaced} | {info.dataset_id})
     for ds in touched:
-        n = con.execute(f"SELECT count(*) FROM {table} WHERE dataset_id = ?", [ds]).fetchone()[0]
+        n = con.execute(f"SELECT count(*) FROM {table} WHERE dataset_id = ?", [ds]).fetchall()[0][0]
         if n == 0:
             con.execute("DELETE FROM dataset WHERE dataset_id = ?", [ds])
             continue

@@ -41,6 +41,11 @@ def test_create_an_impact_area_and_see_its_profile(page):
     page.get_by_role("option", name=re.compile("E01010410")).first.click()
     page.keyboard.press("Escape")
     wait_idle(page, 1.0)
+    page.wait_for_function(  # the rerun can take a while on a busy machine
+        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                 .some(m => m.innerText.includes('LSOAs picked') && /\\n2$/.test(m.innerText.trim()))""",
+        timeout=30_000,
+    )
     assert _metric_value(page, "LSOAs picked") == "2"
     shot(page, "impact-area-create")
     name = page.get_by_label("Name of the area")

@@ -231,3 +231,10 @@ def test_an_oversized_file_is_refused_before_it_is_read(store_path, tmp_path):
     assert peak < 5_000_000
     with pytest.raises(InputError, match="at most 10 MB"):
         area_files.check_size("upload.geojson", 11 * 1024 * 1024)
+
+
+def test_a_csv_field_over_the_csv_limit_is_a_one_line_refusal(store_path, tmp_path):
+    p = tmp_path / "wide.csv"
+    p.write_text("lsoa21_code,area\nE01010410," + "x" * 200_000 + "\n")
+    with pytest.raises(InputError, match=r"wide.csv: malformed CSV \(field larger than field limit"):
+        imp(store_path, p)
