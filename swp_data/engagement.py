@@ -210,7 +210,7 @@ def _period(text: str, cache: dict, today: dt.date) -> tuple[str, dt.date, dt.da
             label, start, end = parse_engagement_period(key)
             if start > today:
                 raise Bad(f"period {key} is in the future (it starts {start:%d %b %Y}; today is {today:%d %b %Y})")
-            if start < EARLIEST:
+            if end < EARLIEST:
                 raise Bad(f"period {key[:20]} is before {EARLIEST:%B %Y}, when community safety partnerships began")
             cache[key] = (label, start, end)
         except Bad as e:

@@ -82,7 +82,7 @@ MAX_PROBLEMS = 10  # problems found before reading stops
 MAX_COUNT = 1_000_000  # a count, attendance or number of responses for one period and place
 MAX_NUMBER_CHARS = 20  # characters of a count as written ("1,000,000.00" is 12)
 # Community safety partnerships began with the Crime and Disorder Act 1998
-# (in force April 1998): no partner figure or engagement record is earlier.
+# (in force April 1998): no partner figure or engagement record ends earlier.
 EARLIEST = dt.date(1998, 4, 1)
 
 CITY_ALIASES = {"e08000031", "wolverhampton", "city", "city of wolverhampton", "wolverhampton city"}
@@ -629,7 +629,7 @@ def _validate_partner(
                     p = parse_period(ptext)
                     if p[1] > today:
                         p = f"period {ptext} is in the future (it starts {p[1]:%d %b %Y}; today is {today:%d %b %Y})"
-                    elif p[1] < EARLIEST:
+                    elif p[2] < EARLIEST:
                         p = f"period {ptext[:20]} is before {EARLIEST:%B %Y}, when community safety partnerships began"
                 except ValueError as e:
                     p = str(e).rstrip(".")

@@ -155,3 +155,12 @@ def test_an_upload_never_replaces_a_published_figure(store_path, tmp_path):
     )
     err = refused(engagement_import, c, "consultation")
     assert err.row == 2 and "(published:consultation_2020)" in str(err)
+
+
+def test_a_period_that_ends_after_april_1998_is_kept(store_path, tmp_path):
+    s = write(
+        tmp_path, "s98.csv", "survey,period,ward,question,answer,responses\nSafety,1998,Penn,Safe at night?,No,3\n"
+    )
+    assert engagement_import(s, "survey").rows_kept == 1
+    old = write(tmp_path, "fy97.csv", HEADER + "1997-98,city,hate_crime,all,1\n")
+    assert "period 1997-98 is before April 1998" in str(refused(partner_import, old))
