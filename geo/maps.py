@@ -90,7 +90,7 @@ def base_map(zoom: int = 12, tiles: bool = True) -> folium.Map:
 def feature_collection(gdf: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
     """GeoJSON with only the given (already escaped, string) properties."""
     geo = json.loads(gpd.GeoSeries(gdf.geometry.to_numpy(), crs=gdf.crs).to_json(drop_id=True))
-    for feat, (_, row) in zip(geo["features"], props.iterrows()):
+    for feat, (_, row) in zip(geo["features"], props.iterrows(), strict=True):
         feat["properties"] = {k: v for k, v in row.items()}
     return geo
 

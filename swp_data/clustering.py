@@ -196,10 +196,7 @@ def silhouette_by_k(
             continue
         _check(z, k, method)
         labels = _raw_labels(x, k, method, seed, conn)
-        if len(np.unique(labels)) < 2:
-            s = np.nan
-        else:
-            s = float(silhouette_score(x, labels))
+        s = np.nan if len(np.unique(labels)) < 2 else float(silhouette_score(x, labels))
         rows.append((k, s))
     out = pd.DataFrame(rows, columns=["k", "silhouette"])
     return out.astype({"k": "int64", "silhouette": "float64"})

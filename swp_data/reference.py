@@ -237,7 +237,7 @@ def lsoa_profile(con: duckdb.DuckDBPyConnection, code: str) -> dict:
     ci.columns = ["indicator", "rate"]
     ci["indicator"] = ci["indicator"].map(CRIME_INDICATORS)
     prof["crime_indicators"] = ci
-    for overlay, (table, cat_col, total_col, _) in CENSUS_OVERLAYS.items():
+    for overlay, (table, cat_col, _total_col, _) in CENSUS_OVERLAYS.items():
         codes = [code] if not is_ward else a.loc[a["code"] == code, "code"].tolist()
         if is_ward:
             q = (
