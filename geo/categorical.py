@@ -87,6 +87,6 @@ def recolour(
                     return base
 
                 child.style_function = style
-        m.legend_html = legend_html(title, labels, palette)
+        m.legend_html = legend_html(title, labels, palette)  # type: ignore[attr-defined]  # see maps.choropleth
 
     return apply

@@ -311,7 +311,7 @@ def describe_clusters(profile: pd.DataFrame, nice_names: Mapping | None = None) 
 
     def parts(row: pd.Series, n: int) -> list[str]:
         order = row.abs().sort_values(ascending=False, kind="mergesort")
-        out = []
+        out: list[str] = []
         for col in order.index:
             v = float(row[col])
             if abs(v) < LABEL_THRESHOLD or len(out) >= n:

@@ -754,7 +754,7 @@ def _meetings(ref: Reference, cfg: DemoConfig, seed: int) -> pd.DataFrame:
     activity = rng.gamma(4.0, 0.25, len(wards))  # some wards hold more meetings than others
     q0 = pd.Period(cfg.start, "Q")
     q1 = pd.Period(cfg.end, "Q")
-    rows = []
+    rows: list[tuple[str, str, str, int]] = []
     for q in pd.period_range(q0, q1, freq="Q"):
         days = pd.bdate_range(q.start_time.normalize(), q.end_time.normalize())
         days = days[~((days.month == 1) & (days.day == 1)) & ~((days.month == 12) & days.day.isin([25, 26]))]
@@ -909,4 +909,4 @@ def crime_loaded() -> bool:
     with store.reading(p) as con:
         if not store.table_exists(con, "crime"):
             return False
-        return bool(con.execute("SELECT EXISTS (SELECT 1 FROM crime)").fetchone()[0])
+        return bool(store.one(con, "SELECT EXISTS (SELECT 1 FROM crime)"))
