@@ -195,7 +195,7 @@ st.caption(
     "highest; engagement reversed, as low engagement means more need), then a weighted mean. Move the "
     "sliders to change the weights; they need not add up to 1."
 )
-wcols = st.columns(4)
+wcols = st.columns(len(priority.DEFAULT_WEIGHTS))
 weights = {}
 for col, (key, default) in zip(wcols, priority.DEFAULT_WEIGHTS.items(), strict=True):
     weights[key] = col.slider(

@@ -131,7 +131,8 @@ if view == "Areas":
                 "periods."
                 if n_prev
                 else "No months are loaded for the 12 months before "
-                f"{periods.fmt_month(end - pd.DateOffset(months=11))}: choose a later month, or import earlier data.",
+                f"{periods.fmt_month(end - pd.DateOffset(months=11))}: "
+                "choose a later month, or import earlier data.",
                 icon=":material/warning:",
             )
         data = common.q(crime.area_change, cats, end, level)

@@ -57,7 +57,7 @@ if meet.empty:
     )
 else:
     meet = meet.assign(quarter=[period_label(q, "quarter") for q in meet["quarter_start"]])
-    meet_view = meet[meet["ward_code"].isin(scope_wards)] if scope_wards is not None else meet
+    meet_view = meet if scope_wards is None else meet[meet["ward_code"].isin(scope_wards)]
     piv = meet_view.pivot_table(
         index="ward_name", columns="quarter_start", values="attendees_per_1000", aggfunc="sum"
     ).sort_index(ascending=False)
