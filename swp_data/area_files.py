@@ -309,12 +309,13 @@ def _count_points(path: Path, where: str, g: object, depth: int = 0) -> int:
 
 
 # The child that repairs invalid polygons: reads length-prefixed WKB, writes
-# length-prefixed WKB, under an address-space limit; the parent kills it after
-# REPAIR_SECONDS. It imports nothing of this project.
+# length-prefixed WKB, under an address-space limit and at a lower CPU priority; the
+# parent kills it after REPAIR_SECONDS. It imports nothing of this project.
 _REPAIR_CHILD = """
-import resource, struct, sys
+import os, resource, struct, sys
 limit = int(sys.argv[1])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+os.nice(10)  # other visitors' pages go first
 import shapely
 data = sys.stdin.buffer.read()
 out, pos = [], 0
