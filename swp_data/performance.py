@@ -63,7 +63,10 @@ class PriorityFigures:
     significant: bool  # exact Poisson test at 95%
     ci: tuple[float, float] | None  # rate ratio interval
     verdict: str  # one sentence as the pages say it (stats.describe_change)
-    direction: str  # "up" | "down" | "flat": last 3 months against the 3 before (direction of travel)
+    # direction of travel since the last quarter: the rolling 12 months to to_month against the rolling 12
+    # months to 3 months earlier (i.e. the last 3 months against the same 3 a year before: no seasonal
+    # swing); "flat" within +/-1%. "up" | "down" | "flat"
+    direction: str
     monthly: pd.DataFrame  # columns month (Timestamp, month start), count; 24+ months ending at to_month
     target: Target | None
     rag: str  # one of RAG
