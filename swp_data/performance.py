@@ -374,11 +374,11 @@ def _priority_series(con, p: Priority, start: pd.Timestamp, end: pd.Timestamp) -
 
 def _baseline_count(con, p: Priority, label: str) -> tuple[int | None, str]:
     """The priority's count in a baseline period, or None and why not."""
-    _, start, end = parse_baseline(label)
+    name, start, end = parse_baseline(label)
     s, _ = _priority_series(con, p, start, end)
     n, months = _window(s, start, end)
     if months < 12:
-        return None, f"the baseline {label} is not fully loaded for {p.label} ({months} of 12 months)"
+        return None, f"the baseline {name} is not fully loaded for {p.label} ({months} of 12 months)"
     return n, ""
 
 
@@ -676,7 +676,7 @@ def _ward_rows(wards, p: Priority, cur, prev, n_cur: int, n_prev: int, demo: boo
     d["count"], d["prev_count"] = c.astype("Int64"), v.astype("Int64")
     d["rate_per_1000"] = stats.rate_per_1000(d["count"].astype("float64"), wards["population"].astype("float64"))
     res = [
-        stats.poisson_change(int(a), int(b), n_cur, n_prev) if n_cur and n_prev else None
+        stats.poisson_change(int(a), int(b), n_cur, n_prev) if n_cur and n_prev and not withhold else None
         for a, b in zip(d["count"].fillna(0), d["prev_count"].fillna(0), strict=True)
     ]
     fin = lambda x: float(x) if x is not None and math.isfinite(x) else np.nan  # noqa: E731
