@@ -249,6 +249,20 @@ else:
         )
     )
 
+    pub = common.sql(
+        "SELECT indicator, value, period FROM published_figure WHERE indicator IN "
+        "('priority_areas_population_share', 'priority_areas_recorded_crime_share')"
+    )
+    together = ia[ia["name"] == "All Impact Areas together"]
+    if len(pub) == 2 and len(together) and ia["approximate"].all():
+        v = dict(zip(pub["indicator"], pub["value"], strict=True))
+        st.caption(
+            f"For comparison, the 2011-12 strategy said the priority areas held about "
+            f"{v['priority_areas_population_share']:g}% of residents and {v['priority_areas_recorded_crime_share']:g}% "
+            f"of recorded crime ({common.md(pub['period'].iloc[0])}); these areas together: "
+            f"{together['population_share'].iloc[0]:.1f}% and {together['crime_share'].iloc[0]:.1f}%."
+        )
+
 with st.expander("Methods"):
     for line in rep.methods:
         st.markdown(f"- {common.md(line)}")
