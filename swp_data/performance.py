@@ -916,6 +916,7 @@ def summary_table(rep: PerformanceReport) -> pd.DataFrame:
                 "Direction of travel": DIRECTION_LABELS.get(r.direction, r.direction),
                 "trend": [None if pd.isna(v) else float(v) for v in r.monthly["count"]],
                 "Target": "No target" if r.target is None else describe_target(r.target),
+                "Target set by": "" if r.target is None else f"{r.target.set_by}, {r.target.set_at:%d %b %Y %H:%M}",
                 "Status reason": r.rag_reason,
                 "Source": "Partner data" if r.priority.source == "partner" else "police.uk",
                 "Too few to judge": r.small_numbers,
