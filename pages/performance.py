@@ -168,10 +168,10 @@ if actor is not None and actor.is_analyst and not public:
                 start,
                 end,
                 baseline,
-                done=f"Target set for {labels[key]}.",
+                done=f"Target set for {common.md(labels[key])}.",
             )
         if key in current and b2.button("Remove target", key="perf_t_remove", icon=":material/delete:"):
-            _write(performance.remove_target, key, done=f"Target removed for {labels[key]}.")
+            _write(performance.remove_target, key, done=f"Target removed for {common.md(labels[key])}.")
 
         st.divider()
         m1, m2 = st.columns([1, 3])

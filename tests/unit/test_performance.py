@@ -376,3 +376,32 @@ def test_rebuild_keeps_targets_settings_and_own_priorities(demo_store_path):
     assert _read(performance.targets)["asb"].value == 2000
     assert _read(performance.amber_margin) == 0.08
     assert "cat:drugs" in {p.key for p in _read(performance.priorities)}
+
+
+# --------------------------------------------------------------------------- tables for people
+def test_summary_table_says_the_status_in_words(rep):
+    t = performance.summary_table(rep)
+    assert list(t["key"]) == [r.priority.key for r in rep.rows]
+    assert (t["Status"] == "⚪ Grey: no target").all()
+    asb = t[t["key"] == "asb"].iloc[0]
+    r = _row(rep, "asb")
+    assert (asb["Last 12 months"], asb["Previous 12 months"]) == (r.last12, r.prev12)
+    assert asb["Change"] == f"{r.change_pct:+.1f}%" and asb["Is the change real?"] == r.verdict
+    assert asb["Direction of travel"] in {"▲ Up", "▼ Down", "► Flat"}
+    assert asb["trend"] == [float(v) for v in r.monthly["count"]]
+    assert asb["Priority"] == "Anti-social behaviour (DEMO)" and asb["Target"] == "No target"
+
+
+def test_last_complete_financial_year(con):
+    assert performance.last_complete_fy(con) == "2025-26"
+    assert performance.last_complete_fy(con, "2026-02") == "2024-25"
+    assert performance.last_complete_fy(con, "2022-03") == "2021-22"
+    assert performance.last_complete_fy(con, "2022-02") is None  # records start in Jan 2021
+
+
+def test_describe_target():
+    assert performance.describe_target(_t("reduction_pct", 5.0, 1000)) == (
+        "5% fewer than in 2025-26 (at most 950 in 12 months), Apr 2026 to Mar 2027"
+    )
+    assert performance.describe_target(_t("count", 1200.0)) == "at most 1,200 in 12 months, Apr 2026 to Mar 2027"
+    assert performance.describe_target(_t("reduction_pct", -2.0, 1000)).startswith("at most 2% more than in 2025-26")
