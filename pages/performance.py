@@ -79,6 +79,7 @@ st.dataframe(
         "trend",
         "Direction of travel",
         "Rate per 1,000",
+        "Verdict",
         "Target",
         "Status reason",
         "Target set by",
@@ -90,8 +91,9 @@ st.dataframe(
         "Last 12 months": st.column_config.NumberColumn(format="localized", help=rep.window),
         "Previous 12 months": st.column_config.NumberColumn(format="localized", help=rep.previous_window),
         "Is the change real?": st.column_config.TextColumn(
-            width="medium", help="Exact Poisson test: a real change only at 95% confidence"
+            help="Exact Poisson test of the last 12 months against the 12 before: real only at 95% confidence"
         ),
+        "Verdict": st.column_config.TextColumn(width="large"),
         "Rate per 1,000": st.column_config.NumberColumn(format="%.2f", help="Per 1,000 residents (Census 2021)"),
         "trend": st.column_config.LineChartColumn(spark, y_min=0, width="medium"),
         "Target": st.column_config.TextColumn(width="medium"),

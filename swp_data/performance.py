@@ -901,6 +901,17 @@ def rag_label(colour: str) -> str:
     return RAG_LABELS.get(colour, colour)
 
 
+def short_verdict(row: PriorityFigures) -> str:
+    """Is the change real, in a few words: "Yes (p < 0.001)", "No: normal
+    variation (p = 0.41)", "Too few to judge" or "No earlier year"."""
+    if row.p_value is None or row.prev12 is None:
+        return "No earlier year" if row.last12 is not None else "No figures"
+    if row.small_numbers:
+        return "Too few to judge"
+    p = "p < 0.001" if row.p_value < 0.001 else f"p = {row.p_value:.2f}"
+    return f"Yes ({p})" if row.significant else f"No: normal variation ({p})"
+
+
 def summary_table(rep: PerformanceReport) -> pd.DataFrame:
     """One row per priority as the page and the exports show it: words and
     formatted numbers, plus ``trend`` (the monthly counts, a list) for a
@@ -916,7 +927,8 @@ def summary_table(rep: PerformanceReport) -> pd.DataFrame:
                 "Last 12 months": r.last12,
                 "Previous 12 months": r.prev12,
                 "Change": change,
-                "Is the change real?": r.verdict,
+                "Is the change real?": short_verdict(r),
+                "Verdict": r.verdict,
                 "Rate per 1,000": None if r.rate_per_1000 is None else round(r.rate_per_1000, 2),
                 "Direction of travel": DIRECTION_LABELS.get(r.direction, r.direction),
                 "trend": [None if pd.isna(v) else float(v) for v in r.monthly["count"]],

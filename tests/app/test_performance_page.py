@@ -40,7 +40,8 @@ def test_page_shows_priorities_rag_words_thresholds_and_appendix(demo_app):
         "Hate crime",
     ]
     assert (t["Status"] == "⚪ Grey: no target").all()
-    assert t["Is the change real?"].str.contains("real change|normal variation").all()
+    assert t["Verdict"].str.contains("real change|normal variation").all()
+    assert t["Is the change real?"].str.match(r"^(Yes|No: normal variation) \(p [<=] ").all()
     assert all(len(v) == 36 for v in t["trend"])
     assert any("RAG thresholds." in m.value and "Amber: above the target by up to 5%" in m.value for m in at.markdown)
     assert any(s.value == "Ward appendix" for s in at.subheader)

@@ -386,7 +386,11 @@ def test_summary_table_says_the_status_in_words(rep):
     asb = t[t["key"] == "asb"].iloc[0]
     r = _row(rep, "asb")
     assert (asb["Last 12 months"], asb["Previous 12 months"]) == (r.last12, r.prev12)
-    assert asb["Change"] == f"{r.change_pct:+.1f}%" and asb["Is the change real?"] == r.verdict
+    assert asb["Change"] == f"{r.change_pct:+.1f}%" and asb["Verdict"] == r.verdict
+    p = "p < 0.001" if r.p_value < 0.001 else f"p = {r.p_value:.2f}"
+    assert asb["Is the change real?"] == (f"Yes ({p})" if r.significant else f"No: normal variation ({p})")
+    short = dict(zip(t["key"], t["Is the change real?"], strict=True))
+    assert short["neighbourhood"] == "No: normal variation (p = 0.96)"  # 5,140 vs 5,146
     assert asb["Direction of travel"] in {"▲ Up", "▼ Down", "► Flat"}
     assert asb["trend"] == [float(v) for v in r.monthly["count"]]
     assert asb["Priority"] == "Anti-social behaviour (DEMO)" and asb["Target"] == "No target"
