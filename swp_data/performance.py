@@ -946,6 +946,15 @@ def summary_table(rep: PerformanceReport) -> pd.DataFrame:
     return out
 
 
+def rolling12(row: PriorityFigures) -> pd.DataFrame:
+    """month, rolling_12: the sum of the 12 months ending in each month of the
+    priority's series, where all 12 are loaded (what the RAG status compares
+    with the target)."""
+    s = row.monthly.set_index("month")["count"].astype("float64")
+    r = s.rolling(12, min_periods=12).sum()
+    return pd.DataFrame({"month": r.index, "rolling_12": r.to_numpy()}).dropna().reset_index(drop=True)
+
+
 def last_complete_fy(con: duckdb.DuckDBPyConnection, to_month: str | pd.Timestamp | None = None) -> str | None:
     """The latest financial year whose 12 months of crime records are all
     loaded, up to ``to_month`` (a default baseline for a reduction target)."""

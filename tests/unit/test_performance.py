@@ -443,3 +443,12 @@ def test_a_month_not_loaded_is_a_gap_not_a_zero(demo_store_path):
     assert asb.rag == "grey" and asb.rag_reason.startswith("Only 11 of the last 12 months are loaded")
     with pytest.raises(InputError, match="no data loaded for Mar 2026"), store.reading() as c:
         performance.report(c, "2026-03")
+
+
+def test_rolling_12_months_match_sql(con, rep):
+    r = _row(rep, "asb")
+    roll = performance.rolling12(r)
+    assert len(roll) == 25  # 36 months of series: 25 complete 12-month windows
+    assert roll["rolling_12"].iloc[-1] == r.last12
+    assert roll["rolling_12"].iloc[0] == _count(con, ASB, "2023-10-01", "2024-09-01")
+    assert roll["rolling_12"].iloc[-4] == _count(con, ASB, "2025-07-01", "2026-06-01")  # 12 months to Jun 2026
