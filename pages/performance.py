@@ -122,7 +122,7 @@ common.download(
 with st.expander("One priority's rolling 12 months against its target"):
     by_key = {r.priority.key: r for r in rep.rows}
     k = st.selectbox(
-        "Priority", list(by_key), format_func=lambda x: by_key[x].priority.label, key="perf_chart_priority"
+        "Priority to chart", list(by_key), format_func=lambda x: by_key[x].priority.label, key="perf_chart_priority"
     )
     row = by_key[k]
     roll = performance.rolling12(row)
@@ -175,7 +175,7 @@ if actor is not None and actor.is_analyst and not public:
     with st.expander("Targets and thresholds (analysts)", expanded=st.session_state.get("perf_editor_open", False)):
         labels = {p.key: p.label for p in prios}
         current = common.q(performance.targets)
-        key = st.selectbox("Priority", list(labels), format_func=labels.get, key="perf_t_priority")
+        key = st.selectbox("Priority to set a target for", list(labels), format_func=labels.get, key="perf_t_priority")
         if key in current:
             t = current[key]
             st.caption(
@@ -252,7 +252,7 @@ if w.empty:
     st.info("No ward figures for these priorities.")
 else:
     plabels = dict(zip(w["priority"], w["priority_label"], strict=False))
-    pick = st.selectbox("Priority", list(plabels), format_func=plabels.get, key="perf_ward_priority")
+    pick = st.selectbox("Priority (ward appendix)", list(plabels), format_func=plabels.get, key="perf_ward_priority")
     view = w[w["priority"] == pick].sort_values("ward_name")
     shown = pd.DataFrame(
         {

@@ -173,6 +173,10 @@ def _pct(margin: float) -> str:
     return f"{100 * margin:g}%"
 
 
+def _day(ts) -> str:
+    return "no date" if pd.isna(ts) else f"{ts.day} {periods.MONTH_ABBR[ts.month - 1]} {ts.year}"
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
@@ -436,7 +440,7 @@ def set_target(
         raise InputError(None, "the target value must be a number")
     s, e = pd.Timestamp(start), pd.Timestamp(end)
     if pd.isna(s) or pd.isna(e) or e < s:
-        raise InputError(None, f"the target's end ({end}) must not be before its start ({start})")
+        raise InputError(None, f"the target's end ({_day(e)}) must not be before its start ({_day(s)})")
     label: str | None = None
     base: int | None = None
     if kind == "reduction_pct":

@@ -309,8 +309,9 @@ def test_bad_targets_are_refused_and_nothing_is_stored(demo_store_path, args, me
 
 
 def test_end_before_start_is_refused(demo_store_path):
-    with pytest.raises(InputError, match="must not be before its start"):
+    with pytest.raises(InputError) as e:
         _write(performance.set_target, "asb", "count", 5, dt.date(2027, 4, 1), dt.date(2026, 3, 31))
+    assert str(e.value) == "the target's end (31 Mar 2026) must not be before its start (1 Apr 2027)"
 
 
 def test_a_viewer_is_refused_by_the_function_itself(demo_store_path):
