@@ -106,6 +106,7 @@ class PerformanceReport:
 SPARK_MONTHS = 36  # months in each priority's monthly series (sparklines, pack charts)
 DIRECTION_BAND = 0.01  # rolling 12 months within +/-1% of 3 months earlier: "flat"
 MARGIN_KEY = "rag_amber_margin"
+PUBLIC_SETTER = "an analyst"  # Target.set_by in a public report
 KINDS = ("reduction_pct", "count")
 SMALL = stats.UNRELIABLE_BELOW  # counts under 10 are flagged unreliable
 
@@ -866,6 +867,8 @@ def report(
         if t is not None and t.kind == "reduction_pct" and t.baseline_label:
             base, _ = _baseline_count(con, p, t.baseline_label)
             t = replace(t, baseline_count=base)
+        if t is not None and public:
+            t = replace(t, set_by=PUBLIC_SETTER)  # no analyst's name or email in public material
         rows.append(_figures(p, s, demo, to, pop, t, margin))
     wards = _ward_frame(con, prios, to, public)
     impact = _impact_areas(con, to) if crime.crime_loaded(con) else pd.DataFrame(columns=IMPACT_COLUMNS)

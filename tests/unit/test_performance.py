@@ -453,3 +453,13 @@ def test_rolling_12_months_match_sql(con, rep):
     assert roll["rolling_12"].iloc[-1] == r.last12
     assert roll["rolling_12"].iloc[0] == _count(con, ASB, "2023-10-01", "2024-09-01")
     assert roll["rolling_12"].iloc[-4] == _count(con, ASB, "2025-07-01", "2026-06-01")  # 12 months to Jun 2026
+
+
+def test_public_report_names_no_analyst(demo_store_path):
+    _write(performance.set_target, "asb", "count", 3000, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    with store.reading() as c:
+        full, pub = performance.report(c), performance.report(c, public=True)
+    assert _row(full, "asb").target.set_by == getpass.getuser()
+    assert _row(pub, "asb").target.set_by == "an analyst"
+    assert _row(pub, "asb").rag == _row(full, "asb").rag
+    assert getpass.getuser() not in performance.summary_table(pub).to_csv()
