@@ -265,7 +265,17 @@ else:
             "Under 10 (unreliable)": view["small"].map({True: "Yes: too few to judge", False: ""}),
         }
     )
-    st.dataframe(shown, hide_index=True, width="stretch", key="perf_wards")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="perf_wards",
+        column_config={
+            "Last 12 months": st.column_config.NumberColumn(format="localized", help=rep.window),
+            "Previous 12 months": st.column_config.NumberColumn(format="localized", help=rep.previous_window),
+            "Rate per 1,000": st.column_config.NumberColumn(format="%.2f", help="Per 1,000 residents of the ward"),
+        },
+    )
     if view["suppressed"].any():
         st.caption("Public version: partner figures are not published below city level.")
     common.download(
