@@ -628,13 +628,14 @@ def _figures(p: Priority, s: pd.Series, demo: bool, to: pd.Timestamp, pop: int, 
         verdict = stats.describe_change(res)
         if n_cur < 12 or n_prev < 12:
             verdict += f" ({n_cur} and {n_prev} of 12 months loaded)"
-    tgt_in_force = tgt
-    if tgt is not None and not (pd.Timestamp(tgt.start) <= to + pd.offsets.MonthEnd(0) and to <= pd.Timestamp(tgt.end)):
+    if tgt is None:
+        colour, reason = rag_status(last12, None, margin)
+    elif not (pd.Timestamp(tgt.start) <= to + pd.offsets.MonthEnd(0) and to <= pd.Timestamp(tgt.end)):
         colour, reason = "grey", f"Target not in force in {periods.fmt_month(to)} ({describe_target(tgt)})"
     elif last12 is not None and n_cur < 12:
         colour, reason = "grey", f"Only {n_cur} of the last 12 months are loaded: no figure to compare with the target"
     else:
-        colour, reason = rag_status(last12, tgt_in_force, margin)
+        colour, reason = rag_status(last12, tgt, margin)
     small = any(v is not None and v < SMALL for v in (last12, prev if n_prev else None))
     return PriorityFigures(
         priority=p,

@@ -463,3 +463,10 @@ def test_public_report_names_no_analyst(demo_store_path):
     assert _row(pub, "asb").target.set_by == "an analyst"
     assert _row(pub, "asb").rag == _row(full, "asb").rag
     assert getpass.getuser() not in performance.summary_table(pub).to_csv()
+
+
+def test_no_target_says_so_even_with_a_gap(demo_store_path):
+    with store.transaction() as c:
+        c.execute("DELETE FROM crime WHERE month = '2026-03-01'")
+    asb = _row(_read(performance.report), "asb")
+    assert (asb.rag, asb.rag_reason) == ("grey", "No target set")
