@@ -930,9 +930,11 @@ def rag_label(colour: str) -> str:
 def short_verdict(row: PriorityFigures) -> str:
     """Is the change real, in a few words: "Yes (p < 0.001)", "No: normal
     variation (p = 0.41)", "Too few to judge" or "No earlier year"."""
-    if row.p_value is None or row.prev12 is None:
-        return "No earlier year" if row.last12 is not None else "No figures"
-    if row.small_numbers:
+    if row.last12 is None:
+        return "No figures"
+    if row.prev12 is None:
+        return "No earlier year"
+    if row.small_numbers or row.p_value is None:
         return "Too few to judge"
     p = "p < 0.001" if row.p_value < 0.001 else f"p = {row.p_value:.2f}"
     return f"Yes ({p})" if row.significant else f"No: normal variation ({p})"
