@@ -756,12 +756,9 @@ def _partner_wards(con, measure: str, cur_start, prev_start, to):
 def _impact_areas(con, to: pd.Timestamp, crime_demo: bool) -> pd.DataFrame:
     """Each Impact Area's share of residents against its share of recorded
     crime (all crime excluding ASB, the 12 months to ``to``)."""
-    try:  # after helper 'places' split swp_data/places.py
-        from .area_compare import share_table
-        from .crime_window import ALL_CRIME
-        from .impact_areas import area_codes, list_areas
-    except ImportError:  # before it (delete this branch once the split is on main)
-        from .places import ALL_CRIME, area_codes, list_areas, share_table
+    from .area_compare import share_table
+    from .crime_window import ALL_CRIME
+    from .impact_areas import area_codes, list_areas
 
     if not _has(con, "impact_area"):
         return pd.DataFrame(columns=IMPACT_COLUMNS)
