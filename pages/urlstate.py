@@ -294,6 +294,7 @@ class _Run:
     fields: list = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     shown: bool = False
+    slot: Any = None  # the sidebar's place for the link, above the filters
 
 
 def _query() -> dict[str, str]:
@@ -331,7 +332,7 @@ def begin(page: str) -> None:
         mode = "fill"  # a page switch (the sidebar filters carry over) or a bare link
     else:
         mode = "full"
-    run = _Run(page=page, mode=mode, query=query)
+    run = _Run(page=page, mode=mode, query=query, slot=st.sidebar.container())
     ss[_RUN] = run
     if config.store_path().exists():
         _seed(run, shared_fields())
@@ -400,18 +401,14 @@ def publish() -> None:
         st.query_params.from_dict(query)
     st.session_state[_LAST] = (run.page, query)
     del st.session_state[_RUN]
-    link(query, run.page)
+    link(query, run.page, run.slot)
 
 
-def link(query: Mapping[str, str], page_path: str) -> None:
+def link(query: Mapping[str, str], page_path: str, slot: Any = None) -> None:
     """'Copy link to this view': the full URL with the copy button of st.code."""
-    try:
-        base = st.context.url
-    except Exception:  # outside a browser session (AppTest)
-        base = None
-    base = base or ("/" + page_path)
+    base = st.context.url or ("/" + page_path)  # no URL outside a browser (AppTest)
     url = base + ("?" + urlencode(query) if query else "")
-    with st.sidebar, st.expander("Copy link to this view", icon=":material/link:"):
+    with slot if slot is not None else st.sidebar, st.expander("Copy link to this view", icon=":material/link:"):
         st.code(url, language=None, wrap_lines=True)
         st.caption("The copy button is at the right of the link. The link opens this page with the same choices.")
 
