@@ -338,15 +338,18 @@ def begin(page: str) -> None:
         _seed(run, shared_fields())
 
 
-def page(name: str) -> None:
+def page(name: str, *fields: Field) -> None:
     """Seed this page's widgets from the URL and say what was not used.
-    Call once, before the page's widgets are drawn."""
+    Call once, before the page's widgets are drawn. The page's parameters are
+    declared in ``PAGES[name]`` below, or given here as ``fields``."""
     run = st.session_state.get(_RUN)
-    if run is None:  # the page ran without app.py (should not happen)
+    if run is None:  # the page ran without app.py (AppTest with ensure_navigation stubbed)
         return
-    spec = PAGES.get(name)
-    if spec is not None:
-        spec(run)
+    if config.store_path().exists():
+        spec = PAGES.get(name)
+        if spec is not None:
+            spec(run)
+        _seed(run, fields)
     if run.mode == "full":
         known = {n for f in run.fields for n in f.names}
         run.rejected += [Rejected(k, "", "not a setting of this page") for k in run.query if k not in known]

@@ -24,6 +24,7 @@ TR, CM, IA, OV, DEP, CL = (
     "pages/deprivation.py",
     "pages/clusters.py",
 )
+EN = "pages/engagement.py"
 EAST_PARK = "E05014843"
 
 
@@ -219,7 +220,7 @@ def test_bad_parameters_give_defaults_and_one_short_note(demo_app, demo_store_pa
 
 
 def test_hostile_text_everywhere_never_breaks_a_page(demo_app):
-    for page in (TR, IA, DEP, CL, None):
+    for page in (TR, IA, DEP, CL, EN, None):
         at = open_link(
             page,
             {
@@ -233,11 +234,13 @@ def test_hostile_text_everywhere_never_breaks_a_page(demo_app):
                 "lsoa": "E01010410,<b>",
                 "view": "pockets'",
                 "mode": "delete",
+                "survey": "'; DROP TABLE dataset; --",
+                "<img src=x onerror=alert(1)>": "1",
             },
         )
         no_errors(at)
         (note,) = notes(at)
-        assert "<b>" not in note and "<script" not in note
+        assert "<b>" not in note and "<script" not in note and "<img" not in note
         assert len(note) < 2500  # long values are shortened
         assert at.sidebar.selectbox(key="area").value == "Whole city"
 
@@ -262,3 +265,20 @@ def test_deprivation_and_clusters_links(demo_app):
     assert at.select_slider(key="cl_k").value == 4
     assert at.slider(key="cl_w_trend").value == 0.5
     assert at.query_params == {"area": "city", "ind": "crime_asb,imd_imd", "method": "ward", "k": "4", "w_trend": "0.5"}
+
+
+def test_engagement_link(demo_app):
+    at = open_link(EN, {"area": "city"})
+    surveys = at.selectbox(key="en_survey").options
+    questions = at.selectbox(key="en_question").options
+    question = questions[-1]
+    answers = [o for o in at.radio(key="en_answer").options if o != "No"]
+    q = {"area": "city", "question": urlstate.slug(question), "answer": urlstate.slug(answers[0])}
+    at = open_link(EN, q)
+    no_errors(at)
+    assert not notes(at)
+    assert at.selectbox(key="en_survey").value == surveys[0]
+    assert at.selectbox(key="en_question").value == question
+    assert at.radio(key="en_answer").value == answers[0]
+    # the first question is the default: the link written back leaves it out
+    assert at.query_params == (q if len(questions) > 1 else {"area": "city", "answer": q["answer"]})
