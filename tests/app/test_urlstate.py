@@ -257,6 +257,20 @@ def test_deprivation_and_clusters_links(demo_app):
     assert at.query_params["group"] == urlstate.slug(other)
     assert urlstate.slug(other) and set(urlstate.slug(other)) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
+    with store.reading() as con:
+        code = con.execute("SELECT lsoa21_code FROM lsoa21 ORDER BY 1 DESC LIMIT 1").fetchone()[0]
+    at = open_link(DEP, {"area": "city", "edition": "2019", "domain": "health", "measure": "rank", "select": code})
+    no_errors(at)
+    assert not notes(at)
+    assert at.radio(key="dep_edition").value == "2019"
+    assert at.selectbox(key="dep_domain_2019").value == "health"
+    assert at.radio(key="dep_measure").value == "rank"
+    assert any(s.value.startswith("Profile: ") and code in s.value for s in at.subheader)
+    # "score" exists only in the 2025 edition
+    at = open_link(DEP, {"area": "city", "edition": "2019", "measure": "score"})
+    no_errors(at)
+    assert "**measure** “score”" in notes(at)[0]
+
     at = open_link(CL, {"area": "city", "ind": "crime_asb,imd_imd", "method": "ward", "k": "4", "w_trend": "0.5"})
     no_errors(at)
     assert not notes(at)
