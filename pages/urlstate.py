@@ -507,12 +507,22 @@ def _impact_areas(run: _Run) -> None:
 
     areas = common.q(places.list_areas)
     ids = list(areas["area_id"])
+    ss = st.session_state
+
+    def lsoas() -> dict[str, str]:
+        aid = ss.get("ia_profile")
+        return {c: c for c in common.q(places.area_codes, aid)} if aid in ids else {}
+
     given = _seed(
         run,
         [
             Choice("mode", "ia_mode", IA_MODES, default=IA_MODES["profile"] if ids else IA_MODES["create"]),
             Choice("ia", "ia_profile", {i: i for i in ids}, default=ids[0] if ids else None, why="no such Impact Area"),
             Choice("measure", "ia_measure", places.measures(), default=places.DEFAULT_SELECTION),
+            Choice("lsoa", "ia_lsoas_selected", lsoas, default=None, why="not an LSOA of the area"),
+            Choice(
+                "edit", "ia_manage", {i: i for i in ids}, default=ids[0] if ids else None, why="no such Impact Area"
+            ),
         ],
     )
     if any(f.name == "ia" for f in given):

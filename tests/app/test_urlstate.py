@@ -160,10 +160,25 @@ def test_impact_area_link_beats_the_sidebar_area(demo_app, demo_areas):
     assert at.query_params == {"area": "impact:demo-pennfields", "ia": "demo-pennfields", "measure": "burglary"}
 
 
-def test_impact_area_link_to_the_create_mode(demo_app, demo_areas):
+def test_impact_area_link_to_an_lsoa_and_to_the_other_modes(demo_app, demo_areas):
+    with store.reading() as con:
+        inside = places.area_codes(con, "demo-whitmore-reans")
+    q = {"area": "city", "ia": "demo-whitmore-reans", "lsoa": inside[-1]}
+    at = open_link(IA, q)
+    no_errors(at)
+    assert not notes(at)
+    assert at.selectbox(key="ia_lsoas_selected").value == inside[-1]
+    assert any(inside[-1] in m.value and "most similar" in m.value for m in at.markdown)
+    assert at.query_params == q
+    at = open_link(IA, {"area": "city", "ia": "demo-whitmore-reans", "lsoa": "E01010410x"})
+    assert "**lsoa**" in notes(at)[0]
+
     at = open_link(IA, {"area": "city", "mode": "create"})
     no_errors(at)
     assert at.radio(key="ia_mode").value == "Create an area"
+    at = open_link(IA, {"area": "city", "mode": "manage", "edit": "demo-pennfields"})
+    no_errors(at)
+    assert at.selectbox(key="ia_manage").value == "demo-pennfields"
 
 
 def test_overview_link_sets_the_shared_filters_and_offers_the_link(demo_app):
