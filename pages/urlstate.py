@@ -1,7 +1,7 @@
 """Every view is a link: the page's filters and choices live in the URL.
 
 Each page declares which widget keys map to which query parameters (short,
-readable names: ``area=ward:E05015376``, ``cat=burglary``, ``from=2025-01``),
+readable names: ``area=ward:E05014843``, ``cat=burglary``, ``from=2025-01``),
 with the values allowed (loaded months, known areas, option lists). On each
 run:
 
@@ -394,16 +394,15 @@ def current_query() -> dict[str, str]:
 def publish() -> None:
     """Write the view to the URL (one history entry per change) and offer the
     link in the sidebar. Call after the page ran (also when it stopped)."""
-    run = st.session_state.pop(_RUN, None)  # a page run alone (AppTest) finds none
+    run = st.session_state.get(_RUN)
     if run is None:
         return
-    st.session_state[_RUN] = run
     note()  # a page that never called page()
     query = current_query()
     if query != _query():
         st.query_params.from_dict(query)
     st.session_state[_LAST] = (run.page, query)
-    del st.session_state[_RUN]
+    del st.session_state[_RUN]  # a page run alone (AppTest) finds none
     link(query, run.page, run.slot)
 
 
