@@ -639,7 +639,30 @@ def _engagement(run: _Run) -> None:
     )
 
 
+def _performance(run: _Run) -> None:
+    from swp_data import crime, performance
+
+    months = list(reversed(common.q(crime.months_loaded)))[:60]  # the page offers the last 5 years
+    keys = {p.key: p.key for p in common.q(performance.priorities)}
+    first = next(iter(keys), None)
+    _seed(
+        run,
+        [
+            Choice(
+                "to",
+                "perf_to",
+                {f"{m:%Y-%m}": m for m in months},
+                default=months[0] if months else None,
+                why="not a month of the last 5 years loaded",
+            ),
+            Choice("chart", "perf_chart_priority", keys, default=first, why="not a priority of this report"),
+            Choice("wards", "perf_ward_priority", keys, default=first, why="not a priority of this report"),
+        ],
+    )
+
+
 PAGES: dict[str, Callable[[_Run], None]] = {
+    "performance": _performance,
     "trends": _trends,
     "crime_map": _crime_map,
     "impact_areas": _impact_areas,
