@@ -362,10 +362,11 @@ def note() -> None:
     if run is None or run.shown or not run.rejected:
         return
     run.shown = True
-    parts = []
-    for r in run.rejected:
-        value = r.value if len(r.value) <= SHOWN else r.value[:SHOWN] + "…"
-        parts.append(f"**{common.md(r.name)}**" + (f" “{common.md(value)}”" if value else "") + f" ({r.why})")
+
+    def cut(text: str) -> str:
+        return common.md(text if len(text) <= SHOWN else text[:SHOWN] + "…")
+
+    parts = [f"**{cut(r.name)}**" + (f" “{cut(r.value)}”" if r.value else "") + f" ({r.why})" for r in run.rejected]
     st.info(
         "Part of this link could not be used, so the page shows its defaults there: " + "; ".join(parts) + ".",
         icon=":material/link_off:",

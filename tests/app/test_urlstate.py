@@ -251,12 +251,14 @@ def test_hostile_text_everywhere_never_breaks_a_page(demo_app):
                 "mode": "delete",
                 "survey": "'; DROP TABLE dataset; --",
                 "<img src=x onerror=alert(1)>": "1",
+                "n" * 500: "1",
             },
         )
         no_errors(at)
         (note,) = notes(at)
         assert "<b>" not in note and "<script" not in note and "<img" not in note
-        assert len(note) < 2500  # long values are shortened
+        assert len(note) < 2500  # long values and names are shortened
+        assert "n" * 40 + "…" in note and "n" * 41 not in note
         assert at.sidebar.selectbox(key="area").value == "Whole city"
 
 
