@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import common
+from pages import common, urlstate
 
 st.set_page_config(page_title="Safer Wolverhampton Insight", page_icon=":material/shield:", layout="wide")
 
@@ -19,5 +19,9 @@ PAGES = [
 ]
 
 nav = st.navigation(PAGES)
+urlstate.begin(nav.url_path)  # a link's filters seed the sidebar
 common.sidebar()
-nav.run()
+try:
+    nav.run()
+finally:
+    urlstate.publish()  # the view, as it is now, goes to the URL

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from geo import categorical, maps
-from pages import common
+from pages import common, urlstate
 from swp_data import clustering, crime_window, indicators, place_clusters, priority, taxonomy
 
 common.page_header(
@@ -19,6 +19,7 @@ common.page_header(
 
 
 f = common.filters()
+urlstate.page("clusters")  # a link's choices seed the widgets below
 ss = st.session_state
 level = f.level
 unit = "wards" if level == "ward" else "LSOAs"

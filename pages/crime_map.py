@@ -8,7 +8,7 @@ import streamlit as st
 
 from geo import categorical, maps
 from geo.hotspots import COLD, HOT, NOT_SIG
-from pages import common
+from pages import common, urlstate
 from swp_data import crime, periods, stats, taxonomy
 from swp_data import reference as ref
 
@@ -24,6 +24,7 @@ common.page_header(
     "rates per 1,000 residents, change on the year before, and statistically significant hotspots.",
 )
 f = common.filters()
+urlstate.page("crime_map")  # a link's choices seed the widgets below
 ss = st.session_state
 common.demo_banner(kinds=("police_uk",))
 months = common.q(crime.months_loaded)

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from geo import maps
-from pages import common
+from pages import common, urlstate
 from swp_data import engagement as eng
 from swp_data import engagement_analysis, stats
 from swp_data.periods import period_label
@@ -21,6 +21,7 @@ common.page_header(
 
 
 f = common.filters()
+urlstate.page("engagement")  # a link's choices seed the widgets below
 ss = st.session_state
 is_demo = common.demo_banner(kinds=("engagement",))
 ds = common.datasets()

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from geo import maps
-from pages import common
+from pages import common, urlstate
 from swp_data import area_compare, area_files, crime_window, demo_areas, impact_areas, indicators
 from swp_data.errors import InputError
 
@@ -21,6 +21,7 @@ common.page_header(
     "from LSOAs, then compare it with the rest of the city and with similar places.",
 )
 f = common.filters()
+urlstate.page("impact_areas")  # a link's choices seed the widgets below
 ss = st.session_state
 is_demo = common.demo_banner(kinds=("police_uk", "impact_area"))
 

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from geo import maps
-from pages import common, pack_panel
+from pages import common, pack_panel, urlstate
 from swp_data import access, crime, performance, store, taxonomy
 from swp_data.errors import InputError
 from swp_data.periods import fmt_month
@@ -23,6 +23,7 @@ common.page_header(
 )
 
 f = common.filters()
+urlstate.page("performance")
 public = f.public_mode or access.mode() == "public"
 
 if (flash := st.session_state.pop("perf_flash", None)) is not None:
