@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo import maps
-from pages import common
+from pages import common, fetch_panel
 from swp_data import crime, imports, periods
 from swp_data.errors import InputError
 
@@ -104,6 +104,8 @@ if action == "import" and files:
                 "names": [p.name for p in paths],
             }
     st.rerun()
+
+fetch_panel.render()  # "Update from police.uk" (pages/fetch_panel.py)
 
 # ----------------------------------------------------------------- demo
 if not common.q(crime.crime_loaded):

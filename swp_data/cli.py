@@ -96,7 +96,7 @@ def _cmd_fetch(args) -> int:
     from . import fetch
 
     progress = None
-    if not args.json:
+    if not args.json and sys.stderr.isatty():  # month by month at a terminal; quiet under cron
 
         def progress(fraction: float, message: str) -> None:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)

@@ -118,8 +118,8 @@ class TokenBucket:
                 now = self.clock()
                 self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
                 self.last = now
-                if self.tokens >= 1.0:
-                    self.tokens -= 1.0
+                if self.tokens >= 1.0 - 1e-9:  # rounding must not leave a wait too small to move the clock
+                    self.tokens = max(0.0, self.tokens - 1.0)
                     return
                 wait = (1.0 - self.tokens) / self.rate
                 self.waited += wait
@@ -176,20 +176,24 @@ class Client:
         self,
         base: str | None = None,
         *,
-        rate: float = RATE,
-        burst: int = BURST,
-        tries: int = TRIES,
-        backoff: float = BACKOFF,
-        max_wait: float = MAX_WAIT,
-        timeout: tuple[float, float] = TIMEOUT,
-        max_split_depth: int = MAX_SPLIT_DEPTH,
+        rate: float | None = None,
+        burst: int | None = None,
+        tries: int | None = None,
+        backoff: float | None = None,
+        max_wait: float | None = None,
+        timeout: tuple[float, float] | None = None,
+        max_split_depth: int | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
+        """Unset arguments take the module's constants (read when the client is made)."""
         self.base = (base or api_base()).rstrip("/")
-        self.bucket = TokenBucket(rate, burst)
-        self.tries, self.backoff, self.max_wait, self.timeout = max(1, tries), backoff, max_wait, timeout
-        self.max_split_depth = max_split_depth
+        self.bucket = TokenBucket(RATE if rate is None else rate, BURST if burst is None else burst)
+        self.tries = max(1, TRIES if tries is None else tries)
+        self.backoff = BACKOFF if backoff is None else backoff
+        self.max_wait = MAX_WAIT if max_wait is None else max_wait
+        self.timeout = TIMEOUT if timeout is None else timeout
+        self.max_split_depth = MAX_SPLIT_DEPTH if max_split_depth is None else max_split_depth
         self.session = session or requests.Session()  # trust_env: proxies from the environment
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.sleep = sleep
@@ -400,7 +404,7 @@ def plan_months(
     A month asked for by ``since``/``until`` that the API does not offer is an
     InputError naming it (before anything is fetched)."""
     first, last = offered[0], offered[-1]
-    window = f"the police.uk API offers {month_label(first)} to {month_label(last)}"
+    window = f"the police.uk API offers {_span([first, last])}"
     if since and until and since > until:
         raise InputError(None, f"--since {since} is after --until {until}")
     if until and until > last:
@@ -437,6 +441,24 @@ def _month_range(lo: str, hi: str) -> list[str]:
         out.append(f"{y:04d}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
+
+
+def fetched_summary(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """What the API has given so far (for the Data page), or None."""
+    if not store.table_exists(con, "police_fetch"):
+        return None
+    n, first, last, requested, release = con.execute(
+        "SELECT count(*), min(month), max(month), max(requested_at), max(api_last_update) FROM police_fetch"
+    ).fetchone()
+    if not n:
+        return None
+    return {
+        "months": int(n),
+        "first": f"{first:%b %Y}",
+        "last": f"{last:%b %Y}",
+        "requested": f"{requested:%d %b %Y, %H:%M}",
+        "release": f"{release:%d %b %Y}" if release else "an unknown date",
+    }
 
 
 # ----------------------------------------------------------------------------- fetch
@@ -597,6 +619,7 @@ __all__ = [
     "city_area",
     "fetch",
     "fetch_state",
+    "fetched_summary",
     "plan_months",
     "poly_param",
     "split_area",

@@ -14,7 +14,7 @@ records: by default the June 2018 Wolverhampton responses of the bundle
   limit is 10,000); 404 for a month it does not have; 400 for a bad polygon.
 
 Faults for tests, consumed one per street request from ``faults`` (a list):
-``"429"`` (with Retry-After: 0), ``"500"``, ``"503-busy"`` (with Retry-After),
+``"429"`` (with Retry-After: 0), ``"429-long"`` (Retry-After: 3600), ``"500"``, ``"503-busy"`` (with Retry-After),
 ``"slow"`` (waits ``slow_seconds`` before answering), ``"malformed"`` (cut
 JSON), ``"drop"`` (closes the connection without an answer), ``"html"`` (a
 proxy's login page with status 200). ``month_faults`` maps a month to a fault
@@ -191,7 +191,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, path: str, params: dict) -> None:
         s = self.standin
         path = path.removeprefix("/api")
-        entry = {"path": path, "date": None, "points": 0, "ua": self.headers.get("User-Agent"), "status": 200}
+        entry = {
+            "method": self.command,
+            "query": urllib.parse.urlsplit(self.path).query,
+            "path": path,
+            "date": None,
+            "points": 0,
+            "ua": self.headers.get("User-Agent"),
+            "status": 200,
+        }
         with s.lock:
             s.log.append(entry)
         if path == "/crimes-street-dates":
@@ -219,6 +227,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "500":
             entry["status"] = 500
             return self._send(500, b"Internal Server Error", ctype="text/plain")
+        if fault == "429-long":
+            entry["status"] = 429
+            return self._send(429, b"", headers={"Retry-After": "3600"})
         if fault == "503-busy":
             entry["status"] = 503
             return self._send(503, b"", headers={"Retry-After": "0"})
