@@ -42,6 +42,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import queue
 import re
 import tempfile
 import threading
@@ -276,13 +277,14 @@ class Client:
         except (TypeError, KeyError, ValueError):
             raise FetchError(label, "unexpected answer: no date like 2024-01-01") from None
 
-    def street_month(self, month: str, area: list[list[tuple[float, float]]]) -> tuple[list[dict], int]:
+    def street_month(self, month: str, area: list[list[tuple[float, float]]]) -> tuple[list[dict], int, int]:
         """All records of ``month`` in ``area`` (rings of (lon, lat)), unique
-        by ``id`` in the order first seen, and the number of records repeated
-        across split parts (dropped)."""
+        by ``id`` in the order first seen; the number of records repeated
+        across split parts (dropped); the requests it took."""
         label = month_label(month)
         records: dict = {}
         repeated = 0
+        before = self.requests
         todo = [(shapely.Polygon(ring), 0) for ring in area]
         while todo:
             poly, depth = todo.pop(0)
@@ -318,7 +320,53 @@ class Client:
                     repeated += 1
                 else:
                     records[key] = rec
-        return list(records.values()), repeated
+        return list(records.values()), repeated, self.requests - before
+
+
+class _Prefetch:
+    """Fetches the months in order on one daemon thread, at most one month
+    ahead of the importer: the next month's requests overlap this month's
+    import (a real police.uk answer takes seconds), and memory holds at most
+    three months of records. A daemon, so an interrupted command line exits at
+    once; a failure is handed to :meth:`next` and ends the thread."""
+
+    def __init__(self, client: Client, months: list[str], area: list[list[tuple[float, float]]]):
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(client, months, area), name="swp-fetch", daemon=True)
+        self.thread.start()
+
+    def _run(self, client: Client, months: list[str], area) -> None:
+        for m in months:
+            if self.stop.is_set():
+                return
+            try:
+                item = (m, client.street_month(m, area), None)
+            except BaseException as e:  # handed to the importer's thread
+                item = (m, None, e)
+            while not self.stop.is_set():
+                try:
+                    self.queue.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if item[2] is not None:
+                return
+
+    def next(self) -> tuple[str, tuple[list[dict], int, int]]:
+        while True:
+            try:
+                month, got, error = self.queue.get(timeout=0.2)
+                break
+            except queue.Empty:
+                if not self.thread.is_alive() and self.queue.empty():
+                    raise RuntimeError("the fetch thread stopped unexpectedly") from None
+        if error is not None:
+            raise error
+        return month, got
+
+    def close(self) -> None:
+        self.stop.set()
 
 
 # ----------------------------------------------------------------------------- areas
@@ -533,27 +581,37 @@ def fetch(
         plans = plan_months(offered, state, updated, since, until)
         todo = [p for p in plans if p.fetch]
         result.months_skipped = [p.month for p in plans if not p.fetch]
-        for i, p in enumerate(todo):
-            label = month_label(p.month)
-            say(i / max(1, len(todo)), f"Fetching {label} ({i + 1:,} of {len(todo):,})")
-            before = client.requests
-            records, _ = client.street_month(p.month, area)
-            if not records:
-                raise FetchError(label, "the API returned no records for the city; nothing was changed for it")
-            say((i + 0.5) / len(todo), f"Importing {label} ({i + 1:,} of {len(todo):,}): {len(records):,} records")
-            report = _import_month(p.month, records, updated, client.requests - before, p.reason, today)
-            result.months_fetched.append(p.month)
-            result.reasons[p.month] = p.reason
-            result.records += len(records)
-            result.rows_kept += report.rows_kept
-            result.reports[p.month] = report.to_dict()
-            result.texts[p.month] = report.to_text()
+        ahead = _Prefetch(client, [p.month for p in todo], area) if todo else None
+        try:
+            for i, p in enumerate(todo):
+                label = month_label(p.month)
+                say(i / len(todo), f"Fetching {label} ({i + 1:,} of {len(todo):,})")
+                month, (records, _, n_requests) = ahead.next()
+                if month != p.month:  # pragma: no cover - the thread fetches in plan order
+                    raise RuntimeError(f"fetched {month} while importing {p.month}")
+                if not records:
+                    raise FetchError(label, "the API returned no records for the city; nothing was changed for it")
+                say((i + 0.5) / len(todo), f"Importing {label} ({i + 1:,} of {len(todo):,}): {len(records):,} records")
+                report = _import_month(p.month, records, updated, n_requests, p.reason, today)
+                _add(result, p, records, report)
+        finally:
+            if ahead is not None:
+                ahead.close()
         say(1.0, f"Done: {len(todo):,} month(s) fetched, {len(result.months_skipped):,} up to date")
     finally:
         result.requests, result.retries, result.splits = client.requests, client.retries, client.splits
         if own:
             client.close()
     return result
+
+
+def _add(result: FetchResult, p: MonthPlan, records: list[dict], report: imports.ImportReport) -> None:
+    result.months_fetched.append(p.month)
+    result.reasons[p.month] = p.reason
+    result.records += len(records)
+    result.rows_kept += report.rows_kept
+    result.reports[p.month] = report.to_dict()
+    result.texts[p.month] = report.to_text()
 
 
 def _import_month(
