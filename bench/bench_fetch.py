@@ -47,9 +47,11 @@ def _child_fetch(store: str, api: str) -> None:
     os.environ["SWP_POLICE_API"] = api
     from swp_data import fetch
 
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
     first = fetch.fetch()
     secs = time.perf_counter() - t
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_secs = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
     t = time.perf_counter()
     again = fetch.fetch()
     secs_again = time.perf_counter() - t
@@ -58,6 +60,7 @@ def _child_fetch(store: str, api: str) -> None:
         json.dumps(
             {
                 "seconds": round(secs, 2),
+                "cpu_seconds": round(cpu_secs, 2),  # of the fetching process, all threads: less load-dependent
                 "months_fetched": len(first.months_fetched),
                 "requests": first.requests,
                 "retries": first.retries,
@@ -150,6 +153,7 @@ def main() -> None:
     floor = max(0, r["requests"] - fetch.BURST) / fetch.RATE
     result = {
         "machine": machine(),
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "git": git_rev(),
         "months": a.months,
         "record_limit": a.limit,
@@ -165,7 +169,8 @@ def main() -> None:
     name = "fetch" if a.limit == 10_000 else f"fetch-limit{a.limit}"
     save(name, result)
     print(
-        f"\n{a.months} months, {r['records']:,} records ({r['rows_kept']:,} kept): {r['seconds']:.1f} s, "
+        f"\n{a.months} months, {r['records']:,} records ({r['rows_kept']:,} kept): {r['seconds']:.1f} s "
+        f"({r['cpu_seconds']:.1f} s CPU), "
         f"{r['requests']:,} requests ({r['splits']:,} splits; floor {floor:.1f} s at {fetch.RATE:g}/s, "
         f"burst {fetch.BURST}), peak {r['peak_mb']:.0f} MB; rerun {r['rerun_seconds']:.1f} s "
         f"({r['rerun_requests']} requests)"
