@@ -101,7 +101,15 @@ def _cmd_fetch(args) -> int:
         def progress(fraction: float, message: str) -> None:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
-    result = fetch.fetch(args.since, args.until, progress=progress)
+    try:
+        result = fetch.fetch(args.since, args.until, progress=progress)
+    except InputError as e:
+        partial = getattr(e, "partial", None)
+        if args.json:  # what was done before the failure, and the failure; the one-line reason on stderr too
+            print(json.dumps({**(partial.to_dict() if partial else {}), "error": str(e)}, default=str))
+        elif partial is not None and partial.months_fetched:
+            print(partial.to_text())
+        raise
     if args.json:
         print(json.dumps(result.to_dict(), default=str))
     else:

@@ -252,7 +252,8 @@ class Client:
             if attempt < self.tries:
                 self.retries += 1
                 self.sleep(min(max(wait, 0.0), self.max_wait))
-        raise FetchError(label, f"{problem}, {self.tries} tries; nothing was changed for it")
+        tries = "1 try" if self.tries == 1 else f"{self.tries} tries"
+        raise FetchError(label, f"{problem}, {tries}; nothing was changed for it")
 
     # -- endpoints -------------------------------------------------------------------------
     def dates(self) -> list[str]:
@@ -559,11 +560,26 @@ def fetch(
 ) -> FetchResult:
     """Fetch and import the months in range that are missing or republished.
     Raises InputError/FetchError (one line naming the month) at the first
-    month that fails: the months before it stay committed, that month is
+    month that fails: the months before it stay committed (the error's
+    ``partial`` attribute is the FetchResult so far), that month is
     unchanged."""
     access.require_analyst("fetching police.uk records")
     since = parse_month(since, "--since") if since else None
     until = parse_month(until, "--until") if until else None
+    if not _RUNNING.acquire(blocking=False):
+        raise InputError(None, "an update from police.uk is already running; try again when it has finished")
+    try:
+        return _fetch(since, until, client, progress, today)
+    finally:
+        _RUNNING.release()
+
+
+_RUNNING = threading.Lock()  # one update at a time in a process (two app users pressing the button)
+
+
+def _fetch(
+    since: str | None, until: str | None, client: Client | None, progress: Progress | None, today: dt.date | None
+) -> FetchResult:
     say = progress or (lambda f, m: None)
     own = client is None
     client = client or Client()
@@ -598,6 +614,9 @@ def fetch(
             if ahead is not None:
                 ahead.close()
         say(1.0, f"Done: {len(todo):,} month(s) fetched, {len(result.months_skipped):,} up to date")
+    except InputError as e:
+        e.partial = result  # type: ignore[attr-defined]  # what was committed before the failure
+        raise
     finally:
         result.requests, result.retries, result.splits = client.requests, client.retries, client.splits
         if own:

@@ -429,3 +429,37 @@ def test_ctrl_c_during_an_import_undoes_that_month_only(store_path, monkeypatch,
 def test_june_records_of_the_standin_are_the_bundle_records():
     recs = june_2018_records()
     assert len(recs) == 2463 and len({r["id"] for r in recs}) == 2463
+
+
+def test_proxies_from_the_environment_are_honoured(store_path, api, monkeypatch):
+    # The stand-in also answers as an HTTP proxy would (absolute URLs in the request line).
+    monkeypatch.setenv("SWP_POLICE_API", "http://police-uk.example/api")
+    monkeypatch.setenv("HTTP_PROXY", api.url.removesuffix("/api"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    result = fetch.fetch()
+    assert result.rows_kept == 2458
+    assert [e["path"] for e in api.log] == ["/crimes-street-dates", "/crime-last-updated", "/crimes-street/all-crime"]
+
+
+def test_json_after_a_failure_says_what_was_committed(store_path, monkeypatch, capsys):
+    with StandIn(synthetic_months(2, last="2018-07")) as a:
+        monkeypatch.setenv("SWP_POLICE_API", a.url)
+        monkeypatch.setattr(fetch, "TRIES", 1)
+        a.month_faults["2018-07"] = ("500", 1)
+        assert cli.main(["fetch", "--json"]) == 2
+    out, err = capsys.readouterr()
+    got = json.loads(out)
+    assert got["months_fetched"] == ["2018-06"] and got["rows_kept"] == months_loaded(store_path)["2018-06"]
+    assert got["error"] == "Jul 2018: police.uk answered HTTP 500, 1 try; nothing was changed for it"
+    assert err == f"error: {got['error']}\n"
+
+
+def test_one_update_at_a_time(store_path, api):
+    assert fetch._RUNNING.acquire(blocking=False)  # as if another user's update were running
+    try:
+        with pytest.raises(InputError, match="^an update from police.uk is already running; try again when"):
+            fetch.fetch(client=quick(api))
+    finally:
+        fetch._RUNNING.release()
+    assert api.log == []
