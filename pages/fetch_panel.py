@@ -28,7 +28,7 @@ def render() -> None:
         st.caption(
             common.md(
                 f"Fetched from the API so far: {state['months']:,} month(s), {state['first']} to {state['last']}; "
-                f"last request {state['requested']}, police.uk release of {state['release']}."
+                f"last request {state['requested']}, police.uk update of {state['release']}."
             )
         )
     st.button(

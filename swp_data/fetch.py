@@ -2,7 +2,8 @@
 
 ``python -m swp_data fetch`` and the Data page's "Update from police.uk" call
 :func:`fetch`. It asks the API which months exist (``/crimes-street-dates``)
-and when its crime data were last updated (``/crime-last-updated``), then
+and when its crime data were last updated (``/crime-last-updated``: a date
+whose month is what counts; it changes with each monthly release), then
 fetches every month in range that is not loaded yet, or that was loaded from
 an older release of the API (police.uk republishes every month's outcomes with
 each release), and imports each month on its own, through the same import path
@@ -270,7 +271,9 @@ class Client:
         return months
 
     def last_updated(self) -> dt.date:
-        """When police.uk last updated its crime data (``/crime-last-updated``)."""
+        """police.uk's last update of its crime data (``/crime-last-updated``; its
+        documentation says only the month of the date is meaningful). It moves
+        with every monthly release, which republishes earlier months' outcomes."""
         label = "police.uk API (crime-last-updated)"
         data = self._call("GET", "/crime-last-updated", label)
         try:
@@ -341,6 +344,7 @@ class _Prefetch:
         for m in months:
             if self.stop.is_set():
                 return
+            item: tuple[str, tuple[list[dict], int, int] | None, BaseException | None]
             try:
                 item = (m, client.street_month(m, area), None)
             except BaseException as e:  # handed to the importer's thread
@@ -476,8 +480,10 @@ def plan_months(
             continue
         upd, _ = state[m]
         if upd is None or upd < api_updated:
-            was = f"{upd:%d %b %Y}" if upd else "an unknown date"
-            plans.append(MonthPlan(m, True, f"republished by police.uk on {api_updated:%d %b %Y} (loaded: {was})"))
+            was = upd.isoformat() if upd else "unknown"
+            plans.append(
+                MonthPlan(m, True, f"republished: police.uk updated {api_updated.isoformat()} (loaded from {was})")
+            )
         else:
             plans.append(MonthPlan(m, False, "up to date"))
     return plans
@@ -496,9 +502,10 @@ def fetched_summary(con: duckdb.DuckDBPyConnection) -> dict | None:
     """What the API has given so far (for the Data page), or None."""
     if not store.table_exists(con, "police_fetch"):
         return None
-    n, first, last, requested, release = con.execute(
+    row = con.execute(
         "SELECT count(*), min(month), max(month), max(requested_at), max(api_last_update) FROM police_fetch"
     ).fetchone()
+    n, first, last, requested, release = row or (0, None, None, None, None)
     if not n:
         return None
     return {
@@ -506,7 +513,7 @@ def fetched_summary(con: duckdb.DuckDBPyConnection) -> dict | None:
         "first": f"{first:%b %Y}",
         "last": f"{last:%b %Y}",
         "requested": f"{requested:%d %b %Y, %H:%M}",
-        "release": f"{release:%d %b %Y}" if release else "an unknown date",
+        "release": release.isoformat() if release else "unknown date",
     }
 
 
@@ -530,7 +537,7 @@ class FetchResult:
 
     def to_text(self) -> str:
         lines = [
-            f"police.uk last updated its records on {self.api_last_update or 'an unknown date'}.",
+            f"police.uk's last update of its records: {self.api_last_update or 'unknown'}.",
             f"Months fetched: {len(self.months_fetched):,}"
             + (f" ({_span(self.months_fetched)})" if self.months_fetched else ""),
             f"Months already up to date: {len(self.months_skipped):,}"
@@ -602,6 +609,7 @@ def _fetch(
             for i, p in enumerate(todo):
                 label = month_label(p.month)
                 say(i / len(todo), f"Fetching {label} ({i + 1:,} of {len(todo):,})")
+                assert ahead is not None
                 month, (records, _, n_requests) = ahead.next()
                 if month != p.month:  # pragma: no cover - the thread fetches in plan order
                     raise RuntimeError(f"fetched {month} while importing {p.month}")
@@ -649,11 +657,11 @@ def _import_month(
 
         def also(con: duckdb.DuckDBPyConnection) -> None:
             first = dt.date(int(month[:4]), int(month[5:7]), 1)
-            kept = con.execute(
+            (kept,) = con.execute(
                 "SELECT count(*) FROM crime WHERE month = ? AND list_contains(?, force) "
                 "AND NOT starts_with(dataset_id, 'demo:')",
                 [first, list(FETCH_FORCES)],
-            ).fetchone()[0]
+            ).fetchone() or (0,)
             con.execute("DELETE FROM police_fetch WHERE month = ?", [first])
             con.execute(
                 "INSERT INTO police_fetch VALUES (?, ?, ?, ?, ?, ?)",

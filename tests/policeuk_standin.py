@@ -103,7 +103,7 @@ class _Month:
 class StandIn:
     """The stand-in server; ``with StandIn() as api: api.url`` (``.../api``)."""
 
-    def __init__(self, months: dict[str, list[dict]] | None = None, last_updated: str = "2026-10-28"):
+    def __init__(self, months: dict[str, list[dict]] | None = None, last_updated: str = "2026-10-01"):
         self.months = {m: _Month(r) for m, r in (months or {JUNE_2018: june_2018_records()}).items()}
         self.last_updated = last_updated
         self.record_limit = 10_000

@@ -105,7 +105,7 @@ def test_provenance_names_the_api_the_request_date_and_the_release(store_path, a
         src = con.execute("SELECT source FROM dataset WHERE dataset_id = 'police_uk:west-midlands'").fetchone()[0]
         trail = con.execute("SELECT action, rows, detail FROM audit").fetchall()
     today = dt.date.today().isoformat()
-    assert src == f"police.uk API (requested {today}; police.uk updated 2026-10-28): West Midlands Police"
+    assert src == f"police.uk API (requested {today}; police.uk updated 2026-10-01): West Midlands Police"
     assert trail == [("fetch", 2458, trail[0][2])] and trail[0][2].startswith("Jun 2018 from http://127.0.0.1:")
 
 
@@ -115,11 +115,11 @@ def test_a_second_run_skips_and_a_new_release_fetches_again(store_path, api):
     again = fetch.fetch(client=quick(api))
     assert again.months_fetched == [] and again.months_skipped == [JUNE_2018]
     assert again.requests == 2  # dates and last-updated only
-    api.last_updated = "2026-11-27"
+    api.last_updated = "2026-11-01"
     third = fetch.fetch(client=quick(api))
     assert third.months_fetched == [JUNE_2018]
-    assert third.reasons[JUNE_2018] == "republished by police.uk on 27 Nov 2026 (loaded: 28 Oct 2026)"
-    assert fetch_rows(store_path) == [(JUNE_2018, dt.date(2026, 11, 27), 2462, 2458)]
+    assert third.reasons[JUNE_2018] == "republished: police.uk updated 2026-11-01 (loaded from 2026-10-01)"
+    assert fetch_rows(store_path) == [(JUNE_2018, dt.date(2026, 11, 1), 2462, 2458)]
     assert first.rows_kept == third.rows_kept == len(crime_rows(store_path))
 
 
