@@ -592,15 +592,15 @@ def _fetch(
     client = client or Client()
     result = FetchResult()
     try:
-        say(0.0, "Asking police.uk which months it offers")
-        offered = client.dates()
-        updated = client.last_updated()
-        result.api_last_update = updated.isoformat()
-        with store.reading() as con:
+        with store.reading() as con:  # before any request: no store, no network use
             if not store.table_exists(con, "lsoa21"):
                 raise InputError(None, "the store is not built; run `python -m swp_data build` first")
             area = city_area(con)
             state = fetch_state(con)
+        say(0.0, "Asking police.uk which months it offers")
+        offered = client.dates()
+        updated = client.last_updated()
+        result.api_last_update = updated.isoformat()
         plans = plan_months(offered, state, updated, since, until)
         todo = [p for p in plans if p.fetch]
         result.months_skipped = [p.month for p in plans if not p.fetch]

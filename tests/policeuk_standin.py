@@ -16,7 +16,7 @@ records: by default the June 2018 Wolverhampton responses of the bundle
 Faults for tests, consumed one per street request from ``faults`` (a list):
 ``"429"`` (with Retry-After: 0), ``"429-long"`` (Retry-After: 3600), ``"500"``, ``"503-busy"`` (with Retry-After),
 ``"slow"`` (waits ``slow_seconds`` before answering), ``"malformed"`` (cut
-JSON), ``"drop"`` (closes the connection without an answer), ``"html"`` (a
+JSON), ``"object"`` (a JSON object, not a list), ``"drop"`` (closes the connection without an answer), ``"html"`` (a
 proxy's login page with status 200). ``month_faults`` maps a month to a fault
 applied to every request for it from its ``after``-th on (``(fault, after)``).
 Every request is logged in ``log`` (path, date, number of polygon points,
@@ -243,6 +243,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "503-busy":
             entry["status"] = 503
             return self._send(503, b"", headers={"Retry-After": "0"})
+        if fault == "object":
+            entry["status"] = "object"
+            return self._send(200, b'{"error": "Service temporarily limited"}')
         if fault == "html":
             entry["status"] = "html"
             page = b"<!DOCTYPE html><html><body><h1>Proxy login</h1><form>...</form></body></html>"

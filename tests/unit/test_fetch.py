@@ -463,3 +463,47 @@ def test_one_update_at_a_time(store_path, api):
     finally:
         fetch._RUNNING.release()
     assert api.log == []
+
+
+def test_answers_that_are_not_the_months_records_are_refused(store_path, monkeypatch):
+    wrong = [{**r, "month": "2018-05"} if k == 7 else r for k, r in enumerate(june_2018_records())]
+    with StandIn({JUNE_2018: wrong}) as a:
+        monkeypatch.setenv("SWP_POLICE_API", a.url)
+        with pytest.raises(fetch.FetchError) as e:
+            fetch.fetch(client=quick(a))
+        assert str(e.value) == "Jun 2018: record 8 is for month '2018-05'; nothing was changed for it"
+        a.months[JUNE_2018] = StandIn({JUNE_2018: june_2018_records()}).months[JUNE_2018]
+        a.faults = ["object"]
+        with pytest.raises(fetch.FetchError) as e:
+            fetch.fetch(client=quick(a))
+        assert str(e.value) == ("Jun 2018: unexpected answer: not a list of crime records; nothing was changed for it")
+    assert crime_rows(store_path) == []
+
+
+def test_bad_records_are_named_and_change_nothing(store_path, monkeypatch):
+    with StandIn() as a:
+        monkeypatch.setenv("SWP_POLICE_API", a.url)
+        recs = a.months[JUNE_2018].records  # the stand-in finds it by its (good) coordinates, sends the bad one
+        recs[3] = {**recs[3], "location": {**recs[3]["location"], "latitude": "north"}}
+        with pytest.raises(fetch.FetchError) as e:
+            fetch.fetch(client=quick(a))
+    assert str(e.value).startswith("Jun 2018: record ")
+    assert "latitude/longitude 'north', " in str(e.value) and str(e.value).endswith("nothing was changed for it")
+    assert "/tmp" not in str(e.value)
+    assert crime_rows(store_path) == []
+
+
+def test_a_rebuild_keeps_what_was_fetched(store_path, api):
+    from swp_data.build import build
+
+    fetch.fetch(client=quick(api))
+    build(target=store_path)
+    assert fetch_rows(store_path) == [(JUNE_2018, dt.date(2026, 10, 1), 2462, 2458)]
+    assert fetch.fetch(client=quick(api)).months_skipped == [JUNE_2018]
+
+
+def test_no_store_means_no_request(tmp_path, api, monkeypatch, capsys):
+    monkeypatch.setenv("SWP_STORE", str(tmp_path / "missing.duckdb"))
+    assert cli.main(["fetch"]) == 2
+    assert "the store is not built" in capsys.readouterr().err
+    assert api.log == []
