@@ -67,6 +67,7 @@ BACKOFF = 0.5  # seconds before the 2nd try; doubles each try
 MAX_WAIT = 30.0  # longest pause between tries, Retry-After included
 TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
 MAX_SPLIT_DEPTH = 6  # an area refused for too many records is halved at most this many times (64 parts)
+MAX_ANSWER_BYTES = 64 * 2**20  # 10,000 records (police.uk's most per answer) are about 6 MB
 AREA_TOLERANCE_M = 50.0  # city boundary buffered then simplified by this much (metres)
 FETCH_FORCES = (policeuk.API_FORCE, policeuk.API_BTP_FORCE)
 
@@ -144,6 +145,25 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
+class _TooLarge(Exception):
+    pass
+
+
+def _read_capped(r: requests.Response) -> bytes:
+    """The body, or FetchError-worthy _TooLarge past MAX_ANSWER_BYTES (a
+    police.uk answer holds at most 10,000 records, a few MB)."""
+    chunks, size = [], 0
+    try:
+        for chunk in r.iter_content(1 << 16):
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise _TooLarge()
+            chunks.append(chunk)
+    finally:
+        r.close()
+    return b"".join(chunks)
+
+
 def _network_problem(e: requests.RequestException) -> tuple[str, bool]:
     """(one-line description, worth trying again) for a failed request."""
     text = repr(e)
@@ -216,8 +236,12 @@ class Client:
             self.bucket.take()
             self.requests += 1
             try:
-                r = self.session.request(method, url, data=data, timeout=self.timeout)
-                body = r.content  # read inside the try: a dropped connection fails here
+                r = self.session.request(method, url, data=data, timeout=self.timeout, stream=True)
+                body = _read_capped(r)  # inside the try: a dropped connection fails here
+            except _TooLarge:
+                raise FetchError(
+                    label, f"the answer from {host} is larger than {MAX_ANSWER_BYTES // 2**20} MB: not police.uk data?"
+                ) from None
             except requests.RequestException as e:
                 problem, again = _network_problem(e)
                 if not again:
@@ -467,7 +491,8 @@ def plan_months(
             month_label(since), f"older than the API keeps: {window}; load older months from a data.police.uk archive"
         )
     lo, hi = since or first, until or last
-    wanted = _month_range(lo, hi)
+    # Months asked for by name must all be there; by default, what the API offers.
+    wanted = _month_range(lo, hi) if since or until else list(offered)
     have = set(offered)
     missing = [m for m in wanted if m not in have]
     if missing:

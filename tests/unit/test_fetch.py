@@ -143,7 +143,9 @@ def test_plan_months():
     with pytest.raises(InputError, match=r"^Apr 2024: not published yet: the police.uk API offers Jan 2024 to Mar"):
         fetch.plan_months(offered, state, upd, until="2024-04")
     with pytest.raises(InputError, match=r"^Feb 2024: the API does not offer this month$"):
-        fetch.plan_months(["2024-01", "2024-03"], {}, upd)
+        fetch.plan_months(["2024-01", "2024-03"], {}, upd, since="2024-01")
+    # by default, what the API offers (a gap is not asked for)
+    assert [p.month for p in fetch.plan_months(["2024-01", "2024-03"], {}, upd)] == ["2024-01", "2024-03"]
     with pytest.raises(InputError, match=r"--since 2024-03 is after --until 2024-01"):
         fetch.plan_months(offered, {}, upd, since="2024-03", until="2024-01")
 
@@ -507,3 +509,12 @@ def test_no_store_means_no_request(tmp_path, api, monkeypatch, capsys):
     assert cli.main(["fetch"]) == 2
     assert "the store is not built" in capsys.readouterr().err
     assert api.log == []
+
+
+def test_an_answer_far_too_large_is_refused(store_path, api, monkeypatch):
+    monkeypatch.setattr(fetch, "MAX_ANSWER_BYTES", 100_000)  # June 2018 for the city is about 1.3 MB
+    with pytest.raises(fetch.FetchError) as e:
+        fetch.fetch(client=quick(api))
+    assert str(e.value).startswith("Jun 2018: the answer from 127.0.0.1:")
+    assert str(e.value).endswith("is larger than 0 MB: not police.uk data?")
+    assert crime_rows(store_path) == []
