@@ -48,6 +48,7 @@ import re
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,7 +67,10 @@ TRIES = 5  # per request, the first included
 BACKOFF = 0.5  # seconds before the 2nd try; doubles each try
 MAX_WAIT = 30.0  # longest pause between tries, Retry-After included
 TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
-MAX_SPLIT_DEPTH = 6  # an area refused for too many records is halved at most this many times (64 parts)
+# An area refused for too many records is halved at most this many times (16
+# parts): the city has about 2,500 records a month, so a part still refused
+# means the service itself is refusing (police.uk answers 503 in both cases).
+MAX_SPLIT_DEPTH = 4
 MAX_ANSWER_BYTES = 64 * 2**20  # 10,000 records (police.uk's most per answer) are about 6 MB
 AREA_TOLERANCE_M = 50.0  # city boundary buffered then simplified by this much (metres)
 FETCH_FORCES = (policeuk.API_FORCE, policeuk.API_BTP_FORCE)
@@ -143,6 +147,12 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
     except (TypeError, ValueError, IndexError):
         return None
+
+
+def _host(base: str) -> str:
+    """The host (and port) of an address for messages: never a user name or password in it."""
+    netloc = urllib.parse.urlsplit(base).netloc.rsplit("@", 1)[-1]
+    return netloc or base.split("/")[0]
 
 
 class _TooLarge(Exception):
@@ -229,7 +239,7 @@ class Client:
     # -- one request, tried again where that can help --------------------------------------
     def _call(self, method: str, path: str, label: str, data: dict | None = None, street: bool = False):
         url = self.base + path
-        host = re.sub(r"^[a-z]+://", "", self.base).split("/")[0] or self.base
+        host = _host(self.base)
         problem = "no answer"
         for attempt in range(1, self.tries + 1):
             wait = self.backoff * 2 ** (attempt - 1)
@@ -257,6 +267,8 @@ class Client:
                         wait = after
                 elif code == 404:
                     raise FetchError(label, f"the API has no such records (HTTP 404 from {host})")
+                elif code == 407:
+                    raise FetchError(label, f"the proxy wants a sign-in (HTTP 407 from {host}): check HTTPS_PROXY")
                 elif code >= 400:
                     raise FetchError(label, f"the API refused the request (HTTP {code} from {host})")
                 else:
@@ -328,8 +340,8 @@ class Client:
                 if depth >= self.max_split_depth:
                     raise FetchError(
                         label,
-                        f"police.uk refused the area for too many records (HTTP 503) even split into "
-                        f"{2**depth:,} parts; nothing was changed for it",
+                        f"police.uk answered HTTP 503 even for the area split into {2**depth:,} parts (too many "
+                        "records, or the service is unavailable: try again later); nothing was changed for it",
                     ) from None
                 self.splits += 1
                 todo.extend((half, depth + 1) for half in split_area(poly))

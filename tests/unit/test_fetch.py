@@ -183,9 +183,10 @@ def test_an_area_too_large_even_when_split_is_refused_cleanly(store_path, api):
     with pytest.raises(fetch.FetchError) as e:
         fetch.fetch(client=quick(api, max_split_depth=2))
     assert str(e.value) == (
-        "Jun 2018: police.uk refused the area for too many records (HTTP 503) even split into 4 parts; "
-        "nothing was changed for it"
+        "Jun 2018: police.uk answered HTTP 503 even for the area split into 4 parts (too many records, or the "
+        "service is unavailable: try again later); nothing was changed for it"
     )
+    assert len(api.street_requests()) == 1 + 2 + 1  # whole, two halves, the first quarter: then it stops
     assert crime_rows(store_path) == []
 
 
@@ -518,3 +519,11 @@ def test_an_answer_far_too_large_is_refused(store_path, api, monkeypatch):
     assert str(e.value).startswith("Jun 2018: the answer from 127.0.0.1:")
     assert str(e.value).endswith("is larger than 0 MB: not police.uk data?")
     assert crime_rows(store_path) == []
+
+
+def test_messages_never_show_a_password_in_the_address(store_path, monkeypatch, capsys):
+    monkeypatch.setenv("SWP_POLICE_API", "http://alice:s3cret@no-such-host.invalid:8080/api")
+    assert cli.main(["fetch"]) == 2
+    err = capsys.readouterr().err
+    assert "s3cret" not in err and "alice" not in err
+    assert err.startswith("error: police.uk API (crimes-street-dates): cannot reach no-such-host.invalid:8080: ")
