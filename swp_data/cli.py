@@ -137,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     pf = sub.add_parser("fetch", help="update police.uk records from the police.uk API (SWP_POLICE_API)")
     pf.add_argument("--since", metavar="YYYY-MM", help="first month (default: the oldest the API offers)")
     pf.add_argument("--until", metavar="YYYY-MM", help="last month (default: the newest the API offers)")
-    pf.add_argument("--json", action="store_true")
+    pf.add_argument(
+        "--json", action="store_true", help="print one JSON object (months fetched and skipped, requests...)"
+    )
     pf.set_defaults(func=_cmd_fetch)
     args = p.parse_args(argv)
     from . import access

@@ -41,6 +41,7 @@ def test_update_from_police_uk_in_the_browser(page, standin):
     page.get_by_role("heading", name="Update from police.uk").first.wait_for()
     assert_no_exception(page)
     page.get_by_role("button", name="Update from police.uk").click()
+    page.mouse.move(0, 0)  # no tooltip over the screenshots
     bar = page.locator('[data-testid="stProgress"]')
     bar.filter(has_text="of 3").first.wait_for(timeout=30_000)
     seen = {bar.first.inner_text()}
