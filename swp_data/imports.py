@@ -305,9 +305,9 @@ def import_paths(
     transaction; returns the report. Raises InputError (store unchanged).
 
     ``also(con)``, if given, runs inside the same transaction after the files
-    (the demo uses it to add its Impact Areas). ``source_note``, if given,
-    heads the ``source`` of the police.uk dataset rows written (the API fetch
-    says "police.uk API (requested ...; police.uk updated ...)")."""
+    (the demo uses it to add its Impact Areas). ``source_note``, if given, is
+    the ``source`` of the police.uk dataset rows written instead of the file
+    names (the API fetch says "police.uk API (requested ...; police.uk updated ...)")."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = list(paths)
