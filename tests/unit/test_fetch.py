@@ -527,3 +527,16 @@ def test_messages_never_show_a_password_in_the_address(store_path, monkeypatch, 
     err = capsys.readouterr().err
     assert "s3cret" not in err and "alice" not in err
     assert err.startswith("error: police.uk API (crimes-street-dates): cannot reach no-such-host.invalid:8080: ")
+
+
+def test_unexpected_dates_and_update_answers_are_one_line(store_path, api):
+    api.last_updated = "soon"
+    with pytest.raises(fetch.FetchError) as e:
+        fetch.fetch(client=quick(api))
+    assert str(e.value) == "police.uk API (crime-last-updated): unexpected answer: no date like 2024-01-01"
+    api.last_updated = "2026-10-01"
+    api.months["June 2018"] = api.months[JUNE_2018]
+    with pytest.raises(fetch.FetchError) as e:
+        fetch.fetch(client=quick(api))
+    assert str(e.value) == "police.uk API (crimes-street-dates): unexpected answer: not a list of {date: YYYY-MM}"
+    assert crime_rows(store_path) == []
