@@ -570,7 +570,10 @@ class FetchResult:
     texts: dict[str, str] = dataclasses.field(default_factory=dict)  # month -> ImportReport.to_text()
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """JSON-ready (``--json``); the readable reports are in :meth:`to_text`."""
+        d = dataclasses.asdict(self)
+        d.pop("texts")
+        return d
 
     def to_text(self) -> str:
         lines = [

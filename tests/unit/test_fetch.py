@@ -320,7 +320,7 @@ def test_fetched_months_replace_demo_months(demo_store_path, monkeypatch, capsys
     out = json.loads(capsys.readouterr().out)
     assert out["months_fetched"] == ["2026-07", "2026-08", "2026-09"] and out["months_skipped"] == []
     assert out["requests"] == 5 and out["rows_kept"] == sum(r["rows_kept"] for r in out["reports"].values())
-    assert set(out["reports"]) == set(out["months_fetched"])
+    assert set(out["reports"]) == set(out["months_fetched"]) and "texts" not in out
     assert "replaced the records loaded before" in " ".join(out["reports"]["2026-08"]["warnings"])
     after = months_loaded(demo_store_path)
     assert {m: after[m] for m in before if m < "2026-07"} == {m: before[m] for m in before if m < "2026-07"}
