@@ -697,11 +697,12 @@ def _import_month(
 
         def also(con: duckdb.DuckDBPyConnection) -> None:
             first = dt.date(int(month[:4]), int(month[5:7]), 1)
-            (kept,) = con.execute(
+            kept = store.one(
+                con,
                 "SELECT count(*) FROM crime WHERE month = ? AND list_contains(?, force) "
                 "AND NOT starts_with(dataset_id, 'demo:')",
                 [first, list(FETCH_FORCES)],
-            ).fetchone() or (0,)
+            )
             con.execute("DELETE FROM police_fetch WHERE month = ?", [first])
             con.execute(
                 "INSERT INTO police_fetch VALUES (?, ?, ?, ?, ?, ?)",
