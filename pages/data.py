@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo import maps
-from pages import common, urlstate
+from pages import common, fetch_panel, urlstate
 from swp_data import crime, imports, periods
 from swp_data.errors import InputError
 
@@ -105,6 +105,8 @@ if action == "import" and files:
                 "names": [p.name for p in paths],
             }
     st.rerun()
+
+fetch_panel.render()  # "Update from police.uk" (pages/fetch_panel.py)
 
 # ----------------------------------------------------------------- demo
 if not common.q(crime.crime_loaded):

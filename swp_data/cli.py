@@ -5,6 +5,8 @@
     python -m swp_data demo               write and import the demo dataset
     python -m swp_data datasets [--json]  the provenance table
     python -m swp_data ensure             build if needed; load the demo if no crime data
+    python -m swp_data fetch [--since YYYY-MM] [--until YYYY-MM] [--json]
+                                          update police.uk records from the police.uk API
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
 """
@@ -90,6 +92,31 @@ def _cmd_datasets(args) -> int:
     return 0
 
 
+def _cmd_fetch(args) -> int:
+    from . import fetch
+
+    progress = None
+    if not args.json and sys.stderr.isatty():  # month by month at a terminal; quiet under cron
+
+        def progress(fraction: float, message: str) -> None:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+    try:
+        result = fetch.fetch(args.since, args.until, progress=progress)
+    except InputError as e:
+        partial = getattr(e, "partial", None)
+        if args.json:  # what was done before the failure, and the failure; the one-line reason on stderr too
+            print(json.dumps({**(partial.to_dict() if partial else {}), "error": str(e)}, default=str))
+        elif partial is not None and partial.months_fetched:
+            print(partial.to_text())
+        raise
+    if args.json:
+        print(json.dumps(result.to_dict(), default=str))
+    else:
+        print(result.to_text())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -107,6 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     pl = sub.add_parser("datasets", help="list the provenance table")
     pl.add_argument("--json", action="store_true")
     pl.set_defaults(func=_cmd_datasets)
+    pf = sub.add_parser("fetch", help="update police.uk records from the police.uk API (SWP_POLICE_API)")
+    pf.add_argument("--since", metavar="YYYY-MM", help="first month (default: the oldest the API offers)")
+    pf.add_argument("--until", metavar="YYYY-MM", help="last month (default: the newest the API offers)")
+    pf.add_argument(
+        "--json", action="store_true", help="print one JSON object (months fetched and skipped, requests...)"
+    )
+    pf.set_defaults(func=_cmd_fetch)
     args = p.parse_args(argv)
     from . import access
 
@@ -120,3 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # A fetch or import in progress was rolled back; committed months stay.
+        print("error: interrupted; the step in progress was undone (run it again to continue)", file=sys.stderr)
+        return 130

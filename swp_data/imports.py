@@ -299,12 +299,15 @@ def import_paths(
     progress: Progress | None = None,
     today: dt.date | None = None,
     also=None,
+    source_note: str | None = None,
 ) -> ImportReport:
     """Import files, folders and zips (any mix) into the store in one
     transaction; returns the report. Raises InputError (store unchanged).
 
     ``also(con)``, if given, runs inside the same transaction after the files
-    (the demo uses it to add its Impact Areas)."""
+    (the demo uses it to add its Impact Areas). ``source_note``, if given, is
+    the ``source`` of the police.uk dataset rows written instead of the file
+    names (the API fetch says "police.uk API (requested ...; police.uk updated ...)")."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = list(paths)
@@ -319,6 +322,7 @@ def import_paths(
         raise InputError(config.store_path(), "the store is not built; run `python -m swp_data build` first")
     with store.transaction() as con, tempfile.TemporaryDirectory(prefix="swp-import-") as tmp:
         run = _Run(con, report, is_demo=is_demo, today=today, say=say, tmp=Path(tmp), total=sum(i.size for i in items))
+        run.source_note = source_note
         try:
             for item in items:
                 run.add(item)
@@ -347,10 +351,12 @@ class _Run:
         self.api: list[tuple[Path, str]] = []
         self.api_src: int | None = None
         self.police: policeuk.StreetImporter | None = None
+        self.source_note: str | None = None
 
     def importer(self) -> policeuk.StreetImporter:
         if self.police is None:
             self.police = policeuk.StreetImporter(self.con, self.report, is_demo=self.is_demo, today=self.today)
+            self.police.source_note = self.source_note
         return self.police
 
     def step(self, nbytes: int, message: str) -> None:

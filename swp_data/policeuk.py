@@ -343,6 +343,7 @@ class StreetImporter:
         self.report = report
         self.is_demo = bool(is_demo)
         self.today = today
+        self.source_note: str | None = None  # the dataset rows' source when set (the API fetch)
         self.inputs: dict[int, CsvInput] = {}
         self.api_files: dict[int, list[Path]] = {}
         self._hashes: dict[int, str] = {}
@@ -758,6 +759,8 @@ class StreetImporter:
             names = [self.inputs[s].name for s in srcs]
             shown = ", ".join(names[:6]) + (f" and {len(names) - 6:,} more" if len(names) > 6 else "")
             source = f"data.police.uk street-level crime ({force}): {shown}"
+            if self.source_note:
+                source = self.source_note
             if n > int(new_rows.get(dsid) or 0):
                 source += "; and earlier imports"
             h = hashlib.sha256()

@@ -137,6 +137,15 @@ DATA_TABLES_DDL: dict[str, str] = {
             area_id     VARCHAR NOT NULL,
             lsoa21_code VARCHAR NOT NULL
         )""",
+    "police_fetch": """
+        CREATE TABLE IF NOT EXISTS police_fetch (
+            month           DATE PRIMARY KEY,  -- first day of a month fetched from the police.uk API
+            requested_at    TIMESTAMP NOT NULL,
+            api_last_update DATE,              -- the API's crime-last-updated when it was fetched
+            records         BIGINT NOT NULL,   -- unique records the API returned for the city's area
+            rows_kept       BIGINT NOT NULL,   -- of them, kept in the city (real rows the crime table holds)
+            requests        INTEGER NOT NULL   -- HTTP requests it took (retries and split areas included)
+        )""",  # swp_data.fetch: per-month state of the police.uk API update
     "audit": _AUDIT_DDL,  # who changed what, when (swp_data.audit)
     # Performance (swp_data.performance): targets per priority, settings (RAG amber margin), own priorities.
     "target": """
