@@ -1,0 +1,222 @@
+"""What every export says, worded once: figures, verdicts, RAG labels, the
+ward appendix table, the data status and the notes. The PowerPoint, HTML/PDF
+and Word writers lay these out; none of them computes a statistic."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from swp_data import performance, periods
+from swp_data.errors import InputError
+
+FORMATS = ("pptx", "pdf", "html", "docx")
+DEMO_MARK = "DEMO DATA"
+DEMO_LINE = "DEMO DATA: synthetic figures for demonstration, not real crime records"
+SUPPRESSED = "suppressed"
+
+# Colour-blind-safe RAG fills (Okabe-Ito-like); the text label always goes with the colour.
+RAG_FILL = {"green": "1B7837", "amber": "E69F00", "red": "B2182B", "grey": "8C8C8C"}
+RAG_TEXT = {"green": "FFFFFF", "amber": "000000", "red": "FFFFFF", "grey": "FFFFFF"}
+
+
+def rag_label(colour: str, margin: float) -> str:
+    return {
+        "green": "Green: target met",
+        "amber": f"Amber: within {margin * 100:g}% of the target",
+        "red": "Red: worse than the target",
+        "grey": "Grey: no target",
+    }.get(colour, "Grey: no target")
+
+
+def rag_thresholds(margin: float) -> str:
+    return (
+        f"RAG: green = target met; amber = missed by no more than {margin * 100:g}% of the target; "
+        "red = missed by more; grey = no target. Significance (exact Poisson test, 95%) is shown beside "
+        "the colour: a colour on a change within normal variation is not a reason to act."
+    )
+
+
+def fmt_pct(v: float | None) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if math.isinf(v):
+        return "up from 0"
+    return f"{v:+.1f}%"
+
+
+def fmt_rate(v: float | None) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return f"{v:,.2f}"
+
+
+def fmt_p(p: float | None) -> str:
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def fmt_count(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return SUPPRESSED
+    return periods.fmt_int(v)
+
+
+def significance(row: performance.PriorityFigures) -> str:
+    if row.last12 is None or row.prev12 is None:
+        return "not tested"
+    if row.small_numbers:
+        return "too few to judge (a count under 10)"
+    return "a real change (95% confidence)" if row.significant else "within normal variation"
+
+
+def target_text(t: performance.Target | None) -> str:
+    if t is None:
+        return "No target set"
+    span = f"{periods.fmt_month(t.start)} to {periods.fmt_month(t.end)}"
+    if t.kind == "reduction_pct":
+        base = f" than {t.baseline_label}" if t.baseline_label else ""
+        count = f" ({periods.fmt_int(t.baseline_count)})" if t.baseline_count is not None else ""
+        return f"{t.value:g}% fewer{base}{count}, {span}"
+    return f"At most {periods.fmt_int(t.value)}, {span}"
+
+
+DIRECTION = {"up": "Up", "down": "Down", "flat": "Level"}
+
+
+def facts(row: performance.PriorityFigures, report: performance.PerformanceReport) -> list[tuple[str, str]]:
+    """(label, value) lines for one priority, in the order every export shows them."""
+    ci = "–" if row.ci is None else f"{row.ci[0]:.2f} to {row.ci[1]:.2f}" if math.isfinite(row.ci[1]) else "–"
+    return [
+        (f"Last 12 months ({report.window})", fmt_count(row.last12)),
+        (f"Previous 12 months ({report.previous_window})", fmt_count(row.prev12)),
+        ("Rate per 1,000 residents", fmt_rate(row.rate_per_1000)),
+        ("Change", fmt_pct(row.change_pct)),
+        ("Rate ratio, 95% interval", ci),
+        ("p-value (exact Poisson test)", fmt_p(row.p_value)),
+        ("Significance", significance(row)),
+        ("Direction of travel (last 3 months against the 3 before)", DIRECTION.get(row.direction, row.direction)),
+        ("Target", target_text(row.target)),
+        ("Status", f"{rag_label(row.rag, report.amber_margin)}. {row.rag_reason}"),
+    ]
+
+
+def monthly_points(row: performance.PriorityFigures) -> tuple[list[str], list[float | None]]:
+    """Chart categories ("Jan 2025") and values (None where suppressed)."""
+    m = row.monthly
+    labels = [periods.fmt_month(x) for x in m["month"]]
+    values = [None if pd.isna(v) else float(v) for v in m["count"]]
+    return labels, values
+
+
+WARD_COLUMNS = ("Ward", "Count", "Previous", "Per 1,000", "Change", "Significance")
+
+
+def ward_rows(report: performance.PerformanceReport, key: str) -> list[tuple[str, ...]]:
+    """The ward appendix for one priority as display text, ward name order."""
+    w = report.wards
+    if w is None or w.empty:
+        return []
+    w = w[w["priority"] == key].sort_values("ward_name")
+    out = []
+    for r in w.itertuples(index=False):
+        if bool(getattr(r, "suppressed", False)):
+            out.append((str(r.ward_name), SUPPRESSED, SUPPRESSED, "–", "–", "suppressed (small numbers)"))
+            continue
+        if bool(r.small):
+            sig = "too few to judge"
+        elif bool(r.significant):
+            sig = f"real change (p {fmt_p(r.p_value)})"
+        else:
+            sig = "normal variation"
+        out.append(
+            (
+                str(r.ward_name),
+                fmt_count(r.count),
+                fmt_count(r.prev_count),
+                fmt_rate(r.rate_per_1000),
+                fmt_pct(r.change_pct),
+                sig,
+            )
+        )
+    return out
+
+
+IMPACT_COLUMNS = ("Impact Area", "Share of residents", "Share of crime", "Crime share / resident share")
+
+
+def impact_rows(report: performance.PerformanceReport) -> list[tuple[str, ...]]:
+    ia = report.impact_areas
+    if ia is None or ia.empty:
+        return []
+    out = []
+    for r in ia.itertuples(index=False):
+        ratio = r.crime_share / r.population_share if r.population_share else float("nan")
+        name = str(r.name) + (" (approximate, for demonstration)" if bool(r.is_demo) else "")
+        out.append((name, f"{r.population_share * 100:.1f}%", f"{r.crime_share * 100:.1f}%", f"{ratio:.2f}"))
+    return out
+
+
+def title(report: performance.PerformanceReport) -> str:
+    return "Safer Wolverhampton Partnership: performance report"
+
+
+def subtitle(report: performance.PerformanceReport) -> str:
+    audience = "Public version: small numbers suppressed" if report.public else "Partnership version"
+    return f"{report.window}, against {report.previous_window}. {audience}."
+
+
+def notes(report: performance.PerformanceReport) -> dict[str, list[str]]:
+    """The notes section: sources, methods, RAG thresholds, attribution."""
+    return {
+        "Data status": [report.data_status] + ([DEMO_LINE] if report.is_demo else []),
+        "Sources": list(report.sources) or ["See the Data page for the provenance of every dataset."],
+        "Methods": list(report.methods),
+        "RAG thresholds": [rag_thresholds(report.amber_margin)],
+        "Attribution": [report.attribution],
+    }
+
+
+def file_stem(report: performance.PerformanceReport) -> str:
+    return f"swp-performance-{report.to_month:%Y-%m}" + ("-public" if report.public else "")
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(text: str | None) -> pd.Timestamp | None:
+    if text is None or text == "":
+        return None
+    m = _MONTH.match(text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise InputError(None, f"--to {text!r}: give the last month as YYYY-MM, e.g. 2026-09")
+    return pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)
+
+
+def parse_formats(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    items = text.split(",") if isinstance(text, str) else list(text)
+    out: list[str] = []
+    for f in (i.strip().lower() for i in items):
+        if not f:
+            continue
+        if f not in FORMATS:
+            raise InputError(None, f"unknown format {f!r}; use any of {', '.join(FORMATS)}")
+        if f not in out:
+            out.append(f)
+    if not out:
+        raise InputError(None, f"no format given; use any of {', '.join(FORMATS)}")
+    return tuple(out)
+
+
+@dataclass
+class PackInput:
+    """A report and what the writers draw from the store besides it."""
+
+    report: performance.PerformanceReport
+    maps: dict[str, bytes] = field(default_factory=dict)  # priority key -> ward choropleth PNG
+    assessment: dict | None = None  # the DOCX annex's extra tables (swp_data.pack.assessment)
+    generated: str = ""  # "30 Nov 2026 05:10"

@@ -1,0 +1,103 @@
+"""Static ward choropleths for the pack, drawn without a browser (geopandas +
+matplotlib's Agg backend): one PNG per priority, rate per 1,000 residents over
+the last 12 months, suppressed wards hatched grey, ward names on the map."""
+
+from __future__ import annotations
+
+import io
+
+import duckdb
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")  # no display, no browser
+
+import matplotlib.patheffects as pe  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from geo.boundaries import BNG, from_frame  # noqa: E402
+from swp_data import performance  # noqa: E402
+
+CMAP = "YlOrRd"  # sequential, colour-blind-safe (ColorBrewer)
+
+
+def ward_shapes(con: duckdb.DuckDBPyConnection) -> gpd.GeoDataFrame:
+    """The 20 May 2023 wards (display geometry, best-fit), in British National Grid."""
+    df = con.execute("SELECT ward_code, ward_name, geom_display AS geom FROM ward ORDER BY ward_code").df()
+    return from_frame(df).to_crs(BNG)
+
+
+def ward_map_png(
+    shapes: gpd.GeoDataFrame,
+    wards: performance.PerformanceReport | None,
+    key: str,
+    label: str,
+    *,
+    report: performance.PerformanceReport,
+    is_demo: bool,
+    dpi: int = 110,
+) -> bytes:
+    """A PNG of one priority's ward rates (width 9 in, height 6.2 in)."""
+    w = report.wards
+    w = w[w["priority"] == key][["ward_code", "rate_per_1000", "suppressed"]] if w is not None and len(w) else None
+    g = shapes.merge(w, on="ward_code", how="left") if w is not None else shapes.assign(rate_per_1000=float("nan"))
+    if "suppressed" not in g:
+        g["suppressed"] = False
+    g["suppressed"] = g["suppressed"].fillna(False).astype(bool)
+    fig, ax = plt.subplots(figsize=(9, 6.2), dpi=dpi)
+    shown = g[~g["suppressed"] & g["rate_per_1000"].notna()]
+    hidden = g[g["suppressed"] | g["rate_per_1000"].isna()]
+    if len(shown):
+        shown.plot(
+            column="rate_per_1000",
+            cmap=CMAP,
+            linewidth=0.6,
+            edgecolor="#444444",
+            ax=ax,
+            legend=True,
+            legend_kwds={"label": f"per 1,000 residents, {report.window}", "shrink": 0.7},
+        )
+    if len(hidden):
+        hidden.plot(color="#dddddd", hatch="///", edgecolor="#888888", linewidth=0.6, ax=ax)
+        ax.legend(
+            handles=[Patch(facecolor="#dddddd", hatch="///", edgecolor="#888888", label="suppressed or no figure")],
+            loc="lower left",
+            fontsize=8,
+        )
+    for r in g.itertuples(index=False):
+        p = r.geometry.representative_point()
+        ax.annotate(
+            r.ward_name,
+            (p.x, p.y),
+            ha="center",
+            va="center",
+            fontsize=6.5,
+            color="#111111",
+            path_effects=[pe.withStroke(linewidth=2.2, foreground="white")],
+        )
+    ax.set_axis_off()
+    ax.set_title(f"{label}: rate per 1,000 residents by ward (best-fit ward boundaries)", fontsize=11)
+    if is_demo:
+        fig.text(0.5, 0.5, "DEMO DATA", fontsize=60, color="#C00000", alpha=0.18, ha="center", va="center", rotation=25)
+    fig.text(0.01, 0.01, "Contains OS data © Crown copyright and database right.", fontsize=6, color="#555555")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def priority_maps(con: duckdb.DuckDBPyConnection, report: performance.PerformanceReport) -> dict[str, bytes]:
+    """priority key -> PNG, for the priorities with ward figures."""
+    if report.wards is None or report.wards.empty:
+        return {}
+    shapes = ward_shapes(con)
+    keys = set(report.wards["priority"])
+    return {
+        r.priority.key: ward_map_png(
+            shapes, None, r.priority.key, r.priority.label, report=report, is_demo=report.is_demo or r.is_demo
+        )
+        for r in report.rows
+        if r.priority.key in keys
+    }
