@@ -101,7 +101,7 @@ def facts(row: performance.PriorityFigures, report: performance.PerformanceRepor
         ("Significance", significance(row)),
         ("Direction of travel (last 3 months against the 3 before)", DIRECTION.get(row.direction, row.direction)),
         ("Target", target_text(row.target)),
-        ("Status", f"{rag_label(row.rag, report.amber_margin)}. {row.rag_reason}"),
+        ("Status", f"{rag_label(row.rag, report.amber_margin)}. {row.rag_reason.rstrip('.')}."),
     ]
 
 

@@ -99,6 +99,7 @@ class _Deck:
         self.data = data
         self.r = data.report
         self.prs = open_template(template)
+        self.own_layout = template is None  # python-pptx's 4:3 layouts: placeholders re-placed for 16:9
         self.title_layout, self.content_layout = layouts(self.prs, template)
         self.W, self.H = self.prs.slide_width, self.prs.slide_height
         self.margin = Emu(int(self.W * 0.04))
@@ -112,6 +113,10 @@ class _Deck:
             t = ph.placeholder_format.type
             if t in TITLE_TYPES:
                 ph.text_frame.text = title
+                if self.own_layout:
+                    ph.left, ph.top = self.margin, Inches(0.25)
+                    ph.width, ph.height = Emu(self.W - 2 * self.margin), Emu(self.top - Inches(0.35))
+                    ph.text_frame.paragraphs[0].runs[0].font.size = Pt(30)
             elif t not in (PP_PLACEHOLDER.SUBTITLE,):
                 ph._element.getparent().remove(ph._element)  # unused body placeholders: empty boxes otherwise
         return s
@@ -195,8 +200,14 @@ class _Deck:
             t = ph.placeholder_format.type
             if t in TITLE_TYPES:
                 ph.text_frame.text = common.title(self.r)
+                if self.own_layout:
+                    ph.left, ph.top = self.margin, Emu(int(self.H * 0.15))
+                    ph.width, ph.height = Emu(self.W - 2 * self.margin), Emu(int(self.H * 0.25))
             elif t in (PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.BODY) and not placed:
                 ph.text_frame.text = "\n".join(subtitle)
+                if self.own_layout:
+                    ph.left, ph.top = self.margin, Emu(int(self.H * 0.45))
+                    ph.width, ph.height = Emu(self.W - 2 * self.margin), Emu(int(self.H * 0.42))
                 for p in ph.text_frame.paragraphs:
                     for run in p.runs:
                         run.font.size = Pt(16)

@@ -1,0 +1,325 @@
+"""The meeting pack (swp_data.pack): PowerPoint, HTML, PDF and Word files
+opened back and checked against the store's own figures (computed here with
+SQL), DEMO marks, attribution, and bad requests (one line, no file)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from pptx import Presentation
+
+from swp_data import config, pack, performance, store, taxonomy
+from swp_data.errors import InputError
+from swp_data.pack import common
+from tests.unit.pack_report import fixture_report
+
+TO = "2026-09"
+
+
+def sql_monthly(con, categories: tuple[str, ...], end: str) -> list[int]:
+    """Counts per month for the 24 months ending at ``end``, straight from the crime table."""
+    rows = con.execute(
+        """WITH m AS (SELECT unnest(generate_series(?::DATE - INTERVAL 23 MONTH, ?::DATE, INTERVAL 1 MONTH)) AS month)
+           SELECT m.month, count(c.month) FROM m LEFT JOIN crime c
+             ON c.month = m.month AND list_contains(?, c.category)
+           GROUP BY m.month ORDER BY m.month""",
+        [f"{end}-01", f"{end}-01", list(categories)],
+    ).fetchall()
+    return [int(n) for _, n in rows]
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_store):
+    with store.reading(demo_store) as con:
+        return fixture_report(con, TO)
+
+
+@pytest.fixture(scope="module")
+def demo_pack(demo_store, demo_report, tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("pack")
+    with store.reading(demo_store) as con:
+        files = pack.write_pack(con, demo_report, "pptx,html,pdf", out)
+    return {f.suffix[1:]: f for f in files}
+
+
+def all_text(slide) -> str:
+    parts = []
+    for sh in slide.shapes:
+        if sh.has_text_frame:
+            parts.append(sh.text_frame.text)
+        if sh.has_table:
+            parts.extend(c.text for r in sh.table.rows for c in r.cells)
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------- PowerPoint
+def test_pptx_slides_charts_equal_the_store(demo_pack, demo_store, demo_report):
+    prs = Presentation(str(demo_pack["pptx"]))
+    slides = list(prs.slides)
+    titles = [s.shapes.title.text if s.shapes.title is not None else "" for s in slides]
+    assert titles[0] == "Safer Wolverhampton Partnership: performance report"
+    assert "Oct 2025 to Sep 2026" in all_text(slides[0]) and "69 months loaded" in all_text(slides[0])
+    with store.reading(demo_store) as con:
+        for row in demo_report.rows:
+            label = row.priority.label
+            i = titles.index(label)
+            charts = [sh for sh in slides[i].shapes if sh.has_chart]
+            assert len(charts) == 1
+            series = charts[0].chart.plots[0].series[0]
+            expected = sql_monthly(con, taxonomy.GROUPINGS[label], TO)
+            assert [int(v) for v in series.values] == expected
+            cats = list(charts[0].chart.plots[0].categories)
+            assert cats[0] == "Oct 2024" and cats[-1] == "Sep 2026" and len(cats) == 24
+            text = all_text(slides[i])
+            assert f"{sum(expected[-12:]):,}" in text and f"{sum(expected[:12]):,}" in text
+            assert "Grey: no target" in text
+            # the map slide follows, with a picture
+            assert titles[i + 1] == f"{label}: by ward"
+            assert any(sh.shape_type == 13 for sh in slides[i + 1].shapes)
+    appendix = [t for t in titles if t.startswith("Ward appendix: ")]
+    assert len(appendix) == 2 * len(demo_report.rows)  # 20 wards: 12 + 8 rows per priority
+    ward_text = "\n".join(all_text(s) for s in slides if s.shapes.title and "Ward appendix" in s.shapes.title.text)
+    with store.reading(demo_store) as con:
+        names = [r[0] for r in con.execute("SELECT ward_name FROM ward").fetchall()]
+    assert all(n in ward_text for n in names)
+    assert titles[-1].startswith("Notes:")
+    assert "RAG: green = target met; amber = missed by no more than 5%" in all_text(slides[-1])
+
+
+def test_pptx_demo_watermark_and_attribution_on_every_slide(demo_pack):
+    prs = Presentation(str(demo_pack["pptx"]))
+    for s in prs.slides:
+        names = {sh.name: sh for sh in s.shapes}
+        assert names["DEMO watermark"].text_frame.text == "DEMO DATA"
+        assert config.ATTRIBUTION in names["Attribution footer"].text_frame.text
+
+
+@pytest.fixture(scope="module")
+def real_store(ref_store, bundle_dir, tmp_path_factory) -> Path:
+    """The reference store plus the bundle's real police.uk samples (no demo)."""
+    import os
+
+    from swp_data.imports import import_paths
+
+    p = tmp_path_factory.mktemp("real") / "swp.duckdb"
+    shutil.copy(ref_store, p)
+    old = os.environ.get("SWP_STORE")
+    os.environ["SWP_STORE"] = str(p)
+    try:
+        import_paths([bundle_dir / "police_uk/csv", bundle_dir / "police_uk/api/2018-06"])
+    finally:
+        if old is None:
+            os.environ.pop("SWP_STORE")
+        else:
+            os.environ["SWP_STORE"] = old
+    return p
+
+
+def test_pptx_real_only_has_no_demo_mark(real_store, tmp_path):
+    with store.reading(real_store) as con:
+        assert con.execute("SELECT count(*) FROM dataset WHERE is_demo").fetchone()[0] == 0
+        rep = fixture_report(con, "2018-06")
+        files = pack.write_pack(con, rep, "pptx", tmp_path)
+        june = sql_monthly(con, taxonomy.GROUPINGS["Anti-social behaviour"], "2018-06")[-1]
+    prs = Presentation(str(files[0]))
+    assert len(prs.slides) > 5
+    for s in prs.slides:
+        assert "DEMO watermark" not in {sh.name for sh in s.shapes}
+        assert "DEMO" not in all_text(s)
+        assert config.ATTRIBUTION in all_text(s)
+    chart = next(sh for s in prs.slides for sh in s.shapes if sh.has_chart)
+    assert int(list(chart.chart.plots[0].series[0].values)[-1]) == june > 0
+
+
+def _template(path: Path, keep: set[str] | None) -> Path:
+    """python-pptx's default template with only the layouts in ``keep`` (None: all) and one slide of its own."""
+    prs = Presentation()
+    prs.slides.add_slide(prs.slide_layouts[0]).shapes.title.text = "Partnership's own sample slide"
+    if keep is not None:
+        lst = prs.slide_masters[0].slide_layouts
+        for layout in list(lst):
+            if layout.name not in keep:
+                lst.remove(layout) if not layout.used_by_slides else None
+        # the sample slide's layout ("Title Slide") goes too when asked
+        if "Title Slide" not in keep:
+            ids = prs.slides._sldIdLst
+            for sld in list(ids):
+                prs.part.drop_rel(sld.rId)
+                ids.remove(sld)
+            lst.remove(lst.get_by_name("Title Slide"))
+    prs.save(str(path))
+    return path
+
+
+def test_pptx_partnership_template_layouts_are_used(demo_store, demo_report, tmp_path):
+    tpl = _template(tmp_path / "ours.pptx", None)
+    out = tmp_path / "out"
+    with store.reading(demo_store) as con:
+        [f] = pack.write_pack(con, demo_report, "pptx", out, template=tpl)
+    prs = Presentation(str(f))
+    slides = list(prs.slides)
+    assert prs.slide_width == Presentation(str(tpl)).slide_width  # the template's 4:3 size kept
+    assert slides[0].slide_layout.name == "Title Slide"
+    assert {s.slide_layout.name for s in slides[1:]} == {"Title Only"}
+    assert all("Partnership's own sample slide" not in all_text(s) for s in slides)
+    for s in slides:  # nothing drawn off the slide
+        for sh in s.shapes:
+            if sh.name != "DEMO watermark":
+                assert sh.left >= 0 and sh.left + sh.width <= prs.slide_width + 10, (sh.name, s.shapes.title.text)
+
+
+def test_pptx_template_without_title_layout_is_refused(demo_store, tmp_path):
+    tpl = _template(tmp_path / "bare.pptx", {"Blank"})
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as e:
+        with store.reading(demo_store) as con:
+            pack.write_pack(con, fixture_report(con, TO), "pptx,html", out, template=tpl)
+    assert str(e.value) == (
+        f"{tpl}: the template has no slide layout with a title placeholder (a 'Title Only' layout is needed)"
+    )
+    assert list(out.iterdir()) == []
+
+
+def test_pptx_template_not_a_pptx(demo_store, tmp_path):
+    bad = tmp_path / "t.pptx"
+    bad.write_text("not a zip")
+    with pytest.raises(InputError, match="the template is not a readable .pptx file"):
+        with store.reading(demo_store) as con:
+            pack.write_pack(con, fixture_report(con, TO), "pptx", tmp_path / "o", template=bad)
+
+
+# ---------------------------------------------------------------------- HTML
+def test_html_self_contained_offline_every_chart_renders(demo_pack, demo_report):
+    from playwright.sync_api import sync_playwright
+
+    f = demo_pack["html"]
+    text = f.read_text(encoding="utf-8")
+    from plotly.offline import get_plotlyjs
+
+    bundle = get_plotlyjs()
+    assert text.count(bundle) == 1  # plotly.js included once
+    rest = text.replace(bundle, "")
+    assert "http:" not in rest and "https:" not in rest  # nothing else points at any host
+    url = f.as_uri()
+    failed, outside, errors = [], [], []
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = b.new_page()
+
+        def route(r):
+            if r.request.url == url or r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                outside.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(url)
+        page.wait_for_selector("html[data-charts]", timeout=30_000)
+        assert page.get_attribute("html", "data-charts") == "ready"
+        n_charts = page.locator("div.chart").count()
+        drawn = page.locator("div.chart .main-svg .scatterlayer path.js-line").count()
+        imgs = page.evaluate("[...document.images].map(i => [i.src.slice(0, 22), i.naturalWidth])")
+        watermark = page.locator(".watermark").inner_text()
+        b.close()
+    assert n_charts == len(demo_report.rows) and drawn == n_charts
+    assert imgs and all(src == "data:image/png;base64," and w > 500 for src, w in imgs)
+    assert outside == [] and failed == [] and errors == []
+    assert watermark == "DEMO DATA"
+
+
+def test_html_escapes_data_text(demo_store, demo_report, tmp_path):
+    import dataclasses
+
+    from swp_data.pack import html
+
+    evil = '<img src=x onerror=alert(1)></script><script>alert(2)</script> & "q"'
+    row = dataclasses.replace(
+        demo_report.rows[0], priority=dataclasses.replace(demo_report.rows[0].priority, label=evil)
+    )
+    rep = dataclasses.replace(demo_report, rows=[row], wards=demo_report.wards.iloc[0:0])
+    text = html.render(common.PackInput(report=rep))
+    assert evil not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;&lt;/script&gt;" in text
+    assert "</script><script>alert(2)" not in text
+
+
+# ---------------------------------------------------------------------- PDF
+def test_pdf_a4_landscape_page_numbers_demo_and_attribution(demo_pack, demo_report):
+    f = demo_pack["pdf"]
+    info = subprocess.run(["pdfinfo", str(f)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    size = next(line for line in info.splitlines() if line.startswith("Page size:"))
+    w, h = (float(x) for x in size.split(":")[1].split("pts")[0].split("x"))
+    assert abs(w - 842) < 2 and abs(h - 595) < 2  # A4 landscape
+    assert pages >= 1 + 2 * len(demo_report.rows) + 1
+    for i in range(1, pages + 1):
+        t = subprocess.run(
+            ["pdftotext", "-f", str(i), "-l", str(i), str(f), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "DEMO" in t, i
+        assert f"Page {i} of {pages}" in t
+        assert "Contains OS data © Crown copyright and database right." in t
+    first = subprocess.run(["pdftotext", "-l", "2", str(f), "-"], capture_output=True, text=True).stdout
+    for row in demo_report.rows:
+        assert f"{row.last12:,}" in first and f"{row.prev12:,}" in first
+    png = subprocess.run(["pdftoppm", "-f", "2", "-l", "2", "-r", "30", "-png", str(f)], capture_output=True).stdout
+    assert png.startswith(b"\x89PNG")
+
+
+# ---------------------------------------------------------------------- bad requests
+def test_no_data_for_the_period(demo_store_path, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as e:
+        pack.build_pack("pptx", out, to_month="2030-01")
+    assert str(e.value) == "no data loaded for Jan 2030; months loaded: Jan 2021 to Sep 2026"
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_bad_month_and_format():
+    with pytest.raises(InputError, match=r"--to '2026-13': give the last month as YYYY-MM"):
+        pack.parse_month("2026-13")
+    with pytest.raises(InputError, match="unknown format 'xlsx'; use any of pptx, pdf, html, docx"):
+        pack.parse_formats("pptx,xlsx")
+
+
+def test_unwritable_folder(demo_store, demo_report, tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    with pytest.raises(InputError) as e:
+        with store.reading(demo_store) as con:
+            pack.write_pack(con, demo_report, "pptx", blocker / "out")
+    assert str(e.value) == f"{blocker / 'out'}: the output folder cannot be created"
+
+
+def test_failure_midway_leaves_no_file(demo_store, demo_report, tmp_path, monkeypatch):
+    from swp_data.pack import html
+
+    def boom(data):
+        raise InputError(None, "drawing failed")
+
+    monkeypatch.setattr(html, "render", boom)
+    with pytest.raises(InputError, match="drawing failed"), store.reading(demo_store) as con:
+        pack.write_pack(con, demo_report, "pptx,html", tmp_path)
+    assert list(tmp_path.iterdir()) == []  # the finished PowerPoint is not left either
+
+
+def test_report_contract_fields_used(demo_report):
+    """The fixture fills the contract the pack reads: guard against drift."""
+    assert isinstance(demo_report, performance.PerformanceReport)
+    assert set(demo_report.wards.columns) >= {"ward_code", "ward_name", "priority", "count", "suppressed"}
+    assert isinstance(demo_report.rows[0].monthly, pd.DataFrame)
+
+
+def _unused(con: duckdb.DuckDBPyConnection) -> None:  # pragma: no cover - keeps duckdb import for type hints
+    pass
