@@ -168,9 +168,10 @@ def render(data: PackInput) -> str:
         png = data.maps.get(row.priority.key)
         if png is not None:
             uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            alt = e(f"{row.priority.label}: rate per 1,000 residents by ward")
             parts.append(
                 f'<section class="map"><h2>{e(row.priority.label)}: by ward</h2>'
-                f'<img class="map" src="{uri}" alt="{e(row.priority.label)}: rate per 1,000 residents by ward"></section>'
+                f'<img class="map" src="{uri}" alt="{alt}"></section>'
             )
     # ward appendix
     for row in r.rows:

@@ -176,9 +176,8 @@ def test_pptx_partnership_template_layouts_are_used(demo_store, demo_report, tmp
 def test_pptx_template_without_title_layout_is_refused(demo_store, tmp_path):
     tpl = _template(tmp_path / "bare.pptx", {"Blank"})
     out = tmp_path / "out"
-    with pytest.raises(InputError) as e:
-        with store.reading(demo_store) as con:
-            pack.write_pack(con, fixture_report(con, TO), "pptx,html", out, template=tpl)
+    with pytest.raises(InputError) as e, store.reading(demo_store) as con:
+        pack.write_pack(con, fixture_report(con, TO), "pptx,html", out, template=tpl)
     assert str(e.value) == (
         f"{tpl}: the template has no slide layout with a title placeholder (a 'Title Only' layout is needed)"
     )
@@ -188,9 +187,11 @@ def test_pptx_template_without_title_layout_is_refused(demo_store, tmp_path):
 def test_pptx_template_not_a_pptx(demo_store, tmp_path):
     bad = tmp_path / "t.pptx"
     bad.write_text("not a zip")
-    with pytest.raises(InputError, match="the template is not a readable .pptx file"):
-        with store.reading(demo_store) as con:
-            pack.write_pack(con, fixture_report(con, TO), "pptx", tmp_path / "o", template=bad)
+    with (
+        pytest.raises(InputError, match="the template is not a readable .pptx file"),
+        store.reading(demo_store) as con,
+    ):
+        pack.write_pack(con, fixture_report(con, TO), "pptx", tmp_path / "o", template=bad)
 
 
 # ---------------------------------------------------------------------- HTML
@@ -296,9 +297,8 @@ def test_bad_month_and_format():
 def test_unwritable_folder(demo_store, demo_report, tmp_path):
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
-    with pytest.raises(InputError) as e:
-        with store.reading(demo_store) as con:
-            pack.write_pack(con, demo_report, "pptx", blocker / "out")
+    with pytest.raises(InputError) as e, store.reading(demo_store) as con:
+        pack.write_pack(con, demo_report, "pptx", blocker / "out")
     assert str(e.value) == f"{blocker / 'out'}: the output folder cannot be created"
 
 
