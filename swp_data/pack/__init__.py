@@ -20,9 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
-from swp_data import crime, performance, periods, store
+from swp_data import performance, store
 from swp_data.errors import InputError
 
 from .common import FORMATS, PackInput, file_stem, parse_formats, parse_month
@@ -39,19 +38,6 @@ def _check_folder(out_dir: Path) -> Path:
     if not out.is_dir() or not os.access(out, os.W_OK | os.X_OK):
         raise InputError(out, "the output folder cannot be written")
     return out
-
-
-def check_period(con: duckdb.DuckDBPyConnection, month: pd.Timestamp | None) -> None:
-    """One line for a period with no data, before any work."""
-    loaded = crime.months_loaded(con)
-    if not loaded:
-        raise InputError(None, "no crime data is loaded; import police.uk records (or the demo) first")
-    if month is not None and month not in loaded:
-        raise InputError(
-            None,
-            f"no data loaded for {periods.fmt_month(month)}; months loaded: "
-            f"{periods.fmt_month(loaded[0])} to {periods.fmt_month(loaded[-1])}",
-        )
 
 
 def prepare(con: duckdb.DuckDBPyConnection, report: performance.PerformanceReport, formats: Sequence[str]) -> PackInput:
@@ -137,8 +123,6 @@ def build_pack(
     for a bad request; nothing is written then."""
     fmts = parse_formats(formats)
     month = parse_month(to_month)
-    _check_folder(Path(out_dir))
     with store.reading(path) as con:
-        check_period(con, month)
-        report = performance.report(con, month, public=public)
+        report = performance.report(con, month, public=public)  # InputError for a period with no data
         return write_pack(con, report, fmts, out_dir, template=template)

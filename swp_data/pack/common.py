@@ -24,20 +24,12 @@ RAG_TEXT = {"green": "FFFFFF", "amber": "000000", "red": "FFFFFF", "grey": "FFFF
 
 
 def rag_label(colour: str, margin: float) -> str:
-    return {
-        "green": "Green: target met",
-        "amber": f"Amber: within {margin * 100:g}% of the target",
-        "red": "Red: worse than the target",
-        "grey": "Grey: no target",
-    }.get(colour, "Grey: no target")
+    """The RAG colour in words, as the Performance page says it."""
+    return performance.RAG_LABELS.get(colour, performance.RAG_LABELS["grey"])
 
 
 def rag_thresholds(margin: float) -> str:
-    return (
-        f"RAG: green = target met; amber = missed by no more than {margin * 100:g}% of the target; "
-        "red = missed by more; grey = no target. Significance (exact Poisson test, 95%) is shown beside "
-        "the colour: a colour on a change within normal variation is not a reason to act."
-    )
+    return performance.rag_thresholds_text(margin)
 
 
 def fmt_pct(v: float | None) -> str:
@@ -75,14 +67,7 @@ def significance(row: performance.PriorityFigures) -> str:
 
 
 def target_text(t: performance.Target | None) -> str:
-    if t is None:
-        return "No target set"
-    span = f"{periods.fmt_month(t.start)} to {periods.fmt_month(t.end)}"
-    if t.kind == "reduction_pct":
-        base = f" than {t.baseline_label}" if t.baseline_label else ""
-        count = f" ({periods.fmt_int(t.baseline_count)})" if t.baseline_count is not None else ""
-        return f"{t.value:g}% fewer{base}{count}, {span}"
-    return f"At most {periods.fmt_int(t.value)}, {span}"
+    return "No target set" if t is None else performance.describe_target(t)
 
 
 DIRECTION = {"up": "Up", "down": "Down", "flat": "Level"}
@@ -156,7 +141,13 @@ def impact_rows(report: performance.PerformanceReport) -> list[tuple[str, ...]]:
     out = []
     for r in ia.itertuples(index=False):
         ratio = r.crime_share / r.population_share if r.population_share else float("nan")
-        name = str(r.name) + (" (approximate, for demonstration)" if bool(r.is_demo) else "")
+        name = str(r.name)
+        if bool(getattr(r, "approximate", False)) and bool(r.is_demo):
+            name += " (approximate, for demonstration)"
+        elif bool(r.is_demo):
+            name += " (demo)"
+        elif bool(getattr(r, "approximate", False)):
+            name += " (approximate)"
         out.append((name, f"{r.population_share * 100:.1f}%", f"{r.crime_share * 100:.1f}%", f"{ratio:.2f}"))
     return out
 
@@ -175,7 +166,7 @@ def notes(report: performance.PerformanceReport) -> dict[str, list[str]]:
     return {
         "Data status": [report.data_status] + ([DEMO_LINE] if report.is_demo else []),
         "Sources": list(report.sources) or ["See the Data page for the provenance of every dataset."],
-        "Methods": list(report.methods),
+        "Methods": [m for m in report.methods if not m.startswith("RAG thresholds")],
         "RAG thresholds": [rag_thresholds(report.amber_margin)],
         "Attribution": [report.attribution],
     }

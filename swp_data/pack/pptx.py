@@ -304,14 +304,26 @@ class _Deck:
         self.table(s, common.IMPACT_COLUMNS, rows, [4, 1.5, 1.5, 2])
         self.finish(s)
 
-    def notes_slide(self) -> None:
-        s = self.slide("Notes: sources, methods, RAG thresholds, attribution")
-        lines: list[tuple[str, int, bool]] = []
+    def notes_slides(self) -> None:
+        """Sources, methods, thresholds, attribution: as many slides as the text needs."""
+        width_chars = int((self.W - 2 * self.margin) / Inches(1) * 15)  # about 15 characters an inch at 10 pt
+        budget = int((self.bottom - self.top) / Pt(10) / 1.25)  # lines of 10 pt text that fit
+        pages: list[list[tuple[str, int, bool]]] = [[]]
+        used = 0
         for head, items in common.notes(self.r).items():
-            lines.append((head, 12, True))
-            lines.extend((t, 10, False) for t in items)
-        self.text(s, self.margin, self.top, Emu(self.W - 2 * self.margin), Emu(self.bottom - self.top), lines)
-        self.finish(s)
+            block = [(head, 12, True)] + [(t, 10, False) for t in items]
+            for line in block:
+                need = (1.3 if line[2] else 1.0) * (1 + len(line[0]) // width_chars)
+                if used + need > budget and pages[-1]:
+                    pages.append([])
+                    used = 0
+                pages[-1].append(line)
+                used += need
+        for i, lines in enumerate(pages, start=1):
+            part = f" ({i} of {len(pages)})" if len(pages) > 1 else ""
+            s = self.slide(f"Notes: sources, methods, RAG thresholds, attribution{part}")
+            self.text(s, self.margin, self.top, Emu(self.W - 2 * self.margin), Emu(self.bottom - self.top), lines)
+            self.finish(s)
 
     def build(self) -> Presentation:
         self.title_slide()
@@ -321,7 +333,7 @@ class _Deck:
         for row in self.r.rows:
             self.ward_slides(row)
         self.impact_slide()
-        self.notes_slide()
+        self.notes_slides()
         return self.prs
 
 

@@ -16,15 +16,15 @@ from pptx import Presentation
 from swp_data import config, pack, performance, store, taxonomy
 from swp_data.errors import InputError
 from swp_data.pack import common
-from tests.unit.pack_report import fixture_report
 
 TO = "2026-09"
 
 
-def sql_monthly(con, categories: tuple[str, ...], end: str) -> list[int]:
-    """Counts per month for the 24 months ending at ``end``, straight from the crime table."""
+def sql_monthly(con, categories: tuple[str, ...], end: str, months: int = 36) -> list[int]:
+    """Counts per month for the ``months`` months ending at ``end``, straight from the crime table."""
     rows = con.execute(
-        """WITH m AS (SELECT unnest(generate_series(?::DATE - INTERVAL 23 MONTH, ?::DATE, INTERVAL 1 MONTH)) AS month)
+        f"""WITH m AS (SELECT unnest(generate_series(?::DATE - INTERVAL {months - 1} MONTH, ?::DATE,
+                                                      INTERVAL 1 MONTH)) AS month)
            SELECT m.month, count(c.month) FROM m LEFT JOIN crime c
              ON c.month = m.month AND list_contains(?, c.category)
            GROUP BY m.month ORDER BY m.month""",
@@ -36,7 +36,7 @@ def sql_monthly(con, categories: tuple[str, ...], end: str) -> list[int]:
 @pytest.fixture(scope="module")
 def demo_report(demo_store):
     with store.reading(demo_store) as con:
-        return fixture_report(con, TO)
+        return performance.report(con, TO)
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +58,26 @@ def all_text(slide) -> str:
 
 
 # ---------------------------------------------------------------------- PowerPoint
+def sql_partner_monthly(con, measure: str, end: str, months: int = 36) -> list[int]:
+    rows = con.execute(
+        f"""WITH m AS (SELECT unnest(generate_series(?::DATE - INTERVAL {months - 1} MONTH, ?::DATE,
+                                                      INTERVAL 1 MONTH)) AS month)
+           SELECT m.month, coalesce(sum(p.count), 0) FROM m LEFT JOIN partner_series p
+             ON p.period_start = m.month AND p.measure = ? AND p.period_type = 'month'
+           GROUP BY m.month ORDER BY m.month""",
+        [f"{end}-01", f"{end}-01", measure],
+    ).fetchall()
+    return [int(n) for _, n in rows]
+
+
 def test_pptx_slides_charts_equal_the_store(demo_pack, demo_store, demo_report):
     prs = Presentation(str(demo_pack["pptx"]))
     slides = list(prs.slides)
     titles = [s.shapes.title.text if s.shapes.title is not None else "" for s in slides]
     assert titles[0] == "Safer Wolverhampton Partnership: performance report"
     assert "Oct 2025 to Sep 2026" in all_text(slides[0]) and "69 months loaded" in all_text(slides[0])
+    keys = [r.priority.key for r in demo_report.rows]
+    assert keys == ["asb", "violence", "neighbourhood", "domestic_abuse", "hate_crime"]
     with store.reading(demo_store) as con:
         for row in demo_report.rows:
             label = row.priority.label
@@ -71,24 +85,42 @@ def test_pptx_slides_charts_equal_the_store(demo_pack, demo_store, demo_report):
             charts = [sh for sh in slides[i].shapes if sh.has_chart]
             assert len(charts) == 1
             series = charts[0].chart.plots[0].series[0]
-            expected = sql_monthly(con, taxonomy.GROUPINGS[label], TO)
-            assert [int(v) for v in series.values] == expected
+            if row.priority.source == "police_uk":
+                expected = sql_monthly(con, row.priority.categories, TO)
+            else:
+                expected = sql_partner_monthly(con, row.priority.measure, TO)
+            assert [int(v) for v in series.values] == expected, label
             cats = list(charts[0].chart.plots[0].categories)
-            assert cats[0] == "Oct 2024" and cats[-1] == "Sep 2026" and len(cats) == 24
+            assert cats[0] == "Oct 2023" and cats[-1] == "Sep 2026" and len(cats) == 36
             text = all_text(slides[i])
-            assert f"{sum(expected[-12:]):,}" in text and f"{sum(expected[:12]):,}" in text
+            assert f"Last 12 months ({demo_report.window}): {sum(expected[-12:]):,}" in text
+            assert f"Previous 12 months ({demo_report.previous_window}): {sum(expected[-24:-12]):,}" in text
             assert "Grey: no target" in text
             # the map slide follows, with a picture
             assert titles[i + 1] == f"{label}: by ward"
             assert any(sh.shape_type == 13 for sh in slides[i + 1].shapes)
     appendix = [t for t in titles if t.startswith("Ward appendix: ")]
-    assert len(appendix) == 2 * len(demo_report.rows)  # 20 wards: 12 + 8 rows per priority
+    assert len(appendix) == 2 * demo_report.wards["priority"].nunique()  # 20 wards: 12 + 8 rows per priority
     ward_text = "\n".join(all_text(s) for s in slides if s.shapes.title and "Ward appendix" in s.shapes.title.text)
     with store.reading(demo_store) as con:
         names = [r[0] for r in con.execute("SELECT ward_name FROM ward").fetchall()]
+        heath = con.execute(
+            "SELECT count(*) FROM crime c JOIN ward w USING (ward_code) WHERE w.ward_name = 'Heath Town' "
+            "AND category = 'Anti-social behaviour' AND month BETWEEN DATE '2025-10-01' AND DATE '2026-09-01'"
+        ).fetchone()[0]
     assert all(n in ward_text for n in names)
-    assert titles[-1].startswith("Notes:")
-    assert "RAG: green = target met; amber = missed by no more than 5%" in all_text(slides[-1])
+    asb_tables = [
+        sh.table
+        for s in slides
+        if s.shapes.title.text.startswith("Ward appendix: Anti-social")
+        for sh in s.shapes
+        if sh.has_table
+    ]
+    cells = {r.cells[0].text: r.cells[1].text for t in asb_tables for r in t.rows}
+    assert cells["Heath Town"] == f"{heath:,}"
+    notes = [s for s in slides if s.shapes.title.text.startswith("Notes:")]
+    assert notes and slides[-1] is notes[-1]
+    assert "Amber: above the target by up to 5%" in "\n".join(all_text(s) for s in notes)
 
 
 def test_pptx_demo_watermark_and_attribution_on_every_slide(demo_pack):
@@ -123,7 +155,7 @@ def real_store(ref_store, bundle_dir, tmp_path_factory) -> Path:
 def test_pptx_real_only_has_no_demo_mark(real_store, tmp_path):
     with store.reading(real_store) as con:
         assert con.execute("SELECT count(*) FROM dataset WHERE is_demo").fetchone()[0] == 0
-        rep = fixture_report(con, "2018-06")
+        rep = performance.report(con, "2018-06")
         files = pack.write_pack(con, rep, "pptx", tmp_path)
         june = sql_monthly(con, taxonomy.GROUPINGS["Anti-social behaviour"], "2018-06")[-1]
     prs = Presentation(str(files[0]))
@@ -177,7 +209,7 @@ def test_pptx_template_without_title_layout_is_refused(demo_store, tmp_path):
     tpl = _template(tmp_path / "bare.pptx", {"Blank"})
     out = tmp_path / "out"
     with pytest.raises(InputError) as e, store.reading(demo_store) as con:
-        pack.write_pack(con, fixture_report(con, TO), "pptx,html", out, template=tpl)
+        pack.write_pack(con, performance.report(con, TO), "pptx,html", out, template=tpl)
     assert str(e.value) == (
         f"{tpl}: the template has no slide layout with a title placeholder (a 'Title Only' layout is needed)"
     )
@@ -191,7 +223,7 @@ def test_pptx_template_not_a_pptx(demo_store, tmp_path):
         pytest.raises(InputError, match="the template is not a readable .pptx file"),
         store.reading(demo_store) as con,
     ):
-        pack.write_pack(con, fixture_report(con, TO), "pptx", tmp_path / "o", template=bad)
+        pack.write_pack(con, performance.report(con, TO), "pptx", tmp_path / "o", template=bad)
 
 
 # ---------------------------------------------------------------------- HTML
@@ -283,8 +315,8 @@ def test_no_data_for_the_period(demo_store_path, tmp_path):
     out = tmp_path / "out"
     with pytest.raises(InputError) as e:
         pack.build_pack("pptx", out, to_month="2030-01")
-    assert str(e.value) == "no data loaded for Jan 2030; months loaded: Jan 2021 to Sep 2026"
-    assert not out.exists() or list(out.iterdir()) == []
+    assert str(e.value) == "no data loaded for Jan 2030: records run from Jan 2021 to Sep 2026"
+    assert not out.exists()
 
 
 def test_bad_month_and_format():
