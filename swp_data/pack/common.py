@@ -140,6 +140,7 @@ def impact_rows(report: performance.PerformanceReport) -> list[tuple[str, ...]]:
         return []
     out = []
     for r in ia.itertuples(index=False):
+        # shares are percentages (places.share_table)
         ratio = r.crime_share / r.population_share if r.population_share else float("nan")
         name = str(r.name)
         if bool(getattr(r, "approximate", False)) and bool(r.is_demo):
@@ -148,7 +149,7 @@ def impact_rows(report: performance.PerformanceReport) -> list[tuple[str, ...]]:
             name += " (demo)"
         elif bool(getattr(r, "approximate", False)):
             name += " (approximate)"
-        out.append((name, f"{r.population_share * 100:.1f}%", f"{r.crime_share * 100:.1f}%", f"{ratio:.2f}"))
+        out.append((name, f"{r.population_share:.1f}%", f"{r.crime_share:.1f}%", f"{ratio:.2f}"))
     return out
 
 

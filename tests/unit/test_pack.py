@@ -355,3 +355,95 @@ def test_report_contract_fields_used(demo_report):
 
 def _unused(con: duckdb.DuckDBPyConnection) -> None:  # pragma: no cover - keeps duckdb import for type hints
     pass
+
+
+# ---------------------------------------------------------------------- Word annex
+def test_docx_sections_and_figures_equal_the_store(demo_store, demo_report, tmp_path):
+    import docx
+
+    from swp_data.pack.docx import SECTIONS
+
+    with store.reading(demo_store) as con:
+        [f] = pack.write_pack(con, demo_report, "docx", tmp_path)
+        asb = sql_monthly(con, taxonomy.GROUPINGS["Anti-social behaviour"], TO)
+        hate = sql_partner_monthly(con, "hate_crime", TO)
+        heath = con.execute(
+            "SELECT count(*) FROM crime c JOIN ward w USING (ward_code) WHERE w.ward_name = 'Heath Town' "
+            "AND category = 'Anti-social behaviour' AND month BETWEEN DATE '2025-10-01' AND DATE '2026-09-01'"
+        ).fetchone()[0]
+        unloc = con.execute("SELECT count(*) FROM crime WHERE lsoa21_code IS NULL").fetchone()[0]
+        total = con.execute("SELECT count(*) FROM crime").fetchone()[0]
+    assert f.name == "swp-performance-2026-09-assessment.docx"
+    d = docx.Document(str(f))
+    headings = [p.text for p in d.paragraphs if p.style.name.startswith("Heading 1")]
+    assert headings == list(SECTIONS)
+    body = "\n".join(p.text for p in d.paragraphs)
+    tables = [[[c.text for c in r.cells] for r in t.rows] for t in d.tables]
+
+    def table_with(first_header: str) -> list[list[str]]:
+        return next(t for t in tables if t[0][0] == first_header and len(t) > 1)
+
+    levels = table_with("Priority")
+    assert levels[0][1:4] == ["Oct 2023 to Sep 2024", "Oct 2024 to Sep 2025", "Oct 2025 to Sep 2026"]
+    row = next(r for r in levels if r[0] == "Anti-social behaviour")
+    assert [c.split(" (")[0] for c in row[1:4]] == [f"{sum(asb[i : i + 12]):,}" for i in (0, 12, 24)]
+    row = next(r for r in levels if r[0] == "Hate crime")
+    assert [c.split(" (")[0] for c in row[1:4]] == [f"{sum(hate[i : i + 12]):,}" for i in (0, 12, 24)]
+    changes = next(t for t in tables if t[0][:3] == ["Priority", "Last 12 months", "Previous 12"])
+    asb_change = next(r for r in changes if r[0] == "Anti-social behaviour")
+    assert asb_change[1:3] == [f"{sum(asb[24:]):,}", f"{sum(asb[12:24]):,}"]
+    wards = table_with("Ward")
+    assert len(wards) == 21
+    heath_row = next(r for r in wards if r[0] == "Heath Town")
+    assert heath_row[wards[0].index("Anti-social behaviour")].startswith(f"{heath:,} (")
+    assert "ranked 23 of 296 local authorities" in body and "ranked 24 of 317 local authorities" in body
+    survey = next(t for t in tables if t[0][0] == "Survey")
+    assert [x for x in next(r for r in survey if r[3] == "No")[3:]] == ["No", "1,064", "48.0%", "DEMO"]
+    assert "69 months loaded" in body and "Coverage gaps: none" in body
+    assert f"Records without a location: {unloc:,} of {total:,}" in body
+    assert d.sections[0].header.paragraphs[0].text == common.DEMO_LINE
+    assert config.ATTRIBUTION in d.sections[0].footer.paragraphs[0].text
+
+
+# ---------------------------------------------------------------------- command line
+def test_cli_pack_writes_files(demo_store_path, tmp_path, capsys):
+    from swp_data.cli import main
+
+    out = tmp_path / "out"
+    assert main(["pack", "--to", "2026-09", "--format", "pptx,docx", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.split()
+    assert sorted(Path(p).name for p in printed) == [
+        "swp-performance-2026-09-assessment.docx",
+        "swp-performance-2026-09.pptx",
+    ]
+    assert sorted(p.name for p in out.iterdir()) == sorted(Path(p).name for p in printed)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--to", "2030-01"], "error: no data loaded for Jan 2030: records run from Jan 2021 to Sep 2026"),
+        (["--to", "2026-9x"], "error: --to '2026-9x': give the last month as YYYY-MM, e.g. 2026-09"),
+        (["--format", "pptx,odp"], "error: unknown format 'odp'; use any of pptx, pdf, html, docx"),
+    ],
+)
+def test_cli_pack_bad_request_one_line_no_file(demo_store_path, tmp_path, capsys, args, message):
+    from swp_data.cli import main
+
+    out = tmp_path / "out"
+    assert main(["pack", "--out", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert err == message + "\n"
+    assert not out.exists()
+
+
+def test_cli_pack_template_without_layouts(demo_store_path, tmp_path, capsys):
+    from swp_data.cli import main
+
+    tpl = _template(tmp_path / "bare.pptx", {"Blank"})
+    out = tmp_path / "out"
+    assert main(["pack", "--format", "pptx", "--out", str(out), "--template", str(tpl)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {tpl}: the template has no slide layout with a title placeholder (a 'Title Only' layout is needed)\n"
+    )
+    assert list(out.iterdir()) == []
