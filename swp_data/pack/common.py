@@ -84,10 +84,21 @@ def facts(row: performance.PriorityFigures, report: performance.PerformanceRepor
         ("Rate ratio, 95% interval", ci),
         ("p-value (exact Poisson test)", fmt_p(row.p_value)),
         ("Significance", significance(row)),
-        ("Direction of travel (last 3 months against the 3 before)", DIRECTION.get(row.direction, row.direction)),
+        (
+            "Direction of travel (rolling 12 months against 3 months earlier)",
+            DIRECTION.get(row.direction, row.direction),
+        ),
         ("Target", target_text(row.target)),
-        ("Status", f"{rag_label(row.rag, report.amber_margin)}. {row.rag_reason.rstrip('.')}."),
+        ("Status", status_text(row, report.amber_margin)),
     ]
+
+
+def status_text(row: performance.PriorityFigures, margin: float) -> str:
+    """The RAG label and, when a target exists, why."""
+    label = rag_label(row.rag, margin)
+    if row.target is None or not row.rag_reason:
+        return f"{label}."
+    return f"{label}. {row.rag_reason.rstrip('.')}."
 
 
 def monthly_points(row: performance.PriorityFigures) -> tuple[list[str], list[float | None]]:

@@ -143,7 +143,9 @@ def write(data: PackInput, path: Path) -> None:
     )
     _table(doc, changes, 8)
     for row in r.rows:
-        doc.add_paragraph(f"{row.priority.label}: {row.verdict}. {row.rag_reason.rstrip('.')}.", style="List Bullet")
+        doc.add_paragraph(
+            f"{row.priority.label}: {row.verdict}. {common.status_text(row, r.amber_margin)}", style="List Bullet"
+        )
 
     wsec = doc.add_section()
     _orient(wsec, True)

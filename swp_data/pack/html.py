@@ -32,7 +32,7 @@ h1 { font-size: 26px; margin: 8px 0; } h2 { font-size: 21px; margin: 6px 0 10px 
 .status { color: #333; }
 section { padding: 6px 0 14px 0; border-top: 1px solid #ccc; }
 .row { display: flex; gap: 18px; align-items: flex-start; }
-.chart { width: 680px; height: 400px; flex: none; }
+.chart { width: 680px; height: 450px; flex: none; }
 .facts { flex: 1; }
 .facts table td { padding: 2px 4px; vertical-align: top; }
 .facts table td:first-child { color: #444; width: 46%; }
@@ -94,7 +94,7 @@ def figure(row: performance.PriorityFigures) -> go.Figure:
     fig.update_layout(
         template="plotly_white",
         width=680,
-        height=400,
+        height=450,
         margin={"l": 55, "r": 15, "t": 35, "b": 45},
         title={"text": f"{row.priority.label}: count per month", "font": {"size": 14}},
         xaxis={"tickformat": "%b %Y"},

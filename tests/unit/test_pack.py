@@ -447,3 +447,53 @@ def test_cli_pack_template_without_layouts(demo_store_path, tmp_path, capsys):
         f"error: {tpl}: the template has no slide layout with a title placeholder (a 'Title Only' layout is needed)\n"
     )
     assert list(out.iterdir()) == []
+
+
+# ---------------------------------------------------------------------- targets and public version
+def test_targets_colour_the_rag_in_every_format(demo_store_path, tmp_path):
+    import datetime as dt
+
+    import docx
+
+    with store.transaction() as con:
+        performance.set_target(con, "asb", "count", 2000, dt.date(2026, 4, 1), dt.date(2027, 3, 31))  # 2,505: red
+        performance.set_target(con, "violence", "count", 10_500, dt.date(2026, 4, 1), dt.date(2027, 3, 31))  # amber
+        performance.set_target(con, "neighbourhood", "count", 6000, dt.date(2026, 4, 1), dt.date(2027, 3, 31))
+    files = {f.suffix: f for f in pack.build_pack("pptx,html,docx", tmp_path, to_month=TO)}
+    prs = Presentation(str(files[".pptx"]))
+    boxes = {s.shapes.title.text: sh for s in prs.slides for sh in s.shapes if sh.name.startswith("RAG ")}
+    assert boxes["Anti-social behaviour"].name == "RAG red"
+    assert boxes["Anti-social behaviour"].text_frame.text.startswith(
+        "Red: missed. 2,505 against a target of at most 2,000: more than 5% above it."
+    )
+    assert boxes["Violence"].name == "RAG amber" and boxes["Neighbourhood crime"].name == "RAG green"
+    assert boxes["Hate crime"].name == "RAG grey"
+    assert str(boxes["Anti-social behaviour"].fill.fore_color.rgb) == common.RAG_FILL["red"]
+    html_text = files[".html"].read_text(encoding="utf-8")
+    assert f"background:#{common.RAG_FILL['amber']}" in html_text and "Amber: near." in html_text
+    body = "\n".join(c.text for t in docx.Document(str(files[".docx"])).tables for r in t.rows for c in r.cells)
+    assert "at most 2,000 in 12 months, Apr 2026 to Mar 2027" in body and "Red: missed" in body
+
+
+def test_public_version_withholds_partner_ward_figures(demo_store_path, tmp_path):
+    files = {f.suffix: f for f in pack.build_pack("pptx,docx", tmp_path, to_month=TO, public=True)}
+    assert files[".pptx"].name == "swp-performance-2026-09-public.pptx"
+    with store.reading() as con:
+        rep = performance.report(con, TO, public=True)
+    withheld = set(rep.wards.loc[rep.wards["suppressed"].astype(bool), "priority"])
+    assert withheld == {"domestic_abuse", "hate_crime"}
+    prs = Presentation(str(files[".pptx"]))
+    assert "Public version: small numbers suppressed" in all_text(prs.slides[0])
+    for s in prs.slides:
+        if s.shapes.title.text.startswith("Ward appendix: Domestic abuse"):
+            rows = [[c.text for c in r.cells] for sh in s.shapes if sh.has_table for r in sh.table.rows][1:]
+            assert rows and all(r[1] == "suppressed" and r[2] == "suppressed" for r in rows)
+    import docx
+
+    wards = next(
+        t for t in docx.Document(str(files[".docx"])).tables if t.rows[0].cells[0].text == "Ward" and len(t.rows) > 2
+    )
+    header = [c.text for c in wards.rows[0].cells]
+    col = header.index("Domestic abuse")
+    assert {r.cells[col].text for r in wards.rows[1:]} == {"suppressed"}
+    assert all(r.cells[header.index("Anti-social behaviour")].text != "suppressed" for r in wards.rows[1:])
