@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -118,7 +119,7 @@ def ward_rows(report: performance.PerformanceReport, key: str) -> list[tuple[str
     if w is None or w.empty:
         return []
     w = w[w["priority"] == key].sort_values("ward_name")
-    out = []
+    out: list[tuple[str, ...]] = []
     for r in w.itertuples(index=False):
         if bool(getattr(r, "suppressed", False)):
             out.append((str(r.ward_name), SUPPRESSED, SUPPRESSED, "–", "–", "suppressed (small numbers)"))
@@ -149,7 +150,7 @@ def impact_rows(report: performance.PerformanceReport) -> list[tuple[str, ...]]:
     ia = report.impact_areas
     if ia is None or ia.empty:
         return []
-    out = []
+    out: list[tuple[str, ...]] = []
     for r in ia.itertuples(index=False):
         # shares are percentages (places.share_table)
         ratio = r.crime_share / r.population_share if r.population_share else float("nan")
@@ -200,7 +201,7 @@ def parse_month(text: str | None) -> pd.Timestamp | None:
     return pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)
 
 
-def parse_formats(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     items = text.split(",") if isinstance(text, str) else list(text)
     out: list[str] = []
     for f in (i.strip().lower() for i in items):

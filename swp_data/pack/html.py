@@ -120,7 +120,7 @@ def render(data: PackInput) -> str:
     if r.is_demo:
         parts.append(f'<div class="watermark" aria-hidden="true">{e(common.DEMO_MARK)}</div>')
     # title and summary
-    summary = [
+    summary: list[tuple[str, ...]] = [
         (
             row.priority.label,
             common.fmt_count(row.last12),

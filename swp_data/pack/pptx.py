@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from pptx import Presentation
@@ -45,7 +46,7 @@ def _ph_types(layout) -> set:
     return {ph.placeholder_format.type for ph in layout.placeholders}
 
 
-def _find_layout(prs, names: tuple[str, ...], need: Callable[[set], bool], rank: Callable[[object], int]):
+def _find_layout(prs, names: tuple[str, ...], need: Callable[[set], bool], rank: Callable[[Any], int]):
     for layout in prs.slide_layouts:
         if layout.name.strip().lower() in names and need(_ph_types(layout)):
             return layout
@@ -309,14 +310,14 @@ class _Deck:
         width_chars = int((self.W - 2 * self.margin) / Inches(1) * 15)  # about 15 characters an inch at 10 pt
         budget = int((self.bottom - self.top) / Pt(10) / 1.25)  # lines of 10 pt text that fit
         pages: list[list[tuple[str, int, bool]]] = [[]]
-        used = 0
+        used = 0.0
         for head, items in common.notes(self.r).items():
             block = [(head, 12, True)] + [(t, 10, False) for t in items]
             for line in block:
                 need = (1.3 if line[2] else 1.0) * (1 + len(line[0]) // width_chars)
                 if used + need > budget and pages[-1]:
                     pages.append([])
-                    used = 0
+                    used = 0.0
                 pages[-1].append(line)
                 used += need
         for i, lines in enumerate(pages, start=1):
@@ -325,7 +326,7 @@ class _Deck:
             self.text(s, self.margin, self.top, Emu(self.W - 2 * self.margin), Emu(self.bottom - self.top), lines)
             self.finish(s)
 
-    def build(self) -> Presentation:
+    def build(self) -> Any:
         self.title_slide()
         for row in self.r.rows:
             self.priority_slide(row)
