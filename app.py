@@ -8,6 +8,7 @@ st.set_page_config(page_title="Safer Wolverhampton Insight", page_icon=":materia
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/performance.py", title="Performance", icon=":material/flag:"),
     st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"),
     st.Page("pages/crime_map.py", title="Crime map", icon=":material/map:"),
     st.Page("pages/deprivation.py", title="Deprivation", icon=":material/layers:"),

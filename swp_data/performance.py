@@ -884,3 +884,60 @@ def report(
         attribution=config.ATTRIBUTION,
         methods=_methods(margin, pop, public, to),
     )
+
+
+# --------------------------------------------------------------------------- tables for people
+RAG_MARKS = {"green": "🟢", "amber": "🟠", "red": "🔴", "grey": "⚪"}
+DIRECTION_LABELS = {"up": "▲ Up", "down": "▼ Down", "flat": "► Flat"}
+
+
+def rag_label(colour: str) -> str:
+    """The status as words (never colour alone), e.g. "Amber: near"."""
+    return RAG_LABELS.get(colour, colour)
+
+
+def summary_table(rep: PerformanceReport) -> pd.DataFrame:
+    """One row per priority as the page and the exports show it: words and
+    formatted numbers, plus ``trend`` (the monthly counts, a list) for a
+    sparkline."""
+    rows = []
+    for r in rep.rows:
+        change = "–" if r.change_pct is None else f"{r.change_pct:+.1f}%"
+        rows.append(
+            {
+                "key": r.priority.key,
+                "Priority": r.priority.label + (" (DEMO)" if r.is_demo else ""),
+                "Status": f"{RAG_MARKS.get(r.rag, '')} {rag_label(r.rag)}".strip(),
+                "Last 12 months": r.last12,
+                "Previous 12 months": r.prev12,
+                "Change": change,
+                "Is the change real?": r.verdict,
+                "Rate per 1,000": None if r.rate_per_1000 is None else round(r.rate_per_1000, 2),
+                "Direction of travel": DIRECTION_LABELS.get(r.direction, r.direction),
+                "trend": [None if pd.isna(v) else float(v) for v in r.monthly["count"]],
+                "Target": "No target" if r.target is None else describe_target(r.target),
+                "Status reason": r.rag_reason,
+                "Source": "Partner data" if r.priority.source == "partner" else "police.uk",
+                "Too few to judge": r.small_numbers,
+            }
+        )
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["Last 12 months"] = out["Last 12 months"].astype("Int64")
+        out["Previous 12 months"] = out["Previous 12 months"].astype("Int64")
+    return out
+
+
+def last_complete_fy(con: duckdb.DuckDBPyConnection, to_month: str | pd.Timestamp | None = None) -> str | None:
+    """The latest financial year whose 12 months of crime records are all
+    loaded, up to ``to_month`` (a default baseline for a reduction target)."""
+    months = set(crime.months_loaded(con))
+    if not months:
+        return None
+    last = _month(to_month) if to_month is not None else max(months)
+    year = last.year if last.month >= 3 else last.year - 1  # FY ending in March of `year`
+    for y in range(year, year - 20, -1):
+        fy = pd.date_range(pd.Timestamp(year=y - 1, month=4, day=1), periods=12, freq="MS")
+        if fy[-1] <= last and all(m in months for m in fy):
+            return periods.fy_label(y - 1)
+    return None
