@@ -1,10 +1,89 @@
-"""The meeting pack's export buttons on the Performance page.
-
-Placeholder: helper 'pack' writes the real panel; the lead keeps that version
-at merge."""
+"""The meeting pack's export buttons on the Performance page: choose formats
+(and, optionally, the partnership's own PowerPoint template), build, then one
+download button per file. The files come from swp_data.pack for the report
+the page shows, so the pack carries the page's figures, period and audience
+(public mode applies the same suppression)."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from pages.common import md
+from swp_data import store
+from swp_data.errors import InputError
+from swp_data.pack import FORMATS, write_pack
+
+LABELS = {
+    "pptx": "PowerPoint (.pptx)",
+    "pdf": "PDF, A4 landscape",
+    "html": "HTML, one file that works offline",
+    "docx": "Strategic assessment annex (Word .docx)",
+}
+MIME = {
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _build(report, formats: list[str], template) -> list[tuple[str, bytes]]:
+    with tempfile.TemporaryDirectory(prefix="swp-pack-") as d:
+        tpl = None
+        if template is not None:
+            tpl = Path(d) / "template.pptx"
+            tpl.write_bytes(template.getvalue())
+        with store.reading() as con:
+            files = write_pack(con, report, formats, Path(d) / "out", template=tpl)
+        return [(f.name, f.read_bytes()) for f in files]
+
 
 def render(report, public: bool) -> None:
-    pass
+    """Draw the export panel for ``report`` (a swp_data.performance.PerformanceReport)."""
+    key = f"pack:{report.to_month:%Y-%m}:{'public' if public else 'partnership'}"
+    st.caption(
+        f"The pack for {report.window}"
+        + (" (public version: small numbers suppressed)" if public else "")
+        + ": the figures above, a chart and a ward map per priority, the ward appendix and the notes. "
+        "Also from the command line: `python -m swp_data pack --to "
+        f"{report.to_month:%Y-%m} --format pptx,pdf,html,docx --out DIR`" + (" --public" if public else "") + "."
+    )
+    formats = st.multiselect(
+        "Formats", list(FORMATS), default=list(FORMATS), format_func=LABELS.get, key="pack_formats"
+    )
+    template = None
+    if "pptx" in formats:
+        template = st.file_uploader(
+            "Your own PowerPoint template (optional; its 'Title Slide' and 'Title Only' layouts are used)",
+            type=["pptx"],
+            key="pack_template",
+        )
+    if st.button("Build the pack", type="primary", disabled=not formats, key="pack_build"):
+        with st.spinner("Building the pack (the PDF takes a few seconds)..."):
+            try:
+                st.session_state[key] = _build(report, formats, template)
+            except InputError as e:
+                where = f"{md(template.name)}: " if template is not None and e.file else ""
+                st.error(f"The pack was not built: {where}{md(e.problem)}")
+                st.session_state.pop(key, None)
+            except Exception:  # noqa: BLE001 - no traceback or server path in the browser
+                st.error("The pack could not be built. The command line (`python -m swp_data pack`) says why.")
+                st.session_state.pop(key, None)
+    files = st.session_state.get(key) or []
+    if files:
+        cols = st.columns(len(files))
+        for col, (name, data) in zip(cols, files, strict=True):
+            ext = name.rsplit(".", 1)[-1]
+            col.download_button(
+                f"Download {ext.upper()}",
+                data,
+                file_name=name,
+                mime=MIME.get(ext, "application/octet-stream"),
+                key=f"{key}:{name}",
+                help=name,
+            )
+        if report.is_demo:
+            st.caption("Every file is marked DEMO DATA: some figures come from the demo dataset.")
