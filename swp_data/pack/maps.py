@@ -13,7 +13,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display, no browser
 
 import matplotlib.patheffects as pe  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from geo.boundaries import BNG, from_frame  # noqa: E402
@@ -30,7 +31,6 @@ def ward_shapes(con: duckdb.DuckDBPyConnection) -> gpd.GeoDataFrame:
 
 def ward_map_png(
     shapes: gpd.GeoDataFrame,
-    wards: performance.PerformanceReport | None,
     key: str,
     label: str,
     *,
@@ -45,7 +45,12 @@ def ward_map_png(
     if "suppressed" not in g:
         g["suppressed"] = False
     g["suppressed"] = g["suppressed"].fillna(False).astype(bool)
-    fig, ax = plt.subplots(figsize=(9, 6.2), dpi=dpi)
+    # A bare Figure (no pyplot): drawn once, at savefig; fixed axes instead of tight_layout (another draw).
+    fig = Figure(figsize=(9, 6.2), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.01, 0.04, 0.84, 0.88))
+    cax = fig.add_axes((0.87, 0.2, 0.022, 0.6))
+    ax.set_axis_off()
     shown = g[~g["suppressed"] & g["rate_per_1000"].notna()]
     hidden = g[g["suppressed"] | g["rate_per_1000"].isna()]
     if len(shown):
@@ -56,8 +61,11 @@ def ward_map_png(
             edgecolor="#444444",
             ax=ax,
             legend=True,
-            legend_kwds={"label": f"per 1,000 residents, {report.window}", "shrink": 0.7},
+            cax=cax,
+            legend_kwds={"label": f"per 1,000 residents, {report.window}"},
         )
+    else:
+        cax.set_axis_off()
     if len(hidden):
         hidden.plot(color="#dddddd", hatch="///", edgecolor="#888888", linewidth=0.6, ax=ax)
         ax.legend(
@@ -76,27 +84,27 @@ def ward_map_png(
             color="#111111",
             path_effects=[pe.withStroke(linewidth=2.2, foreground="white")],
         )
-    ax.set_axis_off()
+    ax.set_aspect("equal")
     ax.set_title(f"{label}: rate per 1,000 residents by ward (best-fit ward boundaries)", fontsize=11)
     if is_demo:
         fig.text(0.5, 0.5, "DEMO DATA", fontsize=60, color="#C00000", alpha=0.18, ha="center", va="center", rotation=25)
     fig.text(0.01, 0.01, "Contains OS data © Crown copyright and database right.", fontsize=6, color="#555555")
-    fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
     return buf.getvalue()
 
 
 def priority_maps(con: duckdb.DuckDBPyConnection, report: performance.PerformanceReport) -> dict[str, bytes]:
-    """priority key -> PNG, for the priorities with ward figures."""
+    """priority key -> PNG, for the priorities with ward figures to show."""
     if report.wards is None or report.wards.empty:
         return {}
     shapes = ward_shapes(con)
-    keys = set(report.wards["priority"])
+    w = report.wards
+    shown = w[~w["suppressed"].astype(bool) & w["rate_per_1000"].notna()]
+    keys = set(shown["priority"])  # a priority withheld in every ward (public version) gets no map
     return {
         r.priority.key: ward_map_png(
-            shapes, None, r.priority.key, r.priority.label, report=report, is_demo=report.is_demo or r.is_demo
+            shapes, r.priority.key, r.priority.label, report=report, is_demo=report.is_demo or r.is_demo
         )
         for r in report.rows
         if r.priority.key in keys

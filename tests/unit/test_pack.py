@@ -484,6 +484,9 @@ def test_public_version_withholds_partner_ward_figures(demo_store_path, tmp_path
     assert withheld == {"domestic_abuse", "hate_crime"}
     prs = Presentation(str(files[".pptx"]))
     assert "Public version: small numbers suppressed" in all_text(prs.slides[0])
+    titles = [s.shapes.title.text for s in prs.slides]
+    assert "Anti-social behaviour: by ward" in titles
+    assert "Domestic abuse: by ward" not in titles and "Hate crime: by ward" not in titles  # nothing to map
     for s in prs.slides:
         if s.shapes.title.text.startswith("Ward appendix: Domestic abuse"):
             rows = [[c.text for c in r.cells] for sh in s.shapes if sh.has_table for r in sh.table.rows][1:]
