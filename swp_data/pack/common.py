@@ -189,6 +189,14 @@ def file_stem(report: performance.PerformanceReport) -> str:
     return f"swp-performance-{report.to_month:%Y-%m}" + ("-public" if report.public else "")
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: object) -> str:
+    """Text a .pptx or .docx can hold: characters XML 1.0 forbids are dropped."""
+    return _NOT_XML.sub("", str(text))
+
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 

@@ -54,13 +54,13 @@ def _table(doc, df: pd.DataFrame, size: float = 8.5) -> None:
     t.style = "Table Grid"
     for j, c in enumerate(df.columns):
         cell = t.rows[0].cells[j]
-        cell.text = str(c)
+        cell.text = common.xml_safe(c)
         for r in cell.paragraphs[0].runs:
             r.font.bold = True
     for row in df.itertuples(index=False):
         cells = t.add_row().cells
         for j, v in enumerate(row):
-            cells[j].text = "–" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+            cells[j].text = "–" if v is None or (isinstance(v, float) and pd.isna(v)) else common.xml_safe(v)
     for row in t.rows:
         for cell in row.cells:
             for p in cell.paragraphs:
@@ -80,12 +80,18 @@ def write(data: PackInput, path: Path) -> None:
     r = data.report
     a = data.assessment or {}
     doc = Document()
+    add_paragraph = doc.add_paragraph
+
+    def safe_paragraph(text: str = "", style=None):
+        return add_paragraph(common.xml_safe(text), style)
+
+    doc.add_paragraph = safe_paragraph  # type: ignore[method-assign]  # every paragraph of data text made XML-safe
     doc.styles["Normal"].font.name = "Arial"
     doc.styles["Normal"].font.size = Pt(10)
     sec = doc.sections[0]
     _orient(sec, False)
     head = sec.header.paragraphs[0]
-    run = head.add_run(common.DEMO_LINE if r.is_demo else f"Real data. {r.data_status}")
+    run = head.add_run(common.xml_safe(common.DEMO_LINE if r.is_demo else f"Real data. {r.data_status}"))
     run.font.size = Pt(9)
     run.font.bold = r.is_demo
     if r.is_demo:

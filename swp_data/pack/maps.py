@@ -19,8 +19,14 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from geo.boundaries import BNG, from_frame  # noqa: E402
 from swp_data import performance  # noqa: E402
+from swp_data.pack import common  # noqa: E402
 
 CMAP = "YlOrRd"  # sequential, colour-blind-safe (ColorBrewer)
+
+
+def _plain(text: object) -> str:
+    """Data text as matplotlib shows it literally: no mathtext ($), no control characters."""
+    return common.xml_safe(text).replace("$", r"\$")
 
 
 def ward_shapes(con: duckdb.DuckDBPyConnection) -> gpd.GeoDataFrame:
@@ -76,7 +82,7 @@ def ward_map_png(
     for r in g.itertuples(index=False):
         p = r.geometry.representative_point()
         ax.annotate(
-            r.ward_name,
+            _plain(r.ward_name),
             (p.x, p.y),
             ha="center",
             va="center",
@@ -85,7 +91,7 @@ def ward_map_png(
             path_effects=[pe.withStroke(linewidth=2.2, foreground="white")],
         )
     ax.set_aspect("equal")
-    ax.set_title(f"{label}: rate per 1,000 residents by ward (best-fit ward boundaries)", fontsize=11)
+    ax.set_title(f"{_plain(label)}: rate per 1,000 residents by ward (best-fit ward boundaries)", fontsize=11)
     if is_demo:
         fig.text(0.5, 0.5, "DEMO DATA", fontsize=60, color="#C00000", alpha=0.18, ha="center", va="center", rotation=25)
     fig.text(0.01, 0.01, "Contains OS data © Crown copyright and database right.", fontsize=6, color="#555555")

@@ -113,7 +113,7 @@ class _Deck:
         for ph in list(s.placeholders):
             t = ph.placeholder_format.type
             if t in TITLE_TYPES:
-                ph.text_frame.text = title
+                ph.text_frame.text = common.xml_safe(title)
                 if self.own_layout:
                     ph.left, ph.top = self.margin, Inches(0.25)
                     ph.width, ph.height = Emu(self.W - 2 * self.margin), Emu(self.top - Inches(0.35))
@@ -131,7 +131,7 @@ class _Deck:
         for i, (t, size, bold) in enumerate(lines):
             p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
             run = p.add_run()
-            run.text = t
+            run.text = common.xml_safe(t)
             run.font.size = Pt(size)
             run.font.bold = bold
         return box
@@ -176,10 +176,10 @@ class _Deck:
         for i, wgt in enumerate(widths):
             tbl.columns[i].width = Emu(int(total_w * wgt / sum(widths)))
         for j, h in enumerate(header):
-            tbl.cell(0, j).text = h
+            tbl.cell(0, j).text = common.xml_safe(h)
         for i, row in enumerate(rows, start=1):
             for j, v in enumerate(row):
-                tbl.cell(i, j).text = v
+                tbl.cell(i, j).text = common.xml_safe(v)
         for i in range(n):
             tbl.rows[i].height = row_h
             for j in range(len(header)):
@@ -200,12 +200,12 @@ class _Deck:
         for ph in list(s.placeholders):
             t = ph.placeholder_format.type
             if t in TITLE_TYPES:
-                ph.text_frame.text = common.title(self.r)
+                ph.text_frame.text = common.xml_safe(common.title(self.r))
                 if self.own_layout:
                     ph.left, ph.top = self.margin, Emu(int(self.H * 0.15))
                     ph.width, ph.height = Emu(self.W - 2 * self.margin), Emu(int(self.H * 0.25))
             elif t in (PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.BODY) and not placed:
-                ph.text_frame.text = "\n".join(subtitle)
+                ph.text_frame.text = common.xml_safe("\n".join(subtitle))
                 if self.own_layout:
                     ph.left, ph.top = self.margin, Emu(int(self.H * 0.45))
                     ph.width, ph.height = Emu(self.W - 2 * self.margin), Emu(int(self.H * 0.42))
@@ -231,7 +231,7 @@ class _Deck:
         labels, values = common.monthly_points(row)
         cd = CategoryChartData()
         cd.categories = labels
-        cd.add_series(f"{row.priority.label}: count per month", values)
+        cd.add_series(common.xml_safe(f"{row.priority.label}: count per month"), values)
         chart_w = Emu(int(self.W * 0.56))
         gf = s.shapes.add_chart(
             XL_CHART_TYPE.LINE_MARKERS, self.margin, self.top, chart_w, Emu(self.bottom - self.top), cd
@@ -264,7 +264,7 @@ class _Deck:
         tf = box.text_frame
         tf.word_wrap = True
         tf.vertical_anchor = MSO_ANCHOR.MIDDLE
-        tf.text = f"{status[1]} Significance: {common.significance(row)}."
+        tf.text = common.xml_safe(f"{status[1]} Significance: {common.significance(row)}.")
         for p in tf.paragraphs:
             for run in p.runs:
                 run.font.size = Pt(12)

@@ -500,3 +500,30 @@ def test_public_version_withholds_partner_ward_figures(demo_store_path, tmp_path
     col = header.index("Domestic abuse")
     assert {r.cells[col].text for r in wards.rows[1:]} == {"suppressed"}
     assert all(r.cells[header.index("Anti-social behaviour")].text != "suppressed" for r in wards.rows[1:])
+
+
+def test_hostile_priority_name_in_every_format(demo_store_path, tmp_path):
+    """An analyst's own priority named with markup and XML-forbidden characters."""
+    import dataclasses
+
+    import docx
+
+    name = '<script>alert("x")</script> & Co $\\bad{$'  # $...$ would be mathtext on a matplotlib map
+    with store.transaction() as con:
+        performance.add_priority(con, name, ("Burglary",))
+    files = {f.suffix: f for f in pack.build_pack("pptx,html,docx", tmp_path, to_month=TO)}
+    prs = Presentation(str(files[".pptx"]))
+    assert name in [s.shapes.title.text for s in prs.slides]
+    html_text = files[".html"].read_text(encoding="utf-8")
+    assert name not in html_text and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co $\\bad{$" in html_text
+    cells = [c.text for t in docx.Document(str(files[".docx"])).tables for r in t.rows for c in r.cells]
+    assert name in cells
+    # characters XML 1.0 forbids (a vertical tab from a pasted label) are dropped, not a crash
+    with store.reading() as con:
+        rep = performance.report(con, TO)
+        bad = dataclasses.replace(
+            rep.rows[0], priority=dataclasses.replace(rep.rows[0].priority, label="Tab\x0bbed\x00 label")
+        )
+        rep = dataclasses.replace(rep, rows=[bad])
+        out = pack.write_pack(con, rep, "pptx,docx", tmp_path / "ctl")
+    assert "Tabbed label" in [s.shapes.title.text for s in Presentation(str(out[0])).slides]
