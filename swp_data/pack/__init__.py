@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -77,9 +77,8 @@ def write_pack(
         html_text: str | None = None
         for f in fmts:
             final = out / f"{stem}{'-assessment' if f == 'docx' else ''}.{f}"
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=out)
-            os.close(fd)
-            tmp = Path(tmp_name)
+            # a hidden name of our own (not mkstemp: its files are private, 0600, whatever the umask)
+            tmp = out / f".{final.name}.{secrets.token_hex(6)}.tmp"
             done.append((tmp, final))
             if f == "pptx":
                 from . import pptx

@@ -53,9 +53,12 @@ def fmt_p(p: float | None) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def fmt_count(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+def fmt_count(v, suppressed: bool = False) -> str:
+    """A count as "1,234"; "suppressed" when withheld, "–" when there is no figure (months not loaded)."""
+    if suppressed:
         return SUPPRESSED
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return "–"
     return periods.fmt_int(v)
 
 
@@ -124,7 +127,9 @@ def ward_rows(report: performance.PerformanceReport, key: str) -> list[tuple[str
         if bool(getattr(r, "suppressed", False)):
             out.append((str(r.ward_name), SUPPRESSED, SUPPRESSED, "–", "–", "suppressed (small numbers)"))
             continue
-        if bool(r.small):
+        if r.p_value is None or pd.isna(r.p_value):
+            sig = "not tested"
+        elif bool(r.small):
             sig = "too few to judge"
         elif bool(r.significant):
             sig = f"real change (p {fmt_p(r.p_value)})"

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from plotly.offline import get_plotlyjs
 from pptx import Presentation
 
 from swp_data import config, pack, performance, store, taxonomy
@@ -152,20 +153,31 @@ def real_store(ref_store, bundle_dir, tmp_path_factory) -> Path:
     return p
 
 
-def test_pptx_real_only_has_no_demo_mark(real_store, tmp_path):
+def test_real_only_has_no_demo_mark_and_missing_years_are_not_suppressed(real_store, tmp_path):
+    import docx
+
     with store.reading(real_store) as con:
         assert con.execute("SELECT count(*) FROM dataset WHERE is_demo").fetchone()[0] == 0
         rep = performance.report(con, "2018-06")
-        files = pack.write_pack(con, rep, "pptx", tmp_path)
+        files = {f.suffix: f for f in pack.write_pack(con, rep, "pptx,html,docx", tmp_path)}
         june = sql_monthly(con, taxonomy.GROUPINGS["Anti-social behaviour"], "2018-06")[-1]
-    prs = Presentation(str(files[0]))
+    prs = Presentation(str(files[".pptx"]))
     assert len(prs.slides) > 5
     for s in prs.slides:
         assert "DEMO watermark" not in {sh.name for sh in s.shapes}
         assert "DEMO" not in all_text(s)
+        assert "suppressed" not in all_text(s)  # no earlier year loaded is not a suppression
         assert config.ATTRIBUTION in all_text(s)
-    chart = next(sh for s in prs.slides for sh in s.shapes if sh.has_chart)
+    asb = next(s for s in prs.slides if s.shapes.title.text == "Anti-social behaviour")
+    assert "Previous 12 months (Jul 2016 to Jun 2017): –" in all_text(asb)
+    assert "Significance: not tested" in all_text(asb)
+    chart = next(sh for sh in asb.shapes if sh.has_chart)
     assert int(list(chart.chart.plots[0].series[0].values)[-1]) == june > 0
+    html_text = files[".html"].read_text(encoding="utf-8")
+    assert "DEMO" not in html_text.replace(get_plotlyjs(), "") and 'class="watermark"' not in html_text
+    d = docx.Document(str(files[".docx"]))
+    assert d.sections[0].header.paragraphs[0].text.startswith("Real data.")
+    assert "Every figure in this annex comes from real data." in "\n".join(p.text for p in d.paragraphs)
 
 
 def _template(path: Path, keep: set[str] | None) -> Path:
@@ -232,8 +244,6 @@ def test_html_self_contained_offline_every_chart_renders(demo_pack, demo_report)
 
     f = demo_pack["html"]
     text = f.read_text(encoding="utf-8")
-    from plotly.offline import get_plotlyjs
-
     bundle = get_plotlyjs()
     assert text.count(bundle) == 1  # plotly.js included once
     rest = text.replace(bundle, "")
@@ -417,6 +427,11 @@ def test_cli_pack_writes_files(demo_store_path, tmp_path, capsys):
         "swp-performance-2026-09.pptx",
     ]
     assert sorted(p.name for p in out.iterdir()) == sorted(Path(p).name for p in printed)
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert {p.stat().st_mode & 0o777 for p in out.iterdir()} == {0o666 & ~umask}  # not private 0600 temp files
 
 
 @pytest.mark.parametrize(
