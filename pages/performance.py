@@ -65,18 +65,35 @@ st.subheader("Strategy priorities")
 table = performance.summary_table(rep)
 spark = f"Monthly, {fmt_month(rep.rows[0].monthly['month'].iloc[0])} to {fmt_month(rep.to_month)}"
 st.dataframe(
-    table.drop(columns=["key", "Too few to judge"]),
+    table,
     hide_index=True,
     width="stretch",
     key="perf_table",
+    column_order=[
+        "Priority",
+        "Status",
+        "Is the change real?",
+        "Last 12 months",
+        "Previous 12 months",
+        "Change",
+        "trend",
+        "Direction of travel",
+        "Rate per 1,000",
+        "Verdict",
+        "Target",
+        "Status reason",
+        "Target set by",
+        "Source",
+    ],
     column_config={
         "Priority": st.column_config.TextColumn(pinned=True),
         "Status": st.column_config.TextColumn(help="RAG status against the target, in words"),
         "Last 12 months": st.column_config.NumberColumn(format="localized", help=rep.window),
         "Previous 12 months": st.column_config.NumberColumn(format="localized", help=rep.previous_window),
         "Is the change real?": st.column_config.TextColumn(
-            width="large", help="Exact Poisson test: a real change only at 95% confidence"
+            help="Exact Poisson test of the last 12 months against the 12 before: real only at 95% confidence"
         ),
+        "Verdict": st.column_config.TextColumn(width="large"),
         "Rate per 1,000": st.column_config.NumberColumn(format="%.2f", help="Per 1,000 residents (Census 2021)"),
         "trend": st.column_config.LineChartColumn(spark, y_min=0, width="medium"),
         "Target": st.column_config.TextColumn(width="medium"),
@@ -99,10 +116,6 @@ common.download(
     key="perf_dl",
 )
 
-# ----------------------------------------------------------------- exports (helper 'pack')
-st.subheader("Meeting pack")
-pack_panel.render(rep, public)
-
 
 # ----------------------------------------------------------------- targets (analysts)
 def _write(fn, *args, done: str) -> None:
@@ -113,12 +126,13 @@ def _write(fn, *args, done: str) -> None:
         st.error(common.md(str(e)), icon=":material/error:")
         return
     st.session_state["perf_flash"] = done
+    st.session_state["perf_editor_open"] = True  # keep the editor open after the rerun
     st.rerun()
 
 
 actor = access.current()
 if actor is not None and actor.is_analyst and not public:
-    with st.expander("Targets and thresholds (analysts)", expanded=False):
+    with st.expander("Targets and thresholds (analysts)", expanded=st.session_state.get("perf_editor_open", False)):
         labels = {p.key: p.label for p in prios}
         current = common.q(performance.targets)
         key = st.selectbox("Priority", list(labels), format_func=labels.get, key="perf_t_priority")
@@ -156,10 +170,10 @@ if actor is not None and actor.is_analyst and not public:
                 start,
                 end,
                 baseline,
-                done=f"Target set for {labels[key]}.",
+                done=f"Target set for {common.md(labels[key])}.",
             )
         if key in current and b2.button("Remove target", key="perf_t_remove", icon=":material/delete:"):
-            _write(performance.remove_target, key, done=f"Target removed for {labels[key]}.")
+            _write(performance.remove_target, key, done=f"Target removed for {common.md(labels[key])}.")
 
         st.divider()
         m1, m2 = st.columns([1, 3])
@@ -185,6 +199,11 @@ if actor is not None and actor.is_analyst and not public:
             )
             if r2.button("Remove priority", key="perf_p_remove", icon=":material/delete:"):
                 _write(performance.remove_priority, drop, done="Priority removed.")
+
+# ----------------------------------------------------------------- exports (helper 'pack')
+st.subheader("Meeting pack")
+pack_panel.render(rep, public)
+
 
 # ----------------------------------------------------------------- ward appendix
 st.subheader("Ward appendix")

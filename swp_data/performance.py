@@ -733,11 +733,16 @@ def _partner_wards(con, measure: str, cur_start, prev_start, to):
 def _impact_areas(con, to: pd.Timestamp) -> pd.DataFrame:
     """Each Impact Area's share of residents against its share of recorded
     crime (all crime excluding ASB, the 12 months to ``to``)."""
-    from . import places  # list_areas, area_codes, share_table, ALL_CRIME
+    try:  # after helper 'places' split swp_data/places.py
+        from .area_compare import share_table
+        from .crime_window import ALL_CRIME
+        from .impact_areas import area_codes, list_areas
+    except ImportError:  # before it (delete this branch once the split is on main)
+        from .places import ALL_CRIME, area_codes, list_areas, share_table
 
     if not _has(con, "impact_area"):
         return pd.DataFrame(columns=IMPACT_COLUMNS)
-    areas = places.list_areas(con)
+    areas = list_areas(con)
     if areas.empty:
         return pd.DataFrame(columns=IMPACT_COLUMNS)
     start = to - pd.DateOffset(months=11)
@@ -750,7 +755,7 @@ def _impact_areas(con, to: pd.Timestamp) -> pd.DataFrame:
     pop = pop.set_index("lsoa21_code")["population"].astype("float64")
     crime_demo = crime.is_demo_selection(con, "crime", start=start, end=to)
     rows = []
-    members = {a: places.area_codes(con, a) for a in areas["area_id"]}
+    members = {a: area_codes(con, a) for a in areas["area_id"]}
     entries = [
         (r.area_id, r.name, members[r.area_id], bool(r.approximate), bool(r.is_demo)) for r in areas.itertuples()
     ]
@@ -760,7 +765,7 @@ def _impact_areas(con, to: pd.Timestamp) -> pd.DataFrame:
             (None, "All Impact Areas together", union, any(e[3] for e in entries), any(e[4] for e in entries))
         )
     for area_id, name, codes, approx, demo in entries:
-        t = places.share_table(counts, pop, codes, [places.ALL_CRIME]).iloc[0]
+        t = share_table(counts, pop, codes, [ALL_CRIME]).iloc[0]
         rows.append(
             {
                 "area_id": area_id,
@@ -896,6 +901,17 @@ def rag_label(colour: str) -> str:
     return RAG_LABELS.get(colour, colour)
 
 
+def short_verdict(row: PriorityFigures) -> str:
+    """Is the change real, in a few words: "Yes (p < 0.001)", "No: normal
+    variation (p = 0.41)", "Too few to judge" or "No earlier year"."""
+    if row.p_value is None or row.prev12 is None:
+        return "No earlier year" if row.last12 is not None else "No figures"
+    if row.small_numbers:
+        return "Too few to judge"
+    p = "p < 0.001" if row.p_value < 0.001 else f"p = {row.p_value:.2f}"
+    return f"Yes ({p})" if row.significant else f"No: normal variation ({p})"
+
+
 def summary_table(rep: PerformanceReport) -> pd.DataFrame:
     """One row per priority as the page and the exports show it: words and
     formatted numbers, plus ``trend`` (the monthly counts, a list) for a
@@ -911,11 +927,13 @@ def summary_table(rep: PerformanceReport) -> pd.DataFrame:
                 "Last 12 months": r.last12,
                 "Previous 12 months": r.prev12,
                 "Change": change,
-                "Is the change real?": r.verdict,
+                "Is the change real?": short_verdict(r),
+                "Verdict": r.verdict,
                 "Rate per 1,000": None if r.rate_per_1000 is None else round(r.rate_per_1000, 2),
                 "Direction of travel": DIRECTION_LABELS.get(r.direction, r.direction),
                 "trend": [None if pd.isna(v) else float(v) for v in r.monthly["count"]],
                 "Target": "No target" if r.target is None else describe_target(r.target),
+                "Target set by": "" if r.target is None else f"{r.target.set_by}, {r.target.set_at:%d %b %Y %H:%M}",
                 "Status reason": r.rag_reason,
                 "Source": "Partner data" if r.priority.source == "partner" else "police.uk",
                 "Too few to judge": r.small_numbers,

@@ -376,3 +376,70 @@ def test_rebuild_keeps_targets_settings_and_own_priorities(demo_store_path):
     assert _read(performance.targets)["asb"].value == 2000
     assert _read(performance.amber_margin) == 0.08
     assert "cat:drugs" in {p.key for p in _read(performance.priorities)}
+
+
+# --------------------------------------------------------------------------- tables for people
+def test_summary_table_says_the_status_in_words(rep):
+    t = performance.summary_table(rep)
+    assert list(t["key"]) == [r.priority.key for r in rep.rows]
+    assert (t["Status"] == "⚪ Grey: no target").all()
+    asb = t[t["key"] == "asb"].iloc[0]
+    r = _row(rep, "asb")
+    assert (asb["Last 12 months"], asb["Previous 12 months"]) == (r.last12, r.prev12)
+    assert asb["Change"] == f"{r.change_pct:+.1f}%" and asb["Verdict"] == r.verdict
+    p = "p < 0.001" if r.p_value < 0.001 else f"p = {r.p_value:.2f}"
+    assert asb["Is the change real?"] == (f"Yes ({p})" if r.significant else f"No: normal variation ({p})")
+    short = dict(zip(t["key"], t["Is the change real?"], strict=True))
+    assert short["neighbourhood"] == "No: normal variation (p = 0.96)"  # 5,140 vs 5,146
+    assert asb["Direction of travel"] in {"▲ Up", "▼ Down", "► Flat"}
+    assert asb["trend"] == [float(v) for v in r.monthly["count"]]
+    assert asb["Priority"] == "Anti-social behaviour (DEMO)" and asb["Target"] == "No target"
+
+
+def test_last_complete_financial_year(con):
+    assert performance.last_complete_fy(con) == "2025-26"
+    assert performance.last_complete_fy(con, "2026-02") == "2024-25"
+    assert performance.last_complete_fy(con, "2022-03") == "2021-22"
+    assert performance.last_complete_fy(con, "2022-02") is None  # records start in Jan 2021
+
+
+def test_describe_target():
+    assert performance.describe_target(_t("reduction_pct", 5.0, 1000)) == (
+        "5% fewer than in 2025-26 (at most 950 in 12 months), Apr 2026 to Mar 2027"
+    )
+    assert performance.describe_target(_t("count", 1200.0)) == "at most 1,200 in 12 months, Apr 2026 to Mar 2027"
+    assert performance.describe_target(_t("reduction_pct", -2.0, 1000)).startswith("at most 2% more than in 2025-26")
+
+
+def test_partner_reduction_target_uses_the_partner_baseline(demo_store_path):
+    t = _write(
+        performance.set_target, "hate_crime", "reduction_pct", 10, dt.date(2026, 4, 1), dt.date(2027, 3, 31), "2025-26"
+    )
+    with store.reading() as c:
+        base = c.execute(
+            "SELECT sum(count) FROM partner_series WHERE measure = 'hate_crime' AND period_type = 'month' "
+            "AND period_start BETWEEN '2025-04-01' AND '2026-03-01'"
+        ).fetchone()[0]
+        hc = _row(performance.report(c), "hate_crime")
+    assert t.baseline_count == base
+    assert (hc.rag, hc.rag_reason) == performance.rag_status(hc.last12, t, 0.05)
+
+
+def test_a_month_not_loaded_is_a_gap_not_a_zero(demo_store_path):
+    with store.transaction() as c:
+        c.execute("DELETE FROM crime WHERE month = '2026-03-01'")
+    _write(performance.set_target, "asb", "count", 100000, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    with store.reading() as c:
+        rep = performance.report(c)
+        cur = _count(c, ASB, "2025-10-01", "2026-09-01")
+        prev = _count(c, ASB, "2024-10-01", "2025-09-01")
+    asb = _row(rep, "asb")
+    m = asb.monthly.set_index("month")["count"]
+    assert pd.isna(m[pd.Timestamp("2026-03-01")]) and m.notna().sum() == 35
+    assert (asb.last12, asb.prev12) == (cur, prev)
+    # the comparison is scaled by the months loaded: 11 against 12
+    assert asb.change_pct == pytest.approx(100 * ((cur / 11) / (prev / 12) - 1))
+    assert asb.verdict.endswith("(11 and 12 of 12 months loaded)")
+    assert asb.rag == "grey" and asb.rag_reason.startswith("Only 11 of the last 12 months are loaded")
+    with pytest.raises(InputError, match="no data loaded for Mar 2026"), store.reading() as c:
+        performance.report(c, "2026-03")
