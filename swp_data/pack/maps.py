@@ -13,7 +13,6 @@ import matplotlib
 matplotlib.use("Agg")  # no display, no browser
 
 import matplotlib.patheffects as pe  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
@@ -51,9 +50,9 @@ def ward_map_png(
     if "suppressed" not in g:
         g["suppressed"] = False
     g["suppressed"] = g["suppressed"].fillna(False).astype(bool)
-    # A bare Figure (no pyplot): drawn once, at savefig; fixed axes instead of tight_layout (another draw).
+    # A bare Figure (no pyplot), on the base canvas whose draw_idle does nothing: drawn once, by savefig (Agg);
+    # fixed axes instead of tight_layout (another draw).
     fig = Figure(figsize=(9, 6.2), dpi=dpi)
-    FigureCanvasAgg(fig)
     ax = fig.add_axes((0.01, 0.04, 0.84, 0.88))
     cax = fig.add_axes((0.87, 0.2, 0.022, 0.6))
     ax.set_axis_off()
