@@ -70,6 +70,10 @@ def write_pack(
         from .pptx import check_template
 
         check_template(tpl)  # before any work
+    if "pdf" in fmts:
+        from .pdf import chromium
+
+        chromium()  # refused before any work when the browser is missing
     data = prepare(con, report, fmts)
     stem = file_stem(report)
     done: list[tuple[Path, Path]] = []  # (temporary, final)

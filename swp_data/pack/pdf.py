@@ -16,7 +16,7 @@ from swp_data.errors import InputError
 from . import common
 from .common import PackInput
 
-CHROMIUM = os.environ.get("SWP_CHROMIUM", "/usr/bin/chromium")
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -31,17 +31,33 @@ def _footer(data: PackInput) -> str:
     )
 
 
+def chromium() -> str:
+    """The browser that prints the PDF (``SWP_CHROMIUM``, default Debian's); InputError if missing."""
+    exe = os.environ.get("SWP_CHROMIUM", DEFAULT_CHROMIUM)
+    if not Path(exe).is_file():
+        raise InputError(exe, "chromium is needed to print the PDF and was not found; ask for the other formats")
+    return exe
+
+
 def write(html_text: str, path: Path, data: PackInput) -> None:
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        raise InputError(CHROMIUM, "chromium is needed to print the PDF and was not found")
+    exe = chromium()
+    try:
+        _print(html_text, path, data, exe, sync_playwright)
+    except PlaywrightError as e:
+        first = (str(e).strip().splitlines() or ["unknown error"])[0][:200]
+        raise InputError(None, f"chromium could not print the PDF: {first}") from None
+
+
+def _print(html_text: str, path: Path, data: PackInput, exe: str, sync_playwright) -> None:
     with tempfile.TemporaryDirectory(prefix="swp-pack-") as d:
         src = Path(d) / "pack.html"
         src.write_text(html_text, encoding="utf-8")
         url = src.as_uri()
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=exe, args=ARGS)
             try:
                 page = browser.new_page(viewport={"width": 1100, "height": 800})
                 page.route("**/*", lambda route: route.continue_() if route.request.url == url else route.abort())

@@ -542,3 +542,13 @@ def test_hostile_priority_name_in_every_format(demo_store_path, tmp_path):
         rep = dataclasses.replace(rep, rows=[bad])
         out = pack.write_pack(con, rep, "pptx,docx", tmp_path / "ctl")
     assert "Tabbed label" in [s.shapes.title.text for s in Presentation(str(out[0])).slides]
+
+
+def test_pdf_without_chromium_is_refused_before_any_work(demo_store, demo_report, tmp_path, monkeypatch):
+    monkeypatch.setenv("SWP_CHROMIUM", str(tmp_path / "no-such-browser"))
+    with pytest.raises(InputError) as e, store.reading(demo_store) as con:
+        pack.write_pack(con, demo_report, "pptx,pdf", tmp_path / "out")
+    assert str(e.value).endswith(  # the path, or its name when long
+        "no-such-browser: chromium is needed to print the PDF and was not found; ask for the other formats"
+    )
+    assert list((tmp_path / "out").iterdir()) == []
