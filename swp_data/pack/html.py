@@ -54,6 +54,7 @@ ul.notes li { margin-bottom: 3px; }
   body { max-width: none; padding: 0; font-size: 12px; }
   section { break-before: page; border-top: none; padding-top: 0; }
   section.first { break-before: auto; }
+  section.notes { font-size: 10.5px; } section.notes h3 { margin: 6px 0 2px 0; font-size: 13px; }
   .banner { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
   .rag, table.grid th { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
 }

@@ -552,3 +552,12 @@ def test_pdf_without_chromium_is_refused_before_any_work(demo_store, demo_report
         "no-such-browser: chromium is needed to print the PDF and was not found; ask for the other formats"
     )
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_cli_pack_without_any_data(store_path, tmp_path, capsys):
+    from swp_data.cli import main
+
+    out = tmp_path / "out"
+    assert main(["pack", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == "error: no figures to report: load police.uk records or partner data first\n"
+    assert not out.exists()
