@@ -316,8 +316,19 @@ def test_pdf_a4_landscape_page_numbers_demo_and_attribution(demo_pack, demo_repo
     first = subprocess.run(["pdftotext", "-l", "2", str(f), "-"], capture_output=True, text=True).stdout
     for row in demo_report.rows:
         assert f"{row.last12:,}" in first and f"{row.prev12:,}" in first
-    png = subprocess.run(["pdftoppm", "-f", "2", "-l", "2", "-r", "30", "-png", str(f)], capture_output=True).stdout
-    assert png.startswith(b"\x89PNG")
+    # the watermark itself (rotated text, which pdftotext breaks up) on every page: its pale red pixels
+    import tempfile
+
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run(["pdftoppm", "-r", "30", "-png", str(f), f"{d}/p"], check=True)
+        images = sorted(Path(d).glob("p-*.png"))
+        assert len(images) == pages
+        for img in images:
+            px = Image.open(img).convert("RGB").getdata()
+            pale_red = sum(1 for r, g, b in px if abs(r - 247) < 8 and abs(g - 222) < 10 and abs(b - 222) < 10)
+            assert pale_red > 300, (img.name, pale_red)
 
 
 # ---------------------------------------------------------------------- bad requests
@@ -450,6 +461,16 @@ def test_cli_pack_bad_request_one_line_no_file(demo_store_path, tmp_path, capsys
     err = capsys.readouterr().err
     assert err == message + "\n"
     assert not out.exists()
+
+
+def test_cli_pack_unwritable_folder(demo_store_path, tmp_path, capsys):
+    from swp_data.cli import main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert main(["pack", "--format", "pptx", "--out", str(blocker / "pack")]) == 2
+    assert capsys.readouterr().err == f"error: {blocker / 'pack'}: the output folder cannot be created\n"
+    assert blocker.read_text() == "x"
 
 
 def test_cli_pack_template_without_layouts(demo_store_path, tmp_path, capsys):
