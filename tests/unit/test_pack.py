@@ -582,3 +582,18 @@ def test_cli_pack_without_any_data(store_path, tmp_path, capsys):
     assert main(["pack", "--out", str(out)]) == 2
     assert capsys.readouterr().err == "error: no figures to report: load police.uk records or partner data first\n"
     assert not out.exists()
+
+
+def test_pptx_template_layouts_found_by_placeholder_type(demo_store, demo_report, tmp_path):
+    """A template whose layouts have the partnership's own names: the title layout is the one with a
+    centred title, the content layout the one with a title and the fewest other placeholders."""
+    prs = Presentation()
+    for layout in prs.slide_layouts:
+        layout._element.cSld.set("name", f"Partner {layout.name.lower()}")
+    tpl = tmp_path / "renamed.pptx"
+    prs.save(str(tpl))
+    with store.reading(demo_store) as con:
+        [f] = pack.write_pack(con, demo_report, "pptx", tmp_path / "out", template=tpl)
+    slides = list(Presentation(str(f)).slides)
+    assert slides[0].slide_layout.name == "Partner title slide"
+    assert {s.slide_layout.name for s in slides[1:]} == {"Partner title only"}
