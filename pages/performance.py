@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from geo import maps
 from pages import common, pack_panel
 from swp_data import access, crime, performance, store, taxonomy
 from swp_data.errors import InputError
@@ -117,6 +119,44 @@ common.download(
 )
 
 
+with st.expander("One priority's rolling 12 months against its target"):
+    by_key = {r.priority.key: r for r in rep.rows}
+    k = st.selectbox(
+        "Priority to chart", list(by_key), format_func=lambda x: by_key[x].priority.label, key="perf_chart_priority"
+    )
+    row = by_key[k]
+    roll = performance.rolling12(row)
+    fig = go.Figure(
+        go.Scatter(
+            x=roll["month"],
+            y=roll["rolling_12"],
+            mode="lines+markers",
+            name="Rolling 12 months",
+            hovertemplate="12 months to %{x|%b %Y}: %{y:,.0f}<extra></extra>",
+        )
+    )
+    limit = None if row.target is None else performance.target_limit(row.target)
+    if limit is not None:
+        fig.add_hline(y=limit, line_dash="solid", line_color="#1b7837", annotation_text="Target (green at or below)")
+        fig.add_hline(
+            y=limit * (1 + rep.amber_margin),
+            line_dash="dash",
+            line_color="#b35806",
+            annotation_text=f"Target + {100 * rep.amber_margin:g}% (amber up to here)",
+        )
+    fig.update_layout(
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        yaxis={"tickformat": ",", "rangemode": "tozero", "title": "Count in 12 months"},
+        title={
+            "text": f"{maps.esc(row.priority.label)}{' (DEMO)' if row.is_demo else ''}: rolling 12 months",
+            "font": {"size": 14},
+        },
+    )
+    st.plotly_chart(fig, width="stretch", key="perf_chart")
+    st.caption(common.md(f"{row.rag_reason}. {row.verdict}."))
+
+
 # ----------------------------------------------------------------- targets (analysts)
 def _write(fn, *args, done: str) -> None:
     try:
@@ -135,7 +175,7 @@ if actor is not None and actor.is_analyst and not public:
     with st.expander("Targets and thresholds (analysts)", expanded=st.session_state.get("perf_editor_open", False)):
         labels = {p.key: p.label for p in prios}
         current = common.q(performance.targets)
-        key = st.selectbox("Priority", list(labels), format_func=labels.get, key="perf_t_priority")
+        key = st.selectbox("Priority to set a target for", list(labels), format_func=labels.get, key="perf_t_priority")
         if key in current:
             t = current[key]
             st.caption(
@@ -212,7 +252,7 @@ if w.empty:
     st.info("No ward figures for these priorities.")
 else:
     plabels = dict(zip(w["priority"], w["priority_label"], strict=False))
-    pick = st.selectbox("Priority", list(plabels), format_func=plabels.get, key="perf_ward_priority")
+    pick = st.selectbox("Priority (ward appendix)", list(plabels), format_func=plabels.get, key="perf_ward_priority")
     view = w[w["priority"] == pick].sort_values("ward_name")
     shown = pd.DataFrame(
         {
@@ -225,7 +265,17 @@ else:
             "Under 10 (unreliable)": view["small"].map({True: "Yes: too few to judge", False: ""}),
         }
     )
-    st.dataframe(shown, hide_index=True, width="stretch", key="perf_wards")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="perf_wards",
+        column_config={
+            "Last 12 months": st.column_config.NumberColumn(format="localized", help=rep.window),
+            "Previous 12 months": st.column_config.NumberColumn(format="localized", help=rep.previous_window),
+            "Rate per 1,000": st.column_config.NumberColumn(format="%.2f", help="Per 1,000 residents of the ward"),
+        },
+    )
     if view["suppressed"].any():
         st.caption("Public version: partner figures are not published below city level.")
     common.download(

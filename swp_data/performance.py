@@ -106,6 +106,7 @@ class PerformanceReport:
 SPARK_MONTHS = 36  # months in each priority's monthly series (sparklines, pack charts)
 DIRECTION_BAND = 0.01  # rolling 12 months within +/-1% of 3 months earlier: "flat"
 MARGIN_KEY = "rag_amber_margin"
+PUBLIC_SETTER = "an analyst"  # Target.set_by in a public report
 KINDS = ("reduction_pct", "count")
 SMALL = stats.UNRELIABLE_BELOW  # counts under 10 are flagged unreliable
 
@@ -173,6 +174,10 @@ def _pct(margin: float) -> str:
     return f"{100 * margin:g}%"
 
 
+def _day(ts) -> str:
+    return "no date" if pd.isna(ts) else f"{ts.day} {periods.MONTH_ABBR[ts.month - 1]} {ts.year}"
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
@@ -227,20 +232,37 @@ def _priority(con, key: str) -> Priority:
 
 
 # --------------------------------------------------------------------------- monthly series
-def _police_monthly(con, categories: tuple[str, ...], start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
-    """Counts per calendar month from ``start`` to ``end`` (NaN: month not loaded)."""
+def _crime_counts(con, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """month, category, demo (from a demo dataset), n: the crime records of
+    the months ``start`` to ``end``, in one query (every police.uk figure of
+    the report is added up from it)."""
+    if not _has(con, "crime"):
+        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "category": [], "demo": [], "n": []})
+    df = con.execute(
+        """SELECT c.month, c.category, coalesce(d.is_demo, false) AS demo, c.n
+           FROM (SELECT month, category, dataset_id, count(*) AS n FROM crime
+                 WHERE month BETWEEN ? AND ? GROUP BY ALL) c
+           LEFT JOIN dataset d USING (dataset_id)""",
+        [start.date(), end.date()],
+    ).df()
+    df["month"] = pd.to_datetime(df["month"])
+    return df
+
+
+def _police_monthly(
+    counts: pd.DataFrame, categories: tuple[str, ...], start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[pd.Series, bool]:
+    """Counts per calendar month from ``start`` to ``end`` (0 in a loaded month
+    without such a record; NaN: month not loaded) and whether a demo dataset
+    contributes (as crime.is_demo_selection)."""
     months = pd.date_range(start, end, freq="MS")
-    loaded = con.execute("SELECT DISTINCT month FROM crime WHERE month BETWEEN ? AND ?", [start.date(), end.date()])
-    loaded_idx = pd.DatetimeIndex([pd.Timestamp(r[0]) for r in loaded.fetchall()])
-    n = con.execute(
-        "SELECT month, count(*) FROM crime WHERE month BETWEEN ? AND ? AND list_contains(?, category) GROUP BY 1",
-        [start.date(), end.date(), list(categories)],
-    ).fetchall()
-    got = pd.Series({pd.Timestamp(m): float(c) for m, c in n}, dtype="float64")
+    counts = counts[(counts["month"] >= start) & (counts["month"] <= end)]
     s = pd.Series(np.nan, index=months, dtype="float64")
-    s[s.index.isin(loaded_idx)] = 0.0
-    s.loc[got.index.intersection(months)] = got.loc[got.index.intersection(months)]
-    return s
+    s[s.index.isin(counts["month"].unique())] = 0.0
+    sub = counts[counts["category"].isin(categories)]
+    got = sub.groupby("month")["n"].sum().astype("float64")
+    s.loc[got.index] = got.to_numpy()
+    return s, bool(sub["demo"].any())
 
 
 def _partner_monthly(con, measure: str, start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Series, bool]:
@@ -364,12 +386,14 @@ def parse_baseline(text: str) -> tuple[str, pd.Timestamp, pd.Timestamp]:
     return label, start, end
 
 
-def _priority_series(con, p: Priority, start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Series, bool]:
+def _priority_series(
+    con, p: Priority, start: pd.Timestamp, end: pd.Timestamp, counts: pd.DataFrame | None = None
+) -> tuple[pd.Series, bool]:
+    """A priority's monthly counts and whether any is demo (``counts``: the
+    crime records of those months from :func:`_crime_counts`, if at hand)."""
     if p.source == "partner":
         return _partner_monthly(con, p.measure or "", start, end)
-    s = _police_monthly(con, p.categories, start, end)
-    demo = crime.is_demo_selection(con, "crime", categories=p.categories, start=start, end=end)
-    return s, demo
+    return _police_monthly(_crime_counts(con, start, end) if counts is None else counts, p.categories, start, end)
 
 
 def _baseline_count(con, p: Priority, label: str) -> tuple[int | None, str]:
@@ -436,7 +460,7 @@ def set_target(
         raise InputError(None, "the target value must be a number")
     s, e = pd.Timestamp(start), pd.Timestamp(end)
     if pd.isna(s) or pd.isna(e) or e < s:
-        raise InputError(None, f"the target's end ({end}) must not be before its start ({start})")
+        raise InputError(None, f"the target's end ({_day(e)}) must not be before its start ({_day(s)})")
     label: str | None = None
     base: int | None = None
     if kind == "reduction_pct":
@@ -632,7 +656,7 @@ def _figures(p: Priority, s: pd.Series, demo: bool, to: pd.Timestamp, pop: int, 
     )
 
 
-def _ward_frame(con, prios: list[Priority], to: pd.Timestamp, public: bool) -> pd.DataFrame:
+def _ward_frame(con, prios: list[Priority], to: pd.Timestamp, public: bool, counts: pd.DataFrame) -> pd.DataFrame:
     cur_start = to - pd.DateOffset(months=11)
     prev_start = to - pd.DateOffset(months=23)
     wards = con.execute("SELECT ward_code, ward_name, population FROM ward ORDER BY ward_name").df()
@@ -644,17 +668,15 @@ def _ward_frame(con, prios: list[Priority], to: pd.Timestamp, public: bool) -> p
             "WHERE month BETWEEN ? AND ? AND ward_code IS NOT NULL GROUP BY ALL",
             [cur_start.date(), prev_start.date(), to.date()],
         ).df()
-        months = con.execute(
-            "SELECT count(DISTINCT month) FILTER (WHERE month >= ?), count(DISTINCT month) FILTER (WHERE month < ?) "
-            "FROM crime WHERE month BETWEEN ? AND ?",
-            [cur_start.date(), cur_start.date(), prev_start.date(), to.date()],
-        ).fetchone()
+        n_cur = int(counts.loc[(counts["month"] >= cur_start) & (counts["month"] <= to), "month"].nunique())
+        n_prev = int(counts.loc[(counts["month"] >= prev_start) & (counts["month"] < cur_start), "month"].nunique())
         for p in police:
             sub = n[n["category"].isin(p.categories)]
             cur = sub[sub["cur"]].groupby("ward_code")["n"].sum()
             prev = sub[~sub["cur"]].groupby("ward_code")["n"].sum()
-            demo = crime.is_demo_selection(con, "crime", categories=p.categories, start=prev_start, end=to)
-            parts.append(_ward_rows(wards, p, cur, prev, int(months[0]), int(months[1]), demo, False))
+            sel = counts[(counts["month"] >= prev_start) & counts["category"].isin(p.categories)]
+            demo = bool(sel["demo"].any())
+            parts.append(_ward_rows(wards, p, cur, prev, n_cur, n_prev, demo, False))
     for p in prios:
         if p.source != "partner":
             continue
@@ -730,7 +752,7 @@ def _partner_wards(con, measure: str, cur_start, prev_start, to):
     return cur, prev, n_cur, n_prev, bool(df["is_demo"].any())
 
 
-def _impact_areas(con, to: pd.Timestamp) -> pd.DataFrame:
+def _impact_areas(con, to: pd.Timestamp, crime_demo: bool) -> pd.DataFrame:
     """Each Impact Area's share of residents against its share of recorded
     crime (all crime excluding ASB, the 12 months to ``to``)."""
     try:  # after helper 'places' split swp_data/places.py
@@ -753,7 +775,6 @@ def _impact_areas(con, to: pd.Timestamp) -> pd.DataFrame:
     ).df()
     pop = con.execute("SELECT lsoa21_code, population FROM lsoa21").df()
     pop = pop.set_index("lsoa21_code")["population"].astype("float64")
-    crime_demo = crime.is_demo_selection(con, "crime", start=start, end=to)
     rows = []
     members = {a: area_codes(con, a) for a in areas["area_id"]}
     entries = [
@@ -855,16 +876,20 @@ def report(
     tg = targets(con)
     pop = crime.population(con)
     start = to - pd.DateOffset(months=max(SPARK_MONTHS, 24) - 1)
+    counts = _crime_counts(con, start, to)
     rows = []
     for p in prios:
-        s, demo = _priority_series(con, p, start, to)
+        s, demo = _priority_series(con, p, start, to, counts)
         t = tg.get(p.key)
         if t is not None and t.kind == "reduction_pct" and t.baseline_label:
             base, _ = _baseline_count(con, p, t.baseline_label)
             t = replace(t, baseline_count=base)
+        if t is not None and public:
+            t = replace(t, set_by=PUBLIC_SETTER)  # no analyst's name or email in public material
         rows.append(_figures(p, s, demo, to, pop, t, margin))
-    wards = _ward_frame(con, prios, to, public)
-    impact = _impact_areas(con, to) if crime.crime_loaded(con) else pd.DataFrame(columns=IMPACT_COLUMNS)
+    wards = _ward_frame(con, prios, to, public, counts)
+    last12_demo = bool(counts.loc[counts["month"] > to - pd.DateOffset(months=12), "demo"].any())
+    impact = _impact_areas(con, to, last12_demo) if len(counts) else pd.DataFrame(columns=IMPACT_COLUMNS)
     is_demo = any(r.is_demo for r in rows) or bool(impact["is_demo"].any())
     months = crime.months_loaded(con)
     if months:
@@ -944,6 +969,15 @@ def summary_table(rep: PerformanceReport) -> pd.DataFrame:
         out["Last 12 months"] = out["Last 12 months"].astype("Int64")
         out["Previous 12 months"] = out["Previous 12 months"].astype("Int64")
     return out
+
+
+def rolling12(row: PriorityFigures) -> pd.DataFrame:
+    """month, rolling_12: the sum of the 12 months ending in each month of the
+    priority's series, where all 12 are loaded (what the RAG status compares
+    with the target)."""
+    s = row.monthly.set_index("month")["count"].astype("float64")
+    r = s.rolling(12, min_periods=12).sum()
+    return pd.DataFrame({"month": r.index, "rolling_12": r.to_numpy()}).dropna().reset_index(drop=True)
 
 
 def last_complete_fy(con: duckdb.DuckDBPyConnection, to_month: str | pd.Timestamp | None = None) -> str | None:

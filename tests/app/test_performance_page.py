@@ -63,6 +63,10 @@ def test_set_and_remove_a_target_via_the_page(demo_app):
     no_errors(at)
     assert any("Target set for Anti\\-social behaviour" in s.value for s in at.success)
     assert _status(at, "Anti-social behaviour") == "🟢 Green: met"
+    # the rolling-12 chart draws the target and the amber line; its caption gives the reason
+    fig = at.get("plotly_chart")[0].proto.spec
+    assert "Target (green at or below)" in fig and "Target + 5% (amber up to here)" in fig
+    assert any("against a target of at most 100,000: met" in c.value.replace("\\", "") for c in at.caption)
     t = _store_targets()["asb"]
     assert (t.kind, t.value) == ("count", 100000.0)
     # a reduction against the default baseline (the last complete financial year)

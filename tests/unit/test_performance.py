@@ -309,8 +309,9 @@ def test_bad_targets_are_refused_and_nothing_is_stored(demo_store_path, args, me
 
 
 def test_end_before_start_is_refused(demo_store_path):
-    with pytest.raises(InputError, match="must not be before its start"):
+    with pytest.raises(InputError) as e:
         _write(performance.set_target, "asb", "count", 5, dt.date(2027, 4, 1), dt.date(2026, 3, 31))
+    assert str(e.value) == "the target's end (31 Mar 2026) must not be before its start (1 Apr 2027)"
 
 
 def test_a_viewer_is_refused_by_the_function_itself(demo_store_path):
@@ -443,3 +444,22 @@ def test_a_month_not_loaded_is_a_gap_not_a_zero(demo_store_path):
     assert asb.rag == "grey" and asb.rag_reason.startswith("Only 11 of the last 12 months are loaded")
     with pytest.raises(InputError, match="no data loaded for Mar 2026"), store.reading() as c:
         performance.report(c, "2026-03")
+
+
+def test_rolling_12_months_match_sql(con, rep):
+    r = _row(rep, "asb")
+    roll = performance.rolling12(r)
+    assert len(roll) == 25  # 36 months of series: 25 complete 12-month windows
+    assert roll["rolling_12"].iloc[-1] == r.last12
+    assert roll["rolling_12"].iloc[0] == _count(con, ASB, "2023-10-01", "2024-09-01")
+    assert roll["rolling_12"].iloc[-4] == _count(con, ASB, "2025-07-01", "2026-06-01")  # 12 months to Jun 2026
+
+
+def test_public_report_names_no_analyst(demo_store_path):
+    _write(performance.set_target, "asb", "count", 3000, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    with store.reading() as c:
+        full, pub = performance.report(c), performance.report(c, public=True)
+    assert _row(full, "asb").target.set_by == getpass.getuser()
+    assert _row(pub, "asb").target.set_by == "an analyst"
+    assert _row(pub, "asb").rag == _row(full, "asb").rag
+    assert getpass.getuser() not in performance.summary_table(pub).to_csv()
