@@ -199,7 +199,7 @@ def data_quality(con: duckdb.DuckDBPyConnection, report: performance.Performance
             lines.append(f"Coverage gaps: {len(gaps)} months not loaded inside that span ({shown}).")
         else:
             lines.append("Coverage gaps: none; every month in that span is loaded.")
-        total = int(con.execute("SELECT count(*) FROM crime").fetchone()[0])  # type: ignore[index]
+        total = int(store.one(con, "SELECT count(*) FROM crime"))
         unloc = crime.unlocated_count(con)
         lines.append(
             f"Records without a location: {unloc:,} of {total:,} ({unloc / total * 100 if total else 0:.2f}%); "
