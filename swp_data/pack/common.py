@@ -93,6 +93,11 @@ def facts(row: performance.PriorityFigures, report: performance.PerformanceRepor
             DIRECTION.get(row.direction, row.direction),
         ),
         ("Target", target_text(row.target)),
+        *(
+            [("Target set by", f"{xml_safe(row.target.set_by)}, {row.target.set_at:%-d %b %Y}")]
+            if row.target is not None
+            else []
+        ),
         ("Status", status_text(row, report.amber_margin)),
     ]
 

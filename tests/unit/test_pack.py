@@ -503,6 +503,10 @@ def test_targets_colour_the_rag_in_every_format(demo_store_path, tmp_path):
         "Red: missed. 2,505 against a target of at most 2,000: more than 5% above it."
     )
     assert boxes["Violence"].name == "RAG amber" and boxes["Neighbourhood crime"].name == "RAG green"
+    import getpass
+
+    asb = next(s for s in prs.slides if s.shapes.title.text == "Anti-social behaviour")
+    assert f"Target set by: {getpass.getuser()}, {dt.date.today():%-d %b %Y}" in all_text(asb)
     assert boxes["Hate crime"].name == "RAG grey"
     assert str(boxes["Anti-social behaviour"].fill.fore_color.rgb) == common.RAG_FILL["red"]
     html_text = files[".html"].read_text(encoding="utf-8")
