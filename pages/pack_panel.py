@@ -6,6 +6,7 @@ the page shows, so the pack carries the page's figures, period and audience
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -41,9 +42,20 @@ def _build(report, formats: list[str], template) -> list[tuple[str, bytes]]:
         return [(f.name, f.read_bytes()) for f in files]
 
 
+def _fingerprint(report) -> str:
+    """Changes whenever the report's figures, targets or thresholds do: a pack built for
+    another state of the page is not offered for download."""
+    state = [(r.priority.key, r.priority.label, r.last12, r.prev12, r.rag, r.rag_reason) for r in report.rows]
+    text = repr((state, report.amber_margin, report.data_status, len(report.wards)))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def render(report, public: bool) -> None:
     """Draw the export panel for ``report`` (a swp_data.performance.PerformanceReport)."""
-    key = f"pack:{report.to_month:%Y-%m}:{'public' if public else 'partnership'}"
+    key = f"pack:{report.to_month:%Y-%m}:{'public' if public else 'partnership'}:{_fingerprint(report)}"
+    for old in [k for k in st.session_state if str(k).startswith("pack:") and k != key]:
+        if isinstance(st.session_state[old], list):
+            del st.session_state[old]  # files built for another period or state of the figures
     st.caption(
         f"The pack for {report.window}"
         + (" (public version: small numbers suppressed)" if public else "")

@@ -17,6 +17,11 @@ def _downloads(at):
     return [e for e in at.get("download_button") if str(e.key).startswith("pack:")]
 
 
+def _files(at, prefix: str):
+    [key] = [k for k in at.session_state if str(k).startswith(prefix) and isinstance(at.session_state[k], list)]
+    return at.session_state[key]
+
+
 def test_build_pptx_and_docx_then_download(demo_app):
     at = demo_app(PAGE)
     no_errors(at)
@@ -25,12 +30,19 @@ def test_build_pptx_and_docx_then_download(demo_app):
     assert _downloads(at) == []
     at.button(key="pack_build").click().run(timeout=120)
     no_errors(at)
-    files = at.session_state["pack:2026-09:partnership"]
+    files = _files(at, "pack:2026-09:partnership:")
     assert [n for n, _ in files] == ["swp-performance-2026-09.pptx", "swp-performance-2026-09-assessment.docx"]
     prs = Presentation(io.BytesIO(files[0][1]))
     assert prs.slides[0].shapes.title.text == "Safer Wolverhampton Partnership: performance report"
     assert len(_downloads(at)) == 2
     assert any("marked DEMO DATA" in c.value for c in at.caption)
+    # a target set on the page changes the figures: the pack built before is no longer offered
+    at.selectbox(key="perf_t_priority").set_value("asb")
+    at.radio(key="perf_t_kind").set_value("count").run()
+    at.number_input(key="perf_t_count").set_value(100000)
+    at.button(key="perf_t_set").click().run()
+    no_errors(at)
+    assert _downloads(at) == []
 
 
 def test_public_mode_builds_the_public_version(demo_app):
@@ -39,7 +51,7 @@ def test_public_mode_builds_the_public_version(demo_app):
     at.multiselect(key="pack_formats").set_value(["pptx"]).run()
     at.button(key="pack_build").click().run(timeout=120)
     no_errors(at)
-    [(name, _)] = at.session_state["pack:2026-09:public"]
+    [(name, _)] = _files(at, "pack:2026-09:public:")
     assert name == "swp-performance-2026-09-public.pptx"
 
 
