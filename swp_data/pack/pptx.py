@@ -244,7 +244,14 @@ class _Deck:
         ch.value_axis.has_major_gridlines = True
         ch.category_axis.tick_labels.font.size = Pt(9)
         ch.value_axis.tick_labels.font.size = Pt(10)
-        ch.plots[0].series[0].smooth = False
+        ch.value_axis.tick_labels.number_format = "#,##0"
+        ch.value_axis.tick_labels.number_format_is_linked = False
+        ch.value_axis.minimum_scale = 0
+        series = ch.plots[0].series[0]
+        series.smooth = False
+        series.format.line.color.rgb = RGBColor(0x00, 0x72, 0xB2)  # the HTML chart's blue (Okabe-Ito)
+        series.marker.format.fill.solid()
+        series.marker.format.fill.fore_color.rgb = RGBColor(0x00, 0x72, 0xB2)
         x = Emu(self.margin + chart_w + Inches(0.25))
         w = Emu(self.W - x - self.margin)
         facts = common.facts(row, self.r)
