@@ -368,8 +368,12 @@ def test_failure_midway_leaves_no_file(demo_store, demo_report, tmp_path, monkey
 
 
 def test_report_contract_fields_used(demo_report):
-    """The fixture fills the contract the pack reads: guard against drift."""
+    """What the pack reads from the report beyond the contract's wording: guard against drift."""
     assert isinstance(demo_report, performance.PerformanceReport)
+    # the annex's three years come from each priority's monthly series: 36 months are needed
+    assert performance.SPARK_MONTHS >= 36
+    assert all(len(r.monthly) == 36 for r in demo_report.rows)
+    assert {"n_lsoa", "population", "crime", "approximate"} <= set(demo_report.impact_areas.columns)
     assert set(demo_report.wards.columns) >= {"ward_code", "ward_name", "priority", "count", "suppressed"}
     assert isinstance(demo_report.rows[0].monthly, pd.DataFrame)
 
