@@ -23,6 +23,7 @@ LABELS = {
     "html": "HTML, one file that works offline",
     "docx": "Strategic assessment annex (Word .docx)",
 }
+MAX_TEMPLATE_BYTES = 50 * 2**20  # a slide template is a few MB; refuse anything far larger
 MIME = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "pdf": "application/pdf",
@@ -35,6 +36,8 @@ def _build(report, formats: list[str], template) -> list[tuple[str, bytes]]:
     with tempfile.TemporaryDirectory(prefix="swp-pack-") as d:
         tpl = None
         if template is not None:
+            if template.size > MAX_TEMPLATE_BYTES:
+                raise InputError(None, f"the template is larger than {MAX_TEMPLATE_BYTES // 2**20} MB")
             tpl = Path(d) / "template.pptx"
             tpl.write_bytes(template.getvalue())
         with store.reading() as con:
@@ -67,7 +70,7 @@ def render(report, public: bool) -> None:
         "Formats", list(FORMATS), default=list(FORMATS), format_func=LABELS.get, key="pack_formats"
     )
     template = None
-    if "pptx" in formats:
+    if "pptx" in formats and not public:  # the public version uses the default design
         template = st.file_uploader(
             "Your own PowerPoint template (optional; its 'Title Slide' and 'Title Only' layouts are used)",
             type=["pptx"],

@@ -28,6 +28,7 @@ def test_build_pptx_and_docx_then_download(demo_app):
     assert at.multiselect(key="pack_formats").value == ["pptx", "pdf", "html", "docx"]
     at.multiselect(key="pack_formats").set_value(["pptx", "docx"]).run()
     assert _downloads(at) == []
+    assert len(at.get("file_uploader")) == 1  # the partnership's own template
     at.button(key="pack_build").click().run(timeout=120)
     no_errors(at)
     files = _files(at, "pack:2026-09:partnership:")
@@ -48,6 +49,7 @@ def test_build_pptx_and_docx_then_download(demo_app):
 def test_public_mode_builds_the_public_version(demo_app):
     at = demo_app(PAGE, public_mode=True)
     no_errors(at)
+    assert len(at.get("file_uploader")) == 0  # no template upload for the public version
     at.multiselect(key="pack_formats").set_value(["pptx"]).run()
     at.button(key="pack_build").click().run(timeout=120)
     no_errors(at)
