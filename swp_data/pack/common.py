@@ -24,7 +24,7 @@ RAG_FILL = {"green": "1B7837", "amber": "E69F00", "red": "B2182B", "grey": "8C8C
 RAG_TEXT = {"green": "FFFFFF", "amber": "000000", "red": "FFFFFF", "grey": "FFFFFF"}
 
 
-def rag_label(colour: str, margin: float) -> str:
+def rag_label(colour: str) -> str:
     """The RAG colour in words, as the Performance page says it."""
     return performance.RAG_LABELS.get(colour, performance.RAG_LABELS["grey"])
 
@@ -53,10 +53,9 @@ def fmt_p(p: float | None) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def fmt_count(v, suppressed: bool = False) -> str:
-    """A count as "1,234"; "suppressed" when withheld, "–" when there is no figure (months not loaded)."""
-    if suppressed:
-        return SUPPRESSED
+def fmt_count(v) -> str:
+    """A count as "1,234"; "–" when there is no figure (months not loaded). Withheld ward figures
+    are said "suppressed" by :func:`ward_rows`, from the report's ``suppressed`` flag."""
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return "–"
     return periods.fmt_int(v)
@@ -98,13 +97,13 @@ def facts(row: performance.PriorityFigures, report: performance.PerformanceRepor
             if row.target is not None
             else []
         ),
-        ("Status", status_text(row, report.amber_margin)),
+        ("Status", status_text(row)),
     ]
 
 
-def status_text(row: performance.PriorityFigures, margin: float) -> str:
+def status_text(row: performance.PriorityFigures) -> str:
     """The RAG label and, when a target exists, why."""
-    label = rag_label(row.rag, margin)
+    label = rag_label(row.rag)
     if row.target is None or not row.rag_reason:
         return f"{label}."
     return f"{label}. {row.rag_reason.rstrip('.')}."

@@ -142,16 +142,14 @@ def write(data: PackInput, path: Path) -> None:
                 "p-value": common.fmt_p(row.p_value),
                 "Significance": common.significance(row),
                 "Target": common.target_text(row.target),
-                "Status": common.rag_label(row.rag, r.amber_margin),
+                "Status": common.rag_label(row.rag),
             }
             for row in r.rows
         ]
     )
     _table(doc, changes, 8)
     for row in r.rows:
-        doc.add_paragraph(
-            f"{row.priority.label}: {row.verdict}. {common.status_text(row, r.amber_margin)}", style="List Bullet"
-        )
+        doc.add_paragraph(f"{row.priority.label}: {row.verdict}. {common.status_text(row)}", style="List Bullet")
 
     wsec = doc.add_section()
     _orient(wsec, True)
