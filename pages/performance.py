@@ -38,14 +38,15 @@ if not prios:
     )
     st.stop()
 
-options = list(reversed(months))[:60] or [None]
+# months as "YYYY-MM" (the form a link or the command line uses); None: the latest month held
+options: list[str | None] = [f"{m:%Y-%m}" for m in reversed(months)][:60] or [None]
 if st.session_state.get("perf_to") not in options:
     st.session_state["perf_to"] = options[0]
 to_month = st.selectbox(
     "Report to the end of",
     options,
     key="perf_to",
-    format_func=lambda m: "the latest month" if m is None else fmt_month(m),
+    format_func=lambda m: "the latest month" if m is None else fmt_month(m + "-01"),
     help="The last month of the 12-month window. Earlier months give the figures as they stood then, on the "
     "records loaded now.",
 )

@@ -628,13 +628,14 @@ def _figures(p: Priority, s: pd.Series, demo: bool, to: pd.Timestamp, pop: int, 
         verdict = stats.describe_change(res)
         if n_cur < 12 or n_prev < 12:
             verdict += f" ({n_cur} and {n_prev} of 12 months loaded)"
-    tgt_in_force = tgt
-    if tgt is not None and not (pd.Timestamp(tgt.start) <= to + pd.offsets.MonthEnd(0) and to <= pd.Timestamp(tgt.end)):
+    if tgt is None:
+        colour, reason = rag_status(last12, None, margin)
+    elif not (pd.Timestamp(tgt.start) <= to + pd.offsets.MonthEnd(0) and to <= pd.Timestamp(tgt.end)):
         colour, reason = "grey", f"Target not in force in {periods.fmt_month(to)} ({describe_target(tgt)})"
     elif last12 is not None and n_cur < 12:
         colour, reason = "grey", f"Only {n_cur} of the last 12 months are loaded: no figure to compare with the target"
     else:
-        colour, reason = rag_status(last12, tgt_in_force, margin)
+        colour, reason = rag_status(last12, tgt, margin)
     small = any(v is not None and v < SMALL for v in (last12, prev if n_prev else None))
     return PriorityFigures(
         priority=p,
@@ -929,9 +930,11 @@ def rag_label(colour: str) -> str:
 def short_verdict(row: PriorityFigures) -> str:
     """Is the change real, in a few words: "Yes (p < 0.001)", "No: normal
     variation (p = 0.41)", "Too few to judge" or "No earlier year"."""
-    if row.p_value is None or row.prev12 is None:
-        return "No earlier year" if row.last12 is not None else "No figures"
-    if row.small_numbers:
+    if row.last12 is None:
+        return "No figures"
+    if row.prev12 is None:
+        return "No earlier year"
+    if row.small_numbers or row.p_value is None:
         return "Too few to judge"
     p = "p < 0.001" if row.p_value < 0.001 else f"p = {row.p_value:.2f}"
     return f"Yes ({p})" if row.significant else f"No: normal variation ({p})"

@@ -145,3 +145,13 @@ def test_own_priority_with_hostile_name_added_via_the_page(demo_app):
     at.button(key="perf_p_remove").click().run()
     no_errors(at)
     assert len(_table(at)) == 5 and _store_targets() == {}
+
+
+def test_report_month_picker_and_an_unknown_month_in_state(demo_app):
+    at = demo_app(PAGE, perf_to="2025-03")
+    no_errors(at)
+    assert at.selectbox(key="perf_to").value == "2025-03"
+    assert any(c.value.startswith("Apr 2024 to Mar 2025 against Apr 2023 to Mar 2024") for c in at.caption)
+    at = demo_app(PAGE, perf_to="<b>2030-01</b>")  # not a month loaded: the latest instead, no error
+    no_errors(at)
+    assert at.selectbox(key="perf_to").value == "2026-09"

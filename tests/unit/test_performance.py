@@ -357,6 +357,13 @@ def test_own_priority_added_reported_and_removed(demo_store_path):
     _write(performance.set_target, p.key, "count", 100, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     with pytest.raises(InputError, match="already exists"):
         _write(performance.add_priority, "drugs and <b>weapons</b>", ("Drugs",))
+    # a historic category with no records in these years: 0 against 0, too few to judge
+    old = _write(performance.add_priority, "Old disorder", ("Public disorder and weapons",))
+    with store.reading() as c:
+        o = _row(performance.report(c), old.key)
+    assert (o.last12, o.prev12, o.change_pct, o.p_value) == (0, 0, None, None) and o.small_numbers
+    assert performance.short_verdict(o) == "Too few to judge"
+    _write(performance.remove_priority, old.key)
     with pytest.raises(InputError, match="'Shoplifting!' is not a police.uk category"):
         _write(performance.add_priority, "Retail", ("Shoplifting!",))
     with pytest.raises(InputError, match="is a strategy priority"):
@@ -463,3 +470,10 @@ def test_public_report_names_no_analyst(demo_store_path):
     assert _row(pub, "asb").target.set_by == "an analyst"
     assert _row(pub, "asb").rag == _row(full, "asb").rag
     assert getpass.getuser() not in performance.summary_table(pub).to_csv()
+
+
+def test_no_target_says_so_even_with_a_gap(demo_store_path):
+    with store.transaction() as c:
+        c.execute("DELETE FROM crime WHERE month = '2026-03-01'")
+    asb = _row(_read(performance.report), "asb")
+    assert (asb.rag, asb.rag_reason) == ("grey", "No target set")
