@@ -64,18 +64,28 @@ def write_pack(
 ) -> list[Path]:
     """Write the pack for ``report`` in ``formats``; returns the files written."""
     fmts = parse_formats(formats)
+    out, tpl = _check_request(fmts, out_dir, template)
+    return _write(prepare(con, report, fmts), fmts, out, tpl)
+
+
+def _check_request(fmts: Sequence[str], out_dir: Path | str, template: Path | str | None) -> tuple[Path, Path | None]:
+    """The folder, the template and the browser, before any work."""
     out = _check_folder(Path(out_dir))
     tpl = Path(template) if template else None
     if tpl is not None and "pptx" in fmts:
         from .pptx import check_template
 
-        check_template(tpl)  # before any work
+        check_template(tpl)
     if "pdf" in fmts:
         from .pdf import chromium
 
-        chromium()  # refused before any work when the browser is missing
-    data = prepare(con, report, fmts)
-    stem = file_stem(report)
+        chromium()  # refused when the browser is missing
+    return out, tpl
+
+
+def _write(data: PackInput, fmts: Sequence[str], out: Path, tpl: Path | None) -> list[Path]:
+    """The files, from what :func:`prepare` drew from the store (no store access here)."""
+    stem = file_stem(data.report)
     done: list[tuple[Path, Path]] = []  # (temporary, final)
     try:
         html_text: str | None = None
@@ -128,4 +138,7 @@ def build_pack(
     month = parse_month(to_month)
     with store.reading(path) as con:
         report = performance.report(con, month, public=public)  # InputError for a period with no data
-        return write_pack(con, report, fmts, out_dir, template=template)
+        out, tpl = _check_request(fmts, out_dir, template)
+        data = prepare(con, report, fmts)
+    # the store is free again: an import need not wait while chromium prints
+    return _write(data, fmts, out, tpl)

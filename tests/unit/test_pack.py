@@ -605,3 +605,21 @@ def test_pptx_template_layouts_found_by_placeholder_type(demo_store, demo_report
     slides = list(Presentation(str(f)).slides)
     assert slides[0].slide_layout.name == "Partner title slide"
     assert {s.slide_layout.name for s in slides[1:]} == {"Partner title only"}
+
+
+def test_store_is_free_while_the_files_are_written(demo_store_path, tmp_path, monkeypatch):
+    """build_pack reads the store, then writes the files (chromium's print included) without holding
+    it, so an import need not wait: a write from inside the writer would refuse under a read."""
+    from swp_data.pack import docx as docx_writer
+
+    original = docx_writer.write
+    seen = []
+
+    def write_and_touch_the_store(data, path):
+        with store.transaction() as con:  # RuntimeError if the read of build_pack were still open
+            seen.append(con.execute("SELECT count(*) FROM dataset").fetchone()[0])
+        original(data, path)
+
+    monkeypatch.setattr(docx_writer, "write", write_and_touch_the_store)
+    [f] = pack.build_pack("docx", tmp_path, to_month=TO)
+    assert f.exists() and seen and seen[0] > 0
