@@ -15,7 +15,7 @@ import streamlit as st
 from pages.common import md
 from swp_data import store
 from swp_data.errors import InputError
-from swp_data.pack import FORMATS, write_pack
+from swp_data.pack import FORMATS, prepare, write_files
 
 LABELS = {
     "pptx": "PowerPoint (.pptx)",
@@ -41,7 +41,9 @@ def _build(report, formats: list[str], template) -> list[tuple[str, bytes]]:
             tpl = Path(d) / "template.pptx"
             tpl.write_bytes(template.getvalue())
         with store.reading() as con:
-            files = write_pack(con, report, formats, Path(d) / "out", template=tpl)
+            data = prepare(con, report, formats)
+        # the store is released while the files are written (chromium prints the PDF)
+        files = write_files(data, formats, Path(d) / "out", template=tpl)
         return [(f.name, f.read_bytes()) for f in files]
 
 

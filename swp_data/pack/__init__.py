@@ -26,7 +26,7 @@ from swp_data.errors import InputError
 
 from .common import FORMATS, PackInput, file_stem, parse_formats, parse_month
 
-__all__ = ["FORMATS", "build_pack", "write_pack", "parse_formats", "parse_month"]
+__all__ = ["FORMATS", "build_pack", "parse_formats", "parse_month", "prepare", "write_files", "write_pack"]
 
 
 def _check_folder(out_dir: Path) -> Path:
@@ -64,8 +64,18 @@ def write_pack(
 ) -> list[Path]:
     """Write the pack for ``report`` in ``formats``; returns the files written."""
     fmts = parse_formats(formats)
+    _check_request(fmts, out_dir, template)  # before any work
+    return write_files(prepare(con, report, fmts), fmts, out_dir, template=template)
+
+
+def write_files(
+    data: PackInput, formats: Sequence[str] | str, out_dir: Path | str, *, template: Path | str | None = None
+) -> list[Path]:
+    """Write the files from what :func:`prepare` drew from the store, without the store (so the
+    caller can release it first); returns the files written."""
+    fmts = parse_formats(formats)
     out, tpl = _check_request(fmts, out_dir, template)
-    return _write(prepare(con, report, fmts), fmts, out, tpl)
+    return _write(data, fmts, out, tpl)
 
 
 def _check_request(fmts: Sequence[str], out_dir: Path | str, template: Path | str | None) -> tuple[Path, Path | None]:

@@ -63,7 +63,7 @@ def test_refusal_is_one_line_without_a_server_path(demo_app, monkeypatch):
     def refuse(*a, **k):
         raise InputError("/srv/secret/place/template.pptx", "the template has no slide layout with a title placeholder")
 
-    monkeypatch.setattr(pack_panel, "write_pack", refuse)
+    monkeypatch.setattr(pack_panel, "write_files", refuse)
     at = demo_app(PAGE)
     at.multiselect(key="pack_formats").set_value(["pptx"]).run()
     at.button(key="pack_build").click().run()
