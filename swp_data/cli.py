@@ -7,6 +7,7 @@
     python -m swp_data ensure             build if needed; load the demo if no crime data
     python -m swp_data fetch [--since YYYY-MM] [--until YYYY-MM] [--json]
                                           update police.uk records from the police.uk API
+    python -m swp_data pack --to YYYY-MM --format pptx,pdf,html,docx --out DIR [--public] [--template FILE.pptx]
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
 """
@@ -117,6 +118,15 @@ def _cmd_fetch(args) -> int:
     return 0
 
 
+def _cmd_pack(args) -> int:
+    from .pack import build_pack
+
+    files = build_pack(args.format, args.out, to_month=args.to, public=args.public, template=args.template)
+    for f in files:
+        print(f)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -141,6 +151,13 @@ def main(argv: list[str] | None = None) -> int:
         "--json", action="store_true", help="print one JSON object (months fetched and skipped, requests...)"
     )
     pf.set_defaults(func=_cmd_fetch)
+    pp = sub.add_parser("pack", help="write the meeting pack (PowerPoint, PDF, HTML, Word annex)")
+    pp.add_argument("--to", help="last month of the period, YYYY-MM (default: the last month loaded)")
+    pp.add_argument("--format", default="pptx,pdf,html,docx", help="comma-separated: pptx,pdf,html,docx")
+    pp.add_argument("--out", required=True, help="folder to write to (created if missing)")
+    pp.add_argument("--public", action="store_true", help="the public version: small numbers suppressed")
+    pp.add_argument("--template", help="the partnership's own PowerPoint template (.pptx)")
+    pp.set_defaults(func=_cmd_pack)
     args = p.parse_args(argv)
     from . import access
 
