@@ -195,7 +195,7 @@ def aggregate(monthly: pd.DataFrame, freq: str, by: list[str] | None = None) -> 
     g["complete"] = g["months"] >= need
     g["period"] = [
         periods.period_label(s, freq) + ("" if c else f" (partial: {m} of {need} months)")
-        for s, c, m in zip(g["period_start"], g["complete"], g["months"])
+        for s, c, m in zip(g["period_start"], g["complete"], g["months"], strict=True)
     ]
     g["count"] = g["count"].astype("int64")
     return g.sort_values(["period_start", *by]).reset_index(drop=True)[out_cols]
@@ -459,7 +459,7 @@ def area_change(
     d = cur[["code", "name", "population"]].assign(
         current=cur["count"].to_numpy(), previous=prev.set_index("code").loc[cur["code"], "count"].to_numpy()
     )
-    res = [stats.poisson_change(c, p) for c, p in zip(d["current"], d["previous"])]
+    res = [stats.poisson_change(c, p) for c, p in zip(d["current"], d["previous"], strict=True)]
     d["ratio"] = [r.ratio for r in res]
     d["pct_change"] = [r.pct_change for r in res]
     d["ci_low"] = [r.ci_low for r in res]
@@ -603,7 +603,8 @@ def partner_measures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         )
     return con.execute(
         """SELECT p.measure, p.breakdown, p.period_type, p.geography_level, count(*) AS rows,
-                  min(p.period_start) AS first, max(p.period_end) AS last, bool_or(coalesce(d.is_demo, false)) AS is_demo
+                  min(p.period_start) AS first, max(p.period_end) AS last,
+                  bool_or(coalesce(d.is_demo, false)) AS is_demo
            FROM partner_series p LEFT JOIN dataset d USING (dataset_id) GROUP BY ALL ORDER BY ALL"""
     ).df()
 
@@ -702,7 +703,8 @@ def partner_series(
     g["complete"] = g["months"] >= need
     g = g.rename(columns={"bucket": "period_start"})
     g["period"] = [
-        periods.period_label(s, freq) + ("" if c else " (partial)") for s, c in zip(g["period_start"], g["complete"])
+        periods.period_label(s, freq) + ("" if c else " (partial)")
+        for s, c in zip(g["period_start"], g["complete"], strict=True)
     ]
     g["count"] = g["count"].astype("float64")
     g = g.sort_values(["period_start", "source", "breakdown"]).reset_index(drop=True)[cols]
@@ -764,7 +766,7 @@ def dataset_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ds.loc[ia, "rows_now"] = ds.loc[ia, "row_count"]
     ds["rows_now"] = ds["rows_now"].fillna(0).astype("int64")
     ds.loc[ds["kind"].eq("reference"), "rows_now"] = ds.loc[ds["kind"].eq("reference"), "row_count"]
-    ds["deletable"] = [can_delete(k, i) is None for k, i in zip(ds["kind"], ds["dataset_id"])]
+    ds["deletable"] = [can_delete(k, i) is None for k, i in zip(ds["kind"], ds["dataset_id"], strict=True)]
     return ds
 
 

@@ -170,8 +170,8 @@ def test_2012_disagreements_counted_independently(store_path, csv2012):
     x = np.array([float(r["Longitude"]) for r in rows])
     y = np.array([float(r["Latitude"]) for r in rows])
     n_dis = 0
-    for r, xi, yi in zip(rows, x, y):
-        hits = {c for c, g in zip(lsoa["lsoa21_code"], lsoa.geometry) if shapely.intersects_xy(g, xi, yi)}
+    for r, xi, yi in zip(rows, x, y, strict=True):
+        hits = {c for c, g in zip(lsoa["lsoa21_code"], lsoa.geometry, strict=True) if shapely.intersects_xy(g, xi, yi)}
         assert hits, "every 2012 point is inside the city"
         if not hits & children[r["LSOA code"]]:
             n_dis += 1
@@ -209,7 +209,7 @@ def test_real_2018_api(store_path, api2018):
     assert rep.outside_city == outside
     assert rep.rows_kept == 2463 - outside == crime_count(store_path)
     assert rep.months == ["2018-06"]
-    kept = [r for r, inside in zip(unique.values(), shapely.intersects_xy(city, x, y)) if inside]
+    kept = [r for r, inside in zip(unique.values(), shapely.intersects_xy(city, x, y), strict=True) if inside]
     assert rep.by_category == dict(collections.Counter(taxonomy.canonical(r["category"]) for r in kept))
     # persistent_id as crime_id when there is one, else the API id.
     ids = {r[0] for r in query(store_path, "SELECT crime_id FROM crime")}
@@ -504,7 +504,7 @@ def test_area_locator_matches_shapely(store_path):
     got = loc.locate(x, y)
     pts = shapely.points(x, y)
     for i in range(5, 3000, 7):
-        hits = [c for c, g in zip(lsoa["lsoa21_code"], lsoa.geometry) if g.intersects(pts[i])]
+        hits = [c for c, g in zip(lsoa["lsoa21_code"], lsoa.geometry, strict=True) if g.intersects(pts[i])]
         assert got[i] == (hits[0] if hits else None)
     assert all(v is None for v in got[:5])
     assert (loc.contains(x, y) == (got != None)).all()  # noqa: E711
@@ -810,7 +810,7 @@ def test_hostile_text_stored_verbatim(store_path, csv2012, tmp_path):
         'On or near O\'Brien "Street"\nsecond line',
         "Ünïcödé ✓ ⚠",
     ]
-    for r, h in zip(rows, hostile):
+    for r, h in zip(rows, hostile, strict=False):  # the first five rows get hostile text
         r["Location"] = h
     rows[5]["Context"] = "@cmd|' /C calc'!A0"
     f = write_rows(tmp_path / "hostile.csv", rows)

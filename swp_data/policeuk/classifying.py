@@ -1,0 +1,123 @@
+"""Classifying street rows while they are read (one DuckDB scan): which rows
+can be in the city (candidates for placing), which are only counted, and which
+are refused (no crime type, unreadable coordinates, no force, a bad month).
+
+The class of a row (``cls``, :mod:`.schema`) is decided in SQL by
+:func:`cls_sql`; :func:`check_batch` turns the refused classes into a one-line
+:class:`~swp_data.errors.InputError` naming the file and the first such row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from ..errors import InputError
+from .schema import BAD_COORDS, CAND, MONTH, NO_LOCATION, NO_TYPE, OUTSIDE, POLICE_COLUMNS
+
+# A tiny margin around the city's bounding box (degrees): points on its edge are candidates.
+BBOX_EPS = 1e-6
+
+
+def cls_sql(bbox: tuple[float, float, float, float], city_codes: str = "_city_code") -> str:
+    """The SQL CASE giving a row's class from the columns ``crime_type``,
+    ``lon_txt``/``lat_txt`` (as written), ``lon``/``lat`` (TRY_CAST) and
+    ``code``: a city LSOA code (2011 or 2021, table ``city_codes``) or a point
+    in the city's bounding box makes a candidate."""
+    x0, y0, x1, y1 = bbox
+    eps = BBOX_EPS
+    return f"""CASE
+        WHEN crime_type IS NULL THEN {NO_TYPE}
+        WHEN (lon_txt IS NOT NULL AND (lon IS NULL OR NOT isfinite(lon) OR abs(lon) > 180))
+          OR (lat_txt IS NOT NULL AND (lat IS NULL OR NOT isfinite(lat) OR abs(lat) > 90))
+            THEN {BAD_COORDS}
+        WHEN code IN (SELECT code FROM {city_codes})
+          OR (lon BETWEEN {x0 - eps} AND {x1 + eps} AND lat BETWEEN {y0 - eps} AND {y1 + eps})
+            THEN {CAND}
+        WHEN code IS NULL AND (lon IS NULL OR lat IS NULL) THEN {NO_LOCATION}
+        ELSE {OUTSIDE}
+    END"""
+
+
+def month_problem(month: str | None, today: dt.date) -> str | None:
+    """Why a police.uk month is refused, or None."""
+    m = MONTH.match(month or "")
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return f"Month {month!r} is not a month like 2024-01"
+    first = dt.date(int(m.group(1)), int(m.group(2)), 1)
+    if first > today:
+        return f"Month {month} is in the future (today is {today:%d %b %Y})"
+    return None
+
+
+def first_row(path: Path, pred: Callable[[list[str]], bool]) -> int | None:
+    """Spreadsheet row number (1 = header) of the first data row matching
+    ``pred``; a slow path used only to point at a problem found in SQL."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        rd = csv.reader(fh)
+        next(rd, None)
+        for rec in rd:
+            if len(rec) == len(POLICE_COLUMNS) and pred(rec):
+                return rd.line_num
+    return None
+
+
+def _bad_number(s: str) -> bool:
+    if s == "":
+        return False
+    try:
+        v = float(s)
+    except ValueError:
+        return True
+    return not np.isfinite(v)
+
+
+def _no_type(r: list[str]) -> bool:
+    return r[9] == ""
+
+
+def _bad_coords(r: list[str]) -> bool:
+    return (
+        _bad_number(r[4])
+        or _bad_number(r[5])
+        or (r[4] != "" and abs(float(r[4])) > 180)
+        or (r[5] != "" and abs(float(r[5])) > 90)
+    )
+
+
+def _no_force(r: list[str]) -> bool:
+    return r[2].strip() == ""
+
+
+def row_problem(force: str | None, month: str | None, cls: int, today: dt.date):
+    """(problem, predicate finding the first such row) for one (force, month,
+    class) group of a file, or (None, None) when the group is fine."""
+    if cls == NO_TYPE:
+        return "no Crime type", _no_type
+    if cls == BAD_COORDS:
+        return "Longitude/Latitude is not a valid coordinate", _bad_coords
+    if not force:
+        return "no 'Reported by' (force)", _no_force
+    problem = month_problem(month or "", today)
+    if problem:
+        want = month or ""
+        return problem, lambda r: r[1].strip() == want
+    return None, None
+
+
+def check_batch(con: duckdb.DuckDBPyConnection, inputs: dict, srcs: list[int], today: dt.date) -> None:
+    """Problems found in SQL (table ``_g``), pointed at their first row by a slow re-read."""
+    keys = con.execute(
+        "SELECT src, force, month, cls, sum(n) FROM _g WHERE list_contains(?, src) GROUP BY ALL ORDER BY ALL",
+        [srcs],
+    ).fetchall()
+    for src, force, month, cls, _n in keys:
+        problem, pred = row_problem(force, month, cls, today)
+        if problem:
+            inp = inputs[src]
+            raise InputError(inp.label, problem, row=first_row(inp.path, pred))
