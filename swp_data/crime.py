@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import periods, stats, store, taxonomy
+from . import access, audit, periods, stats, store, taxonomy
 
 CITY_CODE = "E08000031"
 FREQ_MONTHS = {"month": 1, "quarter": 3, "fy": 12}
@@ -787,9 +787,10 @@ def delete_dataset(dataset_id: str, path: Path | None = None) -> dict[str, int]:
     Raises KeyError for an unknown id and ValueError for a dataset that
     cannot be deleted (reference data, published figures).
     """
+    access.require_analyst("deleting a dataset")
     deleted: dict[str, int] = {}
     with store.transaction(path) as con:
-        row = con.execute("SELECT kind FROM dataset WHERE dataset_id = ?", [dataset_id]).fetchone()
+        row = con.execute("SELECT kind, file_hash FROM dataset WHERE dataset_id = ?", [dataset_id]).fetchone()
         if row is None:
             raise KeyError(dataset_id)
         why = can_delete(row[0], dataset_id)
@@ -809,6 +810,15 @@ def delete_dataset(dataset_id: str, path: Path | None = None) -> dict[str, int]:
             con.execute("DELETE FROM impact_area_lsoa WHERE area_id = ?", [area_id])
             con.execute("DELETE FROM impact_area WHERE area_id = ?", [area_id])
         con.execute("DELETE FROM dataset WHERE dataset_id = ?", [dataset_id])
+        audit.record(
+            con,
+            "delete",
+            dataset_id=dataset_id,
+            rows=sum(deleted.values()),
+            fingerprint=row[1],
+            detail=f"deleted {dataset_id} ({row[0]}): "
+            + (", ".join(f"{n:,} row(s) of {t}" for t, n in deleted.items() if n) or "no rows"),
+        )
     return deleted
 
 

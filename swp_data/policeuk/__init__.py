@@ -203,6 +203,7 @@ class StreetImporter:
             is_demo=self.is_demo,
             names=lambda s: self.inputs[s].name,
             fingerprint=self.fingerprint,
+            labels=lambda s: self.inputs[s].label,
             source_note=self.source_note,
         )
         reporting.fill_report(con, self.report, staged.categories)

@@ -35,6 +35,7 @@ class Staged:
     sources: dict[str, tuple[list[str], str]]  # dataset_id -> (names of the winning files, combined fingerprint)
     categories: dict[str, str | None]  # crime type as written -> canonical category
     new_by_force_month: dict[tuple[str, dt.date], int]  # rows this import brings per (force, month)
+    labels: dict[tuple[str, dt.date], str] = dataclasses.field(default_factory=dict)  # winning file's label
     is_demo: bool = False
     source_note: str | None = None
 
@@ -45,7 +46,9 @@ def categories(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
     return {t: taxonomy.canonical(t) for t in types}
 
 
-def stage_rows(con: duckdb.DuckDBPyConnection, *, is_demo: bool, names, fingerprint, source_note=None) -> Staged:
+def stage_rows(
+    con: duckdb.DuckDBPyConnection, *, is_demo: bool, names, fingerprint, labels=None, source_note=None
+) -> Staged:
     """``_out`` on the staging connection (which also sees ``lsoa21`` for
     ward codes); ``names``/``fingerprint`` give a source's provenance name and
     content fingerprint."""
@@ -86,7 +89,9 @@ def stage_rows(con: duckdb.DuckDBPyConnection, *, is_demo: bool, names, fingerpr
     finally:
         unregister(con, "_cat_df")
         unregister(con, "_ds_df")
-    force_months = [(f, m) for f, m in con.execute("SELECT force, m FROM _fm ORDER BY 1, 2").fetchall()]
+    fm_rows = con.execute("SELECT force, m, win FROM _fm ORDER BY 1, 2").fetchall()
+    force_months = [(f, m) for f, m, _ in fm_rows]
+    win_labels = {(f, m): labels(w) for f, m, w in fm_rows} if labels else {}
     new_fm = {
         (f, m): int(n or 0)
         for f, m, n in con.execute(
@@ -110,6 +115,7 @@ def stage_rows(con: duckdb.DuckDBPyConnection, *, is_demo: bool, names, fingerpr
         sources=sources,
         categories=cats,
         new_by_force_month=new_fm,
+        labels=win_labels,
         is_demo=bool(is_demo),
         source_note=source_note,
     )
@@ -166,7 +172,7 @@ def provenance(con: duckdb.DuckDBPyConnection, staged: Staged, replaced: list[tu
         force = ours[dsid]
         names, file_hash = staged.sources[dsid]
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6:,} more" if len(names) > 6 else "")
-        source = f"data.police.uk street-level crime ({force}): {shown}"
+        source = staged.source_note or f"data.police.uk street-level crime ({force}): {shown}"
         if n > int(staged.new_rows.get(dsid) or 0):
             source += "; and earlier imports"
         store.record_dataset(

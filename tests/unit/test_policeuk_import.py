@@ -229,7 +229,8 @@ def test_api_then_csv_same_force_month_replaces(store_path, api2018, tmp_path, c
     for r in rows:
         r["Month"] = "2018-06"
     f = write_rows(tmp_path / "2018-06-west-midlands-street.csv", rows)
-    rep = import_paths([f], today=TODAY)
+    # 10 records for ~2,400: refused unless confirmed (test_small_file_does_not_erase_a_month)
+    rep = import_paths([f], today=TODAY, confirm_replace=True)
     assert rep.rows_kept == 10
     forces = dict(query(store_path, "SELECT force, count(*) FROM crime GROUP BY 1"))
     assert forces["West Midlands Police"] == 10
@@ -572,6 +573,16 @@ def test_partner_and_engagement_dispatch_share_the_transaction(store_path, csv20
     (tmp_path / "p2.csv").write_text("period,geography,measure\n2024-01,E08000031,x\n")
     with pytest.raises(InputError):
         import_paths([tmp_path / "p2.csv", bad], today=TODAY)
+    # The police.uk files are read and checked before the store is opened for
+    # writing: the bad file is refused before the partner import runs.
+    assert calls == []
+    assert snapshot(store_path) == before
+
+    def fail(con):
+        raise InputError("later", "a failure after the partner import")
+
+    with pytest.raises(InputError, match="a failure after"):
+        import_paths([tmp_path / "p2.csv"], today=TODAY, also=fail)
     assert calls == [("partner", "p2.csv", False)]  # it ran, and was rolled back
     assert snapshot(store_path) == before
 
