@@ -23,6 +23,7 @@ import dataclasses
 import datetime as dt
 import importlib
 import importlib.util
+import logging
 import tempfile
 import threading
 import zipfile
@@ -35,6 +36,7 @@ import pandas as pd
 from . import access, audit, config, policeuk, store
 from .errors import InputError
 
+log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 SUFFIXES = (".csv", ".json", ".zip")
 # Street CSVs are read by DuckDB in batches: one scan per batch. Each scan
@@ -179,14 +181,14 @@ def _optional(name: str):
     return importlib.import_module(f"swp_data.{name}")
 
 
-def _plan(files: list[Path], report: ImportReport) -> list[_Item]:
+def _plan(files: list[Path], report: ImportReport, today: dt.date) -> list[_Item]:
     """Classify every file by content before anything is written."""
     items = []
     for p in files:
         suffix = p.suffix.lower()
         size = p.stat().st_size
         if suffix == ".zip":
-            members, skipped = policeuk.archive_members(p, str(p))
+            members, skipped = policeuk.archive_members(p, str(p), today)
             report.skipped_members += skipped
             items.append(_Item("zip", p, sum(m.file_size for m in members), members=members))
         elif suffix == ".json":
@@ -220,10 +222,7 @@ def _plan(files: list[Path], report: ImportReport) -> list[_Item]:
 
 # ----------------------------------------------------------------------------- archives
 def _member_label(path: Path, label: str, m: zipfile.ZipInfo) -> str:
-    """'archive.zip!member' for messages; the archive's bare name when the
-    whole would be long (InputError shows only the last part of long paths)."""
-    mlabel = f"{label}!{m.filename}"
-    return mlabel if len(mlabel) <= 80 else f"{path.name}!{m.filename}"
+    return policeuk.archives.member_label(label, m.filename)
 
 
 class _Extractor:
@@ -262,11 +261,8 @@ class _Extractor:
             with self.lock:
                 self.handles.append(zf)
         dest = self.folder / f"{self.first + k:06d}.csv"
-        with zf.open(m) as fin, open(dest, "wb") as fout:
-            while chunk := fin.read(1 << 20):
-                if self.stop.is_set():
-                    break
-                fout.write(chunk)
+        with open(dest, "wb") as fout:
+            policeuk.archives.copy_member(zf, m, fout, _member_label(self.path, self.label, m), self.stop)
         return dest
 
     def _fill(self) -> None:
@@ -284,6 +280,8 @@ class _Extractor:
             k, m, fut = self.pending.popleft()
             try:
                 dest = fut.result()
+            except InputError:
+                raise
             except Exception as e:
                 raise InputError(
                     _member_label(self.path, self.label, m),
@@ -330,8 +328,42 @@ def import_paths(
     the ``source`` of the police.uk dataset rows written instead of the file
     names (the API fetch says what it asked and when). ``confirm_replace``
     lets a replacement go ahead that removes far more records of a force's
-    month than it brings (see REPLACE_MIN_SHARE); otherwise it is refused."""
+    month than it brings (see REPLACE_MIN_SHARE); otherwise it is refused.
+
+    Every failure is one line (InputError) and a rollback: an unexpected
+    error is logged with its traceback and reported without internals."""
     access.require_analyst("importing data")
+    try:
+        return _import_paths(
+            paths,
+            is_demo=is_demo,
+            progress=progress,
+            today=today,
+            also=also,
+            source_note=source_note,
+            confirm_replace=confirm_replace,
+        )
+    except InputError:
+        raise
+    except Exception as e:
+        log.exception("import of %s failed", paths)
+        raise InputError(
+            None,
+            f"the import failed unexpectedly ({type(e).__name__}); nothing was changed. "
+            "The details are in the server log",
+        ) from None
+
+
+def _import_paths(
+    paths,
+    *,
+    is_demo: bool,
+    progress: Progress | None,
+    today: dt.date | None,
+    also,
+    source_note: str | None,
+    confirm_replace: bool,
+) -> ImportReport:
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = list(paths)
@@ -341,7 +373,7 @@ def import_paths(
     report = ImportReport()
     say = progress or (lambda f, m: None)
     say(0.0, "Checking the files")
-    items = _plan(_expand(paths, report), report)  # every file classified before writing
+    items = _plan(_expand(paths, report), report, today)  # every file classified before writing
     if not config.store_path().exists():
         raise InputError(config.store_path(), "the store is not built; run `python -m swp_data build` first")
     police_kinds = {"street", "zip", "api"}
@@ -409,6 +441,11 @@ def _staging_connection(tmp: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+class ReplaceRefused(InputError):
+    """A replacement that would remove far more records than it brings; the
+    caller may confirm it (``confirm_replace=True``)."""
+
+
 def _check_replacement(con: duckdb.DuckDBPyConnection, staged: policeuk.Staged) -> None:
     """Refuse (one line) a replacement that removes far more records of a
     force's month than the new files bring (REPLACE_MIN_SHARE, REPLACE_MIN_LOST)."""
@@ -430,7 +467,7 @@ def _check_replacement(con: duckdb.DuckDBPyConnection, staged: policeuk.Staged) 
         return
     force, month, old, new = bad[0]
     more = f" (and {len(bad) - 1:,} more month(s))" if len(bad) > 1 else ""
-    raise InputError(
+    raise ReplaceRefused(
         staged.labels.get((force, month)),
         f"would remove the {old:,} records loaded for {force}, {month:%b %Y} and bring {new:,}{more}; "
         "nothing was changed. If the new file is right, confirm the replacement "
@@ -525,14 +562,7 @@ class _Run:
     def add_archive(self, item: _Item, label: str) -> None:
         with _Extractor(item.path, label, item.members, self.tmp, self.src) as ex:
             for k, m, dest in ex:
-                mlabel = _member_label(item.path, label, m)
-                header = policeuk.read_header(dest, mlabel)
-                if not policeuk.is_street_header(header):
-                    raise InputError(
-                        mlabel,
-                        "named like a police.uk street file but its header is: " + policeuk.show_header(header),
-                        row=1,
-                    )
+                mlabel = _member_label(item.path, label, m)  # header checked while extracting
                 # The archive's CRC-32 and size give the member's fingerprint
                 # without reading it again (the same as the file's on disk).
                 fp = policeuk.content_fingerprint(m.CRC, m.file_size)
@@ -559,4 +589,4 @@ def import_path(path: str | Path, **kw) -> ImportReport:  # convenience for one 
     return import_paths([path], **kw)
 
 
-__all__ = ["ImportReport", "import_paths", "import_path", "BATCH_BYTES", "FILE_BATCH_BYTES"]
+__all__ = ["ImportReport", "ReplaceRefused", "import_paths", "import_path", "BATCH_BYTES", "FILE_BATCH_BYTES"]

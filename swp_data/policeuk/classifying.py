@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 
 from ..errors import InputError
-from .schema import BAD_COORDS, CAND, MONTH, NO_LOCATION, NO_TYPE, OUTSIDE, POLICE_COLUMNS
+from .schema import BAD_COORDS, CAND, FIRST_MONTH, MONTH, NO_LOCATION, NO_TYPE, OUTSIDE, POLICE_COLUMNS, is_force
 
 # A tiny margin around the city's bounding box (degrees): points on its edge are candidates.
 BBOX_EPS = 1e-6
@@ -45,11 +45,15 @@ def cls_sql(bbox: tuple[float, float, float, float], city_codes: str = "_city_co
 
 
 def month_problem(month: str | None, today: dt.date) -> str | None:
-    """Why a police.uk month is refused, or None."""
+    """Why a police.uk month is refused (malformed, before police.uk street
+    data starts in Dec 2010, or in the future), or None."""
     m = MONTH.match(month or "")
     if not m or not 1 <= int(m.group(2)) <= 12:
-        return f"Month {month!r} is not a month like 2024-01"
-    first = dt.date(int(m.group(1)), int(m.group(2)), 1)
+        return f"Month {str(month)[:40]!r} is not a month like 2024-01"
+    year, mon = int(m.group(1)), int(m.group(2))
+    if (year, mon) < FIRST_MONTH:
+        return f"Month {month} is before Dec 2010, when police.uk street data starts"
+    first = dt.date(year, mon, 1)
     if first > today:
         return f"Month {month} is in the future (today is {today:%d %b %Y})"
     return None
@@ -103,6 +107,12 @@ def row_problem(force: str | None, month: str | None, cls: int, today: dt.date):
         return "Longitude/Latitude is not a valid coordinate", _bad_coords
     if not force:
         return "no 'Reported by' (force)", _no_force
+    if not is_force(force):
+        shown = " ".join(force.split())[:60]
+        return (
+            f"'Reported by' {shown!r} is not one of police.uk's forces (e.g. 'West Midlands Police')",
+            lambda r: r[2].strip() == force,
+        )
     problem = month_problem(month or "", today)
     if problem:
         want = month or ""

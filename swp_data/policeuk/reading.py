@@ -75,6 +75,11 @@ def read_header(path: Path, label: str | None = None) -> list[str]:
     label = label or str(path)
     with open(path, "rb") as fh:
         head = fh.read(65536)
+    return header_of(head, label)
+
+
+def header_of(head: bytes, label: str) -> list[str]:
+    """The header row of a CSV from its first bytes (UTF-8, BOM allowed)."""
     if not head.strip():
         raise InputError(label, "the file is empty")
     first = head.split(b"\n", 1)[0]
@@ -221,13 +226,31 @@ def _is_last_line(path: Path, line: int) -> bool:
 
 
 # ----------------------------------------------------------------------------- API JSON
+# The largest API crimes-street response file taken: the API returns at most
+# 10,000 crimes per request (about 6-7 MB of JSON); a file is loaded whole, and
+# Python objects take about 8 times the JSON's size, so this bounds memory
+# (about 250 MB) whatever the file holds.
+MAX_JSON_BYTES = 32 * 1024 * 1024
+
+
 def load_json(path: Path, label: str) -> list:
+    size = path.stat().st_size
+    if size > MAX_JSON_BYTES:
+        raise InputError(
+            label,
+            f"{size / 1048576:,.0f} MB: larger than the {MAX_JSON_BYTES // 1048576} MB an API crimes-street "
+            "response can be (at most 10,000 crimes); split it into one file per request",
+        )
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError as e:
         raise InputError(label, f"not UTF-8 text (byte at position {e.start})") from None
     except json.JSONDecodeError as e:
         raise InputError(label, f"not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+    except RecursionError:
+        raise InputError(label, "JSON nested too deeply: not a police.uk API crimes-street response") from None
+    except ValueError as e:  # e.g. an integer of more than 4,300 digits
+        raise InputError(label, f"not valid JSON ({str(e)[:120]})") from None
     if not isinstance(data, list):
         raise InputError(label, "not a police.uk API crimes-street response: expected a list of crime records")
     return data
@@ -263,10 +286,9 @@ def api_record(label: str, k: int, rec) -> dict:
                 lat, lon = float(loc["latitude"]), float(loc["longitude"])
                 if not (np.isfinite(lat) and np.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
                     raise ValueError
-        except (TypeError, ValueError):
-            raise bad(
-                f"latitude/longitude {loc.get('latitude')!r}, {loc.get('longitude')!r} is not a coordinate"
-            ) from None
+        except (TypeError, ValueError, OverflowError):
+            shown = f"{str(loc.get('latitude'))[:30]!r}, {str(loc.get('longitude'))[:30]!r}"
+            raise bad(f"latitude/longitude {shown} is not a coordinate") from None
         st = loc.get("street")
         if isinstance(st, dict) and st.get("name") not in (None, ""):
             street = str(st["name"])

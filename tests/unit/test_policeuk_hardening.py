@@ -8,10 +8,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import os
 import subprocess
 import sys
 import threading
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -52,6 +54,15 @@ def query(store_file: Path, sql: str, params=None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def named(err: InputError, name: str) -> str:
+    """The one-line message of ``err`` after its file part, checking the file is ``name``."""
+    msg = str(err)
+    assert "\n" not in msg and err.file is not None and Path(err.file.split("!")[0]).name == name.split("!")[0]
+    shown = err.file if len(err.file) <= 80 else Path(err.file).name
+    assert msg.startswith(shown + ": "), msg
+    return msg[len(shown) + 2 :]
 
 
 def snapshot(store_file: Path) -> str:
@@ -110,8 +121,8 @@ def test_a_one_row_file_does_not_erase_a_month(store_path, csv2012, tmp_path):
     one = _one_row(tmp_path, csv2012)
     with pytest.raises(InputError) as e:
         import_paths([one], today=TODAY)
-    assert str(e.value) == (
-        f"{one.name}: would remove the 1,793 records loaded for West Midlands Police, Jan 2012 and bring 0; "
+    assert named(e.value, one.name) == (
+        "would remove the 1,793 records loaded for West Midlands Police, Jan 2012 and bring 0; "
         "nothing was changed. If the new file is right, confirm the replacement "
         "(--confirm-replace on the command line, or the checkbox on the Data page)"
     )
@@ -242,3 +253,214 @@ def test_authorisation_is_checked_before_any_work(store_path, tmp_path, monkeypa
     monkeypatch.setenv("SWP_MODE", "partnership")
     with access.acting_as(None), pytest.raises(NotAuthorised, match="nobody is signed in"):
         crime.delete_dataset("no-such-dataset")
+
+
+# ----------------------------------------------------------------------------- archives
+MEMBER = "2012-01/2012-01-west-midlands-street.csv"
+HEADER = (",".join(POLICE_COLUMNS) + "\n").encode()
+
+
+def _zip_of_zeros(path: Path, name: str, mib: int) -> Path:
+    """A member of a street header and ``mib`` MiB of zeros: a few hundred KB zipped."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf, zf.open(name, "w") as fh:
+        fh.write(HEADER)
+        block = bytes(1 << 20)
+        for _ in range(mib):
+            fh.write(block)
+    return path
+
+
+def _no_extraction(monkeypatch) -> list:
+    calls: list = []
+    orig = policeuk.archives.copy_member
+    monkeypatch.setattr(policeuk.archives, "copy_member", lambda *a, **k: calls.append(a[1]) or orig(*a, **k))
+    return calls
+
+
+def test_a_zip_bomb_is_refused_from_its_directory(store_path, tmp_path, monkeypatch):
+    z = _zip_of_zeros(tmp_path / "bomb.zip", MEMBER, 300)
+    assert z.stat().st_size < 2 * 1024 * 1024
+    calls = _no_extraction(monkeypatch)
+    with pytest.raises(InputError) as e:
+        import_paths([z], today=TODAY)
+    assert str(e.value) == (
+        f"bomb.zip!{MEMBER}: inflates to 300 MB, more than the 256 MB a police.uk street file can be"
+    )
+    assert calls == []  # nothing was extracted
+
+
+def test_a_member_inflating_too_many_times_is_refused(store_path, tmp_path, monkeypatch):
+    z = _zip_of_zeros(tmp_path / "ratio.zip", MEMBER, 20)
+    calls = _no_extraction(monkeypatch)
+    with pytest.raises(InputError) as e:
+        import_paths([z], today=TODAY)
+    msg = str(e.value)
+    assert msg.startswith(f"ratio.zip!{MEMBER}: inflates ") and "not a police.uk CSV; refusing to extract it" in msg
+    assert "\n" not in msg and calls == []
+
+
+def test_the_archive_total_is_capped(store_path, csv2012, tmp_path, monkeypatch):
+    monkeypatch.setattr(policeuk.archives, "MAX_ARCHIVE_BYTES", 500_000)
+    data = csv2012.read_bytes()  # 356 KB each
+    z = tmp_path / "two.zip"
+    with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(MEMBER, data)
+        zf.writestr("2012-02/2012-02-west-midlands-street.csv", data)
+    with pytest.raises(InputError, match=r"two\.zip!2012-02/2012-02-west-midlands-street\.csv: the archive's street"):
+        import_paths([z], today=TODAY)
+
+
+def test_a_header_that_lies_about_the_size_is_refused(store_path, csv2012, tmp_path):
+    """The directory says 1,000 bytes; the member inflates to 356 KB."""
+    z = tmp_path / "liar.zip"
+    with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(MEMBER, csv2012.read_bytes())
+    raw = bytearray(z.read_bytes())
+    for sig, off in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        i = raw.index(sig)
+        raw[i + off : i + off + 4] = (1000).to_bytes(4, "little")
+    z.write_bytes(bytes(raw))
+    before = snapshot(store_path)
+    with pytest.raises(InputError) as e:
+        import_paths([z], today=TODAY)
+    msg = str(e.value)
+    assert msg.startswith(f"liar.zip!{MEMBER}: ") and "\n" not in msg
+    assert snapshot(store_path) == before
+
+
+def test_the_header_is_checked_before_a_member_is_extracted(tmp_path):
+    z = tmp_path / "h.zip"
+    body = b"Date,Ward,Thing\n" + b"2024-01-01,Bilston North,3\n" * 200_000
+    with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(MEMBER, body)
+    out = io.BytesIO()
+    with zipfile.ZipFile(z) as zf, pytest.raises(InputError, match="header is: Date, Ward, Thing"):
+        policeuk.archives.copy_member(zf, zf.getinfo(MEMBER), out, f"h.zip!{MEMBER}")
+    assert out.getvalue() == b""  # nothing written
+
+
+def test_a_zip_of_thousands_of_made_up_forces_is_refused_quickly(store_path, csv2012, tmp_path, monkeypatch):
+    row = csv2012.read_bytes().split(b"\n")[1]
+    z = tmp_path / "forces.zip"
+    with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for k in range(10_000):
+            zf.writestr(f"2012-01/2012-01-force-{k:05d}-street.csv", HEADER + row + b"\n")
+    calls = _no_extraction(monkeypatch)
+    with pytest.raises(InputError) as e:
+        import_paths([z], today=TODAY)
+    assert str(e.value) == (
+        "forces.zip!2012-01/2012-01-force-00000-street.csv: 'force-00000' is not one of police.uk's forces "
+        "(e.g. west-midlands)"
+    )
+    assert calls == []
+    assert query(store_path, "SELECT count(*) FROM dataset WHERE kind = 'police_uk'") == [(0,)]
+
+
+def test_reported_by_must_be_a_police_uk_force(store_path, csv2012, tmp_path):
+    rows = rows_of(csv2012)
+    rows[6]["Reported by"] = "Ministry of Silly Walks"
+    f = write_rows(tmp_path / "force.csv", rows)
+    with pytest.raises(InputError) as e:
+        import_paths([f], today=TODAY)
+    assert named(e.value, f.name) == (
+        "row 8: 'Reported by' 'Ministry of Silly Walks' is not one of police.uk's forces (e.g. 'West Midlands Police')"
+    )
+    # every force of police.uk is accepted, by name, in any case and spacing
+    assert policeuk.schema.is_force("devon &  cornwall police")
+    assert len(policeuk.schema.FORCES) == 45
+
+
+# ----------------------------------------------------------------------------- months
+@pytest.mark.parametrize(
+    ("month", "problem"),
+    [
+        ("0000-01", "Month 0000-01 is before Dec 2010, when police.uk street data starts"),
+        ("1900-01", "Month 1900-01 is before Dec 2010, when police.uk street data starts"),
+        ("2010-11", "Month 2010-11 is before Dec 2010, when police.uk street data starts"),
+        ("2027-01", "Month 2027-01 is in the future (today is 23 Nov 2026)"),
+        ("2012-00", "Month '2012-00' is not a month like 2024-01"),
+    ],
+)
+def test_nonsense_months_are_refused_with_file_and_row(month, problem, store_path, csv2012, tmp_path):
+    rows = rows_of(csv2012)[:20]
+    rows[11]["Month"] = month
+    f = write_rows(tmp_path / "m.csv", rows)
+    with pytest.raises(InputError) as e:
+        import_paths([f], today=TODAY)
+    assert named(e.value, "m.csv") == f"row 13: {problem}"
+
+
+def test_december_2010_is_the_first_month(store_path, csv2012, tmp_path):
+    rows = [dict(r, Month="2010-12") for r in rows_of(csv2012)[:20]]
+    assert import_paths([write_rows(tmp_path / "m.csv", rows)], today=TODAY).months == ["2010-12"]
+
+
+def test_an_archive_member_of_a_nonsense_month_is_refused_unread(store_path, tmp_path, monkeypatch):
+    z = tmp_path / "old.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("0000-01/0000-01-west-midlands-street.csv", HEADER)
+    calls = _no_extraction(monkeypatch)
+    with pytest.raises(InputError) as e:
+        import_paths([z], today=TODAY)
+    assert str(e.value) == (
+        "old.zip!0000-01/0000-01-west-midlands-street.csv: Month 0000-01 is before Dec 2010, "
+        "when police.uk street data starts"
+    )
+    assert calls == []
+
+
+# ----------------------------------------------------------------------------- API JSON
+def test_deeply_nested_json_is_one_line(store_path, tmp_path):
+    f = tmp_path / "deep.json"
+    f.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError) as e:
+        import_paths([f], today=TODAY)
+    assert named(e.value, f.name) == "JSON nested too deeply: not a police.uk API crimes-street response"
+
+
+def test_a_json_file_above_the_cap_is_refused_unread(store_path, tmp_path, monkeypatch):
+    f = tmp_path / "big.json"
+    with open(f, "wb") as fh:  # sparse: no disk or memory used
+        fh.truncate(policeuk.reading.MAX_JSON_BYTES + 1)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
+    with pytest.raises(InputError) as e:
+        import_paths([f], today=TODAY)
+    assert named(e.value, "big.json") == (
+        "32 MB: larger than the 32 MB an API crimes-street response can be (at most 10,000 crimes); "
+        "split it into one file per request"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("1" + "0" * 400, "record 1: latitude/longitude '1" + "0" * 29 + "', '-2.1' is not a coordinate"),
+        ("9" * 5000, "not valid JSON (Exceeds the limit (4300 digits) for integer string conversion"),
+    ],
+)
+def test_huge_numbers_in_json_are_one_line(value, problem, store_path, tmp_path):
+    f = tmp_path / "n.json"
+    f.write_text(
+        '[{"id": 1, "category": "burglary", "month": "2018-06", '
+        f'"location": {{"latitude": {value}, "longitude": -2.1}}}}]'
+    )
+    with pytest.raises(InputError) as e:
+        import_paths([f], today=TODAY)
+    msg = str(e.value)
+    assert problem in msg and "\n" not in msg
+
+
+# ----------------------------------------------------------------------------- unexpected failures
+def test_an_unexpected_error_is_one_line_without_internals(store_path, csv2012, monkeypatch, caplog):
+    def boom(*a, **k):
+        raise RuntimeError(f"disk on fire at {store_path}")
+
+    monkeypatch.setattr(policeuk.replacing, "write", boom)
+    before = snapshot(store_path)
+    with caplog.at_level("ERROR", logger="swp_data.imports"), pytest.raises(InputError) as e:
+        import_paths([csv2012], today=TODAY)
+    assert str(e.value) == (
+        "the import failed unexpectedly (RuntimeError); nothing was changed. The details are in the server log"
+    )
+    assert "disk on fire" in caplog.text
+    assert snapshot(store_path) == before
