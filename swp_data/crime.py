@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import numpy as np
@@ -835,9 +836,14 @@ def safe_upload_name(name: str) -> str:
     return base[:200] or "upload"
 
 
-def save_uploads(files: list[tuple[str, bytes]], folder: Path) -> list[Path]:
-    """Write uploaded files (name, content) into ``folder`` under their safe
-    base names (a repeated name gets a "-2", "-3"... before its extension)."""
+UPLOAD_CHUNK = 1024 * 1024  # bytes copied at a time when an upload is written to disk
+
+
+def save_uploads(files: list[tuple[str, bytes | BinaryIO]], folder: Path) -> list[Path]:
+    """Write uploaded files (name, content: bytes or a binary file object, read
+    from its start in UPLOAD_CHUNK pieces, never whole) into ``folder`` under
+    their safe base names (a repeated name gets a "-2", "-3"... before its
+    extension)."""
     folder = Path(folder)
     out: list[Path] = []
     used: set[str] = set()
@@ -852,7 +858,13 @@ def save_uploads(files: list[tuple[str, bytes]], folder: Path) -> list[Path]:
             cand = f"{stem}-{k}.{ext}" if ext else f"{stem}-{k}"
         used.add(cand.lower())
         p = folder / cand
-        p.write_bytes(data)
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            p.write_bytes(data)
+        else:
+            data.seek(0)
+            with open(p, "wb") as fh:
+                while chunk := data.read(UPLOAD_CHUNK):
+                    fh.write(chunk)
         out.append(p)
     return out
 

@@ -464,3 +464,31 @@ def test_an_unexpected_error_is_one_line_without_internals(store_path, csv2012, 
     )
     assert "disk on fire" in caplog.text
     assert snapshot(store_path) == before
+
+
+# ----------------------------------------------------------------------------- uploads
+class _Upload(io.BytesIO):
+    """Like Streamlit's UploadedFile: a file object; records the reads and
+    refuses to be copied whole."""
+
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.reads: list[int] = []
+
+    def read(self, n: int | None = -1) -> bytes:
+        self.reads.append(n)
+        return super().read(n)
+
+    def getvalue(self) -> bytes:  # the old page copied every upload whole
+        raise AssertionError("an upload was copied whole into memory")
+
+
+def test_uploads_are_spooled_to_disk_in_chunks(tmp_path):
+    data = os.urandom(3 * crime.UPLOAD_CHUNK + 123)
+    up = _Upload(data)
+    up.read(10)  # a position left anywhere by an earlier reader
+    (p,) = crime.save_uploads([("../x/2025-06-west-midlands-street.csv", up)], tmp_path)
+    assert p == tmp_path / "2025-06-west-midlands-street.csv"
+    assert p.read_bytes() == data
+    assert all(0 < n <= crime.UPLOAD_CHUNK for n in up.reads[1:])
+    assert len(up.reads) == 1 + 5  # four chunks and the empty read at the end
