@@ -191,7 +191,7 @@ class StreetImporter:
         """Place the candidates, drop duplicates, fill the report and prepare
         the rows to write (``_out``); None when the files hold no records."""
         con = self.con
-        if not con.execute("SELECT count(*) FROM _g").fetchone()[0]:
+        if not con.execute("SELECT EXISTS (SELECT 1 FROM _g)").fetchall()[0][0]:
             if self.inputs:
                 self.report.warnings.append("the police.uk files hold no records")
             return None
