@@ -409,6 +409,7 @@ def _import_paths(
                 scon.close()
         say(0.92, "Writing the store")
         with store.transaction() as con:
+            con.execute("SET enable_progress_bar = false")
             for item in items:
                 if item.kind == "partner":
                     _optional("partner").import_partner_csv(con, item.path, is_demo=is_demo, report=report)
@@ -438,6 +439,7 @@ def _staging_connection(tmp: Path) -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB with the store's LSOA shapes and crosswalk
     copied in (read under the store's read lock, briefly)."""
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")  # DuckDB would print it on stdout (the CLI's JSON)
     con.execute(f"SET memory_limit = '{STAGING_MEMORY}'")
     con.execute(f"SET temp_directory = '{_sql_text(tmp / 'spill')}'")
     with store.reading() as src:

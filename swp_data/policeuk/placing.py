@@ -8,7 +8,7 @@ A code that disagrees with the coordinates is counted; the coordinates win.
 
 :func:`load_geography` builds the lookup tables on the staging connection
 (``_code_map``, ``_city_code``, ``_lsoa_idx``) and returns the point locator;
-:func:`place` writes ``_p``: every candidate and location-less row of the
+:func:`place` defines ``_p``: every candidate and location-less row of the
 winning source of its (force, month) (``_fm``, :mod:`.dedup`), with its LSOA,
 how it was placed and whether its code disagrees.
 """
@@ -87,7 +87,7 @@ def load_geography(con: duckdb.DuckDBPyConnection) -> AreaLocator:
 
 
 def place(con: duckdb.DuckDBPyConnection, loc: AreaLocator) -> None:
-    """Write ``_p`` (narrow: the row's rowid in ``_g`` and what placing decided).
+    """Define ``_p`` (a view; narrow: the row's rowid in ``_g`` and what placing decided).
 
     Point in polygon runs for the city candidates only (vectorised), once per
     distinct point: police.uk snaps locations to a fixed set of map points, so
@@ -100,26 +100,30 @@ def place(con: duckdb.DuckDBPyConnection, loc: AreaLocator) -> None:
     lon = np.asarray(xy["lon"], dtype="float64")
     lat = np.asarray(xy["lat"], dtype="float64")
     pts = pd.DataFrame({"lon": lon, "lat": lat, "pt": loc.locate_index(lon, lat)})
+    # Small tables (a few thousand points), not registered DataFrames: _p is a
+    # view, evaluated once inside the query that builds _k (dedup.dedupe), as
+    # one query did before the stages were split.
     con.register("_pts_df", pts)
     try:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _p AS
-            SELECT g.rowid AS rid, g.src, g.force, g.month, g.cls, g.by_id, g.crime_id, g.n,
-                   g.lon IS NOT NULL AS has_xy, g.crime_type,
-                   coalesce(li.lsoa21_code, cb.lsoa21_code) AS lsoa21_code,
-                   CASE WHEN li.lsoa21_code IS NOT NULL THEN 'coordinates'
-                        WHEN cb.lsoa21_code IS NOT NULL THEN 'code' END AS placed_by,
-                   (li.lsoa21_code IS NOT NULL AND g.code IS NOT NULL AND cm.code IS NULL) AS disagree
-            FROM _g g
-            JOIN _fm f ON g.force = f.force AND g.month = f.month AND g.src = f.win
-            LEFT JOIN _pts_df pt ON pt.lon = g.lon AND pt.lat = g.lat
-            LEFT JOIN _lsoa_idx li ON li.idx = pt.pt
-            LEFT JOIN (SELECT code, lsoa21_code FROM _code_map WHERE best) cb ON cb.code = g.code
-            LEFT JOIN _code_map cm ON cm.code = g.code AND cm.lsoa21_code = li.lsoa21_code
-            WHERE g.cls IN ({CAND}, {NO_LOCATION})"""
-        )
+        con.execute("CREATE OR REPLACE TEMP TABLE _pts AS SELECT * FROM _pts_df")
     finally:
         unregister(con, "_pts_df")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW _p AS
+        SELECT g.rowid AS rid, g.src, g.force, g.month, g.cls, g.by_id, g.crime_id, g.n,
+               g.lon IS NOT NULL AS has_xy, g.crime_type,
+               coalesce(li.lsoa21_code, cb.lsoa21_code) AS lsoa21_code,
+               CASE WHEN li.lsoa21_code IS NOT NULL THEN 'coordinates'
+                    WHEN cb.lsoa21_code IS NOT NULL THEN 'code' END AS placed_by,
+               (li.lsoa21_code IS NOT NULL AND g.code IS NOT NULL AND cm.code IS NULL) AS disagree
+        FROM _g g
+        JOIN _fm f ON g.force = f.force AND g.month = f.month AND g.src = f.win
+        LEFT JOIN _pts pt ON pt.lon = g.lon AND pt.lat = g.lat
+        LEFT JOIN _lsoa_idx li ON li.idx = pt.pt
+        LEFT JOIN (SELECT code, lsoa21_code FROM _code_map WHERE best) cb ON cb.code = g.code
+        LEFT JOIN _code_map cm ON cm.code = g.code AND cm.lsoa21_code = li.lsoa21_code
+        WHERE g.cls IN ({CAND}, {NO_LOCATION})"""
+    )
 
 
 def unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:

@@ -61,34 +61,36 @@ def stage_rows(
     )
     forces = [r[0] for r in con.execute("SELECT DISTINCT force FROM _fm ORDER BY 1").fetchall()]
     ds = pd.DataFrame({"force": forces, "dataset_id": [dataset_id(f, is_demo) for f in forces]})
-    con.register("_cat_df", cat)
-    con.register("_ds_df", ds)
-    try:
-        # Identical rows (keep_n > 1) are separate incidents: written keep_n times.
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {OUT_TABLE} AS
-               SELECT d.dataset_id, g.force, CAST(g.month || '-01' AS DATE) AS month, g.crime_id,
-                      coalesce(c.category, g.crime_type) AS category, g.crime_type AS category_original,
-                      g.lon, g.lat, g.location, g.code AS lsoa_code_source, k.lsoa21_code, l.ward_code,
-                      k.placed_by, g.outcome, g.context
-               FROM (SELECT rid, lsoa21_code, placed_by FROM _k WHERE keep_n = 1
-                     UNION ALL
-                     SELECT rid, lsoa21_code, placed_by
-                     FROM (SELECT *, unnest(range(keep_n)) AS _i FROM _k WHERE keep_n > 1)) k
-               JOIN _g g ON g.rowid = k.rid
-               JOIN _ds_df d ON d.force = g.force
-               LEFT JOIN _cat_df c ON c.crime_type = g.crime_type
-               LEFT JOIN lsoa21 l ON l.lsoa21_code = k.lsoa21_code"""
-        )
-        new_rows = {
-            r[0]: int(r[1] or 0)
-            for r in con.execute(
-                "SELECT d.dataset_id, sum(k.keep_n) FROM _k k JOIN _ds_df d ON d.force = k.force GROUP BY 1"
-            ).fetchall()
-        }
-    finally:
-        unregister(con, "_cat_df")
-        unregister(con, "_ds_df")
+    # Small tables rather than registered DataFrames: _out is a view, read once
+    # by whoever writes the rows (the Parquet file of the import, or INSERT).
+    for name, df in (("_cat", cat), ("_ds", ds)):
+        con.register(f"{name}_df", df)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_df")
+        finally:
+            unregister(con, f"{name}_df")
+    # Identical rows (keep_n > 1) are separate incidents: written keep_n times.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW {OUT_TABLE} AS
+           SELECT d.dataset_id, g.force, CAST(g.month || '-01' AS DATE) AS month, g.crime_id,
+                  coalesce(c.category, g.crime_type) AS category, g.crime_type AS category_original,
+                  g.lon, g.lat, g.location, g.code AS lsoa_code_source, k.lsoa21_code, l.ward_code,
+                  k.placed_by, g.outcome, g.context
+           FROM (SELECT rid, lsoa21_code, placed_by FROM _k WHERE keep_n = 1
+                 UNION ALL
+                 SELECT rid, lsoa21_code, placed_by
+                 FROM (SELECT *, unnest(range(keep_n)) AS _i FROM _k WHERE keep_n > 1)) k
+           JOIN _g g ON g.rowid = k.rid
+           JOIN _ds d ON d.force = g.force
+           LEFT JOIN _cat c ON c.crime_type = g.crime_type
+           LEFT JOIN lsoa21 l ON l.lsoa21_code = k.lsoa21_code"""
+    )
+    new_rows = {
+        r[0]: int(r[1] or 0)
+        for r in con.execute(
+            "SELECT d.dataset_id, sum(k.keep_n) FROM _k k JOIN _ds d ON d.force = k.force GROUP BY 1"
+        ).fetchall()
+    }
     fm_rows = con.execute("SELECT force, m, win FROM _fm ORDER BY 1, 2").fetchall()
     force_months = [(f, m) for f, m, _ in fm_rows]
     win_labels = {(f, m): labels(w) for f, m, w in fm_rows} if labels else {}
