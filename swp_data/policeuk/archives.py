@@ -16,7 +16,7 @@ again while a member is inflated (:func:`copy_member`):
 * MAX_MEMBERS in the directory (every member since Dec 2010 of every force,
   street, outcomes and stop and search, is about 26,000);
 * a street member's name must be YYYY-MM-<force>-street.csv with a month
-  police.uk publishes and one of its forces (schema.FORCES).
+  police.uk publishes and one of its forces (schema.FORCES), once per archive.
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ def check_street_members(label: str, street: list[zipfile.ZipInfo], today: dt.da
     """Refuse, from the zip directory alone, a street member that is encrypted,
     names no police.uk force or month, or is too big (module docstring)."""
     total = compressed = 0
+    seen: dict[tuple[str, str], str] = {}
     for info in street:
         mlabel = member_label(label, info.filename)
         if info.flag_bits & 0x1:
@@ -96,9 +97,13 @@ def check_street_members(label: str, street: list[zipfile.ZipInfo], today: dt.da
         slug = m.group(3).lower()
         if slug not in FORCES:
             raise InputError(mlabel, f"{slug[:60]!r} is not one of police.uk's forces (e.g. west-midlands)")
-        problem = month_problem(f"{m.group(1)}-{m.group(2)}", today)
+        month = f"{m.group(1)}-{m.group(2)}"
+        problem = month_problem(month, today)
         if problem:
             raise InputError(mlabel, problem)
+        first = seen.setdefault((slug, month), info.filename)
+        if first != info.filename:  # police.uk publishes one street file per force and month
+            raise InputError(mlabel, f"a second street file for {slug}, {month} in this archive (the first: {first})")
         _check_size(mlabel, info.file_size, info.compress_size)
         total += info.file_size
         compressed += info.compress_size

@@ -492,3 +492,20 @@ def test_uploads_are_spooled_to_disk_in_chunks(tmp_path):
     assert p.read_bytes() == data
     assert all(0 < n <= crime.UPLOAD_CHUNK for n in up.reads[1:])
     assert len(up.reads) == 1 + 5  # four chunks and the empty read at the end
+
+
+def test_one_street_file_per_force_and_month_in_an_archive(store_path, csv2012, tmp_path, monkeypatch):
+    """Thousands of copies of one force's month under different folders are
+    refused from the directory, not extracted and read one by one."""
+    z = tmp_path / "copies.zip"
+    with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for k in range(3000):
+            zf.writestr(f"d{k:04d}/{MEMBER.split('/')[1]}", HEADER)
+    calls = _no_extraction(monkeypatch)
+    with pytest.raises(InputError) as e:
+        import_paths([z], today=TODAY)
+    assert named(e.value, "copies.zip!d0001/2012-01-west-midlands-street.csv") == (
+        "a second street file for west-midlands, 2012-01 in this archive "
+        "(the first: d0000/2012-01-west-midlands-street.csv)"
+    )
+    assert calls == []
