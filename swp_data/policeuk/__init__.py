@@ -195,6 +195,7 @@ class StreetImporter:
             if self.inputs:
                 self.report.warnings.append("the police.uk files hold no records")
             return None
+        classifying.check_crime_types(con, self.inputs)
         dedup.winners(con)
         placing.place(con, self.locator)
         dedup.dedupe(con)

@@ -131,3 +131,41 @@ def check_batch(con: duckdb.DuckDBPyConnection, inputs: dict, srcs: list[int], t
         if problem:
             inp = inputs[src]
             raise InputError(inp.label, problem, row=first_row(inp.path, pred))
+
+
+# police.uk uses 14 crime types, and a few older names (taxonomy); a file with
+# more unknown ones than this is not a police.uk street file (and would make
+# the import report, which lists them, as long as the file).
+MAX_UNKNOWN_TYPES = 20
+
+
+def check_crime_types(con: duckdb.DuckDBPyConnection, inputs: dict) -> None:
+    """Refuse files whose city candidates carry more than MAX_UNKNOWN_TYPES
+    crime types police.uk does not use (counted in SQL first, so a file of a
+    million made-up types is not pulled into Python)."""
+    from .. import taxonomy
+
+    rows = con.execute(
+        f"""SELECT src, count(DISTINCT crime_type) AS n FROM _g WHERE cls = {CAND}
+            GROUP BY src ORDER BY n DESC, src LIMIT 1"""
+    ).fetchall()
+    if not rows:
+        return
+    src, n = rows[0]
+    if n > 10 * MAX_UNKNOWN_TYPES:
+        unknown = n
+    else:
+        types = [r[0] for r in con.execute(f"SELECT DISTINCT crime_type FROM _g WHERE cls = {CAND}").fetchall()]
+        bad = [t for t in types if taxonomy.canonical(t) is None]
+        if len(bad) <= MAX_UNKNOWN_TYPES:
+            return
+        unknown = len(bad)
+        src = con.execute(
+            f"SELECT src FROM _g WHERE cls = {CAND} AND list_contains(?, crime_type) GROUP BY src "
+            "ORDER BY count(DISTINCT crime_type) DESC, src LIMIT 1",
+            [bad],
+        ).fetchall()[0][0]
+    raise InputError(
+        inputs[src].label,
+        f"{unknown:,} different crime types that police.uk does not use (it uses 14): not a police.uk street file",
+    )

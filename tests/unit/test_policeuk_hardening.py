@@ -509,3 +509,25 @@ def test_one_street_file_per_force_and_month_in_an_archive(store_path, csv2012, 
         "(the first: d0000/2012-01-west-midlands-street.csv)"
     )
     assert calls == []
+
+
+def test_made_up_crime_types_are_refused(store_path, csv2012, tmp_path):
+    """A city file whose every row has its own crime type would have listed them
+    all in the report; police.uk uses 14."""
+    rows = rows_of(csv2012)[:300]
+    for k, r in enumerate(rows):
+        r["Crime type"] = f"Made-up type {k}"
+    f = write_rows(tmp_path / "types.csv", rows)
+    with pytest.raises(InputError) as e:
+        import_paths([f], today=TODAY)
+    assert named(e.value, f.name) == (
+        "300 different crime types that police.uk does not use (it uses 14): not a police.uk street file"
+    )
+    rows = rows_of(csv2012)[:300]
+    for k, r in enumerate(rows[:21]):
+        r["Crime type"] = f"Made-up type {k}"
+    with pytest.raises(InputError, match="21 different crime types"):
+        import_paths([write_rows(tmp_path / "t21.csv", rows)], today=TODAY)
+    for r in rows[20:21]:
+        r["Crime type"] = "Burglary"
+    assert import_paths([write_rows(tmp_path / "t20.csv", rows)], today=TODAY).rows_kept == 300
