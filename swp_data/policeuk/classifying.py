@@ -120,8 +120,27 @@ def row_problem(force: str | None, month: str | None, cls: int, today: dt.date):
     return None, None
 
 
+# Records of one force and month in or near the city (the city's bounding box
+# or a city LSOA code) in one file: Wolverhampton has about 2,500-3,500 a month,
+# the box about twice that; a file with more is not police.uk's, and refusing
+# it after its first batch keeps a hostile archive from costing minutes.
+MAX_CANDIDATES_PER_MONTH = 50_000
+
+
 def check_batch(con: duckdb.DuckDBPyConnection, inputs: dict, srcs: list[int], today: dt.date) -> None:
     """Problems found in SQL (table ``_g``), pointed at their first row by a slow re-read."""
+    big = con.execute(
+        f"""SELECT src, force, month, sum(n) FROM _g WHERE list_contains(?, src) AND cls = {CAND}
+            GROUP BY ALL HAVING sum(n) > ? ORDER BY src, force, month LIMIT 1""",
+        [srcs, MAX_CANDIDATES_PER_MONTH],
+    ).fetchall()
+    if big:
+        src, force, month, n = big[0]
+        raise InputError(
+            inputs[src].label,
+            f"{n:,} records of {force}, {month} in or near Wolverhampton: more than the "
+            f"{MAX_CANDIDATES_PER_MONTH:,} a police.uk file can hold for the city (about 3,000 a month)",
+        )
     keys = con.execute(
         "SELECT src, force, month, cls, sum(n) FROM _g WHERE list_contains(?, src) GROUP BY ALL ORDER BY ALL",
         [srcs],

@@ -531,3 +531,15 @@ def test_made_up_crime_types_are_refused(store_path, csv2012, tmp_path):
     for r in rows[20:21]:
         r["Crime type"] = "Burglary"
     assert import_paths([write_rows(tmp_path / "t20.csv", rows)], today=TODAY).rows_kept == 300
+
+
+def test_a_month_with_far_more_city_records_than_the_city_has_is_refused(store_path, csv2012, tmp_path, monkeypatch):
+    monkeypatch.setattr(policeuk.classifying, "MAX_CANDIDATES_PER_MONTH", 1000)
+    with pytest.raises(InputError) as e:
+        import_paths([csv2012], today=TODAY)
+    assert named(e.value, csv2012.name) == (
+        "1,793 records of West Midlands Police, 2012-01 in or near Wolverhampton: more than the 1,000 "
+        "a police.uk file can hold for the city (about 3,000 a month)"
+    )
+    monkeypatch.setattr(policeuk.classifying, "MAX_CANDIDATES_PER_MONTH", 1793)
+    assert import_paths([csv2012], today=TODAY).rows_kept == 1793
