@@ -543,3 +543,21 @@ def test_a_month_with_far_more_city_records_than_the_city_has_is_refused(store_p
     )
     monkeypatch.setattr(policeuk.classifying, "MAX_CANDIDATES_PER_MONTH", 1793)
     assert import_paths([csv2012], today=TODAY).rows_kept == 1793
+
+
+def test_the_staging_connection_is_private_bounded_and_quiet(store_path, tmp_path):
+    """In memory, with a memory limit (spilling to the import's folder), the
+    reference tables copied in, and no DuckDB progress bar (it would be printed
+    on stdout, where `import --json` prints its one line)."""
+    from swp_data import imports
+
+    con = imports._staging_connection(tmp_path)
+    try:
+        assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "953.6 MiB"  # 1 GB
+        assert con.execute("SELECT count(*) FROM lsoa21").fetchone()[0] == 161
+        assert con.execute("SELECT database_name FROM duckdb_databases() WHERE NOT internal").fetchall() == [
+            ("memory",)
+        ]
+    finally:
+        con.close()
