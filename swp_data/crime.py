@@ -93,12 +93,12 @@ def last_month(con: duckdb.DuckDBPyConnection) -> pd.Timestamp | None:
     """The latest month loaded (None when no crime records are loaded)."""
     if not _has_crime(con):
         return None
-    v = con.execute("SELECT max(month) FROM crime").fetchone()[0]
+    v = store.one(con, "SELECT max(month) FROM crime")
     return None if v is None else pd.Timestamp(v)
 
 
 def crime_loaded(con: duckdb.DuckDBPyConnection) -> bool:
-    return _has_crime(con) and bool(con.execute("SELECT EXISTS (SELECT 1 FROM crime)").fetchone()[0])
+    return _has_crime(con) and bool(store.one(con, "SELECT EXISTS (SELECT 1 FROM crime)"))
 
 
 def unlocated_count(
@@ -113,7 +113,7 @@ def unlocated_count(
         return 0
     params: list = []
     where = f"{_cat_filter(categories, params)} AND {_month_filter(start, end, params)}"
-    return int(con.execute(f"SELECT count(*) FROM crime WHERE lsoa21_code IS NULL AND {where}", params).fetchone()[0])
+    return int(store.one(con, f"SELECT count(*) FROM crime WHERE lsoa21_code IS NULL AND {where}", params))
 
 
 def category_options(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -130,7 +130,7 @@ def population(con: duckdb.DuckDBPyConnection, lsoa_codes: tuple[str, ...] | Non
     """Census 2021 usual residents of the LSOAs in scope (the city for None)."""
     params: list = []
     where = _lsoa_filter(lsoa_codes, params)
-    return int(con.execute(f"SELECT coalesce(sum(population), 0) FROM lsoa21 WHERE {where}", params).fetchone()[0])
+    return int(store.one(con, f"SELECT coalesce(sum(population), 0) FROM lsoa21 WHERE {where}", params))
 
 
 # --------------------------------------------------------------------------- series
@@ -352,7 +352,7 @@ def headline(con: duckdb.DuckDBPyConnection) -> dict:
     None and ``rows`` is empty.
     """
     months = months_loaded(con)
-    out = {
+    out: dict = {
         "last_month": None,
         "first_month": None,
         "months_loaded": len(months),
@@ -366,7 +366,7 @@ def headline(con: duckdb.DuckDBPyConnection) -> dict:
         return out
     last = months[-1]
     out.update(last_month=last, first_month=months[0], is_demo=is_demo_selection(con, "crime"))
-    la = con.execute("SELECT max(loaded_at) FROM dataset WHERE kind = 'police_uk'").fetchone()[0]
+    la = store.one(con, "SELECT max(loaded_at) FROM dataset WHERE kind = 'police_uk'")
     out["loaded_at"] = None if la is None else pd.Timestamp(la)
     start = last - pd.DateOffset(months=23)
     by_cat = con.execute(
@@ -530,7 +530,7 @@ def points(
         + _lsoa_filter(lsoa_codes, params)
         + " AND lat IS NOT NULL AND lon IS NOT NULL"
     )
-    total = int(con.execute(f"SELECT count(*) FROM crime WHERE {where}", params).fetchone()[0])
+    total = int(store.one(con, f"SELECT count(*) FROM crime WHERE {where}", params))
     df = con.execute(
         f"""SELECT lat, lon, category, month, location, coalesce(outcome, '') AS outcome FROM crime
             WHERE {where}
@@ -742,11 +742,12 @@ def is_demo_selection(
         table = "partner_series"
     else:
         raise ValueError(f"unknown kind {kind!r}")
-    v = con.execute(
+    v = store.one(
+        con,
         f"""SELECT coalesce(bool_or(d.is_demo), false) FROM (SELECT DISTINCT dataset_id FROM {table} WHERE {where}) t
             JOIN dataset d USING (dataset_id)""",
         params,
-    ).fetchone()[0]
+    )
     return bool(v)
 
 
@@ -799,14 +800,14 @@ def delete_dataset(dataset_id: str, path: Path | None = None) -> dict[str, int]:
             raise ValueError(why)
         for t in DATA_TABLES:
             if store.table_exists(con, t):
-                n = con.execute(f"SELECT count(*) FROM {t} WHERE dataset_id = ?", [dataset_id]).fetchone()[0]
+                n = store.one(con, f"SELECT count(*) FROM {t} WHERE dataset_id = ?", [dataset_id])
                 if n:
                     con.execute(f"DELETE FROM {t} WHERE dataset_id = ?", [dataset_id])
                 deleted[t] = int(n)
         if row[0] == "impact_area":
             area_id = dataset_id.split(":", 1)[1]
             deleted["impact_area_lsoa"] = int(
-                con.execute("SELECT count(*) FROM impact_area_lsoa WHERE area_id = ?", [area_id]).fetchone()[0]
+                store.one(con, "SELECT count(*) FROM impact_area_lsoa WHERE area_id = ?", [area_id])
             )
             con.execute("DELETE FROM impact_area_lsoa WHERE area_id = ?", [area_id])
             con.execute("DELETE FROM impact_area WHERE area_id = ?", [area_id])
