@@ -382,17 +382,17 @@ def _import_paths(
         run = None
         if any(i.kind in police_kinds for i in items):
             scon = _staging_connection(Path(tmp))
-            run = _Run(
-                scon,
-                report,
-                is_demo=is_demo,
-                today=today,
-                say=say,
-                tmp=Path(tmp),
-                total=sum(i.size for i in items),
-                source_note=source_note,
-            )
             try:
+                run = _Run(
+                    scon,
+                    report,
+                    is_demo=is_demo,
+                    today=today,
+                    say=say,
+                    tmp=Path(tmp),
+                    total=sum(i.size for i in items),
+                    source_note=source_note,
+                )
                 for item in items:
                     if item.kind in police_kinds:
                         run.add(item)
@@ -405,7 +405,8 @@ def _import_paths(
                         "(FORMAT parquet, COMPRESSION uncompressed)"
                     )
             finally:
-                run.close()
+                if run is not None:
+                    run.close()
                 scon.close()
         say(0.92, "Writing the store")
         with store.transaction() as con:
