@@ -21,6 +21,7 @@ again while a member is inflated (:func:`copy_member`):
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 import zipfile
@@ -30,7 +31,7 @@ from typing import IO
 from ..errors import InputError
 from .classifying import month_problem
 from .reading import header_of, is_street_header, show_header
-from .schema import FORCES, STREET_MEMBER
+from .schema import FORCES, POLICE_COLUMNS, STREET_MEMBER, is_force
 
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
 MAX_ARCHIVE_BYTES = 4 * 1024 * 1024 * 1024
@@ -130,6 +131,18 @@ def _check_size(mlabel: str, size: int, compressed: int) -> None:
         )
 
 
+def _first_force(head: bytes) -> str | None:
+    """The "Reported by" of the first data row in a member's first bytes, if whole there."""
+    lines = head.split(b"\n", 2)
+    if len(lines) < 3:
+        return None  # the first row may be cut: the full read checks it
+    try:
+        row = next(csv.reader([lines[1].decode("utf-8").rstrip("\r")]), [])
+    except (UnicodeDecodeError, csv.Error):
+        return None  # the full read says what is wrong, with its row
+    return row[2].strip() if len(row) == len(POLICE_COLUMNS) and row[2].strip() else None
+
+
 def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):,.0f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
@@ -147,6 +160,13 @@ def copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: IO[bytes], mla
         if not is_street_header(header):
             raise InputError(
                 mlabel, "named like a police.uk street file but its header is: " + show_header(header), row=1
+            )
+        force = _first_force(head)
+        if force is not None and not is_force(force):
+            # Refused here, before thousands of members are extracted and read.
+            shown = " ".join(force.split())[:60]
+            raise InputError(
+                mlabel, f"'Reported by' {shown!r} is not one of police.uk's forces (e.g. 'West Midlands Police')", row=2
             )
         chunk = head
         while chunk:

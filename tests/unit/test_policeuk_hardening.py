@@ -561,3 +561,33 @@ def test_the_staging_connection_is_private_bounded_and_quiet(store_path, tmp_pat
         ]
     finally:
         con.close()
+
+
+def test_an_archive_of_made_up_reported_by_texts_is_refused_at_its_first_member(
+    store_path, csv2012, tmp_path, monkeypatch
+):
+    """Well-named members (every force, 40 months), each with its own 'Reported
+    by' text: refused while the first member is extracted, not after all of
+    them are extracted and read."""
+    row = rows_of(csv2012)[0]
+    z = tmp_path / "texts.zip"
+    k = 0
+    with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for slug in policeuk.schema.FORCES:
+            for m in range(40):
+                month = f"{2012 + m // 12}-{m % 12 + 1:02d}"
+                r = dict(row, Month=month, **{"Reported by": f"Force number {k}"})
+                buf = io.StringIO()
+                w = csv.writer(buf, lineterminator="\n")
+                w.writerow(POLICE_COLUMNS)
+                w.writerow([r[c] for c in POLICE_COLUMNS])
+                zf.writestr(f"{month}/{month}-{slug}-street.csv", buf.getvalue())
+                k += 1
+    calls = _no_extraction(monkeypatch)
+    with pytest.raises(InputError) as e:
+        import_paths([z], today=TODAY)
+    assert named(e.value, "texts.zip!2012-01/2012-01-avon-and-somerset-street.csv") == (
+        "row 2: 'Reported by' 'Force number 0' is not one of police.uk's forces (e.g. 'West Midlands Police')"
+    )
+    assert len(calls) < 100  # of 1,800 members
+    assert query(store_path, "SELECT count(*) FROM dataset WHERE kind = 'police_uk'") == [(0,)]
