@@ -1,7 +1,7 @@
 """Command line (stable; see DESIGN.md):
 
     python -m swp_data build              reference tables from the bundle
-    python -m swp_data import PATH... [--json]
+    python -m swp_data import PATH... [--json] [--confirm-replace]
     python -m swp_data demo               write and import the demo dataset
     python -m swp_data datasets [--json]  the provenance table
     python -m swp_data ensure             build if needed; load the demo if no crime data
@@ -60,7 +60,7 @@ def _cmd_ensure(args) -> int:
 def _cmd_import(args) -> int:
     from .imports import import_paths
 
-    report = import_paths(args.paths)
+    report = import_paths(args.paths, confirm_replace=args.confirm_replace)
     if args.json:
         print(json.dumps(report.to_dict(), default=str))
     else:
@@ -137,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     pi = sub.add_parser("import", help="import police.uk CSV/zip/JSON, partner or engagement CSVs")
     pi.add_argument("paths", nargs="+")
     pi.add_argument("--json", action="store_true")
+    pi.add_argument(
+        "--confirm-replace",
+        action="store_true",
+        help="replace a force's month even when the new files bring far fewer records than are loaded",
+    )
     pi.set_defaults(func=_cmd_import)
     pd_ = sub.add_parser("demo", help="write and import the demo dataset")
     pd_.add_argument("--seed", type=int, default=2026)
