@@ -26,23 +26,64 @@ assets.ensure_static(config.PROJECT_ROOT)  # Leaflet served by the app: maps wor
 
 
 # ----------------------------------------------------------------- data access
+# One script run shows one state of the store. Every query of a run is cached
+# under the store version pinned when the run began (pin_store_version(), from
+# sidebar(), which app.py runs first); a query that is not cached yet reads the
+# store only if it is still at that version (checked while the read connection
+# is open, when no import can commit: the in-process lock holds off this
+# process's writers, DuckDB's file lock another process's). If an import has
+# committed since, the run starts again and shows the new state throughout: a
+# page never mixes figures from before an import with figures from after it.
+_PINNED = "_swp_store_version"
+_RESTARTS = "_swp_store_restarts"
+_MAX_RESTARTS = 3  # imports committing during every run: show the newest state
+
+
+class _StoreChanged(Exception):
+    """The store changed since this script run began (never cached)."""
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached(fn_path: str, version: float, args: tuple, kwargs: tuple):
     mod, name = fn_path.rsplit(".", 1)
     fn = getattr(importlib.import_module(mod), name)
     with store.reading() as con:
+        if store.store_version() != version:
+            raise _StoreChanged
         return fn(con, *args, **dict(kwargs))
+
+
+def pin_store_version() -> None:
+    """Read the store as it is now for the rest of this script run."""
+    st.session_state[_PINNED] = store.store_version()
 
 
 def q(fn, *args, **kwargs):
     """Call ``fn(con, *args, **kwargs)`` on the store, cached until the store
-    changes. Waits while an import writes; if another program keeps the store
-    locked (store.StoreBusy), says so and stops the page."""
+    changes, as the store was when this script run began (see above). Waits
+    while an import writes; if another program keeps the store locked
+    (store.StoreBusy), says so and stops the page."""
+    ss = st.session_state
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    kw = tuple(sorted(kwargs.items()))
     try:
-        return _cached(f"{fn.__module__}.{fn.__qualname__}", store.store_version(), args, tuple(sorted(kwargs.items())))
+        try:
+            result = _cached(name, ss.get(_PINNED) or store.store_version(), args, kw)
+        except _StoreChanged:
+            if ss.get(_RESTARTS, 0) < _MAX_RESTARTS:
+                ss[_RESTARTS] = ss.get(_RESTARTS, 0) + 1
+                pin_store_version()
+                st.rerun()
+            pin_store_version()
+            result = _cached(name, ss[_PINNED], args, kw)
     except store.StoreBusy as e:
         st.warning(md(f"{e} (the page will show again once it is free: reload it)"))
         st.stop()
+    except _StoreChanged:
+        st.warning("The data changed while this page was shown: reload the page to see it.")
+        st.stop()
+    ss[_RESTARTS] = 0
+    return result
 
 
 def sql(query: str, params: tuple = ()) -> pd.DataFrame:
@@ -130,6 +171,7 @@ def ensure_navigation() -> None:
 def sidebar() -> None:
     """The shared sidebar; called by app.py before the page runs."""
     ensure_navigation()
+    pin_store_version()  # this run reads the store as it is now
     with st.sidebar:
         st.markdown("### Filters")
         if not config.store_path().exists():
