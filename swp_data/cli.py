@@ -5,6 +5,8 @@
     python -m swp_data demo               write and import the demo dataset
     python -m swp_data datasets [--json]  the provenance table
     python -m swp_data ensure             build if needed; load the demo if no crime data
+    python -m swp_data backup OUT [--json]  a consistent copy of the store, while the app runs
+    python -m swp_data restore IN [--json]  replace the store by a backup (analyst; audited)
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
 """
@@ -90,6 +92,22 @@ def _cmd_datasets(args) -> int:
     return 0
 
 
+def _cmd_backup(args) -> int:
+    from .backup import backup
+
+    report = backup(args.out)
+    print(json.dumps(report.to_dict()) if args.json else report.to_text())
+    return 0
+
+
+def _cmd_restore(args) -> int:
+    from .backup import restore
+
+    report = restore(args.backup)
+    print(json.dumps(report.to_dict()) if args.json else report.to_text())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -107,6 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     pl = sub.add_parser("datasets", help="list the provenance table")
     pl.add_argument("--json", action="store_true")
     pl.set_defaults(func=_cmd_datasets)
+    pb = sub.add_parser("backup", help="write a consistent copy of the store (safe while the app runs)")
+    pb.add_argument("out", help="a new file, or a folder for swp-YYYYMMDD-HHMMSS.duckdb")
+    pb.add_argument("--json", action="store_true")
+    pb.set_defaults(func=_cmd_backup)
+    pr = sub.add_parser("restore", help="replace the store by a backup (keeps the replaced store beside it)")
+    pr.add_argument("backup", help="a file written by `backup`")
+    pr.add_argument("--json", action="store_true")
+    pr.set_defaults(func=_cmd_restore)
     args = p.parse_args(argv)
     from . import access
 

@@ -269,6 +269,24 @@ def transaction(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]
             con.close()
 
 
+@contextlib.contextmanager
+def exclusive(what: str, path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store alone, for replacing its file (a restore): no reader or
+    writer of this process, and DuckDB's file lock held by a read-write
+    connection (checkpointed, so no write-ahead log is pending), so no other
+    process has the file open. A file renamed into place inside this block is
+    what every later :func:`reading`, here or in another process, opens.
+    Only an analyst (``what`` names the change for the refusal)."""
+    access.require_analyst(what)
+    with _ACCESS.write():
+        con = connect(read_only=False, path=path)
+        try:
+            con.execute("CHECKPOINT")
+            yield con
+        finally:
+            con.close()
+
+
 def ensure_data_tables(con: duckdb.DuckDBPyConnection) -> None:
     for ddl in DATA_TABLES_DDL.values():
         con.execute(ddl)
