@@ -239,4 +239,59 @@ def _finish(tmp: Path, cur: duckdb.DuckDBPyConnection, src: Path, fingerprint: s
     return int(after) - int(before)
 
 
-__all__ = ["REQUIRED", "BackupReport", "RestoreReport", "backup", "restore", "table_counts"]
+@dataclass
+class PublishReport:
+    link: Path
+    file: Path
+    seconds: float
+    removed: list[Path] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "link": str(self.link),
+            "file": str(self.file),
+            "seconds": round(self.seconds, 3),
+            "removed": [str(p) for p in self.removed],
+        }
+
+    def to_text(self) -> str:
+        return f"Published {self.file.name} as {self.link} in {self.seconds:.1f} s" + (
+            f"; removed {len(self.removed)} older file(s)." if self.removed else "."
+        )
+
+
+def publish(link: str | Path, path: Path | None = None, keep: int = 3) -> PublishReport:
+    """Publish the store (``path``, default ``SWP_STORE``) to a read-only
+    instance whose ``SWP_STORE`` is the symbolic link ``link``: a consistent
+    copy (:func:`backup`) is written beside the link as
+    ``NAME-YYYYMMDD-HHMMSS.duckdb``, then the link is switched to it in one
+    rename. Readers follow the link on every open
+    (:func:`swp_data.store.connect`), so the next read sees the new file while
+    reads already running finish on the old one; nothing waits. The ``keep``
+    newest published files stay (an older one still open is removed from the
+    folder only; its reader keeps it until it closes). ``link`` must not be a
+    regular file (that would be an instance's own store, not a published one).
+    An analyst's action, recorded in the audit trail."""
+    access.require_analyst("publishing the store")
+    t0 = time.perf_counter()
+    link = Path(link)
+    if link.exists() and not link.is_symlink():
+        raise InputError(link, "is a file, not a link to a published store; give the instance's link path")
+    if not link.parent.is_dir():
+        raise InputError(link, "its folder does not exist")
+    stem = link.name.removesuffix(".duckdb")
+    out = link.with_name(f"{stem}-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.duckdb")
+    with store.transaction(path) as con:  # recorded in the store, so in the published copy too
+        audit.record(con, "publish", detail=f"published to {link}")
+    backup(out, path)
+    tmp_link = link.with_name(f".{link.name}.link-{os.getpid()}")
+    _remove(tmp_link)
+    os.symlink(out.name, tmp_link)  # relative: the folder can move
+    os.replace(tmp_link, link)
+    published = sorted(link.parent.glob(f"{stem}-*.duckdb"))
+    removed = [p for p in published[:-keep] if p.resolve() != link.resolve()] if keep > 0 else []
+    _remove(*removed)
+    return PublishReport(link, out, time.perf_counter() - t0, removed)
+
+
+__all__ = ["REQUIRED", "BackupReport", "PublishReport", "RestoreReport", "backup", "publish", "restore", "table_counts"]

@@ -7,6 +7,7 @@
     python -m swp_data ensure             build if needed; load the demo if no crime data
     python -m swp_data backup OUT [--json]  a consistent copy of the store, while the app runs
     python -m swp_data restore IN [--json]  replace the store by a backup (analyst; audited)
+    python -m swp_data publish LINK [--keep N] [--json]  the store to a read-only instance (link switch)
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
 """
@@ -108,6 +109,14 @@ def _cmd_restore(args) -> int:
     return 0
 
 
+def _cmd_publish(args) -> int:
+    from .backup import publish
+
+    report = publish(args.link, keep=args.keep)
+    print(json.dumps(report.to_dict()) if args.json else report.to_text())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -133,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     pr.add_argument("backup", help="a file written by `backup`")
     pr.add_argument("--json", action="store_true")
     pr.set_defaults(func=_cmd_restore)
+    pp = sub.add_parser("publish", help="publish the store to a read-only instance: a copy, then a link switch")
+    pp.add_argument("link", help="the read-only instance's SWP_STORE, a symbolic link")
+    pp.add_argument("--keep", type=int, default=3, help="published files to keep (default 3)")
+    pp.add_argument("--json", action="store_true")
+    pp.set_defaults(func=_cmd_publish)
     args = p.parse_args(argv)
     from . import access
 

@@ -209,3 +209,68 @@ def test_cli_backup_and_restore(demo_store_path, tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert '"audit_carried": 0' in res.stdout
+
+
+def crime_count(path) -> int:
+    with store.reading(path) as con:
+        return con.execute("SELECT count(*) FROM crime").fetchall()[0][0]
+
+
+def test_a_published_store_is_read_at_the_next_open_while_older_reads_go_on(demo_store_path, tmp_path):
+    """Several instances: the importing one publishes to a read-only
+    instance's link; that instance (another process) opens the new file at its
+    next read although a read on the old file is still open (DuckDB would
+    otherwise hand out the database already open under the same path)."""
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    link = folder / "current.duckdb"
+    first = backup.publish(link)
+    assert link.is_symlink() and link.resolve() == first.file
+    count = "SELECT count(*) FROM crime"
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from swp_data import store\n"
+            "with store.reading(sys.argv[1]) as running:\n"
+            f"    print(running.execute('{count}').fetchall()[0][0], flush=True)\n"
+            "    sys.stdin.readline()\n"
+            "    with store.reading(sys.argv[1]) as fresh:\n"
+            f"        print(fresh.execute('{count}').fetchall()[0][0], flush=True)\n"
+            f"    print(running.execute('{count}').fetchall()[0][0], flush=True)\n",
+            str(link),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        old = int(reader.stdout.readline())  # a page still running on the first file
+        removed = delete_a_month()
+        second = backup.publish(link)  # no wait for the reader
+        assert second.file != first.file and link.resolve() == second.file
+        reader.stdin.write("go\n")
+        reader.stdin.flush()
+        fresh, running = int(reader.stdout.readline()), int(reader.stdout.readline())
+    finally:
+        reader.wait(60)
+    assert (fresh, running) == (old - removed, old)  # the next open: the new file; the old read: unchanged
+    with store.reading(demo_store_path) as con:
+        assert list(audit.entries(con)["action"][:3]) == ["publish", "delete", "publish"]
+
+
+def test_publish_keeps_the_newest_files_and_refuses_a_regular_file(demo_store_path, tmp_path):
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    link = folder / "current.duckdb"
+    reports = [backup.publish(link, keep=2) for _ in range(3)]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["current.duckdb", reports[1].file.name, reports[2].file.name]
+    )
+    assert reports[2].removed == [reports[0].file]
+    plain = folder / "plain.duckdb"
+    plain.write_bytes(b"")
+    with pytest.raises(InputError, match=r"plain\.duckdb: is a file, not a link to a published store"):
+        backup.publish(plain)
