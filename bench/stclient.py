@@ -24,6 +24,7 @@ import hashlib
 import io
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -115,12 +116,26 @@ class Run:
 class Session:
     """One browser tab: a websocket to the app's ``/_stcore/stream``."""
 
-    def __init__(self, base_url: str, open_timeout: float = 30.0):
-        if not base_url.startswith(("http://127.0.0.1:", "http://localhost:")):
+    def __init__(self, base_url: str, open_timeout: float = 30.0, origin: str | None = None):
+        """``base_url``: the app on loopback, ``http://`` or (through a test
+        proxy with a self-signed certificate) ``https://``. ``origin``: send
+        an Origin header as a browser does (the server compares it with Host)."""
+        if not base_url.startswith(tuple(f"{s}://{h}:" for s in ("http", "https") for h in ("127.0.0.1", "localhost"))):
             raise ValueError(f"loopback only, not {base_url!r}")
-        self.url = base_url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
+        self.url = base_url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
+        tls = None
+        if self.url.startswith("wss://"):
+            tls = ssl.create_default_context()
+            tls.check_hostname = False
+            tls.verify_mode = ssl.CERT_NONE  # a test certificate, on loopback only
         self.ws: ClientConnection = connect(
-            self.url, subprotocols=["streamlit"], open_timeout=open_timeout, max_size=None, close_timeout=2
+            self.url,
+            subprotocols=["streamlit"],
+            open_timeout=open_timeout,
+            max_size=None,
+            close_timeout=2,
+            ssl=tls,
+            origin=origin,
         )
 
     def run(self, page: str = "", query: str = "", timeout: float = 60.0) -> Run:
@@ -133,7 +148,7 @@ class Session:
         cs.page_script_hash = ""
         cs.context_info.timezone = "Europe/London"
         cs.context_info.locale = "en-GB"
-        cs.context_info.url = self.url.replace("ws://", "http://").replace("/_stcore/stream", "/" + page)
+        cs.context_info.url = self.url.replace("ws", "http", 1).replace("/_stcore/stream", "/" + page)
         run = Run(page=page or "(default)")
         t0 = time.perf_counter()
         deadline = t0 + timeout
