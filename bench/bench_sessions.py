@@ -169,8 +169,12 @@ def run_load(
         for _ in range(rounds):
             for p in order:
                 start = time.perf_counter() - t0
-                r = s.run(p, timeout=timeout)
-                rec = Record(i, p, start, start + r.seconds, r.seconds, r.errors, signature(r))
+                try:
+                    r = s.run(p, timeout=timeout)
+                    rec = Record(i, p, start, start + r.seconds, r.seconds, r.errors, signature(r))
+                except Exception as e:  # the connection failed: an error of this session, not of the bench
+                    end = time.perf_counter() - t0
+                    rec = Record(i, p, start, end, end - start, [f"{PAGES[p]}: {type(e).__name__}: {e}"[:300]], ())
                 with lock:
                     records.append(rec)
                     if len(records) >= total // 3:
@@ -210,6 +214,8 @@ def run_load(
 
     final: list[Record] = []
     for i, s in enumerate(conns):
+        if threads[i].is_alive():  # still in a run (counted as hung): leave its connection alone
+            continue
         for p in pages:
             r = s.run(p, timeout=timeout)
             final.append(Record(i, p, 0.0, r.seconds, r.seconds, r.errors, signature(r)))

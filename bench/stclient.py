@@ -152,7 +152,12 @@ class Session:
         run = Run(page=page or "(default)")
         t0 = time.perf_counter()
         deadline = t0 + timeout
-        self.ws.send(msg.SerializeToString())
+        try:
+            self.ws.send(msg.SerializeToString())
+        except Exception as e:  # the connection is gone
+            run.status = f"closed ({type(e).__name__})"
+            run.seconds = time.perf_counter() - t0
+            return run
         for _ in range(MAX_MESSAGES):
             left = deadline - time.perf_counter()
             if left <= 0:
