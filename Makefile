@@ -39,7 +39,9 @@ install-test: $(VENV)/.installed-test
 
 # Refresh the locks on purpose (newest versions the ranges in pyproject.toml
 # allow), then run `make test` before committing them. The app lock is
-# constrained by the test lock so both pin the same versions.
+# constrained by the test lock so both pin the same versions. LOCK_ARGS adds
+# uv options, e.g. `make lock LOCK_ARGS="-c tested.txt"` to keep the versions
+# of a `pip freeze` that passed the tests.
 lock: | $(VENV)/bin/python
 	@$(PY) -m uv --version >/dev/null 2>&1 || $(PIP) install -q uv
 	$(PY) -m uv pip compile pyproject.toml --extra test --generate-hashes --python-version $(LOCK_PYTHON) \
