@@ -28,12 +28,15 @@ assets.ensure_static(config.PROJECT_ROOT)  # Leaflet served by the app: maps wor
 # ----------------------------------------------------------------- data access
 # One script run shows one state of the store. Every query of a run is cached
 # under the store version pinned when the run began (pin_store_version(), from
-# sidebar(), which app.py runs first); a query that is not cached yet reads the
-# store only if it is still at that version (checked while the read connection
-# is open, when no import can commit: the in-process lock holds off this
-# process's writers, DuckDB's file lock another process's). If an import has
-# committed since, the run starts again and shows the new state throughout: a
-# page never mixes figures from before an import with figures from after it.
+# sidebar(), which app.py runs first). A query that finds the store changed
+# since (an import committed during the run; or AppTest, which runs only the
+# page after its first run, so the sidebar did not pin) starts the run again,
+# pinned to the new version, so the page shows the new state throughout. A
+# query not cached yet reads the store only if it is still at the pinned
+# version, checked while the read connection is open, when no import can
+# commit (the in-process lock holds off this process's writers, DuckDB's file
+# lock another process's). So a page never mixes figures from before an
+# import with figures from after it.
 _PINNED = "_swp_store_version"
 _RESTARTS = "_swp_store_restarts"
 _MAX_RESTARTS = 3  # imports committing during every run: show the newest state
@@ -58,6 +61,16 @@ def pin_store_version() -> None:
     st.session_state[_PINNED] = store.store_version()
 
 
+def _store_changed() -> None:
+    """Start the run again on the store as it is now (at most _MAX_RESTARTS
+    times in a row; then carry on with the newest state)."""
+    ss = st.session_state
+    pin_store_version()
+    if ss.get(_RESTARTS, 0) < _MAX_RESTARTS:
+        ss[_RESTARTS] = ss.get(_RESTARTS, 0) + 1
+        st.rerun()
+
+
 def q(fn, *args, **kwargs):
     """Call ``fn(con, *args, **kwargs)`` on the store, cached until the store
     changes, as the store was when this script run began (see above). Waits
@@ -67,14 +80,14 @@ def q(fn, *args, **kwargs):
     name = f"{fn.__module__}.{fn.__qualname__}"
     kw = tuple(sorted(kwargs.items()))
     try:
-        try:
-            result = _cached(name, ss.get(_PINNED) or store.store_version(), args, kw)
-        except _StoreChanged:
-            if ss.get(_RESTARTS, 0) < _MAX_RESTARTS:
-                ss[_RESTARTS] = ss.get(_RESTARTS, 0) + 1
-                pin_store_version()
-                st.rerun()
+        if ss.get(_PINNED) is None:
             pin_store_version()
+        elif ss[_PINNED] != store.store_version():
+            _store_changed()
+        try:
+            result = _cached(name, ss[_PINNED], args, kw)
+        except _StoreChanged:
+            _store_changed()
             result = _cached(name, ss[_PINNED], args, kw)
     except store.StoreBusy as e:
         st.warning(md(f"{e} (the page will show again once it is free: reload it)"))
