@@ -116,6 +116,8 @@ class Outcome:
         odd = [f"{k}:{v[0]}" for k, v in r.sig[2] if v != old.get(k) and v != new.get(k)]
         mixed = [f"{k}:{v[0]}={'old' if v == old.get(k) else 'new'}" for k, v in r.sig[2] if old.get(k) != new.get(k)]
         parts.append(f"elements as neither {odd[:5]}, changed by the import {mixed[:12]}")
+        mine = {k for k, _ in r.sig[2]}
+        parts.append(f"missing {sorted(set(old) - mine)[:5]}, extra {sorted(mine - set(old) - set(new))[:5]}")
         window = f"{r.start:.1f}-{r.end:.1f} s, import {self.import_start:.1f}-{self.import_end:.1f} s"
         return f"session {r.session} {PAGES[r.page]} ({window}): " + ", ".join(parts)
 

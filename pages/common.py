@@ -62,10 +62,14 @@ def pin_store_version() -> None:
 
 
 def _store_changed() -> None:
-    """Start the run again on the store as it is now (at most _MAX_RESTARTS
-    times in a row; then carry on with the newest state)."""
+    """Start the run again on the store as it is now: the version is taken
+    under a read connection, so after any import in progress has committed
+    (an import changes the file several times before it commits; pinning one
+    of those would only restart again). At most _MAX_RESTARTS times in a row;
+    then carry on with the newest state."""
     ss = st.session_state
-    pin_store_version()
+    with store.reading():
+        ss[_PINNED] = store.store_version()
     if ss.get(_RESTARTS, 0) < _MAX_RESTARTS:
         ss[_RESTARTS] = ss.get(_RESTARTS, 0) + 1
         st.rerun()
