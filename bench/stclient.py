@@ -43,7 +43,9 @@ FINISHED = {
     ForwardMsg.FINISHED_WITH_COMPILE_ERROR: "compile error",
     ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY: "ok",
 }
-_RUN_STATE = {"set_value", "raw_value"}
+# A widget's fields that say where its value came from in this run (its
+# default, or the session's state) rather than what the page shows.
+_RUN_STATE = {"set_value", "raw_value", "default"}
 MAX_MESSAGES = 50_000  # per run: a bound on the read loop, far above any page here
 
 
@@ -88,14 +90,18 @@ class Run:
 
     def element_digests(self) -> dict[tuple[int, ...], tuple[str, str]]:
         """Delta path -> (element type, hash of the element) for every element.
-        A widget's ``set_value``/``raw_value`` and ``has_one_shot_effect`` (this
-        run set its value from session state) are left out: they differ between
-        a session's first run and later ones while the page looks the same."""
+        A widget's ``set_value``/``raw_value``/``default`` and
+        ``has_one_shot_effect`` are left out: they say whether this run took
+        the widget's value from its default or from the session's state, which
+        differs between a session's first run and later ones (or a run started
+        again) while the page looks the same. A widget's label and options
+        still count."""
         out = {}
         for path, e in self.elements.items():
             kind = e.WhichOneof("type") or ""
             inner = getattr(e, kind, None)
-            names = {f.name for f in inner.DESCRIPTOR.fields} & _RUN_STATE if inner is not None else set()
+            fields = {f.name for f in inner.DESCRIPTOR.fields} if inner is not None else set()
+            names = fields & _RUN_STATE if "set_value" in fields else set()  # widgets only
             if names or e.HasField("has_one_shot_effect"):
                 e = type(e).FromString(e.SerializeToString())
                 e.ClearField("has_one_shot_effect")
