@@ -8,24 +8,47 @@ ADDRESS ?= 127.0.0.1
 export SWP_DATA_DIR ?= ../shared/data
 export SWP_STORE ?= data/swp.duckdb
 
-.PHONY: run test store demo install install-test chromium bench clean
+# Exact versions, with hashes, of every dependency: requirements.lock for the
+# app, requirements-test.lock for the app and the tests (same versions). They
+# change only through `make lock`; installs never resolve versions themselves.
+LOCK      := requirements.lock
+LOCK_TEST := requirements-test.lock
+# The oldest Python the locks are resolved for (soupsieve, via libpysal, needs 3.11.5).
+LOCK_PYTHON ?= 3.11.5
+
+.PHONY: run test lint lock store demo install install-test chromium bench clean
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=..." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -q -e .
+# Reinstall when the lock or pyproject.toml changes: exactly the locked
+# versions (pip refuses anything unpinned or with another hash), then the
+# project itself without dependencies.
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q --require-hashes -r $(LOCK)
+	$(PIP) install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install -q -e '.[test]'
+$(VENV)/.installed-test: $(LOCK_TEST) $(VENV)/.installed
+	$(PIP) install -q --require-hashes -r $(LOCK_TEST)
 	touch $@
 
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
+
+# Refresh the locks on purpose (newest versions the ranges in pyproject.toml
+# allow), then run `make test` before committing them. The app lock is
+# constrained by the test lock so both pin the same versions. LOCK_ARGS adds
+# uv options, e.g. `make lock LOCK_ARGS="-c tested.txt"` to keep the versions
+# of a `pip freeze` that passed the tests.
+lock: | $(VENV)/bin/python
+	@$(PY) -m uv --version >/dev/null 2>&1 || $(PIP) install -q uv
+	$(PY) -m uv pip compile pyproject.toml --extra test --generate-hashes --python-version $(LOCK_PYTHON) \
+	  --no-header --annotation-style line -o $(LOCK_TEST) $(LOCK_ARGS)
+	$(PY) -m uv pip compile pyproject.toml --generate-hashes --python-version $(LOCK_PYTHON) \
+	  --no-header --annotation-style line -c $(LOCK_TEST) -o $(LOCK)
 
 # Build the store when it is missing or older than the bundle; load the demo
 # dataset when no crime data is loaded yet.
@@ -43,7 +66,12 @@ chromium:
 	  (sudo apt-get update -qq && sudo apt-get install -y -qq chromium); \
 	fi
 
-test: install-test chromium
+lint: install-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy swp_data geo
+
+test: install-test chromium lint
 	$(PY) -m pytest -q
 
 bench: install

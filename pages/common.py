@@ -28,23 +28,81 @@ assets.ensure_static(config.PROJECT_ROOT)  # Leaflet served by the app: maps wor
 
 
 # ----------------------------------------------------------------- data access
+# One script run shows one state of the store. Every query of a run is cached
+# under the store version pinned when the run began (pin_store_version(), from
+# sidebar(), which app.py runs first). A query that finds the store changed
+# since (an import committed during the run; or AppTest, which runs only the
+# page after its first run, so the sidebar did not pin) starts the run again,
+# pinned to the new version, so the page shows the new state throughout. A
+# query not cached yet reads the store only if it is still at the pinned
+# version, checked while the read connection is open, when no import can
+# commit (the in-process lock holds off this process's writers, DuckDB's file
+# lock another process's). So a page never mixes figures from before an
+# import with figures from after it.
+_PINNED = "_swp_store_version"
+_RESTARTS = "_swp_store_restarts"
+_MAX_RESTARTS = 3  # imports committing during every run: show the newest state
+
+
+class _StoreChanged(Exception):
+    """The store changed since this script run began (never cached)."""
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached(fn_path: str, version: float, args: tuple, kwargs: tuple):
     mod, name = fn_path.rsplit(".", 1)
     fn = getattr(importlib.import_module(mod), name)
     with store.reading() as con:
+        if store.store_version() != version:
+            raise _StoreChanged
         return fn(con, *args, **dict(kwargs))
+
+
+def pin_store_version() -> None:
+    """Read the store as it is now for the rest of this script run."""
+    st.session_state[_PINNED] = store.store_version()
+
+
+def _store_changed() -> None:
+    """Start the run again on the store as it is now: the version is taken
+    under a read connection, so after any import in progress has committed
+    (an import changes the file several times before it commits; pinning one
+    of those would only restart again). At most _MAX_RESTARTS times in a row;
+    then carry on with the newest state."""
+    ss = st.session_state
+    with store.reading():
+        ss[_PINNED] = store.store_version()
+    if ss.get(_RESTARTS, 0) < _MAX_RESTARTS:
+        ss[_RESTARTS] = ss.get(_RESTARTS, 0) + 1
+        st.rerun()
 
 
 def q(fn, *args, **kwargs):
     """Call ``fn(con, *args, **kwargs)`` on the store, cached until the store
-    changes. Waits while an import writes; if another program keeps the store
-    locked (store.StoreBusy), says so and stops the page."""
+    changes, as the store was when this script run began (see above). Waits
+    while an import writes; if another program keeps the store locked
+    (store.StoreBusy), says so and stops the page."""
+    ss = st.session_state
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    kw = tuple(sorted(kwargs.items()))
     try:
-        return _cached(f"{fn.__module__}.{fn.__qualname__}", store.store_version(), args, tuple(sorted(kwargs.items())))
+        if ss.get(_PINNED) is None:
+            pin_store_version()
+        elif ss[_PINNED] != store.store_version():
+            _store_changed()
+        try:
+            result = _cached(name, ss[_PINNED], args, kw)
+        except _StoreChanged:
+            _store_changed()
+            result = _cached(name, ss[_PINNED], args, kw)
     except store.StoreBusy as e:
         st.warning(problem(e))
         st.stop()
+    except _StoreChanged:
+        st.warning("The data changed while this page was shown: reload the page to see it.")
+        st.stop()
+    ss[_RESTARTS] = 0
+    return result
 
 
 def sql(query: str, params: tuple = ()) -> pd.DataFrame:
@@ -132,6 +190,7 @@ def ensure_navigation() -> None:
 def sidebar() -> None:
     """The shared sidebar; called by app.py before the page runs."""
     ensure_navigation()
+    pin_store_version()  # this run reads the store as it is now
     with st.sidebar:
         st.markdown("### Filters")
         if not config.store_path().exists():

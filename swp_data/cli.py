@@ -8,6 +8,9 @@
     python -m swp_data fetch [--since YYYY-MM] [--until YYYY-MM] [--json]
                                           update police.uk records from the police.uk API
     python -m swp_data pack --to YYYY-MM --format pptx,pdf,html,docx --out DIR [--public] [--template FILE.pptx]
+    python -m swp_data backup OUT [--json]  a consistent copy of the store, while the app runs
+    python -m swp_data restore IN [--json]  replace the store by a backup (analyst; audited)
+    python -m swp_data publish LINK [--keep N] [--json]  the store to a read-only instance (link switch)
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
 """
@@ -127,6 +130,30 @@ def _cmd_pack(args) -> int:
     return 0
 
 
+def _cmd_backup(args) -> int:
+    from .backup import backup
+
+    report = backup(args.out)
+    print(json.dumps(report.to_dict()) if args.json else report.to_text())
+    return 0
+
+
+def _cmd_restore(args) -> int:
+    from .backup import restore
+
+    report = restore(args.backup)
+    print(json.dumps(report.to_dict()) if args.json else report.to_text())
+    return 0
+
+
+def _cmd_publish(args) -> int:
+    from .backup import publish
+
+    report = publish(args.link, keep=args.keep)
+    print(json.dumps(report.to_dict()) if args.json else report.to_text())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -163,6 +190,19 @@ def main(argv: list[str] | None = None) -> int:
     pp.add_argument("--public", action="store_true", help="the public version: small numbers suppressed")
     pp.add_argument("--template", help="the partnership's own PowerPoint template (.pptx)")
     pp.set_defaults(func=_cmd_pack)
+    pb = sub.add_parser("backup", help="write a consistent copy of the store (safe while the app runs)")
+    pb.add_argument("out", help="a new file, or a folder for swp-YYYYMMDD-HHMMSS.duckdb")
+    pb.add_argument("--json", action="store_true")
+    pb.set_defaults(func=_cmd_backup)
+    pr = sub.add_parser("restore", help="replace the store by a backup (keeps the replaced store beside it)")
+    pr.add_argument("backup", help="a file written by `backup`")
+    pr.add_argument("--json", action="store_true")
+    pr.set_defaults(func=_cmd_restore)
+    pu = sub.add_parser("publish", help="publish the store to a read-only instance: a copy, then a link switch")
+    pu.add_argument("link", help="the read-only instance's SWP_STORE, a symbolic link")
+    pu.add_argument("--keep", type=int, default=3, help="published files to keep (default 3)")
+    pu.add_argument("--json", action="store_true")
+    pu.set_defaults(func=_cmd_publish)
     args = p.parse_args(argv)
     from . import access
 

@@ -260,7 +260,13 @@ def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPy
     or :func:`transaction`). Waits while another process holds the file lock.
     Raises FileNotFoundError with a hint when it is not built, StoreBusy when
     the wait runs out."""
-    p = Path(path) if path else config.store_path()
+    # A symbolic link is followed on every open (DuckDB 2.0 does so too; here
+    # it does not depend on that): DuckDB keeps one database per file path
+    # while any connection to it is open, so a file renamed over the store
+    # would not be read until every connection had closed, whereas a store
+    # published by switching a link (swp_data.backup.publish) is a new path:
+    # read at the next open while older reads finish on the previous file.
+    p = Path(os.path.realpath(path if path else config.store_path()))
     if read_only and not p.exists():
         raise FileNotFoundError(f"{p}: the store is not built; run `python -m swp_data build`")
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -322,6 +328,24 @@ def transaction(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]
             con.close()
 
 
+@contextlib.contextmanager
+def exclusive(what: str, path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store alone, for replacing its file (a restore): no reader or
+    writer of this process, and DuckDB's file lock held by a read-write
+    connection (checkpointed, so no write-ahead log is pending), so no other
+    process has the file open. A file renamed into place inside this block is
+    what every later :func:`reading`, here or in another process, opens.
+    Only an analyst (``what`` names the change for the refusal)."""
+    access.require_analyst(what)
+    with _ACCESS.write():
+        con = connect(read_only=False, path=path)
+        try:
+            con.execute("CHECKPOINT")
+            yield con
+        finally:
+            con.close()
+
+
 def ensure_data_tables(con: duckdb.DuckDBPyConnection) -> None:
     for ddl in DATA_TABLES_DDL.values():
         con.execute(ddl)
@@ -375,7 +399,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def store_version(path: Path | None = None) -> float:
     """A cheap token that changes whenever the store changes (for caches)."""
-    p = Path(path) if path else config.store_path()
+    p = Path(os.path.realpath(path if path else config.store_path()))
     try:
         st = p.stat()
     except FileNotFoundError:

@@ -1,0 +1,155 @@
+"""The reverse proxy of docs/deploy.md, as written there: nginx (when
+installed) with TLS in front of `streamlit run`. A session's websocket goes
+through it with a browser's Origin, and a request with a sign-in-sized cookie
+is let through (nginx's default header buffers would refuse it)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bench.stclient import Session, free_port, start_server
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def doc_config() -> str:
+    """The nginx block of docs/deploy.md."""
+    blocks = re.findall(r"```nginx\n(.*?)```", (ROOT / "docs" / "deploy.md").read_text(), re.S)
+    assert len(blocks) == 1
+    return blocks[0]
+
+
+@pytest.fixture(scope="module")
+def proxied(demo_store, tmp_path_factory):
+    if not Path(NGINX).exists():
+        pytest.skip("nginx is not installed (apt-get install nginx-light): the proxy config is not tried")
+    d = tmp_path_factory.mktemp("proxy")
+    store = d / "swp.duckdb"
+    shutil.copy(demo_store, store)
+    srv = start_server(store)
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    http_port, https_port = free_port(), free_port()
+    site = (
+        doc_config()
+        .replace("server 127.0.0.1:8501;", f"server 127.0.0.1:{srv.url.rsplit(':', 1)[1]};")
+        .replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+        .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+        .replace("/etc/letsencrypt/live/insight.example.org/fullchain.pem", str(cert))
+        .replace("/etc/letsencrypt/live/insight.example.org/privkey.pem", str(key))
+        .replace("insight.example.org", "localhost")
+    )
+    temp = "".join(f"{k}_temp_path {d / k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    conf = d / "nginx.conf"
+    conf.write_text(
+        f"daemon off;\npid {d / 'nginx.pid'};\nerror_log {d / 'error.log'};\nevents {{}}\n"
+        f"http {{\naccess_log off;\n{temp}{site}\n}}\n"
+    )
+    check = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(d)], capture_output=True, text=True, timeout=30)
+    assert check.returncode == 0, check.stderr
+    proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(d)], stderr=subprocess.DEVNULL)
+    url = f"https://localhost:{https_port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            subprocess.run(
+                ["openssl", "s_client", "-connect", f"127.0.0.1:{https_port}"],
+                input="",
+                capture_output=True,
+                timeout=5,
+                check=True,
+            )
+            break
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            time.sleep(0.2)
+    yield url, http_port
+    proc.terminate()
+    proc.wait(10)
+    srv.stop()
+
+
+def _insecure():
+    import ssl
+
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def test_a_session_runs_through_the_proxy_with_a_browser_origin(proxied):
+    url, _ = proxied
+    with Session(url, origin=url) as s:
+        run = s.run("", timeout=120)
+    assert run.errors == []
+    assert run.metrics()["All crime and ASB (DEMO)"]
+
+
+def test_a_sign_in_sized_cookie_passes_and_plain_http_redirects(proxied):
+    url, http_port = proxied
+    req = urllib.request.Request(url + "/_stcore/health", headers={"Cookie": "_streamlit_user=" + "x" * 20_000})
+    with urllib.request.urlopen(req, context=_insecure(), timeout=30) as r:
+        assert r.status == 200
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.build_opener(_NoRedirect).open(f"http://localhost:{http_port}/", timeout=30)
+    assert e.value.code == 301 and e.value.headers["Location"] == "https://localhost/"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _stream_answers(https_url: str, host: str, origin: str) -> bool:
+    """Open the app's websocket through the proxy as a browser on ``host``
+    would (Host and Origin naming it; the connection itself goes to loopback)
+    and ask for a run: whether the app answers."""
+    import socket
+
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+    from websockets.sync.client import connect
+
+    port = int(https_url.rsplit(":", 1)[1])
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    msg = BackMsg()
+    msg.rerun_script.page_name = ""
+    try:
+        with connect(
+            f"wss://{host}:{port}/_stcore/stream",
+            sock=sock,
+            ssl=_insecure(),
+            server_hostname=host,
+            subprotocols=["streamlit"],
+            origin=origin,
+            open_timeout=30,
+        ) as ws:
+            ws.send(msg.SerializeToString())
+            return bool(ws.recv(timeout=60))
+    except (ConnectionClosed, InvalidStatus):  # refused: closed, or 403 before the upgrade
+        return False
+
+
+def test_the_websocket_of_a_site_on_its_own_name_and_port_is_accepted_and_other_origins_refused(proxied):
+    """The app accepts a websocket whose Origin matches the Host it receives:
+    the proxy must pass the browser's Host on with its port."""
+    url, _ = proxied
+    port = url.rsplit(":", 1)[1]
+    assert _stream_answers(url, "insight.test", f"https://insight.test:{port}")
+    assert not _stream_answers(url, "insight.test", "https://elsewhere.test")
