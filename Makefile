@@ -58,12 +58,17 @@ store: install
 run: store
 	$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT) --server.address $(ADDRESS)
 
-# Debian's chromium for the browser tests (no browser download).
+# Debian's packages the tests use (no browser download): chromium for the
+# browser tests and the PDF, poppler-utils to read the PDF back, nginx for the
+# reverse-proxy test of docs/deploy.md. Installed only when missing.
+SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/bin/pdftotext:poppler-utils /usr/sbin/nginx:nginx
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "Installing Debian chromium for the browser tests"; \
-	  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
-	  (sudo apt-get update -qq && sudo apt-get install -y -qq chromium); \
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  [ -x "$${pair%%:*}" ] || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for the tests:$$missing"; \
+	  (apt-get update -qq && apt-get install -y -qq $$missing) >/dev/null 2>&1 || \
+	  (sudo apt-get update -qq && sudo apt-get install -y -qq $$missing); \
 	fi
 
 lint: install-test
