@@ -27,7 +27,7 @@ import logging
 import tempfile
 import threading
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -306,12 +306,12 @@ STAGING_MEMORY = "1GB"
 
 
 def import_paths(
-    paths: list[str | Path] | str | Path,
+    paths: Sequence[str | Path] | str | Path,
     *,
     is_demo: bool = False,
     progress: Progress | None = None,
     today: dt.date | None = None,
-    also: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    also: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
     source_note: str | None = None,
     confirm_replace: bool = False,
 ) -> ImportReport:

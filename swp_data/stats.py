@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -174,7 +175,7 @@ def _to_float_array(values: object) -> np.ndarray:
     return np.asarray(pd.to_numeric(np.atleast_1d(np.asarray(values, dtype=object)), errors="coerce"), dtype="float64")
 
 
-def rate_per_1000(count: object, population: object) -> pd.Series | np.ndarray | float:
+def rate_per_1000(count: object, population: object) -> Any:
     """``1000 * count / population``; NaN where the population is 0 or missing.
 
     Vectorised and positional (no index alignment): a Series in gives a Series
