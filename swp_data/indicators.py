@@ -139,7 +139,9 @@ def indicators(con: duckdb.DuckDBPyConnection, level: str = "lsoa") -> pd.DataFr
         raw[f"n_{col}"] = sum_selection(counts, sel).reindex(base.index).fillna(0.0) if have_crime else np.nan
     raw["harm_units"] = harm_per_lsoa(counts).reindex(base.index).fillna(0.0) if have_crime else np.nan
     raw["n_prev_all"] = (
-        sum_selection(prev, ALL_CRIME).reindex(base.index).fillna(0.0) if w is not None and w["has_previous"] else np.nan
+        sum_selection(prev, ALL_CRIME).reindex(base.index).fillna(0.0)
+        if w is not None and w["has_previous"]
+        else np.nan
     )
     iod = con.execute("SELECT * FROM imd2025_indicators").df().set_index("lsoa21_code")
     for col, src in _IOD_COLUMNS.items():

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
