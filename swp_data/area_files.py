@@ -48,7 +48,7 @@ from .validate import check_not_truncated, read_text
 ASSIGN_THRESHOLD = 0.5  # share of an LSOA's (estimated) population inside
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
-# Limits on untrusted GeoJSON (docs/notes-places.md says why). An Impact Area
+# Limits on untrusted GeoJSON (docs/import_formats.md, "Limits, and why"). An Impact Area
 # is a few polygons of at most a few thousand points; the city's 785 Output
 # Areas together have 13,439 points in the bundle.
 MAX_FEATURES = 1_000  # features per file

@@ -74,7 +74,7 @@ PUBLISHED_DATASET_ID = "published:swp_strategy_figures"
 # Published indicators loaded as partner series (city level, financial years).
 PUBLISHED_MEASURES = ("domestic_violence_reports", "hate_crime_reports")
 
-# Limits on partner and engagement CSVs (docs/notes-places.md says why).
+# Limits on partner and engagement CSVs (docs/import_formats.md, "Limits, and why").
 MAX_ROWS = 200_000  # data rows a file: a decade of monthly counts by LSOA for a few measures
 MAX_LINE_CHARS = 10_000  # characters a line
 MAX_ROW_LINES = 100  # lines one row may span (quoted line breaks)
