@@ -104,10 +104,10 @@ def parse(text: str, path: Path | str = DEFAULT_PATH) -> RoleTable:
             raise RolesError(path, f"[{role}] has an unknown key {extra[0]!r} (expected emails, domains)")
         es = _strings(path, role, "emails", sec.get("emails", []))
         ds = [d.removeprefix("@") for d in _strings(path, role, "domains", sec.get("domains", []))]
-        for e in es:
-            local, at, dom = e.rpartition("@")
-            if not at or not local or not dom or " " in e:
-                raise RolesError(path, f"[{role}] emails: {e[:80]!r} is not an email address")
+        for addr in es:
+            local, at, dom = addr.rpartition("@")
+            if not at or not local or not dom or " " in addr:
+                raise RolesError(path, f"[{role}] emails: {addr[:80]!r} is not an email address")
         for d in ds:
             if "@" in d or " " in d or "." not in d or d.startswith(".") or "*" in d:
                 raise RolesError(
