@@ -11,6 +11,7 @@ import streamlit as st
 from geo import categorical, maps
 from pages import common
 from swp_data import crime, periods, stats, taxonomy
+from swp_data import public as public_site
 from swp_data import reference as ref
 
 PRIMARY = "#0b5394"
@@ -300,6 +301,9 @@ elif f.area_kind == "ward":
 else:
     p_geo, p_codes = "city", None
 public = bool(f.public_mode)
+if public:  # the public site: partner figures only as the partnership publishes them
+    p_geo, p_codes = "city", None
+    st.info(public_site.NOTE, icon=":material/public:")
 
 PANELS = {
     "Domestic abuse": ("domestic_violence_reports", "domestic_abuse_incidents"),
@@ -310,6 +314,8 @@ for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items()):
     with tab:
         geo_used, codes_used, note = p_geo, p_codes, ""
         part = common.q(crime.partner_series, partner_measure, freq, geo_used, codes_used, public)
+        if public:
+            part = public_site.published_partner(part)
         if part.empty and geo_used != "city":
             note = f"The partner data are not held for areas as small as {scope_label}: showing the whole city."
             geo_used, codes_used = "city", None
@@ -324,6 +330,8 @@ for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items()):
         panel_demo = bool(part["is_demo"].any()) if len(part) else False
         # financial years: published and partner side by side (the published series are annual)
         fy = common.q(crime.partner_series, partner_measure, "fy", geo_used, codes_used, public)
+        if public:
+            fy = public_site.published_partner(fy)
         both = pd.concat([pub, fy], ignore_index=True)
         if len(pub) and "all" in set(pub["breakdown"]) and len(fy) and "all" not in set(fy["breakdown"]):
             tot = fy.groupby(["period_start", "period", "source"], as_index=False).agg(

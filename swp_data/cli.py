@@ -4,6 +4,7 @@
     python -m swp_data import PATH... [--json]
     python -m swp_data demo               write and import the demo dataset
     python -m swp_data datasets [--json]  the provenance table
+    python -m swp_data audit [--json]     who changed what, when
     python -m swp_data ensure             build if needed; load the demo if no crime data
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
@@ -90,6 +91,24 @@ def _cmd_datasets(args) -> int:
     return 0
 
 
+def _cmd_audit(args) -> int:
+    from . import audit, store
+
+    with store.reading() as con:
+        df = audit.entries(con, limit=args.limit)
+    if args.json:
+        print(df.to_json(orient="records", date_format="iso"))
+        return 0
+    if df.empty:
+        print("No changes recorded.")
+        return 0
+    for r in df.itertuples():
+        rows = "" if r.rows is None or r.rows != r.rows else f"{int(r.rows):,} rows"
+        what = " ".join(str(v) for v in (r.dataset_id, rows, r.detail) if v and v == v)
+        print(f"{r.changed_at:%Y-%m-%d %H:%M:%S}  {r.who:<32} {r.action:<12} {what}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -107,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     pl = sub.add_parser("datasets", help="list the provenance table")
     pl.add_argument("--json", action="store_true")
     pl.set_defaults(func=_cmd_datasets)
+    pa = sub.add_parser("audit", help="who changed what, when (newest first)")
+    pa.add_argument("--json", action="store_true")
+    pa.add_argument("--limit", type=int, default=None, help="only the newest N changes")
+    pa.set_defaults(func=_cmd_audit)
     args = p.parse_args(argv)
     from . import access
 
