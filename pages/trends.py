@@ -403,14 +403,8 @@ for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items()):
                 title={"text": f"Partner data ({src}), {FREQS[freq].lower()}, {area_txt}", "font": {"size": 14}},
             )
             st.plotly_chart(fig, width="stretch", key=f"tr_{partner_measure}_chart")
-        n_sup = int(both["suppressed"].sum()) + (int(part["suppressed"].sum()) if freq != "fy" else 0)
         if not both["complete"].all():
             st.caption("\\* Partial financial year: only some of its months are loaded (hollow markers).")
-        if public and geo_used != "city":
-            st.caption(
-                f"Public mode: partner counts of 1 to 4 below city level are suppressed, with a second "
-                f"count in the same period so totals cannot reveal them ({n_sup:,} suppressed)."
-            )
         table = pd.concat(
             [both.assign(freq="fy"), part.assign(freq=freq)] if freq != "fy" else [both.assign(freq="fy")],
             ignore_index=True,
