@@ -150,7 +150,7 @@ def _points_in(geoms, n_per: np.ndarray, rng: np.random.Generator):
     import shapely
 
     xs, ys = [], []
-    for g, n in zip(geoms, n_per):
+    for g, n in zip(geoms, n_per, strict=True):
         minx, miny, maxx, maxy = g.bounds
         got_x: list[np.ndarray] = []
         need = int(n)

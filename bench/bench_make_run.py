@@ -33,7 +33,7 @@ def main() -> dict:
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     env = {**os.environ, "SWP_DATA_DIR": str((ROOT / "../shared/data").resolve())}
     env.pop("SWP_STORE", None)
-    log = open(tmp / "make-run.log", "w")
+    log = open(tmp / "make-run.log", "w")  # noqa: SIM115 - the server writes to it until stopped
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         ["make", "run", f"PORT={port}"],

@@ -52,7 +52,7 @@ def bench_clustering() -> dict:
         cols = tuple(places.default_indicators(con))
         for method in ("kmeans", "ward", "ward_contiguous"):
 
-            def run():
+            def run(method=method):
                 sil = places.silhouettes(con, "lsoa", cols, method)
                 k = clustering.choose_k(sil)
                 places.cluster_analysis(con, "lsoa", cols, method, k)

@@ -74,7 +74,7 @@ def _drop_slivers(geom, min_m2: float = 5.0):
     """Drop polygon parts smaller than ``min_m2`` (edge mismatches of the OAs)."""
     parts = [p for p in getattr(geom, "geoms", [geom]) if p.geom_type == "Polygon"]
     proj = gpd.GeoSeries(parts, crs=WGS84).to_crs(BNG)
-    keep = [p for p, a in zip(parts, proj.area) if a >= min_m2]
+    keep = [p for p, a in zip(parts, proj.area, strict=True) if a >= min_m2]
     return keep[0] if len(keep) == 1 else shapely.MultiPolygon(keep)
 
 

@@ -43,7 +43,7 @@ def colours(n: int) -> list[str]:
 def category_colours(categories) -> dict:
     """A colour per category, in the order given."""
     cats = list(dict.fromkeys(categories))
-    return dict(zip(cats, colours(len(cats))))
+    return dict(zip(cats, colours(len(cats)), strict=True))
 
 
 def legend_html(title: str, labels: Mapping, palette: Mapping) -> str:
@@ -87,6 +87,6 @@ def recolour(
                     return base
 
                 child.style_function = style
-        m.legend_html = legend_html(title, labels, palette)
+        m.legend_html = legend_html(title, labels, palette)  # type: ignore[attr-defined]  # see maps.choropleth
 
     return apply

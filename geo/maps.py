@@ -90,7 +90,7 @@ def base_map(zoom: int = 12, tiles: bool = True) -> folium.Map:
 def feature_collection(gdf: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
     """GeoJSON with only the given (already escaped, string) properties."""
     geo = json.loads(gpd.GeoSeries(gdf.geometry.to_numpy(), crs=gdf.crs).to_json(drop_id=True))
-    for feat, (_, row) in zip(geo["features"], props.iterrows()):
+    for feat, (_, row) in zip(geo["features"], props.iterrows(), strict=True):
         feat["properties"] = {k: v for k, v in row.items()}
     return geo
 
@@ -136,7 +136,8 @@ def choropleth(
         key = f"t{i}"
         vals = gdf[col]
         props[key] = [
-            esc(fmt(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v) for v in vals
+            esc(fmt(float(v)) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v)
+            for v in vals
         ]
         fields.append(key)
         aliases.append(label)
@@ -161,7 +162,8 @@ def choropleth(
         ),
     )
     gj.add_to(m)
-    m.legend_html = legend_html(cm, value_label, kind)  # drawn beside the map (branca's needs d3 from a CDN)
+    # drawn beside the map (branca's legend needs d3 from a CDN); an attribute of ours on folium's Map
+    m.legend_html = legend_html(cm, value_label, kind)  # type: ignore[attr-defined]
     try:
         b = gdf.total_bounds
         m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])

@@ -132,7 +132,7 @@ scope = (
 )
 geo = common.geo_frame(level)
 gdf = geo.merge(table[["code", "cluster", "description"]], on="code", how="left")
-palette = dict(zip(range(1, int(k) + 1), categorical.colours(int(k))))
+palette = dict(zip(range(1, int(k) + 1), categorical.colours(int(k)), strict=True))
 legend = {c: f"{c}: {names[c]} ({int(res['sizes'][c])})" for c in sorted(names)}
 st.subheader(f"{int(k)} clusters of {unit}")
 common.map_block(
@@ -149,7 +149,9 @@ common.map_block(
     value_fmt=lambda v: "–" if pd.isna(v) else f"{int(v)}",
     tooltip={"description": "Description"},
     highlight=f.lsoa_codes if (f.area_kind != "city" and level == "lsoa") else [],
-    layers=categorical.recolour(dict(zip(gdf["code"], gdf["cluster"])), legend, title="Cluster", palette=palette),
+    layers=categorical.recolour(
+        dict(zip(gdf["code"], gdf["cluster"], strict=True)), legend, title="Cluster", palette=palette
+    ),
 )
 
 st.markdown("#### Cluster profiles (mean z-score: standard deviations from the city average)")
@@ -193,9 +195,9 @@ st.caption(
     "highest; engagement reversed, as low engagement means more need), then a weighted mean. Move the "
     "sliders to change the weights; they need not add up to 1."
 )
-wcols = st.columns(4)
+wcols = st.columns(len(priority.DEFAULT_WEIGHTS))
 weights = {}
-for col, (key, default) in zip(wcols, priority.DEFAULT_WEIGHTS.items()):
+for col, (key, default) in zip(wcols, priority.DEFAULT_WEIGHTS.items(), strict=True):
     weights[key] = col.slider(
         priority.COMPONENT_LABELS[key].split(" (")[0],
         0.0,

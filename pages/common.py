@@ -289,7 +289,7 @@ def map_block(
         )
     id_col = choropleth_kwargs["id_col"]
     name_col = choropleth_kwargs["name_col"]
-    names = dict(zip(gdf[id_col], gdf[name_col]))
+    names = dict(zip(gdf[id_col], gdf[name_col], strict=True))
     options = [None, *sorted(names, key=lambda c: str(names[c]))]
     if st.session_state.get(sel_key) not in options:
         st.session_state[sel_key] = None

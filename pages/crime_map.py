@@ -130,7 +130,8 @@ if view == "Areas":
                 f"{n_cur} and {n_prev} of those months are loaded, so areas are compared on unequal "
                 "periods."
                 if n_prev
-                else f"No months are loaded for the 12 months before {periods.fmt_month(end - pd.DateOffset(months=11))}: "
+                else "No months are loaded for the 12 months before "
+                f"{periods.fmt_month(end - pd.DateOffset(months=11))}: "
                 "choose a later month, or import earlier data.",
                 icon=":material/warning:",
             )
@@ -146,7 +147,7 @@ if view == "Areas":
         centre = 1.0 if as_ratio else 0.0
         data["judgement"] = [
             "too few to judge" if u else ("real change" if s else "within normal variation")
-            for u, s in zip(data["unreliable"], data["significant"])
+            for u, s in zip(data["unreliable"], data["significant"], strict=True)
         ]
         gdf = geo.merge(data[["code", vcol, "current", "previous", "judgement"]], on="code", how="left")
         table = data[
@@ -246,7 +247,7 @@ else:
     gdf = geo.merge(hs[["code", "z", "hotspot", "count", "rate_per_1000", "eb_rate"]], on="code", how="left")
     labels = {HOT: "Hot spot", COLD: "Cold spot", NOT_SIG: "Not significant"}
     recolour = categorical.recolour(
-        dict(zip(hs["code"], hs["hotspot"])), labels, title="Gi* hotspots (FDR 5%)", palette=HOT_PALETTE
+        dict(zip(hs["code"], hs["hotspot"], strict=True)), labels, title="Gi* hotspots (FDR 5%)", palette=HOT_PALETTE
     )
 
     def hot_layers(m):

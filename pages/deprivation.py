@@ -161,7 +161,8 @@ else:  # Pockets of deprivation
         format_func={"decile": "10%", "quintile": "20%"}.get,
     )
     st.info(
-        "Ward averages can mask small deprived areas (raised in the partnership's work on a place-based approach, 2020–23). "
+        "Ward averages can mask small deprived areas (raised in the partnership's work on a place-based "
+        "approach, 2020–23). "
         f"These LSOAs are in the nationally most deprived {'10%' if band == 'decile' else '20%'} "
         "but sit in a ward whose population-weighted average is not. They are outlined in red.",
         icon=":material/search:",

@@ -57,10 +57,7 @@ if meet.empty:
     )
 else:
     meet = meet.assign(quarter=[period_label(q, "quarter") for q in meet["quarter_start"]])
-    if scope_wards is not None:
-        meet_view = meet[meet["ward_code"].isin(scope_wards)]
-    else:
-        meet_view = meet
+    meet_view = meet if scope_wards is None else meet[meet["ward_code"].isin(scope_wards)]
     piv = meet_view.pivot_table(
         index="ward_name", columns="quarter_start", values="attendees_per_1000", aggfunc="sum"
     ).sort_index(ascending=False)
@@ -202,7 +199,7 @@ else:
         "('safety_of_women_and_girls_not_safe_at_night', 'safety_of_women_and_girls_survey_respondents')"
     )
     if len(pub) == 2 and "women and girls" in pick.lower():
-        p = dict(zip(pub["indicator"], pub["value"]))
+        p = dict(zip(pub["indicator"], pub["value"], strict=True))
         st.caption(
             f"Published ({pub['period'].iloc[0]}): {common.fmt_int(p['safety_of_women_and_girls_survey_respondents'])} "
             f"respondents, {p['safety_of_women_and_girls_not_safe_at_night']:.0f}% do not feel safe when out "

@@ -223,14 +223,14 @@ elif mode == "Rename or delete":
         c1, c2 = st.columns(2)
         with c1:
             new = st.text_input("New name", key="ia_rename_to", max_chars=places.NAME_MAX)
-            if st.button("Rename", key="ia_rename", icon=":material/edit:", disabled=not new.strip()):
-                if _write(places.rename_area, aid, new, ok=f"Renamed to “{common.md(new.strip())}”."):
-                    st.rerun()
+            renamed = st.button("Rename", key="ia_rename", icon=":material/edit:", disabled=not new.strip())
+            if renamed and _write(places.rename_area, aid, new, ok=f"Renamed to “{common.md(new.strip())}”."):
+                st.rerun()
         with c2:
             sure = st.checkbox("Yes, delete this area", key="ia_delete_sure")
-            if st.button("Delete", key="ia_delete", icon=":material/delete:", disabled=not sure):
-                if _write(places.delete_area, aid, ok=f"Deleted “{common.md(row['name'])}”."):
-                    st.rerun()
+            deleted = st.button("Delete", key="ia_delete", icon=":material/delete:", disabled=not sure)
+            if deleted and _write(places.delete_area, aid, ok=f"Deleted “{common.md(row['name'])}”."):
+                st.rerun()
 
 # =============================================================== profile
 else:
@@ -385,7 +385,7 @@ else:
         else:
             st.markdown(f"**Change, {change.attrs.get('window', '')}** (exact Poisson test; significant at 95%)")
             c1, c2 = st.columns(2)
-            for col, r in zip((c1, c2), change.itertuples()):
+            for col, r in zip((c1, c2), change.itertuples(), strict=False):  # one or two rows
                 col.metric(
                     r.where,
                     f"{r.pct_change:+.0f}%" if pd.notna(r.pct_change) and abs(r.pct_change) != float("inf") else "–",

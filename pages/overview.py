@@ -63,7 +63,7 @@ else:
         "too few to judge."
     )
     cols = st.columns(len(h["rows"]))
-    for col, r in zip(cols, h["rows"]):
+    for col, r in zip(cols, h["rows"], strict=True):
         ch = r["change"]
         delta = None if ch is None or ch.previous == 0 else f"{ch.pct_change:+.1f}%"
         col.metric(

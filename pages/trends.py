@@ -66,7 +66,7 @@ if selection in taxonomy.GROUPINGS:
 
 # LSOA picker: within the sidebar area
 lsoas = common.q(ref.areas, "lsoa")
-names = dict(zip(lsoas["code"], lsoas["name"] + " (" + lsoas["ward_name"] + ")"))
+names = dict(zip(lsoas["code"], lsoas["name"] + " (" + lsoas["ward_name"] + ")", strict=True))
 choices = [c for c in f.lsoa_codes if c in names]
 if "tr_lsoas" in ss:
     ss["tr_lsoas"] = [c for c in ss["tr_lsoas"] if c in choices]
@@ -134,7 +134,7 @@ else:
         x = "axis"
         plot["axis"] = [
             periods.period_label(s, freq) + ("*" if not c else "")
-            for s, c in zip(plot["period_start"], plot["complete"])
+            for s, c in zip(plot["period_start"], plot["complete"], strict=True)
         ]
         xargs = {"category_orders": {"axis": list(dict.fromkeys(plot["axis"]))}}
     n_lines = plot["category"].nunique() if split else 1
@@ -310,7 +310,7 @@ PANELS = {
     "Hate crime": ("hate_crime_reports", "hate_crime"),
 }
 tabs = st.tabs(list(PANELS))
-for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items()):
+for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items(), strict=True):
     with tab:
         geo_used, codes_used, note = p_geo, p_codes, ""
         part = common.q(crime.partner_series, partner_measure, freq, geo_used, codes_used, public)
@@ -344,10 +344,13 @@ for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items()):
             both = pd.concat([both, tot.assign(breakdown="all (sum of strands)")], ignore_index=True)
         both = both.sort_values(["period_start", "source", "breakdown"])
         both["axis"] = [
-            periods.period_label(p, "fy") + ("" if c else "*") for p, c in zip(both["period_start"], both["complete"])
+            periods.period_label(p, "fy") + ("" if c else "*")
+            for p, c in zip(both["period_start"], both["complete"], strict=True)
         ]
         fig = go.Figure()
-        palette = dict(zip(dict.fromkeys(both["breakdown"]), categorical.colours(both["breakdown"].nunique())))
+        palette = dict(
+            zip(dict.fromkeys(both["breakdown"]), categorical.colours(both["breakdown"].nunique()), strict=True)
+        )
         for (b, src), d in both.groupby(["breakdown", "source"], sort=False):
             published = src.startswith("Published")
             fig.add_trace(

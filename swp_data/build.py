@@ -312,7 +312,7 @@ def needs_build(target: Path | None = None) -> str | None:
     try:
         con = duckdb.connect(str(target), read_only=True)
         try:
-            v = con.execute("SELECT schema_version FROM meta").fetchone()[0]
+            v = store.one(con, "SELECT schema_version FROM meta")
         finally:
             con.close()
     except duckdb.Error:

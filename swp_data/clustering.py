@@ -196,10 +196,7 @@ def silhouette_by_k(
             continue
         _check(z, k, method)
         labels = _raw_labels(x, k, method, seed, conn)
-        if len(np.unique(labels)) < 2:
-            s = np.nan
-        else:
-            s = float(silhouette_score(x, labels))
+        s = np.nan if len(np.unique(labels)) < 2 else float(silhouette_score(x, labels))
         rows.append((k, s))
     out = pd.DataFrame(rows, columns=["k", "silhouette"])
     return out.astype({"k": "int64", "silhouette": "float64"})
@@ -314,7 +311,7 @@ def describe_clusters(profile: pd.DataFrame, nice_names: Mapping | None = None) 
 
     def parts(row: pd.Series, n: int) -> list[str]:
         order = row.abs().sort_values(ascending=False, kind="mergesort")
-        out = []
+        out: list[str] = []
         for col in order.index:
             v = float(row[col])
             if abs(v) < LABEL_THRESHOLD or len(out) >= n:

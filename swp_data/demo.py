@@ -471,9 +471,9 @@ def load_reference(path: Path | None = None) -> Reference:
 
 def lsoa_weights(ref: Reference, cfg: DemoConfig = DEMO_CONFIG, categories=taxonomy.CATEGORIES) -> pd.DataFrame:
     """Expected (unnormalised) weight of each LSOA (rows) per category (columns)."""
-    l = ref.lsoa
-    pop = l["population"].astype(float).to_numpy()
-    score = l["crime_score"].to_numpy()
+    lsoa = ref.lsoa
+    pop = lsoa["population"].astype(float).to_numpy()
+    score = lsoa["crime_score"].to_numpy()
     crime_domain = (score - score.min() + cfg.crime_score_floor) * pop
     out = {}
     for cat in categories:
@@ -481,8 +481,8 @@ def lsoa_weights(ref: Reference, cfg: DemoConfig = DEMO_CONFIG, categories=taxon
         if cols is None:
             out[cat] = crime_domain
         else:
-            out[cat] = l[list(cols)].sum(axis=1).to_numpy() * pop / 1000.0
-    return pd.DataFrame(out, index=pd.Index(l["lsoa21_code"], name="lsoa21_code"))
+            out[cat] = lsoa[list(cols)].sum(axis=1).to_numpy() * pop / 1000.0
+    return pd.DataFrame(out, index=pd.Index(lsoa["lsoa21_code"], name="lsoa21_code"))
 
 
 def _published(ref: Reference, indicator: str, breakdown: str | None = None) -> pd.Series:
@@ -502,7 +502,7 @@ def _street_names(rng: np.random.Generator, n: int) -> list[str]:
     a = rng.integers(0, len(_NAME_A), n)
     b = rng.integers(0, len(_NAME_B), n)
     c = rng.integers(0, len(_NAME_C), n)
-    return [f"{_NAME_A[i]}{_NAME_B[j]} {_NAME_C[k]}" for i, j, k in zip(a, b, c)]
+    return [f"{_NAME_A[i]}{_NAME_B[j]} {_NAME_C[k]}" for i, j, k in zip(a, b, c, strict=True)]
 
 
 def snap_points(ref: Reference, rng: np.random.Generator, cfg: DemoConfig = DEMO_CONFIG) -> pd.DataFrame:
@@ -544,7 +544,9 @@ def snap_points(ref: Reference, rng: np.random.Generator, cfg: DemoConfig = DEMO
     names = _street_names(rng, len(df))
     is_place = rng.random(len(df)) < cfg.place_share
     places = rng.integers(0, len(_PLACES), len(df))
-    df["location"] = ["On or near " + (_PLACES[p] if isp else s) for s, isp, p in zip(names, is_place, places)]
+    df["location"] = [
+        "On or near " + (_PLACES[p] if isp else s) for s, isp, p in zip(names, is_place, places, strict=True)
+    ]
     df["lon_s"] = [f"{v:.6f}" for v in df["lon"]]
     df["lat_s"] = [f"{v:.6f}" for v in df["lat"]]
     # cumulative weights within each LSOA, offset by the LSOA index: one sorted
@@ -641,8 +643,8 @@ def _fy_start(label: str) -> int:
 
 def ward_weights(ref: Reference) -> pd.Series:
     """Ward share of partner reports: sum over its LSOAs of population x IMD 2025 score."""
-    l = ref.lsoa
-    w = (l["population"].astype(float) * l["imd_score"]).groupby(l["ward_code"]).sum()
+    lsoa = ref.lsoa
+    w = (lsoa["population"].astype(float) * lsoa["imd_score"]).groupby(lsoa["ward_code"]).sum()
     w = w.reindex(ref.wards["ward_code"]).fillna(0.0)
     return w / w.sum()
 
@@ -696,7 +698,7 @@ def write_partner(
         amp, peak = cfg.partner_seasonality.get(measure, (0.0, 1))
         frames = []
 
-        def cells(per: pd.PeriodIndex, counts: np.ndarray) -> pd.DataFrame:
+        def cells(per: pd.PeriodIndex, counts: np.ndarray, measure=measure, bnames=bnames) -> pd.DataFrame:
             # counts: (months, wards, breakdowns)
             T, W, B = counts.shape
             return pd.DataFrame(
@@ -710,7 +712,7 @@ def write_partner(
             )
 
         # Published years: exact totals by a multinomial over month x ward x breakdown.
-        for fy, total in zip(years, vals):
+        for fy, total in zip(years, vals, strict=True):
             per = pd.period_range(f"{fy}-04", f"{fy + 1}-03", freq="M")
             mw = (1 + g) ** ((np.arange(12) - 5.5) / 12) * (
                 1 + amp * np.cos(2 * np.pi * (np.asarray(per.month) - peak) / 12)
@@ -752,7 +754,7 @@ def _meetings(ref: Reference, cfg: DemoConfig, seed: int) -> pd.DataFrame:
     activity = rng.gamma(4.0, 0.25, len(wards))  # some wards hold more meetings than others
     q0 = pd.Period(cfg.start, "Q")
     q1 = pd.Period(cfg.end, "Q")
-    rows = []
+    rows: list[tuple[str, str, str, int]] = []
     for q in pd.period_range(q0, q1, freq="Q"):
         days = pd.bdate_range(q.start_time.normalize(), q.end_time.normalize())
         days = days[~((days.month == 1) & (days.day == 1)) & ~((days.month == 12) & days.day.isin([25, 26]))]
@@ -763,7 +765,9 @@ def _meetings(ref: Reference, cfg: DemoConfig, seed: int) -> pd.DataFrame:
                     continue
                 d = np.sort(rng.choice(len(days), size=min(n, len(days)), replace=False))
                 a = np.maximum(1, rng.poisson(att, n))
-                rows.extend((days[j].strftime("%Y-%m-%d"), wc, kind, int(x)) for j, x in zip(d, a))
+                rows.extend(
+                    (days[j].strftime("%Y-%m-%d"), wc, kind, int(x)) for j, x in zip(d, a, strict=False)
+                )  # d has at most len(days)
     df = pd.DataFrame(rows, columns=["date", "ward", "kind", "attendees"])
     return df.sort_values(["date", "ward", "kind"], kind="stable").reset_index(drop=True)
 
@@ -905,4 +909,4 @@ def crime_loaded() -> bool:
     with store.reading(p) as con:
         if not store.table_exists(con, "crime"):
             return False
-        return bool(con.execute("SELECT EXISTS (SELECT 1 FROM crime)").fetchone()[0])
+        return bool(store.one(con, "SELECT EXISTS (SELECT 1 FROM crime)"))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -45,7 +45,7 @@ MONTH_ABBR: tuple[str, ...] = (
 # financial year (its start_time is 1 April of the previous calendar year).
 _PANDAS_FREQ: dict[str, str] = {"month": "M", "quarter": "Q", "fy": "Y-MAR"}
 
-DateLike = date | datetime | pd.Timestamp | np.datetime64 | str
+DateLike: TypeAlias = date | datetime | pd.Timestamp | np.datetime64 | str
 
 
 def _check_freq(freq: str) -> str:
@@ -187,4 +187,4 @@ def fmt_int(n: float | int | None) -> str:
 
 def fmt_month(d: DateLike | None) -> str:
     """A date's month as ``"Jan 2025"``; missing -> ``""``."""
-    return period_label(d, "month")
+    return "" if d is None else period_label(d, "month")

@@ -239,7 +239,7 @@ def priority_scores(components: pd.DataFrame, weights: Mapping[str, float] = DEF
     out = pct.copy()
     out["score"] = score
     out["rank"] = out["score"].round(9).rank(ascending=False, method="min", na_option="keep").astype("Int64")
-    out["reason"] = [_reason(dict(zip(keys, row)), w) for row in vals]
+    out["reason"] = [_reason(dict(zip(keys, row, strict=True)), w) for row in vals]
     out["reason"] = out["reason"].astype("string")
     order = np.lexsort((np.arange(len(out)), out["rank"].fillna(len(out) + 1).to_numpy()))
     return out.iloc[order]

@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, store
 from .bundle import IMD25_CRIME_INDICATORS
 
 EDITIONS = ("2025", "2019")
@@ -77,7 +77,7 @@ def imd_lsoa(con: duckdb.DuckDBPyConnection, edition: str) -> pd.DataFrame:
 
 
 def national_n(con: duckdb.DuckDBPyConnection, edition: str) -> int:
-    return int(con.execute("SELECT max(n_lsoa) FROM imd_threshold WHERE edition = ?", [edition]).fetchone()[0])
+    return int(store.one(con, "SELECT max(n_lsoa) FROM imd_threshold WHERE edition = ?", [edition]))
 
 
 def rank_to_decile(con: duckdb.DuckDBPyConnection, edition: str, ranks: pd.Series) -> pd.Series:
@@ -167,12 +167,12 @@ def pockets(con: duckdb.DuckDBPyConnection, edition: str = "2025", band: str = "
 
 def city_summary(con: duckdb.DuckDBPyConnection) -> dict:
     """The city at a glance: population and IMD standing, 2025 and 2019."""
-    pop = int(con.execute("SELECT sum(population) FROM lsoa21").fetchone()[0])
-    n_lsoa = int(con.execute("SELECT count(*) FROM lsoa21").fetchone()[0])
+    pop = int(store.one(con, "SELECT sum(population) FROM lsoa21"))
+    n_lsoa = int(store.one(con, "SELECT count(*) FROM lsoa21"))
     out: dict = {
         "population": pop,
         "n_lsoa": n_lsoa,
-        "n_ward": int(con.execute("SELECT count(*) FROM ward").fetchone()[0]),
+        "n_ward": int(store.one(con, "SELECT count(*) FROM ward")),
     }
 
     l25 = con.execute("SELECT * FROM imd2025_lad").df()
@@ -237,7 +237,7 @@ def lsoa_profile(con: duckdb.DuckDBPyConnection, code: str) -> dict:
     ci.columns = ["indicator", "rate"]
     ci["indicator"] = ci["indicator"].map(CRIME_INDICATORS)
     prof["crime_indicators"] = ci
-    for overlay, (table, cat_col, total_col, _) in CENSUS_OVERLAYS.items():
+    for overlay, (table, cat_col, _total_col, _) in CENSUS_OVERLAYS.items():
         codes = [code] if not is_ward else a.loc[a["code"] == code, "code"].tolist()
         if is_ward:
             q = (

@@ -189,7 +189,7 @@ def rate_per_1000(count: object, population: object) -> pd.Series | np.ndarray |
         if isinstance(source, pd.Series):
             values = np.broadcast_to(rates, len(source)).copy()
             return pd.Series(values, index=source.index, name="rate_per_1000")
-    if np.ndim(count) == 0 and np.ndim(population) == 0:
+    if np.ndim(count) == 0 and np.ndim(population) == 0:  # type: ignore[arg-type]  # scalars of any numeric type
         return float(rates[0])
     return rates
 

@@ -308,10 +308,16 @@ def record_dataset(
     )
 
 
+def one(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None):
+    """The first value of a query's first row (aggregates always return one row)."""
+    row = con.execute(query, params or []).fetchone()
+    if row is None:
+        raise LookupError(f"no row from: {query[:80]}")
+    return row[0]
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0]
-    )
+    return bool(one(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
 
 
 def store_version(path: Path | None = None) -> float:

@@ -39,7 +39,7 @@ def start_server(src, workdir: Path) -> dict:
     port = _free_port()
     env = {**os.environ, "SWP_STORE": str(store)}
     log_path = workdir / "streamlit.log"
-    log = open(log_path, "w")
+    log = open(log_path, "w")  # noqa: SIM115 - the server writes to it until stopped
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -83,7 +83,7 @@ def test_kmeans_reproducible_with_seed_and_labels_ordered_by_mean_z():
 def test_silhouette_equals_sklearn_on_same_labels():
     z = cl.standardise(uniform_noise())
     sil = cl.silhouette_by_k(z, method="ward", ks=[3, 5])
-    for k, s in zip(sil["k"], sil["silhouette"]):
+    for k, s in zip(sil["k"], sil["silhouette"], strict=True):
         labels = cl.cluster(z, k, "ward")  # relabelling does not change the silhouette
         assert s == pytest.approx(silhouette_score(z.to_numpy(), labels.to_numpy()), abs=1e-12)
 

@@ -52,7 +52,8 @@ def _insert_crime(
         con.execute(
             "INSERT INTO crime (dataset_id, force, month, crime_id, category, category_original, lon, lat, location, "
             "lsoa_code_source, lsoa21_code, ward_code, placed_by, outcome, context) "
-            "SELECT ?, 'Test Police', ?, NULL, ?, ?, -2.12, 52.58, 'On or near Test Street', ?, ?, ?, 'code', NULL, NULL "
+            "SELECT ?, 'Test Police', ?, NULL, ?, ?, -2.12, 52.58, 'On or near Test Street', ?, ?, ?, 'code', "
+            "NULL, NULL "
             "FROM range(?)",
             [dataset_id, dt.date(int(month[:4]), int(month[5:7]), 1), cat, cat, lsoa, lsoa, ward, n],
         )
@@ -74,10 +75,10 @@ def test_monthly_counts_equal_the_raw_file(store2012, raw2012):
     con = _ro(store2012)
     got = crime.monthly_counts(con)  # every category, the whole city
     assert set(got["month"]) == {pd.Timestamp("2012-01-01")}
-    assert dict(zip(got["category"], got["count"])) == dict(want)
+    assert dict(zip(got["category"], got["count"], strict=True)) == dict(want)
     # a category set: only those, zeros included for a category absent that month
     some = crime.monthly_counts(con, ("Burglary", "Robbery", "Bicycle theft"))
-    assert dict(zip(some["category"], some["count"])) == {
+    assert dict(zip(some["category"], some["count"], strict=True)) == {
         "Burglary": want["Burglary"],
         "Robbery": want["Robbery"],
         "Bicycle theft": 0,
@@ -100,7 +101,7 @@ def test_counts_for_some_lsoas_equal_the_raw_file(store2012, raw2012):
     placed = con.execute(
         "SELECT category, count(*) FROM crime WHERE lsoa21_code IN (SELECT unnest(?)) GROUP BY 1", [list(codes)]
     ).fetchall()
-    assert dict(zip(got["category"], got["count"])) == dict(placed)
+    assert dict(zip(got["category"], got["count"], strict=True)) == dict(placed)
     by_code = collections.Counter(
         OLD_NAMES.get(r["Crime type"], r["Crime type"]) for r in raw2012 if r["LSOA code"] in codes
     )

@@ -120,7 +120,7 @@ def test_police_files_are_police_uk_format(written, police, ref):
     assert not police["Location"].str.contains(r"\d").any()  # no house numbers
     assert set(police["Crime type"]) == set(taxonomy.CATEGORIES)
     assert (police["Context"] == "").all()
-    names = dict(zip(ref.lsoa["lsoa21_code"], ref.lsoa["lsoa21_name"]))
+    names = dict(zip(ref.lsoa["lsoa21_code"], ref.lsoa["lsoa21_name"], strict=True))
     assert set(police["LSOA code"]) <= set(names)
     assert (police["LSOA name"] == police["LSOA code"].map(names)).all()
     asb = police["Crime type"] == "Anti-social behaviour"
@@ -132,11 +132,11 @@ def test_police_files_are_police_uk_format(written, police, ref):
 
 
 def test_points_are_fixed_snap_points_inside_their_lsoa(police, ref, city):
-    geoms = dict(zip(city["lsoa21_code"], shapely.from_wkb(city["geom"].map(bytes).to_numpy())))
+    geoms = dict(zip(city["lsoa21_code"], shapely.from_wkb(city["geom"].map(bytes).to_numpy()), strict=True))
     pts = police.groupby(["LSOA code", "Longitude", "Latitude"]).size().reset_index()
     inside = [
         shapely.contains_xy(geoms[c], float(x), float(y))
-        for c, x, y in zip(pts["LSOA code"], pts["Longitude"], pts["Latitude"])
+        for c, x, y in zip(pts["LSOA code"], pts["Longitude"], pts["Latitude"], strict=True)
     ]
     assert all(inside)
     per_lsoa = pts.groupby("LSOA code").size()
@@ -360,7 +360,9 @@ def test_generate_and_import_labels_everything_demo(store_path, tmp_path):
         ).fetchone()
         assert (lo, hi, months) == (dt.date(2021, 1, 1), dt.date(2026, 9, 1), N_MONTHS)
         assert outside == 0
-        files_rows = sum(sum(1 for _ in open(p)) - 1 for p in (tmp_path / "files" / "police_uk").glob("*/*.csv"))
+        files_rows = sum(
+            len(p.read_text().splitlines()) - 1 for p in (tmp_path / "files" / "police_uk").glob("*/*.csv")
+        )
         assert n == files_rows  # every demo record kept (identical rows are distinct incidents)
         survey = con.execute(
             "SELECT sum(responses), sum(responses) FILTER (WHERE answer = 'No') FROM engagement_survey "

@@ -35,7 +35,7 @@ def test_corner_block_is_a_hot_spot(corner_grid: gpd.GeoDataFrame) -> None:
     out = gi_star(corner_grid, "value", "cell")
     assert list(out.columns) == COLUMNS
     assert out["id"].tolist() == corner_grid["cell"].tolist()
-    labels = dict(zip(out["id"], out["hotspot"]))
+    labels = dict(zip(out["id"], out["hotspot"], strict=True))
     # cells whose whole neighbourhood lies in the block
     for cell in ("c0_0", "c1_0", "c0_1", "c1_1"):
         assert labels[cell] == "Hot spot", cell
@@ -65,7 +65,7 @@ def test_cold_corner_is_a_cold_spot() -> None:
     block = (grid["col"] >= 4) & (grid["row"] >= 4)
     grid["value"] = 30.0 + noise - np.where(block, 25.0, 0.0)
     out = gi_star(grid, "value", "cell")
-    labels = dict(zip(out["id"], out["hotspot"]))
+    labels = dict(zip(out["id"], out["hotspot"], strict=True))
     assert labels["c6_6"] == "Cold spot" and labels["c5_5"] == "Cold spot"
     assert "Hot spot" not in set(out["hotspot"])
 

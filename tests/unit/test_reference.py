@@ -98,7 +98,7 @@ def test_csv_export_safe_and_labelled():
     raw = export.to_csv_bytes(df, title="Test", is_demo=True).decode("utf-8-sig")
     lines = raw.splitlines()
     assert lines[0] == "# Test" and "DEMO DATA" in lines[1]
-    body = list(csv.DictReader(io.StringIO("\n".join(l for l in lines if not l.startswith("#")))))
+    body = list(csv.DictReader(io.StringIO("\n".join(ln for ln in lines if not ln.startswith("#")))))
     assert [r["name"] for r in body] == ['\'=HYPERLINK("http://x")', "'+1", "'@SUM(A1)", "'-2", "Park"]
     assert [r["n"] for r in body] == ["1", "2", "3", "-4", "5"]  # numbers untouched
     assert all(r["data_status"].startswith("DEMO") for r in body)

@@ -235,7 +235,7 @@ def test_suppress_small_cell_by_cell() -> None:
     expected = [True, True, False, False, True, True, False, True, True, False, False, False, False, True, True, False]
     assert out["suppressed"].tolist() == expected
     shown = [None, None, 20, 0, None, None, 30, None, None, 0, 5, 6, 7, None, None, 8]
-    for got, want in zip(out["count"].tolist(), shown):
+    for got, want in zip(out["count"].tolist(), shown, strict=True):
         assert math.isnan(got) if want is None else got == want
     # input untouched
     assert table["count"].tolist()[0] == 3 and "suppressed" not in table
