@@ -170,8 +170,8 @@ def test_require_analyst_refuses_a_viewer_and_nobody(monkeypatch):
 
 @pytest.mark.parametrize("mode", ["partnership", "public"])
 def test_data_changing_functions_refuse_without_an_analyst(store_path, monkeypatch, mode):
-    """Whatever page calls them: import, delete, Impact Area save; the store is unchanged."""
-    from swp_data import config, crime, imports, places, store
+    """Whatever page calls them: import, delete, any write; the store is unchanged."""
+    from swp_data import config, crime, imports, store
 
     monkeypatch.setenv("SWP_MODE", mode)
     with store.reading() as con:
@@ -184,7 +184,7 @@ def test_data_changing_functions_refuse_without_an_analyst(store_path, monkeypat
                 imports.import_paths([csv])
             with pytest.raises(access.NotAuthorised):
                 crime.delete_dataset("reference:lsoa21")
-            with pytest.raises(access.NotAuthorised):
-                places.in_transaction(places.save_area, "Mine", ["E01010410"], source="list")
+            with pytest.raises(access.NotAuthorised), store.transaction() as con:  # Impact Area edits write here
+                con.execute("DELETE FROM dataset")
     with store.reading() as con:
         assert con.execute("SELECT count(*) FROM dataset").fetchone()[0] == before
