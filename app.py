@@ -5,11 +5,10 @@ import streamlit as st
 from pages import auth, common
 
 st.set_page_config(page_title="Safer Wolverhampton Insight", page_icon=":material/shield:", layout="wide")
-common.ensure_navigation()  # before the sign-in gate: a first visit to /data must run through here
-auth.gate()  # who is using the app (or the sign-in / refusal page, and stop)
+common.ensure_navigation()  # a first visit straight to a page's URL reruns through here
 
 # Each page with the roles that may open it (auth.EVERYONE: analyst, viewer and the public site).
-# A page missing from a role's navigation is not served: a direct link shows the default page.
+# A page missing from a role's navigation is not served: a direct link gets "page not found" and the Overview.
 PAGES = [
     (st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True), auth.EVERYONE),
     (st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"), auth.EVERYONE),
@@ -21,6 +20,7 @@ PAGES = [
     (st.Page("pages/data.py", title="Data", icon=":material/database:"), auth.ANALYST),
 ]
 
+auth.gate([page for page, _ in PAGES])  # who is using the app, or the sign-in / refusal page (the run stops)
 role = auth.role()
 nav = st.navigation([page for page, roles in PAGES if role in roles])
 common.sidebar()

@@ -15,9 +15,12 @@ navigation depend on :func:`role`; a page not in the navigation is not served.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from swp_data import access, audit, roles
 from swp_data.errors import InputError
@@ -28,23 +31,34 @@ EVERYONE = ("analyst", "viewer", "public")
 TITLE = "Safer Wolverhampton Insight"
 
 
-def startup() -> str:
+def startup(pages: Sequence[StreamlitPage] = ()) -> str:
     """Server-wide settings that follow the mode; returns the mode (a bad
     ``SWP_MODE`` stops the run with a one-line page)."""
     try:
         mode = access.mode()
     except InputError as e:
         st.set_option("client.showErrorDetails", "none")
-        _stop_page("This server is not set up correctly", f"{_inert(e)}. Nobody can use the app until it is fixed.")
+        _stop_page(
+            pages, "This server is not set up correctly", f"{_inert(e)}. Nobody can use the app until it is fixed."
+        )
     # Tracebacks name server paths and code: only the analyst's own machine sees them.
     st.set_option("client.showErrorDetails", "full" if mode == "local" else "none")
     return mode
 
 
-def _stop_page(heading: str, text: str, *, sign_out: bool = False, sign_in: str | None = None) -> None:
+def _stop_page(
+    pages: Sequence[StreamlitPage], heading: str, text: str, *, sign_out: bool = False, sign_in: str | None = None
+) -> NoReturn:
     """A page showing only ``heading`` and ``text`` (Markdown: callers make data inert
-    with :func:`_inert`) and sign-in/out buttons; ends the run."""
+    with :func:`_inert`) and sign-in/out buttons; ends the run.
+
+    The app's pages are registered with a hidden navigation and none is run:
+    the sidebar lists nothing (not even the pages/ folder Streamlit lists
+    before any navigation), and a bookmarked page's URL gets this page rather
+    than "page not found"."""
     access.set_actor(None)
+    if pages:
+        st.navigation(list(pages), position="hidden")
     st.title(TITLE)
     st.subheader(heading)
     st.markdown(text)
@@ -53,6 +67,7 @@ def _stop_page(heading: str, text: str, *, sign_out: bool = False, sign_in: str 
     if sign_out and st.button("Sign out", key="auth_sign_out_refused", icon=":material/logout:"):
         st.logout()
     st.stop()
+    raise AssertionError("st.stop() returned")  # pragma: no cover
 
 
 def _inert(text: object) -> str:
@@ -68,10 +83,11 @@ def _auth_configured() -> bool:
         return False
 
 
-def gate() -> access.Actor | None:
+def gate(pages: Sequence[StreamlitPage] = ()) -> access.Actor | None:
     """Who is using the app in this run (set with ``access.set_actor``); in
-    partnership mode, anyone not let in gets a page saying why, and the run stops."""
-    mode = startup()
+    partnership mode, anyone not let in gets a page saying why, and the run
+    stops (``pages``: all the app's pages, registered but hidden and not run)."""
+    mode = startup(pages)
     if mode == "local":
         actor: access.Actor | None = access.os_actor()
         access.set_actor(actor)
@@ -84,6 +100,7 @@ def gate() -> access.Actor | None:
         table = roles.load()
     except InputError as e:
         _stop_page(
+            pages,
             "Sign-in is not available",
             f"The list of who may use this app cannot be read ({_inert(e)}), so nobody is let in. "
             f"Please tell {_inert(roles.contact(None))}.",
@@ -91,12 +108,14 @@ def gate() -> access.Actor | None:
     contact = _inert(roles.contact(table))
     if not _auth_configured():
         _stop_page(
+            pages,
             "Sign-in is not available",
             "Sign-in is not configured on this server (`[auth]` in `.streamlit/secrets.toml`), so nobody is let in. "
             f"Please tell {contact}.",
         )
     if not st.user.is_logged_in:
         _stop_page(
+            pages,
             "Sign in",
             "This app is for the Safer Wolverhampton Partnership. Sign in with your organisation's account.",
             sign_in="Sign in",
@@ -108,9 +127,10 @@ def gate() -> access.Actor | None:
     try:
         hours = roles.session_hours()
     except InputError as e:
-        _stop_page("This server is not set up correctly", f"{_inert(e)}. Please tell {contact}.", sign_out=True)
+        _stop_page(pages, "This server is not set up correctly", f"{_inert(e)}. Please tell {contact}.", sign_out=True)
     if roles.expired(claims, first_seen, time.time(), hours):
         _stop_page(
+            pages,
             "Your session has ended",
             f"Sign-ins last {hours:g} hours on this app. Sign in again to continue.",
             sign_in="Sign in again",
@@ -119,8 +139,9 @@ def gate() -> access.Actor | None:
     decision = roles.decide(claims, table)
     if decision.actor is None:
         _stop_page(
+            pages,
             "You are signed in, but not authorised to use this app",
-            f"{_inert(decision.reason[:1].upper() + decision.reason[1:])}. To ask for access, contact {contact}.",
+            f"Why: {_inert(decision.reason)}. To ask for access, contact {contact}.",
             sign_out=True,
         )
     access.set_actor(decision.actor)

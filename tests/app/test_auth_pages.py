@@ -5,16 +5,20 @@ OpenID provider is in tests/e2e/test_auth_e2e.py)."""
 from __future__ import annotations
 
 import ast
+import base64
 import getpass
 import html
+import json
 import time
 
+import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from pages.common import md
 from swp_data import access, audit, store
+from swp_data import engagement as eng
 from swp_data import public as public_site
 
 from .conftest import APP, no_errors, open_page
@@ -124,15 +128,32 @@ def test_public_mode_no_data_page_no_switch_no_editing(store_path, monkeypatch):
 
 
 def test_public_mode_suppresses_small_survey_counts(demo_store_path, monkeypatch):
-    """Engagement: wards with 1 to 4 such answers (and a second one) are blank, always, in public mode."""
+    """Engagement: an answer given 1 to 4 times in a ward is blank in the chart, always, in public mode."""
+    with store.reading() as con:
+        sv = eng.survey_by_ward(con)
+    dk = sv[sv["answer"] == "Don't know"]
+    small = set(dk.loc[(dk["responses"] > 0) & (dk["responses"] < 5), "ward_name"])
+    assert small
+
+    def bars(at) -> dict:
+        spec = json.loads(next(c.proto.spec for c in at.get("plotly_chart") if "Wilson" in c.proto.spec))
+        bar = spec["data"][0]
+        x = bar["x"]
+        if isinstance(x, dict):  # plotly's typed array
+            x = np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]).tolist()
+        return {w: (None if v is None or v != v else v) for w, v in zip(bar["y"], x, strict=True)}
+
     monkeypatch.setenv("SWP_MODE", "public")
-    at = open_page("pages/engagement.py")
+    at = open_page("pages/engagement.py", en_answer="Don't know")
     no_errors(at)
-    assert any(c.value.startswith("Public mode: wards with 1 to 4") for c in at.caption)
+    assert any(c.value.startswith("Public mode: where an answer was given 1 to 4 times") for c in at.caption)
+    shown = bars(at)
+    assert all(shown[w] is None for w in small)
     monkeypatch.setenv("SWP_MODE", "local")
-    at = open_page("pages/engagement.py")
+    at = open_page("pages/engagement.py", en_answer="Don't know")
     no_errors(at)
     assert not any(c.value.startswith("Public mode") for c in at.caption)
+    assert all(bars(at)[w] is not None for w in small)
 
 
 # --------------------------------------------------------------------------- partnership
