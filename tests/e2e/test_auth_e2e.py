@@ -85,12 +85,26 @@ def _streamlit(port: int, env: dict, workdir: Path, extra: list[str] = ()):
     return _start(cmd + list(extra), env, workdir, "streamlit", f"http://127.0.0.1:{port}/_stcore/health")
 
 
+SEEDED = "a target changed before this test"
+
+
+def _seed_audit(path: Path) -> None:
+    """One earlier change by another analyst, for the trail on the Data page."""
+    from swp_data import access, audit
+    from swp_data import store as st_store
+
+    other = access.Actor(who="earlier.analyst@example.gov.uk", role="analyst", via="oidc")
+    with access.acting_as(other), st_store.transaction(path) as con:
+        audit.record(con, "target", detail=SEEDED)
+
+
 @pytest.fixture(scope="module")
 def partnership(tmp_path_factory, demo_store):
     """The provider and the app in partnership mode; yields the app's base URL and its store."""
     work = tmp_path_factory.mktemp("auth-e2e")
     store = work / "swp.duckdb"
     shutil.copy(demo_store, store)
+    _seed_audit(store)
     idp_port, app_port = _free_port(), _free_port()
     idp_cmd = [str(Path(sys.executable).parent / "oidc-provider-mock"), "-p", str(idp_port)]
     for claims in USERS.values():
@@ -206,6 +220,8 @@ def test_analyst_signs_in_imports_sees_the_audit_trail_and_signs_out(partnership
     shot(pg, "auth-analyst-data")
     from swp_data import audit, store
 
+    grid = pg.locator('[data-testid="stDataFrame"]').filter(has_text="earlier.analyst@example.gov.uk")
+    assert grid.count() == 1 and SEEDED in (grid.text_content() or "")  # the grid's accessible table
     with store.reading(partnership["store"]) as con:
         trail = audit.entries(con)
     if _import_is_audited():
@@ -214,7 +230,7 @@ def test_analyst_signs_in_imports_sees_the_audit_trail_and_signs_out(partnership
         grid = pg.locator('[data-testid="stDataFrame"]').filter(has_text="ana.lyst@example.gov.uk")
         assert grid.count() == 1
     else:  # until the import records itself: the trail block is there, and nobody else wrote to it
-        assert set(trail["who"]) <= {"ana.lyst@example.gov.uk"}
+        assert list(trail["who"]) == ["earlier.analyst@example.gov.uk"]
     # sign out from the sidebar: the provider's end-session page, then the app asks to sign in again
     sidebar(pg).get_by_role("button", name="Sign out").click()
     pg.wait_for_url(partnership["idp"] + "/**")
