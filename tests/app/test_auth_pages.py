@@ -10,6 +10,7 @@ import getpass
 import html
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -267,3 +268,33 @@ def test_a_bad_mode_is_a_page_not_a_traceback(store_path, monkeypatch):
     shown = html.unescape(_shows_only_the_refusal(at, "This server is not set up correctly").replace("\\", ""))
     assert "SWP_MODE must be one of local, partnership, public, not 'open'" in shown
     assert public_site.NOTE not in shown
+
+
+# --------------------------------------------------------------------------- every page
+def _runs_before_the_gate(stmt: ast.stmt) -> bool:
+    """A top-level statement that does work (calls something) before the page header."""
+    if isinstance(stmt, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.ClassDef):
+        return False
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):  # docstring
+        return False
+    return any(isinstance(n, ast.Call) for n in ast.walk(stmt))
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p.name for p in (Path(APP).parent / "pages").glob("*.py") if p.stem not in {"__init__", "common", "auth"}),
+)
+def test_every_page_goes_through_app_py_first(path):
+    """A first visit straight to a page's URL runs the page file alone (Streamlit's
+    legacy pages/ folder), without app.py's sign-in gate: the page must call
+    common.page_header (which reruns through app.py) before anything else."""
+    tree = ast.parse((Path(APP).parent / "pages" / path).read_text(encoding="utf-8"))
+    for stmt in tree.body:
+        if _runs_before_the_gate(stmt):
+            call = stmt.value if isinstance(stmt, ast.Expr) else None
+            assert isinstance(call, ast.Call) and ast.unparse(call.func) in (
+                "common.page_header",
+                "common.ensure_navigation",
+            ), f"{path}: line {stmt.lineno} runs before common.page_header"
+            return
+    pytest.fail(f"{path} never calls common.page_header")
