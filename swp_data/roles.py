@@ -122,10 +122,21 @@ def parse(text: str, path: Path | str = DEFAULT_PATH) -> RoleTable:
     return RoleTable(emails=emails, domains=domains, contact=text_ or DEFAULT_CONTACT)
 
 
+_cache: dict[Path, tuple[tuple[int, int], RoleTable]] = {}
+
+
 def load(path: Path | None = None) -> RoleTable:
-    """Read the roles file (``SWP_ROLES``); a missing or malformed one is a :class:`RolesError`."""
+    """Read the roles file (``SWP_ROLES``); a missing or malformed one is a :class:`RolesError`.
+
+    Read on every page run, so a change takes effect at once; parsed again only
+    when the file's modification time or size changes."""
     path = path or roles_path()
     try:
+        stat = path.stat()
+        key = (stat.st_mtime_ns, stat.st_size)
+        hit = _cache.get(path)
+        if hit is not None and hit[0] == key:
+            return hit[1]
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RolesError(
@@ -133,7 +144,9 @@ def load(path: Path | None = None) -> RoleTable:
         ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise RolesError(path.name, f"cannot read the roles file ({type(e).__name__})") from None
-    return parse(text, path.name)
+    table = parse(text, path.name)
+    _cache[path] = (key, table)
+    return table
 
 
 def contact(table: RoleTable | None = None) -> str:

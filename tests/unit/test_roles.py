@@ -120,6 +120,22 @@ def test_load_from_swp_roles_and_a_missing_file(tmp_path, monkeypatch):
     assert roles.roles_path() == ROOT / ".streamlit" / "roles.toml"
 
 
+def test_a_changed_roles_file_takes_effect_at_once(tmp_path, monkeypatch):
+    f = tmp_path / "roles.toml"
+    f.write_text(ROLES, encoding="utf-8")
+    monkeypatch.setenv("SWP_ROLES", str(f))
+    assert roles.load().role_of("jo@wolverhampton.gov.uk") == "viewer"
+    assert roles.load() is roles.load()  # unchanged: not parsed again
+    f.write_text(ROLES.replace('"wolverhampton.gov.uk", ', ""), encoding="utf-8")
+    assert roles.load().role_of("jo@wolverhampton.gov.uk") is None
+    f.write_text("[viewer\n", encoding="utf-8")
+    with pytest.raises(RolesError, match="not valid TOML"):
+        roles.load()
+    f.unlink()
+    with pytest.raises(RolesError, match="the roles file is missing"):
+        roles.load()
+
+
 def test_the_example_roles_file_parses_and_the_real_one_is_ignored_by_git():
     t = roles.load(ROOT / ".streamlit" / "roles.example.toml")
     assert t.role_of("analyst@example.gov.uk") == "analyst"
