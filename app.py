@@ -23,6 +23,6 @@ PAGES = [
 auth.gate([page for page, _ in PAGES])  # who is using the app, or the sign-in / refusal page (the run stops)
 role = auth.role()
 nav = st.navigation([page for page, roles in PAGES if role in roles])
+auth.sidebar()  # who is using the app, sign out
 common.sidebar()
-auth.sidebar()
 nav.run()

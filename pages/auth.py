@@ -169,7 +169,6 @@ def sidebar() -> None:
     mode = access.mode()
     actor = access.current()
     with st.sidebar:
-        st.divider()
         if mode == "local":
             who = actor.who if actor else "unknown"
             st.caption(f"Local mode: no sign-in; you are {_inert(who)} (analyst).")
@@ -181,6 +180,7 @@ def sidebar() -> None:
             st.caption(f"Signed in as {_inert(actor.who)} ({actor.role}).")
             if st.button("Sign out", key="auth_sign_out", icon=":material/logout:"):
                 st.logout()
+        st.divider()
 
 
 # ----------------------------------------------------------------- audit trail (Data page)
