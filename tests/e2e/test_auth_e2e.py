@@ -11,6 +11,7 @@ predefined user (``button[name=sub][value=...]``). Also: the public site
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -98,10 +99,9 @@ def _seed_audit(path: Path) -> None:
         audit.record(con, "target", detail=SEEDED)
 
 
-@pytest.fixture(scope="module")
-def partnership(tmp_path_factory, demo_store):
-    """The provider and the app in partnership mode; yields the app's base URL and its store."""
-    work = tmp_path_factory.mktemp("auth-e2e")
+@contextlib.contextmanager
+def _partnership(work: Path, demo_store: Path, **env_extra: str):
+    """The provider and the app in partnership mode: the app's base URL, its store, the provider's URL."""
     store = work / "swp.duckdb"
     shutil.copy(demo_store, store)
     _seed_audit(store)
@@ -130,12 +130,25 @@ def partnership(tmp_path_factory, demo_store):
         "SWP_MODE": "partnership",
         "SWP_ROLES": str(roles),
         "AUTHLIB_INSECURE_TRANSPORT": "1",
+        **env_extra,
     }
     env.pop("SWP_CONTACT", None)
-    app = _streamlit(app_port, env, work, ["--secrets.files", str(secrets)])
-    yield {"url": f"http://localhost:{app_port}", "store": store, "idp": f"http://localhost:{idp_port}"}
-    _stop(*app)
-    _stop(*idp)
+    try:
+        app = _streamlit(app_port, env, work, ["--secrets.files", str(secrets)])
+    except BaseException:
+        _stop(*idp)
+        raise
+    try:
+        yield {"url": f"http://localhost:{app_port}", "store": store, "idp": f"http://localhost:{idp_port}"}
+    finally:
+        _stop(*app)
+        _stop(*idp)
+
+
+@pytest.fixture(scope="module")
+def partnership(tmp_path_factory, demo_store):
+    with _partnership(tmp_path_factory.mktemp("auth-e2e"), demo_store) as srv:
+        yield srv
 
 
 @pytest.fixture
@@ -277,6 +290,29 @@ def test_unlisted_address_is_refused_and_sees_no_data(partnership, ctx):
     shot(pg, "auth-refused")
     pg.get_by_role("button", name="Sign out").click()
     pg.wait_for_url(partnership["idp"] + "/**")
+
+
+def test_a_sign_in_ends_after_the_configured_time(tmp_path, demo_store, ctx):
+    """SWP_SESSION_HOURS counts from the identity token's issue time (iat): a new
+    session in the same browser (a reload) does not restart the clock."""
+    hours = 40 / 3600  # 40 seconds: long enough for a cold first page on a busy machine
+    with _partnership(tmp_path, demo_store, SWP_SESSION_HOURS=f"{hours:.6f}") as srv:
+        pg = _page(ctx, srv["url"])
+        sign_in(pg, "alice")
+        started = time.time()
+        sidebar(pg).get_by_text("Signed in as ana.lyst@example.gov.uk (analyst).").wait_for()
+        time.sleep(max(0.0, started + 41 - time.time()))
+        goto(pg, "trends")  # a new session: the cookie is still there, the sign-in is too old
+        pg.get_by_role("heading", name="Your session has ended").wait_for()
+        assert nav_links(pg) == []
+        assert pg.locator('[data-testid="stPlotlyChart"]').count() == 0
+        shot(pg, "auth-session-ended")
+        pg.get_by_role("button", name="Sign in again").click()
+        pg.locator("button[name=sub][value=alice]").click()
+        pg.wait_for_url(pg.base_url + "/**")
+        wait_idle(pg, 1.5)
+        sidebar(pg).get_by_text("Signed in as ana.lyst@example.gov.uk (analyst).").wait_for()
+        assert "Data" in nav_links(pg)
 
 
 # --------------------------------------------------------------------------- public
