@@ -26,7 +26,6 @@ from swp_data import access, audit, roles
 from swp_data.errors import InputError
 
 ANALYST = ("analyst",)
-SIGNED_IN = ("analyst", "viewer")
 EVERYONE = ("analyst", "viewer", "public")
 TITLE = "Safer Wolverhampton Insight"
 
@@ -83,10 +82,34 @@ def _auth_configured() -> bool:
         return False
 
 
+def _sub(claims: dict) -> str:
+    return str(claims.get("sub") or claims.get("email") or "")
+
+
+def _session_actor() -> access.Actor | None:
+    """The running session's person, worked out again from its sign-in (the
+    resolver for callbacks, which run before :func:`gate`); None when not let
+    in, and on any failure (fail closed)."""
+    try:
+        mode = access.mode()
+        if mode != "partnership":
+            return access.os_actor() if mode == "local" else None
+        if not _auth_configured() or not st.user.is_logged_in:
+            return None
+        claims = st.user.to_dict()
+        first_seen = st.session_state.get("auth_first_seen", {}).get(_sub(claims), time.time())
+        if roles.expired(claims, first_seen, time.time(), roles.session_hours()):
+            return None
+        return roles.decide(claims, roles.load()).actor
+    except Exception:
+        return None
+
+
 def gate(pages: Sequence[StreamlitPage] = ()) -> access.Actor | None:
     """Who is using the app in this run (set with ``access.set_actor``); in
     partnership mode, anyone not let in gets a page saying why, and the run
     stops (``pages``: all the app's pages, registered but hidden and not run)."""
+    access.set_resolver(_session_actor)  # for the callbacks of the next run
     mode = startup(pages)
     if mode == "local":
         actor: access.Actor | None = access.os_actor()
@@ -122,8 +145,7 @@ def gate(pages: Sequence[StreamlitPage] = ()) -> access.Actor | None:
         )
     claims = st.user.to_dict()
     seen = st.session_state.setdefault("auth_first_seen", {})
-    sub = str(claims.get("sub") or claims.get("email") or "")
-    first_seen = seen.setdefault(sub, time.time())
+    first_seen = seen.setdefault(_sub(claims), time.time())
     try:
         hours = roles.session_hours()
     except InputError as e:
@@ -158,10 +180,6 @@ def may_change() -> bool:
     """Whether this run may offer controls that change data (uploads, edits)."""
     actor = access.current()
     return actor is not None and actor.is_analyst
-
-
-def is_public() -> bool:
-    return access.mode() == "public"
 
 
 def sidebar() -> None:
@@ -211,4 +229,4 @@ def audit_block(limit: int = 200) -> None:
     )
 
 
-__all__ = ["ANALYST", "EVERYONE", "SIGNED_IN", "audit_block", "gate", "is_public", "may_change", "role", "sidebar"]
+__all__ = ["ANALYST", "EVERYONE", "audit_block", "gate", "may_change", "role", "sidebar"]

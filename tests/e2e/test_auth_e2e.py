@@ -229,7 +229,8 @@ def test_analyst_signs_in_imports_sees_the_audit_trail_and_signs_out(partnership
     wait_idle(pg, 2.0)
     pg.get_by_text("Imported 1 file(s)").wait_for(timeout=60_000)
     assert_no_exception(pg)
-    pg.get_by_role("heading", name="Audit trail").scroll_into_view_if_needed()
+    wait_idle(pg, 1.5)  # the page reruns after the import
+    pg.get_by_role("heading", name="Audit trail").wait_for()
     shot(pg, "auth-analyst-data")
     from swp_data import audit, store
 
@@ -250,6 +251,29 @@ def test_analyst_signs_in_imports_sees_the_audit_trail_and_signs_out(partnership
     goto(pg)
     pg.get_by_role("heading", name="Sign in").wait_for()
     assert nav_links(pg) == []
+
+
+def test_analyst_deletes_a_dataset(partnership, ctx):
+    """The delete button runs in a callback, before app.py's gate in that run: it
+    must still act as the signed-in analyst."""
+    from swp_data import store
+
+    with store.reading(partnership["store"]) as con:
+        before = {r[0] for r in con.execute("SELECT dataset_id FROM dataset").fetchall()}
+    pg = _page(ctx, partnership["url"])
+    sign_in(pg, "alice")
+    goto(pg, "data")
+    pg.get_by_role("heading", name="Delete a dataset").wait_for()
+    pg.get_by_role("button", name="Delete…").click()
+    wait_idle(pg, 1.0)
+    pg.get_by_role("button", name="Yes, delete").click()
+    wait_idle(pg, 2.0)
+    assert_no_exception(pg)
+    pg.get_by_text("Deleted ").first.wait_for()
+    assert pg.get_by_text("Cannot delete").count() == 0
+    with store.reading(partnership["store"]) as con:
+        after = {r[0] for r in con.execute("SELECT dataset_id FROM dataset").fetchall()}
+    assert len(before - after) == 1
 
 
 def test_viewer_has_no_data_page_and_no_upload_anywhere(partnership, ctx):

@@ -204,3 +204,31 @@ def test_data_changing_functions_refuse_without_an_analyst(store_path, monkeypat
                 con.execute("DELETE FROM dataset")
     with store.reading() as con:
         assert con.execute("SELECT count(*) FROM dataset").fetchone()[0] == before
+
+
+def test_callbacks_in_a_new_thread_use_the_resolver(monkeypatch):
+    """Streamlit runs a widget's callback in a new thread before the app sets the
+    acting person: the resolver works it out; an explicit None stays nobody."""
+    import threading
+
+    monkeypatch.setenv("SWP_MODE", "partnership")
+    analyst = access.Actor(who="ana@example.gov.uk", role="analyst", via="oidc")
+    seen: list = []
+
+    def in_new_thread():
+        t = threading.Thread(target=lambda: seen.append(access.current()))
+        t.start()
+        t.join()
+        return seen.pop()
+
+    access.set_actor(analyst)  # this thread only
+    try:
+        assert access.current() == analyst
+        assert in_new_thread() is None  # not inherited, and no resolver
+        access.set_resolver(lambda: analyst)
+        assert in_new_thread() == analyst
+        with access.acting_as(None):
+            assert access.current() is None  # set to nobody: the resolver is not asked
+    finally:
+        access.set_resolver(None)
+        access.set_actor(None)
