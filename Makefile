@@ -4,6 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PORT   ?= 8501
+ADDRESS ?= 127.0.0.1
 export SWP_DATA_DIR ?= ../shared/data
 export SWP_STORE ?= data/swp.duckdb
 
@@ -32,7 +33,7 @@ store: install
 	$(PY) -m swp_data ensure
 
 run: store
-	$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT)
+	$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT) --server.address $(ADDRESS)
 
 # Debian's chromium for the browser tests (no browser download).
 chromium:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import auth, common
+from pages import auth, common, urlstate
 
 st.set_page_config(page_title="Safer Wolverhampton Insight", page_icon=":material/shield:", layout="wide")
 common.ensure_navigation()  # a first visit straight to a page's URL reruns through here
@@ -11,6 +11,7 @@ common.ensure_navigation()  # a first visit straight to a page's URL reruns thro
 # A page missing from a role's navigation is not served: a direct link gets "page not found" and the Overview.
 PAGES = [
     (st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True), auth.EVERYONE),
+    (st.Page("pages/performance.py", title="Performance", icon=":material/flag:"), auth.EVERYONE),
     (st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"), auth.EVERYONE),
     (st.Page("pages/crime_map.py", title="Crime map", icon=":material/map:"), auth.EVERYONE),
     (st.Page("pages/deprivation.py", title="Deprivation", icon=":material/layers:"), auth.EVERYONE),
@@ -23,6 +24,10 @@ PAGES = [
 auth.gate([page for page, _ in PAGES])  # who is using the app, or the sign-in / refusal page (the run stops)
 role = auth.role()
 nav = st.navigation([page for page, roles in PAGES if role in roles])
+urlstate.begin(nav.url_path)  # a link's filters seed the sidebar
 auth.sidebar()  # who is using the app, sign out
 common.sidebar()
-nav.run()
+try:
+    nav.run()
+finally:
+    urlstate.publish()  # the view, as it is now, goes to the URL

@@ -92,11 +92,8 @@ def _junk_partner(path: Path, rows: int = 5_000_000) -> Path:
 
 def _import_area(path: Path):
     """The Impact Area import as the page calls it (wherever the split put it)."""
-    try:
-        from swp_data.impact_areas import import_area_file  # after the split of places.py
-    except ImportError:
-        from swp_data.places import import_area_file
     from swp_data import store
+    from swp_data.area_files import import_area_file  # places.py split: file imports live in area_files
 
     with store.transaction() as con:
         return import_area_file(con, path)

@@ -3,8 +3,10 @@ app.py; and clustering + priority scoring of the 161 LSOAs.
 
     .venv/bin/python bench/bench_pages.py
 
-Targets (issues 2-4): each page's AppTest run under 2 s warm with the demo
-loaded; clustering and scoring of 161 LSOAs under 1 s.
+Targets (issues 2-4, 8): each page's AppTest run under 2 s warm with the demo
+loaded (the Performance page included); clustering and scoring of 161 LSOAs
+under 1 s. Also the Performance report computed uncached (what a cold page
+or the meeting pack pays), city and public versions.
 """
 
 from __future__ import annotations
@@ -44,19 +46,19 @@ def bench_pages() -> dict:
 
 def bench_clustering() -> dict:
     """What the Neighbourhood clusters page computes, uncached, per method."""
-    from swp_data import clustering, places, store
+    from swp_data import clustering, indicators, place_clusters, store
 
     con = store.connect()
     out = {}
     try:
-        cols = tuple(places.default_indicators(con))
+        cols = tuple(indicators.default_indicators(con))
         for method in ("kmeans", "ward", "ward_contiguous"):
 
-            def run(method=method):
-                sil = places.silhouettes(con, "lsoa", cols, method)
+            def run(method: str = method) -> None:
+                sil = place_clusters.silhouettes(con, "lsoa", cols, method)
                 k = clustering.choose_k(sil)
-                places.cluster_analysis(con, "lsoa", cols, method, k)
-                places.priority_list(con, "lsoa")
+                place_clusters.cluster_analysis(con, "lsoa", cols, method, k)
+                place_clusters.priority_list(con, "lsoa")
 
             med, _ = timeit(run, repeat=3)
             out[method] = round(med, 3)
@@ -65,10 +67,29 @@ def bench_clustering() -> dict:
     return {"clusters_and_priority_161_lsoas_s": out, "indicators": list(cols)}
 
 
+def bench_performance_report() -> dict:
+    """performance.report uncached on the demo store (the page caches it)."""
+    from swp_data import performance, store
+
+    con = store.connect()
+    try:
+        out = {}
+        for public in (False, True):
+            med, _ = timeit(lambda p=public: performance.report(con, public=p), repeat=3)
+            out["public" if public else "full"] = round(med, 3)
+    finally:
+        con.close()
+    return {"performance_report_s": out}
+
+
 def main() -> dict:
     result = {"machine": machine(), "date": time.strftime("%Y-%m-%d")}
     with private_store(demo=True):
         result["pages"] = bench_pages()
+        try:
+            result.update(bench_performance_report())
+        except Exception as e:  # report, do not hide
+            result["performance_error"] = repr(e)
         try:
             result.update(bench_clustering())
         except Exception as e:  # report, do not hide

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_foundation.py", "bench_import.py", "bench_pages.py", "bench_make_run.py"]
+SCRIPTS = ["bench_foundation.py", "bench_import.py", "bench_pages.py", "bench_make_run.py", "bench_hostile_places.py"]
 
 if __name__ == "__main__":
     failed = []

@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from geo import categorical, maps
-from pages import common
-from swp_data import clustering, places, priority, taxonomy
+from pages import common, urlstate
+from swp_data import clustering, crime_window, indicators, place_clusters, priority, taxonomy
 
 common.page_header(
     "Neighbourhood clusters",
@@ -19,15 +19,16 @@ common.page_header(
 
 
 f = common.filters()
+urlstate.page("clusters")  # a link's choices seed the widgets below
 ss = st.session_state
 level = f.level
 unit = "wards" if level == "ward" else "LSOAs"
 is_demo = common.demo_banner(kinds=("police_uk", "engagement"))
-labels = places.labels()
+labels = indicators.labels()
 
-available = common.q(places.available_indicators)
-defaults = common.q(places.default_indicators)
-window = common.q(places.crime_window)
+available = common.q(indicators.available_indicators)
+defaults = common.q(indicators.default_indicators)
+window = common.q(crime_window.crime_window)
 
 c1, c2 = st.columns([3, 2])
 ss["cl_ind"] = [c for c in ss["cl_ind"] if c in available] if "cl_ind" in ss else list(defaults)
@@ -52,7 +53,7 @@ if not cols:
     st.stop()
 if window:
     st.caption(
-        f"Crime indicators: {places.window_label(window)}. Harm weights: one per police.uk category, "
+        f"Crime indicators: {crime_window.window_label(window)}. Harm weights: one per police.uk category, "
         "approximated from the ONS Crime Severity Score (see the table below)."
     )
     with st.expander("Harm weights by category"):
@@ -62,7 +63,7 @@ if window:
 cols_t = tuple(cols)
 
 # ------------------------------------------------------------- choice of k
-sil = common.q(places.silhouettes, level, cols_t, method)
+sil = common.q(place_clusters.silhouettes, level, cols_t, method)
 best = clustering.choose_k(sil)
 sig = (level, cols_t, method)
 if ss.get("cl_k_for") != sig or ss.get("cl_k") not in list(sil["k"]):
@@ -76,7 +77,7 @@ with left:
         key="cl_k",
         help=f"Suggested: k = {best}, the highest silhouette (ties go to fewer clusters).",
     )
-    res = common.q(places.cluster_analysis, level, cols_t, method, int(k))
+    res = common.q(place_clusters.cluster_analysis, level, cols_t, method, int(k))
     st.metric(
         "Agreement across 20 resamples",
         f"{res['stability']:.2f} (adjusted Rand)",
@@ -84,7 +85,7 @@ with left:
         "for neighbouring-areas-only, small random noise instead) and compared with the clustering "
         "of all the data: 1 = identical every time, 0 = no better than chance.",
     )
-    st.caption(f"Reading: {places.stability_reading(res['stability'])}.")
+    st.caption(f"Reading: {place_clusters.stability_reading(res['stability'])}.")
 with right:
     fig = go.Figure(
         go.Scatter(
@@ -116,7 +117,7 @@ with right:
 # ------------------------------------------------------------- map and profiles
 names = res["names"]
 lab = res["labels"]
-ind = common.q(places.indicators, level)
+ind = common.q(indicators.indicators, level)
 table = ind[["name", "ward_name", "population", *cols]].copy()
 table.insert(0, "cluster", lab.reindex(table.index))
 table.insert(1, "description", table["cluster"].map(names))
@@ -155,7 +156,7 @@ common.map_block(
 )
 
 st.markdown("#### Cluster profiles (mean z-score: standard deviations from the city average)")
-short = {c: n[:1].upper() + n[1:] for c, n in places.nice_names().items()}
+short = {c: n[:1].upper() + n[1:] for c, n in indicators.nice_names().items()}
 prof = res["profile"].rename(columns=labels)
 ylab = [f"{c}: {names[c]}" for c in prof.index]
 fig = px.imshow(
@@ -214,7 +215,7 @@ wt = priority.weights_table(weights)
 st.dataframe(
     wt.assign(share=(100 * wt["share"]).round(0).astype(int).astype(str) + "%"), hide_index=True, width="content"
 )
-plist = common.q(places.priority_list, level, tuple(weights.items()))
+plist = common.q(place_clusters.priority_list, level, tuple(weights.items()))
 shown = plist[plist.index.isin(scope)].reset_index()
 shown = shown.rename(
     columns={

@@ -7,6 +7,7 @@ Pages import this module; it is not a page itself (app.py lists the pages).
 from __future__ import annotations
 
 import importlib
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from geo import boundaries as gb
 from swp_data import access, config, export, store
 
 CITY = "Whole city"
+_log = logging.getLogger(__name__)
 
 assets.ensure_static(config.PROJECT_ROOT)  # Leaflet served by the app: maps work offline
 
@@ -41,7 +43,7 @@ def q(fn, *args, **kwargs):
     try:
         return _cached(f"{fn.__module__}.{fn.__qualname__}", store.store_version(), args, tuple(sorted(kwargs.items())))
     except store.StoreBusy as e:
-        st.warning(md(f"{e} (the page will show again once it is free: reload it)"))
+        st.warning(problem(e))
         st.stop()
 
 
@@ -306,6 +308,22 @@ def md(text) -> str:
     """Text from data (an area or file name) made inert in Markdown: HTML-escaped
     and every Markdown punctuation mark backslash-escaped."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", maps.esc(text))
+
+
+STORE_BUSY = (
+    "The data store is busy with another program and stayed locked; the page will show again once it is "
+    "free: reload it."
+)
+
+
+def problem(e: Exception) -> str:
+    """A refusal (swp_data.errors.InputError) as one Markdown-safe line for
+    the page. A busy store's path and the other process's id stay in the
+    server log."""
+    if isinstance(e, store.StoreBusy):
+        _log.warning("%s", e)
+        return STORE_BUSY
+    return md(str(e))
 
 
 def fmt_int(n) -> str:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from geo import categorical, maps
 from geo.hotspots import COLD, HOT, NOT_SIG
-from pages import common
+from pages import common, urlstate
 from swp_data import crime, periods, stats, taxonomy
 from swp_data import reference as ref
 
@@ -24,6 +24,7 @@ common.page_header(
     "rates per 1,000 residents, change on the year before, and statistically significant hotspots.",
 )
 f = common.filters()
+urlstate.page("crime_map")  # a link's choices seed the widgets below
 ss = st.session_state
 common.demo_banner(kinds=("police_uk",))
 months = common.q(crime.months_loaded)
@@ -300,7 +301,7 @@ if selected:
         k1, k2, k3, k4 = st.columns(4)
         k1.metric("Residents (Census 2021)", common.fmt_int(prof["population"]))
         n12 = int(prof["monthly"]["count"].tail(12).sum())
-        k2.metric(f"{selection}, 12 months to {periods.fmt_month(end)}", common.fmt_int(n12))
+        k2.metric(f"{common.md(selection)}, 12 months to {periods.fmt_month(end)}", common.fmt_int(n12))
         k3.metric("Per 1,000 residents", f"{stats.rate_per_1000(n12, prof['population']):,.1f}")
         try:
             dep = common.q(ref.lsoa_profile, selected)
@@ -317,7 +318,7 @@ if selected:
                 )
         t1, t2, t3 = st.columns([2, 2, 2])
         with t1:
-            st.markdown(f"**{selection}: last 24 months**")
+            st.markdown(f"**{common.md(selection)}: last 24 months**")
             mon = prof["monthly"].assign(label=lambda x: [periods.fmt_month(m) for m in x["month"]])
             fig = px.line(
                 mon,

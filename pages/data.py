@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo import maps
-from pages import auth, common
+from pages import auth, common, urlstate
 from swp_data import crime, imports, periods
 from swp_data.errors import InputError
 
@@ -25,6 +25,7 @@ common.page_header(
     "Load this month's data.police.uk download and the partners' returns, check what was loaded, and remove "
     "what should not be there. Every import is all or nothing: a problem leaves the store as it was.",
 )
+urlstate.page("data")
 common.demo_banner(
     advice="Demo datasets are marked DEMO in the list below; importing real records of a "
     "force and month replaces the demo records of that month."

@@ -4,7 +4,7 @@ overlays, and pockets of deprivation hidden inside average wards."""
 import plotly.express as px
 import streamlit as st
 
-from pages import common
+from pages import common, urlstate
 from swp_data import reference as ref
 
 common.page_header(
@@ -13,6 +13,7 @@ common.page_header(
     "Census 2021, by LSOA or ward. Rank 1 and decile 1 are the most deprived in England.",
 )
 f = common.filters()
+urlstate.page("deprivation")  # a link's choices seed the widgets below
 level = f.level
 
 VIEWS = ["IMD and domains", "IoD2025 crime indicators", "Census 2021", "Pockets of deprivation"]

@@ -8,9 +8,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from geo import maps
-from pages import common
+from pages import common, urlstate
 from swp_data import engagement as eng
-from swp_data import places, stats
+from swp_data import engagement_analysis, stats
 from swp_data import public as public_site
 from swp_data.periods import period_label
 
@@ -22,6 +22,7 @@ common.page_header(
 
 
 f = common.filters()
+urlstate.page("engagement")  # a link's choices seed the widgets below
 ss = st.session_state
 is_demo = common.demo_banner(kinds=("engagement",))
 ds = common.datasets()
@@ -92,7 +93,7 @@ else:
 
 # ------------------------------------------------------------- engagement against harm
 st.subheader("Engagement against harm, by ward")
-eh = common.q(places.ward_engagement_harm)
+eh = common.q(engagement_analysis.ward_engagement_harm)
 if eh["harm"].isna().all() or eh["engagement"].isna().all():
     st.info("Needs both crime records and community meeting returns.")
 else:
@@ -180,6 +181,7 @@ else:
         "Share answering",
         answers,
         horizontal=True,
+        format_func=common.md,  # radio labels render Markdown
         key="en_answer",
         index=answers.index("No") if "No" in answers else 0,
     )
@@ -187,11 +189,11 @@ else:
     total = int(sub["responses"].sum())
     n_ans = int(d["responses"].sum())
     city_share = n_ans / total if total else np.nan
-    lo, hi = places.wilson_interval(n_ans, total) if total else (np.nan, np.nan)
+    lo, hi = engagement_analysis.wilson_interval(n_ans, total) if total else (np.nan, np.nan)
     m1, m2 = st.columns(2)
     m1.metric("Respondents", common.fmt_int(total))
     m2.metric(
-        f"Answering “{answer}” (city)",
+        f"Answering “{common.md(answer)}” (city)",
         f"{100 * city_share:.0f}%",
         help=f"Wilson 95% interval {100 * lo:.1f}% to {100 * hi:.1f}%",
     )
@@ -239,7 +241,7 @@ else:
     fig.update_layout(
         height=140 + 24 * len(d),
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis={"title": f"% answering “{answer}” (Wilson 95% interval)", "range": [0, 100]},
+        xaxis={"title": f"% answering “{maps.esc(answer)}” (Wilson 95% interval)", "range": [0, 100]},
     )
     st.plotly_chart(fig, width="stretch", key="en_survey_chart")
     st.caption("Error bars: Wilson score 95% intervals; wide bars mean few respondents in that ward.")
@@ -255,7 +257,7 @@ else:
 
     # --------------------------------------------------------- representativeness
     st.subheader("Who answered: respondents by ward against residents (Census 2021)")
-    rep = common.q(places.survey_representativeness, sub["survey"].iloc[0], question)
+    rep = common.q(engagement_analysis.survey_representativeness, sub["survey"].iloc[0], question)
     long = rep.melt(
         id_vars=["ward_name"],
         value_vars=["respondent_share", "population_share"],
@@ -302,9 +304,9 @@ if cons.empty:
 else:
     for (name, period), d in cons.groupby(["consultation", "period"], sort=False):
         real = not d["is_demo"].any()
-        st.markdown(f"**{name} ({period})**" + (" — as published" if real else " — DEMO"))
+        st.markdown(f"**{common.md(name)} ({common.md(period)})**" + (" — as published" if real else " — DEMO"))
         fig = px.bar(
-            d,
+            d.assign(geography_name=d["geography_name"].map(maps.esc)),  # tick labels render some HTML
             x="geography_name",
             y="share",
             labels={"geography_name": "", "share": "% of respondents"},

@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from geo import maps
-from pages import auth, common
-from swp_data import places
+from pages import auth, common, urlstate
+from swp_data import area_compare, area_files, crime_window, demo_areas, impact_areas, indicators
 from swp_data.errors import InputError
 
 common.page_header(
@@ -21,14 +21,15 @@ common.page_header(
     "from LSOAs, then compare it with the rest of the city and with similar places.",
 )
 f = common.filters()
+urlstate.page("impact_areas")  # a link's choices seed the widgets below
 ss = st.session_state
 is_demo = common.demo_banner(kinds=("police_uk", "impact_area"))
 
 MODES = ["Profile of an area", "Create an area", "Import a file", "Rename or delete"]
 if not auth.may_change():  # viewers and the public site: profiles only, no editing
     MODES = MODES[:1]
-areas = common.q(places.list_areas)
-window = common.q(places.crime_window)
+areas = common.q(impact_areas.list_areas)
+window = common.q(crime_window.crime_window)
 
 # Deferred state changes (a widget's value can only be set before it is drawn).
 for key in ("ia_mode", "ia_profile"):
@@ -49,9 +50,9 @@ if f.level == "ward":
 def _write(fn, *args, ok: str, **kwargs):
     """Run a store write in one transaction; show the problem on failure."""
     try:
-        result = places.in_transaction(fn, *args, **kwargs)
+        result = impact_areas.in_transaction(fn, *args, **kwargs)
     except InputError as e:
-        st.error(f"Not saved: {e}", icon=":material/error:")
+        st.error(f"Not saved: {common.problem(e)}", icon=":material/error:")
         return None
     ss["ia_flash"] = ok
     return result if result is not None else True
@@ -72,7 +73,7 @@ if auth.may_change() and (areas.empty or not areas["is_demo"].any()):
             "Hill & The Scotlands, Pennfields), approximated from place centres, for demonstration."
         )
         if st.button("Load the demo priority areas", key="ia_demo_load", icon=":material/science:"):
-            r = _write(places.add_demo_impact_areas, ok="Loaded the six demo priority areas (approximate).")
+            r = _write(demo_areas.add_demo_impact_areas, ok="Loaded the six demo priority areas (approximate).")
             if r:
                 ss["ia_mode__next"] = MODES[0]
                 st.rerun()
@@ -84,12 +85,12 @@ if mode == "Create an area":
         "Click LSOAs on the map to add or remove them (clicking the same LSOA twice in a row needs "
         "another click in between; the list below always works), or pick them in the list."
     )
-    lsoa_tbl = common.q(places.city_lsoas)
+    lsoa_tbl = common.q(impact_areas.city_lsoas)
     names = {r.code: f"{r.name}, {r.ward_name}" for r in lsoa_tbl.itertuples()}
     pending = [c for c in ss.get("ia_pending", []) if c in names]
     geo = common.geo_frame("lsoa")
     if window:
-        ind = common.q(places.indicators, "lsoa")[["crime_all"]].reset_index()
+        ind = common.q(indicators.indicators, "lsoa")[["crime_all"]].reset_index()
         value_col, value_label, kind = "crime_all", "Recorded crime (excl. ASB) per 1,000, last 12 months", "sequential"
     else:
         ind = common.sql("SELECT lsoa21_code AS code, imd_decile FROM imd2025")
@@ -130,12 +131,12 @@ if mode == "Create an area":
     k2.metric("Residents (Census 2021)", common.fmt_int(pop.reindex(pending).sum()))
     k3.metric("Share of the city's residents", f"{100 * pop.reindex(pending).sum() / pop.sum():.1f}%")
     c1, c2 = st.columns([3, 2])
-    name = c1.text_input("Name of the area", key="ia_new_name", max_chars=places.NAME_MAX)
+    name = c1.text_input("Name of the area", key="ia_new_name", max_chars=impact_areas.NAME_MAX)
     replace = c2.checkbox("Replace an area of the same name", key="ia_replace")
     if st.button("Save Impact Area", key="ia_save", type="primary", icon=":material/save:", disabled=not pending):
         source = "map selection" if ss.get("ia_map_used") else "list"
         aid = _write(
-            places.save_area,
+            impact_areas.save_area,
             name,
             pending,
             source=source,
@@ -164,16 +165,16 @@ elif mode == "Import a file":
     name = st.text_input(
         "Name (optional: the file's name, or the names in the file, otherwise)",
         key="ia_import_name",
-        max_chars=places.NAME_MAX,
+        max_chars=impact_areas.NAME_MAX,
     )
     if st.button("Import", key="ia_import", type="primary", disabled=up is None, icon=":material/upload:"):
-        rep = _write(
-            places.import_area_file,
-            Path(up.name),
-            up.getvalue(),
-            name=name or None,
-            ok=f"Imported {common.md(up.name)}.",
-        )
+        try:  # read and check before the write lock is taken
+            area_files.check_size(Path(up.name), up.size)
+            plan = area_files.prepare_area_file(Path(up.name), up.getvalue(), name=name or None)
+        except InputError as e:
+            st.error(f"Not saved: {common.problem(e)}", icon=":material/error:")
+            plan = None
+        rep = plan and _write(area_files.write_area_file, plan, ok=f"Imported {common.md(up.name)}.")
         if rep:
             ss["ia_last_import"] = rep
             st.rerun()
@@ -222,14 +223,14 @@ elif mode == "Rename or delete":
         st.caption(f"Source: {common.md(row['source'])}; {row['n_lsoa']} LSOAs; created {row['created_at']:%d %b %Y}.")
         c1, c2 = st.columns(2)
         with c1:
-            new = st.text_input("New name", key="ia_rename_to", max_chars=places.NAME_MAX)
+            new = st.text_input("New name", key="ia_rename_to", max_chars=impact_areas.NAME_MAX)
             renamed = st.button("Rename", key="ia_rename", icon=":material/edit:", disabled=not new.strip())
-            if renamed and _write(places.rename_area, aid, new, ok=f"Renamed to “{common.md(new.strip())}”."):
+            if renamed and _write(impact_areas.rename_area, aid, new, ok=f"Renamed to “{common.md(new.strip())}”."):
                 st.rerun()
         with c2:
             sure = st.checkbox("Yes, delete this area", key="ia_delete_sure")
             deleted = st.button("Delete", key="ia_delete", icon=":material/delete:", disabled=not sure)
-            if deleted and _write(places.delete_area, aid, ok=f"Deleted “{common.md(row['name'])}”."):
+            if deleted and _write(impact_areas.delete_area, aid, ok=f"Deleted “{common.md(row['name'])}”."):
                 st.rerun()
 
 # =============================================================== profile
@@ -246,13 +247,16 @@ else:
     c1, c2 = st.columns([2, 2])
     aid = c1.selectbox("Impact Area", list(labels), format_func=labels.get, key="ia_profile")
     measure = c2.selectbox(
-        "Crime measure", places.measures(), key="ia_measure", index=places.measures().index(places.DEFAULT_SELECTION)
+        "Crime measure",
+        crime_window.measures(),
+        key="ia_measure",
+        index=crime_window.measures().index(crime_window.DEFAULT_SELECTION),
     )
     area = areas.set_index("area_id").loc[aid]
-    codes = tuple(common.q(places.area_codes, aid))
+    codes = tuple(common.q(impact_areas.area_codes, aid))
     st.markdown(f"### {common.md(area['name'])}")
     if area["approximate"]:
-        st.warning(f"**Approximate, for demonstration.** {area['note'] or ''}", icon=":material/help:")
+        st.warning(f"**Approximate, for demonstration.** {common.md(area['note'] or '')}", icon=":material/help:")
     st.caption(
         f"Source: {common.md(area['source'])} · {len(codes)} LSOAs · {common.fmt_int(area['population'])} residents "
         f"(Census 2021)" + (" · DEMO" if area["is_demo"] else "")
@@ -264,15 +268,15 @@ else:
             "crime inside and outside the area. Its deprivation profile is below."
         )
     else:
-        wl = places.window_label(window)
+        wl = crime_window.window_label(window)
         # ------------------------------------------------ shares
         st.markdown(f"#### Share of the city's residents against share of its recorded crime ({wl})")
-        shares = common.q(places.area_shares, codes)
+        shares = common.q(area_compare.area_shares, codes)
         row = shares.set_index("measure").loc[measure]
         k1, k2, k3 = st.columns(3)
         k1.metric("Share of the city's residents", f"{row['population_share']:.1f}%")
         k2.metric(
-            f"Share of {places.measure_text(measure)}",
+            f"Share of {crime_window.measure_text(measure)}",
             f"{row['crime_share']:.1f}%",
             help=f"{common.fmt_int(row['inside'])} of {common.fmt_int(row['city'])} records, {wl}",
         )
@@ -281,8 +285,8 @@ else:
             f"{row['ratio']:.2f}",
             help="1.00 = its share of crime equals its share of residents; 1.50 = half as much again.",
         )
-        pub = common.q(places.published_priority_shares)
-        union = tuple(common.q(places.demo_union_codes))
+        pub = common.q(demo_areas.published_priority_shares)
+        union = tuple(common.q(demo_areas.demo_union_codes))
         if pub["population_share"] is not None:
             status = "DEMO data" if is_demo else "loaded data"
             text = (
@@ -291,12 +295,12 @@ else:
                 f"recorded crime. **This app's figure on the {status}** ({wl}): "
             )
             if union:
-                u = common.q(places.area_shares, union).set_index("measure").loc[places.ALL_CRIME]
+                u = common.q(area_compare.area_shares, union).set_index("measure").loc[crime_window.ALL_CRIME]
                 text += (
                     f"the six approximate priority areas together hold {u['population_share']:.1f}% of "
                     f"residents and {u['crime_share']:.1f}% of recorded crime (excluding ASB); "
                 )
-            all_row = shares.set_index("measure").loc[places.ALL_CRIME]
+            all_row = shares.set_index("measure").loc[crime_window.ALL_CRIME]
             text += (
                 f"this area holds {all_row['population_share']:.1f}% of residents and "
                 f"{all_row['crime_share']:.1f}% of recorded crime (excluding ASB)."
@@ -356,8 +360,8 @@ else:
             )
 
         # ------------------------------------------------ inside against the rest
-        st.markdown(f"#### Inside the area against the rest of the city: {places.measure_text(measure)}")
-        monthly = common.q(places.inside_vs_rest_monthly, codes, measure)
+        st.markdown(f"#### Inside the area against the rest of the city: {crime_window.measure_text(measure)}")
+        monthly = common.q(area_compare.inside_vs_rest_monthly, codes, measure)
         fig = px.line(
             monthly,
             x="month",
@@ -379,7 +383,7 @@ else:
             source="data.police.uk; ONS Census 2021",
             key="ia_trend_dl",
         )
-        change = common.q(places.inside_vs_rest_change, codes, measure)
+        change = common.q(area_compare.inside_vs_rest_change, codes, measure)
         if change.empty:
             st.caption("The change test needs 24 months of records.")
         else:
@@ -397,7 +401,7 @@ else:
 
         # ------------------------------------------------ LSOAs inside
         st.markdown(f"#### The area's LSOAs, ranked by harm ({wl})")
-        rank = common.q(places.area_lsoa_ranking, codes, measure)
+        rank = common.q(area_compare.area_lsoa_ranking, codes, measure)
         geo = common.geo_frame("lsoa")
         gdf = geo[geo["code"].isin(codes)].merge(rank[["code", "harm_per_1000", "rate_per_1000"]], on="code")
         table = rank.rename(
@@ -427,7 +431,7 @@ else:
 
     # ------------------------------------------------ deprivation
     st.markdown("#### Deprivation profile (IMD 2025): how many of the area's LSOAs are in each national decile")
-    dep = common.q(places.deprivation_profile, codes)
+    dep = common.q(area_compare.deprivation_profile, codes)
     colours = {str(d): maps.VIRIDIS[::-1][d - 1] for d in range(1, 11)}
     fig = px.bar(
         dep.assign(decile=dep["decile"].astype(str)),
@@ -454,8 +458,8 @@ else:
 
     # ------------------------------------------------ similar places
     if window:
-        st.markdown(f"#### Against similar places outside the area: {places.measure_text(measure)}")
-        comp = common.q(places.comparators, codes, measure)
+        st.markdown(f"#### Against similar places outside the area: {crime_window.measure_text(measure)}")
+        comp = common.q(area_compare.comparators, codes, measure)
         if comp["test"] is None:
             st.caption(comp["verdict"])
         else:

@@ -3,7 +3,7 @@
 import plotly.express as px
 import streamlit as st
 
-from pages import common
+from pages import common, urlstate
 from swp_data import crime
 from swp_data import reference as ref
 from swp_data.periods import fmt_month
@@ -13,6 +13,7 @@ common.page_header(
     "The Safer Wolverhampton Partnership's dashboard: crime, deprivation and community engagement "
     "across the City of Wolverhampton's 20 wards and 161 neighbourhoods (LSOAs).",
 )
+urlstate.page("overview")
 
 s = common.q(ref.city_summary)
 i25, i19 = s["imd2025"], s["imd2019"]

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from geo import categorical, maps
-from pages import common
+from pages import common, urlstate
 from swp_data import crime, periods, stats, taxonomy
 from swp_data import public as public_site
 from swp_data import reference as ref
@@ -25,6 +25,7 @@ common.page_header(
     "with change against the same period last year, and the partnership's domestic abuse and hate crime figures.",
 )
 f = common.filters()
+urlstate.page("trends")  # a link's choices seed the widgets below
 ss = st.session_state
 common.demo_banner(kinds=("police_uk", "partner"))
 
@@ -126,7 +127,7 @@ else:
     yfmt = ",.2f" if rates else ",.0f"
 
     # ------------------------------------------------------------- the series
-    st.subheader(f"{selection}: {FREQS[freq].lower()} {'rates' if rates else 'counts'}")
+    st.subheader(f"{common.md(selection)}: {FREQS[freq].lower()} {'rates' if rates else 'counts'}")
     plot = crime.with_gaps(series, freq, by) if freq == "month" else series.copy()
     if freq == "month":
         x, xargs = "period_start", {}

@@ -896,7 +896,7 @@ def generate_and_import(
         wd.mkdir(parents=True, exist_ok=True)
         paths = write_all(wd, seed, cfg=cfg, progress=write_say)
         # The six approximate 2011-12 priority areas (only when no Impact Area exists).
-        from .places import ensure_demo_impact_areas
+        from .demo_areas import ensure_demo_impact_areas
 
         return import_paths(paths, is_demo=True, progress=import_say, also=ensure_demo_impact_areas)
 

@@ -38,19 +38,21 @@ from statsmodels.stats.proportion import proportion_confint
 from . import config
 from .errors import InputError
 from .partner import (
+    EARLIEST,
     PUBLISHED_LICENCE,
     Bad,
     DatasetInfo,
     Places,
     Problems,
+    TableReader,
     Tally,
     clean_text,
     dataset_suffix,
     drop_keys_held_by_others,
     file_dataset,
+    file_digest,
     file_hash,
     normalise_header,
-    read_table,
     replace_rows,
     tally_file,
     text_field,
@@ -196,6 +198,8 @@ def _date(text: str, today: dt.date) -> dt.date:
         raise Bad(f"date {t} does not exist") from None
     if d > today:
         raise Bad(f"date {t} is in the future (today is {today:%d %b %Y})")
+    if d < EARLIEST:
+        raise Bad(f"date {t} is before {EARLIEST:%B %Y}, when community safety partnerships began")
     return d
 
 
@@ -206,6 +210,8 @@ def _period(text: str, cache: dict, today: dt.date) -> tuple[str, dt.date, dt.da
             label, start, end = parse_engagement_period(key)
             if start > today:
                 raise Bad(f"period {key} is in the future (it starts {start:%d %b %Y}; today is {today:%d %b %Y})")
+            if end < EARLIEST:
+                raise Bad(f"period {key[:20]} is before {EARLIEST:%B %Y}, when community safety partnerships began")
             cache[key] = (label, start, end)
         except Bad as e:
             cache[key] = e
@@ -258,15 +264,15 @@ def _consultation_geography(places: Places, text: str) -> tuple[str, str]:
 def _validate(
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    data: bytes,
+    data: bytes | None,
     kind: str,
     label: str,
     *,
     today: dt.date | None = None,
 ) -> tuple[pd.DataFrame, int, list[str]]:
     spec = SCHEMAS[kind]
-    rows, numbers = read_table(path, columns=spec["columns"], required=spec["required"], what=spec["what"], data=data)
-    if kind == "consultation" and not ({"responses", "share"} & set(_present_columns(data))):
+    rows = TableReader(path, columns=spec["columns"], required=spec["required"], what=spec["what"], data=data)
+    if kind == "consultation" and not ({"responses", "share"} & set(rows.header)):
         raise InputError(
             path,
             "a consultation file needs a responses column, a share column or both "
@@ -279,8 +285,11 @@ def _validate(
     cache: dict = {}
     seen: dict[tuple, int] = {}
     out: list[tuple] = []
+    rows_n: list[int] = []
     warnings: list[str] = []
-    for rec, rn in zip(rows, numbers):
+    key: tuple
+    row: tuple
+    for rec, rn in rows:
         try:
             if kind == "meetings":
                 d = _date(rec["date"], today)
@@ -305,12 +314,12 @@ def _validate(
                 plabel, _, _ = _period(rec["period"], cache, today)
                 level, code = _consultation_geography(places, rec["geography"])
                 resp = rec["responses"].strip()
-                n = float(whole_number(resp, "responses")) if resp else None
+                given = float(whole_number(resp, "responses")) if resp else None
                 share = _share(rec["share"])
-                if n is None and share is None:
+                if given is None and share is None:
                     raise Bad("give responses, share or both (both are empty)")
                 key = (c, plabel, code)
-                row = (c, plabel, level, code, n, share)
+                row = (c, plabel, level, code, given, share)
                 what = "consultation, period and geography"
         except Bad as e:
             problems.add(rn, str(e))
@@ -325,6 +334,7 @@ def _validate(
             continue
         seen[key] = rn
         out.append(row)
+        rows_n.append(rn)
     problems.raise_if_any()
     if kind == "meetings":
         df = pd.DataFrame(out, columns=["date", "ward_code", "kind", "attendees"])
@@ -347,12 +357,8 @@ def _validate(
                 "more than 100% (fine if respondents could give several answers)"
             )
     df["_i"] = range(len(df))
-    return df, len(rows), warnings
-
-
-def _present_columns(data: bytes) -> list[str]:
-    first = data.decode("utf-8-sig", errors="replace").splitlines()[0] if data else ""
-    return normalise_header(next(csv.reader([first]), []))
+    df["_row"] = rows_n
+    return df, rows.rows_read, warnings
 
 
 _TABLES = {
@@ -377,10 +383,19 @@ _TABLES = {
 }
 
 
-def _write(con, kind: str, df: pd.DataFrame, info: DatasetInfo, report, label: str) -> None:
+def _write(con, kind: str, df: pd.DataFrame, info: DatasetInfo, report, label: str, file: Path | None = None) -> None:
     table, keys, columns, period_of = _TABLES[kind]
     replace_rows(
-        con, table=table, keys=keys, columns=columns, new=df, info=info, period_of=period_of, report=report, label=label
+        con,
+        table=table,
+        keys=keys,
+        columns=columns,
+        new=df,
+        info=info,
+        period_of=period_of,
+        report=report,
+        label=label,
+        file=file,
     )
 
 
@@ -394,18 +409,17 @@ def import_engagement_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: str,
         raise InputError(path, f"unknown engagement file kind {kind!r} (use {', '.join(KINDS)})")
     if not path.exists():
         raise InputError(path, "file not found")
-    data = path.read_bytes()
     label = path.name
-    df, n_read, warnings = _validate(con, path, data, kind, label)
+    df, n_read, warnings = _validate(con, path, None, kind, label)
     info = file_dataset(
         path,
-        data,
+        file_digest(path),
         f"engagement:{kind}:{dataset_suffix(path)}",
         f"Engagement ({kind}): {path.name}",
         "engagement",
         is_demo,
     )
-    _write(con, kind, df, info, report, label)
+    _write(con, kind, df, info, report, label, file=path)
     tally_file(report, info, n_read, len(df), warnings)
 
 

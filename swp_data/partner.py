@@ -41,7 +41,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +51,6 @@ import pandas as pd
 from . import config, store, taxonomy
 from .errors import InputError
 from .periods import parse_period
-from .validate import check_not_truncated, read_text
 
 __all__ = [
     "PARTNER_COLUMNS",
@@ -75,6 +74,17 @@ PUBLISHED_DATASET_ID = "published:swp_strategy_figures"
 # Published indicators loaded as partner series (city level, financial years).
 PUBLISHED_MEASURES = ("domestic_violence_reports", "hate_crime_reports")
 
+# Limits on partner and engagement CSVs (docs/notes-places.md says why).
+MAX_ROWS = 200_000  # data rows a file: a decade of monthly counts by LSOA for a few measures
+MAX_LINE_CHARS = 10_000  # characters a line
+MAX_ROW_LINES = 100  # lines one row may span (quoted line breaks)
+MAX_PROBLEMS = 10  # problems found before reading stops
+MAX_COUNT = 1_000_000  # a count, attendance or number of responses for one period and place
+MAX_NUMBER_CHARS = 20  # characters of a count as written ("1,000,000.00" is 12)
+# Community safety partnerships began with the Crime and Disorder Act 1998
+# (in force April 1998): no partner figure or engagement record ends earlier.
+EARLIEST = dt.date(1998, 4, 1)
+
 CITY_ALIASES = {"e08000031", "wolverhampton", "city", "city of wolverhampton", "wolverhampton city"}
 
 
@@ -85,21 +95,29 @@ class Bad(ValueError):
 
 @dataclass
 class Problems:
-    """Collects row problems; raises the first (lowest row) with a count of the rest."""
+    """Collects row problems; raises the first (lowest row) with a count of the
+    rest. Reading stops at the :data:`MAX_PROBLEMS`-th problem: the message
+    then says which rows were not checked."""
 
     path: Path
     items: list[tuple[int, str]] = field(default_factory=list)
+    limit: int = MAX_PROBLEMS
 
     def add(self, row: int, problem: str) -> None:
         self.items.append((row, problem))
+        if len(self.items) >= self.limit:
+            self.raise_if_any(stopped_at=row)
 
-    def raise_if_any(self) -> None:
+    def raise_if_any(self, stopped_at: int | None = None) -> None:
         if not self.items:
             return
         self.items.sort(key=lambda t: t[0])
         row, problem = self.items[0]
         n = len(self.items)
-        more = f" ({n - 1} more problem(s) in this file)" if n > 1 else ""
+        if stopped_at is not None:
+            more = f" ({n - 1} more problem(s) up to row {stopped_at:,}; the rows after it were not checked)"
+        else:
+            more = f" ({n - 1} more problem(s) in this file)" if n > 1 else ""
         raise InputError(self.path, problem + more, row=row)
 
 
@@ -118,61 +136,148 @@ def normalise_header(columns: Iterable[str]) -> list[str]:
     return [str(c).replace("\ufeff", "").strip().lower() for c in columns]
 
 
-def read_table(
-    path: Path,
-    *,
-    columns: tuple[str, ...],
-    required: tuple[str, ...],
-    what: str,
-    data: bytes | None = None,
-) -> tuple[list[dict[str, str]], list[int]]:
-    """Read a small CSV schema strictly: UTF-8, not truncated, the header naming
-    only ``columns`` (case-insensitive, trimmed) and all of ``required``, every
-    row with the header's number of fields. Returns the rows (column -> text,
-    missing optional columns as "") and their spreadsheet row numbers
-    (header = 1). Blank rows (no text in any field) are skipped."""
-    text = read_text(path, data)
-    check_not_truncated(path, text)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    schema = ",".join(columns)
-    rows: list[dict[str, str]] = []
-    numbers: list[int] = []
-    header: list[str] | None = None
-    line = 0
-    try:
-        for fields in reader:
-            start, line = line + 1, reader.line_num
-            if header is None:
-                header = normalise_header(fields)
-                _check_header(path, header, columns, required, what, schema)
-                continue
+class TableReader:
+    """Stream a small CSV schema strictly, one row at a time (memory does not
+    grow with the file): UTF-8, not truncated, the header naming only
+    ``columns`` (case-insensitive, trimmed) and all of ``required``, every row
+    with the header's number of fields, at most :data:`MAX_ROWS` data rows of
+    lines of at most :data:`MAX_LINE_CHARS` characters. Iterating yields
+    (row: column -> text, missing optional columns as "", spreadsheet row
+    number, header = 1). Blank rows (no text in any field) are skipped;
+    ``rows_read`` counts the others."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        columns: tuple[str, ...],
+        required: tuple[str, ...],
+        what: str,
+        data: bytes | None = None,
+    ) -> None:
+        self.path, self.columns, self.what = Path(path), columns, what
+        self.schema = ",".join(columns)
+        if data is None and not self.path.exists():
+            raise InputError(self.path, "file not found")
+        self._data = data
+        self.rows_read = 0
+        self._pos = 0  # bytes read so far (for the position of a bad byte)
+        self._at_last = False
+        self._ended_with_newline = True
+        self._row_lines = 0
+        self._rows = self._read()
+        first = next((r for r in self._rows if any(f.strip() for f in r[0])), None)
+        if first is None:
+            raise InputError(self.path, "the file is empty")
+        self.header = normalise_header(first[0])
+        _check_header(self.path, self.header, columns, required, what, self.schema)
+
+    def _open(self):
+        raw = io.BytesIO(self._data) if self._data is not None else open(self.path, "rb")  # noqa: SIM115
+        return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+    def _lines(self, f) -> Iterator[str]:
+        """Physical lines (line ends kept), each checked for length and for
+        bytes that are not UTF-8; knows which line is the last."""
+        n = 0
+
+        def get() -> str:
+            line = f.readline(MAX_LINE_CHARS + 1)
+            if len(line) > MAX_LINE_CHARS:
+                raise InputError(
+                    self.path, f"a line is longer than {MAX_LINE_CHARS:,} characters: not a {self.what} file", row=n + 1
+                )
+            return line
+
+        nxt = get()
+        while nxt:
+            cur = nxt
+            n += 1
+            if not cur.isascii():
+                bad = next((i for i, ch in enumerate(cur) if "\udc80" <= ch <= "\udcff"), None)
+                if bad is not None:
+                    pos = self._pos + len(cur[:bad].encode("utf-8", "surrogateescape"))
+                    raise InputError(
+                        self.path,
+                        f"not UTF-8 text (byte 0x{ord(cur[bad]) - 0xDC00:02x} at position {pos}); "
+                        "save the file as UTF-8 CSV and try again",
+                        row=n,
+                    )
+                self._pos += len(cur.encode("utf-8"))
+            else:
+                self._pos += len(cur)
+            self._row_lines += 1
+            if self._row_lines > MAX_ROW_LINES:
+                raise InputError(
+                    self.path,
+                    f"a row runs over more than {MAX_ROW_LINES} lines: an unclosed quote?",
+                    row=n - MAX_ROW_LINES,
+                )
+            nxt = get()
+            self._at_last = not nxt
+            self._ended_with_newline = cur.endswith(("\n", "\r"))
+            yield cur
+
+    def _read(self) -> Iterator[tuple[list[str], int]]:
+        with self._open() as f:
+            reader = csv.reader(self._lines(f), strict=True)
+            line = 0
+            try:
+                for fields in reader:
+                    start, line = line + 1, reader.line_num
+                    self._row_lines = 0
+                    yield fields, start
+            except csv.Error as e:
+                raise InputError(
+                    self.path,
+                    f"malformed CSV ({e}); an unclosed quote often means the file is truncated",
+                    row=line + 1,
+                ) from None
+
+    def __iter__(self) -> Iterator[tuple[dict[str, str], int]]:
+        header, n_cols = self.header, len(self.header)
+        for fields, start in self._rows:
             if not any(f.strip() for f in fields):
                 continue
-            if len(fields) > len(header) and not any(f.strip() for f in fields[len(header) :]):
-                fields = fields[: len(header)]  # trailing empty cells, as spreadsheets write them
-            if len(fields) != len(header):
+            if len(fields) > n_cols and not any(f.strip() for f in fields[n_cols:]):
+                fields = fields[:n_cols]  # trailing empty cells, as spreadsheets write them
+            if len(fields) != n_cols:
+                if self._at_last and not self._ended_with_newline and len(fields) < n_cols:
+                    raise InputError(
+                        self.path,
+                        f"the last row has {len(fields)} of {n_cols} fields: the file looks truncated",
+                        row=start,
+                    )
                 raise InputError(
-                    path,
-                    f"this row has {len(fields)} field(s) but the header has {len(header)} "
-                    f"({schema}); check for a stray comma or a missing value",
+                    self.path,
+                    f"this row has {len(fields)} field(s) but the header has {n_cols} "
+                    f"({self.schema}); check for a stray comma or a missing value",
                     row=start,
                 )
-            rows.append(dict(zip(header, fields)))
-            numbers.append(start)
-    except csv.Error as e:
-        raise InputError(
-            path,
-            f"malformed CSV ({e}); an unclosed quote often means the file is truncated",
-            row=line + 1,
-        ) from None
-    if header is None:
-        raise InputError(path, "the file is empty")
-    if not rows:
-        raise InputError(path, f"the file has a header but no data rows ({what})", row=2)
-    for r in rows:
-        for c in columns:
-            r.setdefault(c, "")
-    return rows, numbers
+            self.rows_read += 1
+            if self.rows_read > MAX_ROWS:
+                raise InputError(
+                    self.path,
+                    f"the file has more than {MAX_ROWS:,} data rows; split it into several files",
+                    row=start,
+                )
+            rec = dict(zip(header, fields, strict=True))
+            for c in self.columns:
+                rec.setdefault(c, "")
+            yield rec, start
+        if self.rows_read == 0:
+            raise InputError(self.path, f"the file has a header but no data rows ({self.what})", row=2)
+
+
+def file_digest(path: Path, data: bytes | None = None) -> str:
+    """sha256 of a file, read in 1 MB chunks (or of ``data``)."""
+    if data is not None:
+        return file_hash(data)
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _check_header(path, header, columns, required, what, schema) -> None:
@@ -234,16 +339,20 @@ _WHOLE_COMMAS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
-def whole_number(value: str, name: str) -> int:
-    """A non-negative whole number ("1234", "1,234" and "12.0" are accepted)."""
+def whole_number(value: str, name: str, maximum: int = MAX_COUNT) -> int:
+    """A non-negative whole number ("1234", "1,234" and "12.0" are accepted),
+    at most ``maximum``."""
     t = value.strip()
     if not t:
         raise Bad(f"{name} is missing")
+    if len(t) > MAX_NUMBER_CHARS:
+        raise Bad(f"{name} is {len(t):,} characters long: not a plausible {name} (at most {maximum:,})")
     m = _WHOLE.match(t)
-    if m:
-        return int(m.group(1))
-    if _WHOLE_COMMAS.match(t):
-        return int(t.replace(",", ""))
+    n = int(m.group(1)) if m else int(t.replace(",", "")) if _WHOLE_COMMAS.match(t) else None
+    if n is not None:
+        if n > maximum:
+            raise Bad(f"{name} {n:,} is more than {maximum:,}: not a plausible {name} for one period and place")
+        return n
     if _NUMBER.match(t.replace(",", "")):
         if t.startswith("-"):
             raise Bad(f"{name} {t} is negative: it must be a whole number, 0 or more")
@@ -399,20 +508,24 @@ def replace_rows(
     period_of: Callable[[duckdb.DuckDBPyConnection, str], tuple[dt.date | None, dt.date | None]],
     report,
     label: str,
+    file: Path | None = None,
 ) -> int:
     """Write ``new`` (``columns`` without dataset_id) into ``table`` as dataset
     ``info``: rows with the same keys are deleted first, from whichever
-    dataset; provenance rows of every dataset touched are brought up to date
-    (row count, period) and datasets left without rows are deleted. Returns the
-    number of rows replaced."""
+    dataset, except that figures the partnership published (``published:``
+    datasets) are never replaced by another dataset (InputError naming
+    ``file`` and the first such row, ``new["_row"]``). Provenance rows of every
+    dataset touched are brought up to date (row count, period) and datasets
+    left without rows are deleted. Returns the number of rows replaced."""
     replaced: list[tuple[str, int]] = []
     if not new.empty:
         view = "_swp_import_rows"
-        frame = new[list(columns)].copy()
+        frame = new[list(columns) + (["_row"] if "_row" in new else [])].copy()
         con.register(view, frame)
         try:
             key_list = ", ".join(keys)
             cond = " AND ".join(f"t.{k} = n.{k}" for k in keys)
+            _refuse_replacing_published(con, table, view, cond, info, file or label, "_row" in new)
             replaced = con.execute(
                 f"SELECT t.dataset_id, count(*) FROM {table} t "
                 f"JOIN (SELECT DISTINCT {key_list} FROM {view}) n ON {cond} GROUP BY 1 ORDER BY 1"
@@ -427,7 +540,7 @@ def replace_rows(
             con.unregister(view)
     touched = sorted({d for d, _ in replaced} | {info.dataset_id})
     for ds in touched:
-        n = con.execute(f"SELECT count(*) FROM {table} WHERE dataset_id = ?", [ds]).fetchone()[0]
+        n = con.execute(f"SELECT count(*) FROM {table} WHERE dataset_id = ?", [ds]).fetchall()[0][0]
         if n == 0:
             con.execute("DELETE FROM dataset WHERE dataset_id = ?", [ds])
             continue
@@ -458,6 +571,24 @@ def replace_rows(
     return total
 
 
+def _refuse_replacing_published(con, table: str, view: str, cond: str, info: DatasetInfo, file, has_rows: bool):
+    if info.dataset_id.startswith("published:"):
+        return
+    first = "min(n._row)" if has_rows else "NULL"
+    hit = con.execute(
+        f"SELECT count(*), {first}, min(t.dataset_id) FROM {view} n JOIN {table} t ON {cond} "
+        "WHERE t.dataset_id LIKE 'published:%'"
+    ).fetchall()[0]
+    if hit[0]:
+        raise InputError(
+            file,
+            f"{'this row' if hit[0] == 1 else f'this and {hit[0] - 1:,} more row(s)'} would replace a figure the "
+            f"partnership published ({hit[2]}); published figures are never replaced by an upload: "
+            "leave those rows out",
+            row=None if hit[1] is None else int(hit[1]),
+        )
+
+
 def dataset_suffix(path: Path) -> str:
     return Path(path).stem.strip().lower()
 
@@ -474,23 +605,22 @@ _MEASURE = re.compile(r"^[a-z0-9_]+$")
 
 
 def _validate_partner(
-    con: duckdb.DuckDBPyConnection, path: Path, data: bytes, label: str, *, today: dt.date | None = None
+    con: duckdb.DuckDBPyConnection, path: Path, data: bytes | None, label: str, *, today: dt.date | None = None
 ) -> tuple[pd.DataFrame, int, list[str]]:
     """Parse and check a partner CSV; returns (rows, data rows read, warnings).
     Raises InputError (file, row, problem) before anything is written."""
-    rows, numbers = read_table(
-        path, columns=PARTNER_COLUMNS, required=PARTNER_REQUIRED, what="partner series", data=data
-    )
+    rows = TableReader(path, columns=PARTNER_COLUMNS, required=PARTNER_REQUIRED, what="partner series", data=data)
     today = today or dt.date.today()
     places = Places(con)
     problems = Problems(path)
     periods: dict[str, tuple[str, dt.date, dt.date] | str] = {}
     seen: dict[tuple, int] = {}
     out: list[tuple] = []
+    rows_n: list[int] = []
     mapped: set[str] = set()
     partial = 0
     unknown_measures: set[str] = set()
-    for rec, rn in zip(rows, numbers):
+    for rec, rn in rows:
         try:
             ptext = rec["period"].strip()
             p = periods.get(ptext)
@@ -499,6 +629,8 @@ def _validate_partner(
                     p = parse_period(ptext)
                     if p[1] > today:
                         p = f"period {ptext} is in the future (it starts {p[1]:%d %b %Y}; today is {today:%d %b %Y})"
+                    elif p[2] < EARLIEST:
+                        p = f"period {ptext[:20]} is before {EARLIEST:%B %Y}, when community safety partnerships began"
                 except ValueError as e:
                     p = str(e).rstrip(".")
                     p = p if "period" in p.lower() else f"period: {p}"
@@ -538,6 +670,7 @@ def _validate_partner(
         if measure not in taxonomy.PARTNER_MEASURES:
             unknown_measures.add(measure)
         out.append((measure, breakdown, ptype, pstart, pend, level, gcode, count))
+        rows_n.append(rn)
     problems.raise_if_any()
     warnings = []
     if mapped:
@@ -567,7 +700,8 @@ def _validate_partner(
     )
     df["count"] = df["count"].astype("int64")
     df["_i"] = range(len(df))
-    return df, len(rows), warnings
+    df["_row"] = rows_n
+    return df, rows.rows_read, warnings
 
 
 def _partner_period(con, ds):
@@ -590,7 +724,7 @@ _PARTNER_COLS = (
 )
 
 
-def _write_partner(con, df: pd.DataFrame, info: DatasetInfo, report, label: str) -> None:
+def _write_partner(con, df: pd.DataFrame, info: DatasetInfo, report, label: str, file: Path | None = None) -> None:
     replace_rows(
         con,
         table="partner_series",
@@ -601,10 +735,11 @@ def _write_partner(con, df: pd.DataFrame, info: DatasetInfo, report, label: str)
         period_of=_partner_period,
         report=report,
         label=label,
+        file=file,
     )
 
 
-def file_dataset(path: Path, data: bytes, dataset_id: str, name: str, kind: str, is_demo: bool) -> DatasetInfo:
+def file_dataset(path: Path, digest: str, dataset_id: str, name: str, kind: str, is_demo: bool) -> DatasetInfo:
     """Provenance of an imported file (demo files get ``demo:`` ids and the demo licence)."""
     return DatasetInfo(
         dataset_id=("demo:" if is_demo else "") + dataset_id,
@@ -613,7 +748,7 @@ def file_dataset(path: Path, data: bytes, dataset_id: str, name: str, kind: str,
         source=path.name,
         licence=DEMO_LICENCE if is_demo else REAL_LICENCE,
         is_demo=bool(is_demo),
-        file_hash=file_hash(data),
+        file_hash=digest,
     )
 
 
@@ -635,13 +770,12 @@ def import_partner_csv(con: duckdb.DuckDBPyConnection, path: Path, *, is_demo: b
     path = Path(path)
     if not path.exists():
         raise InputError(path, "file not found")
-    data = path.read_bytes()
     label = path.name
-    df, n_read, warnings = _validate_partner(con, path, data, label)
+    df, n_read, warnings = _validate_partner(con, path, None, label)
     info = file_dataset(
-        path, data, f"partner:{dataset_suffix(path)}", f"Partner series: {path.name}", "partner", is_demo
+        path, file_digest(path), f"partner:{dataset_suffix(path)}", f"Partner series: {path.name}", "partner", is_demo
     )
-    _write_partner(con, df, info, report, label)
+    _write_partner(con, df, info, report, label, file=path)
     tally_file(report, info, n_read, len(df), warnings)
 
 

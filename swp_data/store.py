@@ -138,6 +138,34 @@ DATA_TABLES_DDL: dict[str, str] = {
             lsoa21_code VARCHAR NOT NULL
         )""",
     "audit": _AUDIT_DDL,  # who changed what, when (swp_data.audit)
+    # Performance (swp_data.performance): targets per priority, settings (RAG amber margin), own priorities.
+    "target": """
+        CREATE TABLE IF NOT EXISTS target (
+            priority       VARCHAR NOT NULL,   -- performance.Priority.key (one target per priority)
+            kind           VARCHAR NOT NULL,   -- reduction_pct | count
+            value          DOUBLE NOT NULL,    -- percent fewer than the baseline, or the count allowed in 12 months
+            baseline_label VARCHAR,            -- e.g. '2025-26' (reduction_pct)
+            baseline_count BIGINT,             -- the baseline's count when the target was set
+            start_date     DATE NOT NULL,
+            end_date       DATE NOT NULL,
+            set_by         VARCHAR NOT NULL,
+            set_at         TIMESTAMP NOT NULL
+        )""",
+    "setting": """
+        CREATE TABLE IF NOT EXISTS setting (
+            key    VARCHAR NOT NULL,           -- e.g. rag_amber_margin
+            value  VARCHAR NOT NULL,
+            set_by VARCHAR NOT NULL,
+            set_at TIMESTAMP NOT NULL
+        )""",
+    "custom_priority": """
+        CREATE TABLE IF NOT EXISTS custom_priority (
+            key        VARCHAR NOT NULL,       -- 'cat:<slug>'
+            label      VARCHAR NOT NULL,
+            categories VARCHAR[] NOT NULL,     -- police.uk categories
+            created_by VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        )""",
 }
 
 

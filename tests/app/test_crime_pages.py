@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 
 from geo import maps
-from swp_data import crime, places, stats
+from swp_data import crime, demo_areas, impact_areas, stats
 from swp_data.imports import import_paths
 from tests.app.conftest import no_errors, open_page
 
@@ -129,7 +129,7 @@ def test_trends_lsoa_picker_and_impact_area(demo_app, demo_store_path):
     no_errors(at)
     assert name in _texts(at.markdown).replace("\\", "")
     assert any("not held for areas as small" in i.value for i in at.info)  # partner data: ward level only
-    places.in_transaction(places.ensure_demo_impact_areas, path=demo_store_path)
+    impact_areas.in_transaction(demo_areas.ensure_demo_impact_areas, path=demo_store_path)
     con = _ro(demo_store_path)
     ia, approx = con.execute("SELECT name, approximate FROM impact_area ORDER BY name LIMIT 1").fetchone()
     con.close()

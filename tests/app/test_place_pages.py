@@ -9,7 +9,15 @@ import time
 import duckdb
 import pytest
 
-from swp_data import places
+from swp_data import (
+    area_compare,
+    crime_window,
+    demo_areas,
+    engagement_analysis,
+    impact_areas,
+    indicators,
+    place_clusters,
+)
 from tests.app.conftest import no_errors, open_page
 
 IA = "pages/impact_areas.py"
@@ -29,14 +37,14 @@ def _ro(path):
 def demo_areas_app(demo_store_path):
     """The demo store with the six demo priority areas (whether or not the
     demo import already made them)."""
-    places.in_transaction(places.ensure_demo_impact_areas, path=demo_store_path)
+    impact_areas.in_transaction(demo_areas.ensure_demo_impact_areas, path=demo_store_path)
     return demo_store_path
 
 
 def _no_areas(path):
     con = duckdb.connect(str(path))
     for (aid,) in con.execute("SELECT area_id FROM impact_area").fetchall():
-        places.delete_area(con, aid)
+        impact_areas.delete_area(con, aid)
     con.close()
 
 
@@ -53,22 +61,26 @@ def test_impact_areas_empty_store_offers_the_demo(demo_store_path):
     assert at.radio(key="ia_mode").value == "Profile of an area"
     assert len(at.selectbox(key="ia_profile").options) == 6
     con = _ro(demo_store_path)
-    assert len(places.list_areas(con)) == 6
+    assert len(impact_areas.list_areas(con)) == 6
 
 
 def test_impact_area_profile_key_numbers(demo_areas_app):
     at = open_page(IA)
     no_errors(at)
     con = _ro(demo_areas_app)
-    areas = places.list_areas(con).set_index("name")
+    areas = impact_areas.list_areas(con).set_index("name")
     aid = at.selectbox(key="ia_profile").value
-    codes = tuple(places.area_codes(con, aid))
-    shares = places.area_shares(con, codes).set_index("measure").loc[places.ALL_CRIME]
+    codes = tuple(impact_areas.area_codes(con, aid))
+    shares = area_compare.area_shares(con, codes).set_index("measure").loc[crime_window.ALL_CRIME]
     assert _metric(at, "Share of the city's residents").value == f"{shares['population_share']:.1f}%"
     assert _metric(at, "Share of all crime (excluding ASB)").value == f"{shares['crime_share']:.1f}%"
     info = " ".join(i.value for i in at.info)
     assert "The strategy said" in info and "16%" in info and "30%" in info
-    union = places.area_shares(con, tuple(places.demo_union_codes(con))).set_index("measure").loc[places.ALL_CRIME]
+    union = (
+        area_compare.area_shares(con, tuple(demo_areas.demo_union_codes(con)))
+        .set_index("measure")
+        .loc[crime_window.ALL_CRIME]
+    )
     assert f"together hold {union['population_share']:.1f}% of residents and {union['crime_share']:.1f}%" in info
     assert re.search(r"(Doing better than|Doing worse than|In line with) similar places", info)
     assert _metric(at, "Inside the area").value.endswith("%")
@@ -102,7 +114,7 @@ def test_create_rename_and_delete_an_area_in_the_page(demo_areas_app):
     at.button(key="ia_save").click().run()
     no_errors(at)
     con = _ro(demo_areas_app)
-    areas = places.list_areas(con).set_index("name")
+    areas = impact_areas.list_areas(con).set_index("name")
     con.close()
     assert "My <b>area</b> & co" in areas.index
     aid = areas.loc["My <b>area</b> & co", "area_id"]
@@ -123,15 +135,15 @@ def test_create_rename_and_delete_an_area_in_the_page(demo_areas_app):
     at.button(key="ia_rename").click().run()
     no_errors(at)
     con = _ro(demo_areas_app)
-    assert places.get_area(con, aid)["name"] == "Renamed area"
+    assert impact_areas.get_area(con, aid)["name"] == "Renamed area"
     con.close()
     at.selectbox(key="ia_manage").set_value(aid).run()
     at.checkbox(key="ia_delete_sure").check().run()
     at.button(key="ia_delete").click().run()
     no_errors(at)
     con = _ro(demo_areas_app)
-    assert places.get_area(con, aid) is None
-    assert len(places.list_areas(con)) == 6
+    assert impact_areas.get_area(con, aid) is None
+    assert len(impact_areas.list_areas(con)) == 6
 
 
 # --------------------------------------------------------------------------- clusters
@@ -141,15 +153,15 @@ def test_clusters_default(demo_areas_app):
     stab = _metric(at, "Agreement across 20 resamples").value
     assert re.fullmatch(r"[01]\.\d\d \(adjusted Rand\)", stab)
     assert any(c.value.startswith("Reading: ") for c in at.caption)
-    assert at.multiselect(key="cl_ind").value == list(places.DEFAULT_INDICATORS)
+    assert at.multiselect(key="cl_ind").value == list(indicators.DEFAULT_INDICATORS)
     con = _ro(demo_areas_app)
-    sil = places.silhouettes(con, "lsoa", places.DEFAULT_INDICATORS, "kmeans")
+    sil = place_clusters.silhouettes(con, "lsoa", indicators.DEFAULT_INDICATORS, "kmeans")
     from swp_data import clustering
 
     assert at.select_slider(key="cl_k").value == clustering.choose_k(sil)
     prio = next(d.value for d in at.dataframe if "reason" in d.value.columns)
     assert len(prio) == 161 and prio["rank"].min() == 1
-    expected = places.priority_list(con, "lsoa")
+    expected = place_clusters.priority_list(con, "lsoa")
     assert prio.iloc[0]["code"] == expected.index[0]
     weights = next(d.value for d in at.dataframe if "component" in d.value.columns)
     assert list(weights["weight"]) == [0.4, 0.3, 0.2, 0.1]
@@ -187,7 +199,7 @@ def test_engagement_key_numbers(demo_areas_app):
     assert any("DEMO DATA" in w.value for w in at.warning)
     assert any("capacity building" in m.value for m in at.markdown)
     con = _ro(demo_areas_app)
-    eh = places.ward_engagement_harm(con)
+    eh = engagement_analysis.ward_engagement_harm(con)
     start = next(d.value for d in at.dataframe if "quadrant" in d.value.columns)
     assert set(start["code"]) == set(eh.loc[eh["quadrant"] == "High harm, low engagement", "code"])
     assert any("as published" in m.value for m in at.markdown)
@@ -223,8 +235,8 @@ def test_warm_page_runs(demo_areas_app, capsys):
 
 # --------------------------------------------------------------------------- reference data only
 def test_pages_without_crime_or_engagement_records(store_path):
-    places.in_transaction(
-        places.save_area, "Reference only", ["E01010410", "E01010411"], source="list", path=store_path
+    impact_areas.in_transaction(
+        impact_areas.save_area, "Reference only", ["E01010410", "E01010411"], source="list", path=store_path
     )
     at = open_page(IA)
     no_errors(at)

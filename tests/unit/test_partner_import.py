@@ -131,14 +131,24 @@ def test_published_series_after_build(store_path, bundle_dir):
 def test_rebuild_keeps_published_rows_once_and_newer_imports(store_path, tmp_path):
     from swp_data.build import build
 
-    # A newer partner import holding one published key (a corrected figure).
+    # A partner upload never replaces a figure the partnership published (issue 11):
+    # a one-row "corrected figure" is refused, naming the file and the row.
     p = write(
         tmp_path,
         "corrected.csv",
         "period,geography,measure,breakdown,count\n2018-19,city,domestic_violence_reports,adults,2850\n",
     )
-    rep = do_import(p)
-    assert any("replaced" in w and partner.PUBLISHED_DATASET_ID in w for w in rep.warnings)
+    before = read_snapshot()
+    with pytest.raises(InputError) as e:
+        do_import(p)
+    assert (
+        e.value.row == 2
+        and "corrected.csv: row 2: this row would replace a figure the partnership published" in str(e.value)
+    )
+    assert "published figures are never replaced by an upload" in str(e.value)
+    assert read_snapshot() == before
+    # A newer import beside the published rows survives a rebuild, and the published rows stay once.
+    do_import(write(tmp_path, "newer.csv", "period,geography,measure,count\n2023-06,Oxley,hate_crime,2\n"))
     before = read_snapshot()
     build(target=store_path)
     after = read_snapshot()
@@ -146,8 +156,8 @@ def test_rebuild_keeps_published_rows_once_and_newer_imports(store_path, tmp_pat
     assert one(
         "SELECT dataset_id, count FROM partner_series WHERE measure = 'domestic_violence_reports' "
         "AND breakdown = 'adults' AND period_start = '2018-04-01'"
-    ) == [("partner:corrected", 2850)]
-    assert one("SELECT row_count FROM dataset WHERE dataset_id = ?", [partner.PUBLISHED_DATASET_ID]) == [(14,)]
+    ) == [(partner.PUBLISHED_DATASET_ID, 2839)]
+    assert one("SELECT row_count FROM dataset WHERE dataset_id = ?", [partner.PUBLISHED_DATASET_ID]) == [(15,)]
 
 
 def test_load_published_twice_is_idempotent(store_path):

@@ -1,4 +1,5 @@
-"""Impact Areas and place indicators (swp_data.places) on real bundle data,
+"""Impact Areas and place indicators (swp_data.impact_areas, area_files, demo_areas, area_compare,
+indicators, place_clusters, engagement_analysis) on real bundle data,
 with hand-made crime records where counts must be known exactly."""
 
 from __future__ import annotations
@@ -14,7 +15,18 @@ import pytest
 import shapely
 from shapely.geometry import mapping
 
-from swp_data import clustering, places, taxonomy
+from swp_data import (
+    area_compare,
+    area_files,
+    clustering,
+    crime_window,
+    demo_areas,
+    engagement_analysis,
+    impact_areas,
+    indicators,
+    place_clusters,
+    taxonomy,
+)
 from swp_data.errors import InputError
 
 
@@ -41,7 +53,7 @@ def snapshot(path) -> tuple:
 def lsoa(store_path):
     con = ro(store_path)
     try:
-        return places.lsoa_shapes(con)
+        return area_files.lsoa_shapes(con)
     finally:
         con.close()
 
@@ -71,11 +83,15 @@ def test_area_from_lsoa_list(store_path):
     city = con.execute("SELECT sum(population) FROM lsoa21").fetchone()[0]
     con.close()
     codes = list(pop["lsoa21_code"])
-    aid = places.in_transaction(
-        places.save_area, "Test area", [codes[2], codes[0].lower(), codes[1], codes[0]], source="list", path=store_path
+    aid = impact_areas.in_transaction(
+        impact_areas.save_area,
+        "Test area",
+        [codes[2], codes[0].lower(), codes[1], codes[0]],
+        source="list",
+        path=store_path,
     )
     con = ro(store_path)
-    areas = places.list_areas(con)
+    areas = impact_areas.list_areas(con)
     assert list(areas["name"]) == ["Test area"]
     row = areas.iloc[0]
     assert row["area_id"] == aid and row["source"] == "list"
@@ -83,7 +99,7 @@ def test_area_from_lsoa_list(store_path):
     assert row["n_lsoa"] == 3
     assert row["population"] == pop["population"].sum()
     assert row["population_share"] == pytest.approx(100 * pop["population"].sum() / city)
-    assert places.area_codes(con, aid) == sorted(codes)
+    assert impact_areas.area_codes(con, aid) == sorted(codes)
     ds = con.execute(
         "SELECT kind, is_demo, row_count FROM dataset WHERE dataset_id = ?", [f"impact_area:{aid}"]
     ).fetchone()
@@ -93,51 +109,55 @@ def test_area_from_lsoa_list(store_path):
 def test_save_rejects_codes_outside_the_city_and_empty_areas(store_path):
     before = snapshot(store_path)
     with pytest.raises(InputError, match="E01000001 is not one of Wolverhampton's 161 LSOAs"):
-        places.in_transaction(places.save_area, "Outside", ["E01010410", "E01000001"], source="list", path=store_path)
+        impact_areas.in_transaction(
+            impact_areas.save_area, "Outside", ["E01010410", "E01000001"], source="list", path=store_path
+        )
     with pytest.raises(InputError, match="no LSOAs"):
-        places.in_transaction(places.save_area, "Empty", [], source="list", path=store_path)
+        impact_areas.in_transaction(impact_areas.save_area, "Empty", [], source="list", path=store_path)
     with pytest.raises(InputError, match="needs a name"):
-        places.in_transaction(places.save_area, " \t", ["E01010410"], source="list", path=store_path)
+        impact_areas.in_transaction(impact_areas.save_area, " \t", ["E01010410"], source="list", path=store_path)
     assert snapshot(store_path) == before
 
 
 def test_hostile_name_is_stored_verbatim_and_names_are_unique(store_path):
     name = '<script>alert("x")</script> =SUM(A1) **bold** [a](javascript:1)'
-    aid = places.in_transaction(places.save_area, name, ["E01010410"], source="list", path=store_path)
+    aid = impact_areas.in_transaction(impact_areas.save_area, name, ["E01010410"], source="list", path=store_path)
     con = ro(store_path)
-    assert places.list_areas(con)["name"].tolist() == [name]
+    assert impact_areas.list_areas(con)["name"].tolist() == [name]
     con.close()
     with pytest.raises(InputError, match="already exists"):
-        places.in_transaction(places.save_area, name, ["E01010411"], source="list", path=store_path)
+        impact_areas.in_transaction(impact_areas.save_area, name, ["E01010411"], source="list", path=store_path)
     # replace keeps the id
-    again = places.in_transaction(
-        places.save_area, name, ["E01010411"], source="map selection", replace=True, path=store_path
+    again = impact_areas.in_transaction(
+        impact_areas.save_area, name, ["E01010411"], source="map selection", replace=True, path=store_path
     )
     assert again == aid
     con = ro(store_path)
-    assert places.area_codes(con, aid) == ["E01010411"]
+    assert impact_areas.area_codes(con, aid) == ["E01010411"]
 
 
 def test_rename_and_delete(store_path):
-    a = places.in_transaction(places.save_area, "North", ["E01010410"], source="list", path=store_path)
-    b = places.in_transaction(places.save_area, "South", ["E01010411", "E01010412"], source="list", path=store_path)
+    a = impact_areas.in_transaction(impact_areas.save_area, "North", ["E01010410"], source="list", path=store_path)
+    b = impact_areas.in_transaction(
+        impact_areas.save_area, "South", ["E01010411", "E01010412"], source="list", path=store_path
+    )
     with pytest.raises(InputError, match="already exists"):
-        places.in_transaction(places.rename_area, a, "South", path=store_path)
-    places.in_transaction(places.rename_area, a, "  North   East ", path=store_path)
+        impact_areas.in_transaction(impact_areas.rename_area, a, "South", path=store_path)
+    impact_areas.in_transaction(impact_areas.rename_area, a, "  North   East ", path=store_path)
     con = ro(store_path)
-    assert sorted(places.list_areas(con)["name"]) == ["North East", "South"]
+    assert sorted(impact_areas.list_areas(con)["name"]) == ["North East", "South"]
     assert (
         con.execute("SELECT name FROM dataset WHERE dataset_id = ?", [f"impact_area:{a}"]).fetchone()[0]
         == "Impact Area: North East"
     )
     con.close()
-    assert places.in_transaction(places.delete_area, b, path=store_path) is True
+    assert impact_areas.in_transaction(impact_areas.delete_area, b, path=store_path) is True
     con = ro(store_path)
-    assert places.list_areas(con)["area_id"].tolist() == [a]
+    assert impact_areas.list_areas(con)["area_id"].tolist() == [a]
     assert con.execute("SELECT count(*) FROM impact_area_lsoa WHERE area_id = ?", [b]).fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM dataset WHERE dataset_id = ?", [f"impact_area:{b}"]).fetchone()[0] == 0
     con.close()
-    assert places.in_transaction(places.delete_area, b, path=store_path) is False
+    assert impact_areas.in_transaction(impact_areas.delete_area, b, path=store_path) is False
 
 
 # --------------------------------------------------------------------------- from polygons
@@ -145,10 +165,10 @@ def test_polygon_equal_to_an_lsoa_shape_gives_exactly_that_lsoa(store_path, lsoa
     code = "E01010450"
     geom = lsoa.set_index("code").geometry[code]
     p = write_geojson(tmp_path / "one.geojson", [geom])
-    rep = places.in_transaction(places.import_area_file, p, path=store_path)
+    rep = impact_areas.in_transaction(area_files.import_area_file, p, path=store_path)
     assert [a["name"] for a in rep.areas] == ["one"]
     con = ro(store_path)
-    assert places.area_codes(con, rep.areas[0]["area_id"]) == [code]
+    assert impact_areas.area_codes(con, rep.areas[0]["area_id"]) == [code]
     a = rep.assignment.set_index("code")
     assert a.loc[code, "share_inside"] == pytest.approx(1.0, abs=1e-6)
     assert a.loc[code, "assigned"]
@@ -164,10 +184,10 @@ def test_polygon_covering_two_lsoas_gives_both(store_path, lsoa, tmp_path):
     both = shapely.union_all([shapes[a], shapes[b]]).buffer(1)  # close the slivers between them
     wgs = pd.Series([both]).pipe(lambda s: __import__("geopandas").GeoSeries(s, crs=27700).to_crs(4326).iloc[0])
     p = write_geojson(tmp_path / "two.geojson", [wgs], props=[{"name": "Two LSOAs"}])
-    rep = places.in_transaction(places.import_area_file, p, path=store_path)
+    rep = impact_areas.in_transaction(area_files.import_area_file, p, path=store_path)
     assert [x["name"] for x in rep.areas] == ["Two LSOAs"]
     con = ro(store_path)
-    assert places.area_codes(con, rep.areas[0]["area_id"]) == sorted([a, b])
+    assert impact_areas.area_codes(con, rep.areas[0]["area_id"]) == sorted([a, b])
     assigned = rep.assignment[rep.assignment["assigned"]]
     assert sorted(assigned["code"]) == sorted([a, b])
     assert (assigned["share_inside"] > 0.99).all()
@@ -182,7 +202,7 @@ def test_half_an_lsoa_is_assigned_only_when_more_than_half_inside(store_path, ls
     def share_for(frac):
         cut = shapely.box(minx - 10, miny - 10, minx + frac * (maxx - minx), maxy + 10)
         part = __import__("geopandas").GeoSeries([cut], crs=27700).to_crs(4326).iloc[0]
-        a = places.assign_lsoas(con, part, lsoa).set_index("code")
+        a = area_files.assign_lsoas(con, part, lsoa).set_index("code")
         return a.loc["E01010450"]
 
     lo, hi = share_for(0.2), share_for(0.9)
@@ -205,15 +225,15 @@ def test_geojson_problems_name_the_file_and_feature_and_leave_the_store_unchange
     for name, (geoms, msg) in cases.items():
         p = write_geojson(tmp_path / name, geoms)
         with pytest.raises(InputError) as e:
-            places.in_transaction(places.import_area_file, p, path=store_path)
+            impact_areas.in_transaction(area_files.import_area_file, p, path=store_path)
         assert name in str(e.value) and msg in str(e.value)
     bad = tmp_path / "broken.geojson"
     bad.write_text('{"type": "FeatureCollection", "features": [')
     with pytest.raises(InputError, match=r"broken.geojson: not valid JSON"):
-        places.in_transaction(places.import_area_file, bad, path=store_path)
+        impact_areas.in_transaction(area_files.import_area_file, bad, path=store_path)
     tiny = write_geojson(tmp_path / "tiny.geojson", [ok.centroid.buffer(0.0002)])
     with pytest.raises(InputError, match="hold more than half of no LSOA"):
-        places.in_transaction(places.import_area_file, tiny, path=store_path)
+        impact_areas.in_transaction(area_files.import_area_file, tiny, path=store_path)
     assert snapshot(store_path) == before
 
 
@@ -222,7 +242,7 @@ def test_geojson_in_british_national_grid_with_a_crs_member(store_path, lsoa, tm
     p = write_geojson(
         tmp_path / "bng.geojson", [g], crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}
     )
-    rep = places.in_transaction(places.import_area_file, p, name="Grid", path=store_path)
+    rep = impact_areas.in_transaction(area_files.import_area_file, p, name="Grid", path=store_path)
     assert rep.areas[0]["name"] == "Grid" and rep.areas[0]["n_lsoa"] == 1
 
 
@@ -230,21 +250,21 @@ def test_geojson_in_british_national_grid_with_a_crs_member(store_path, lsoa, tm
 def test_csv_import_is_idempotent_and_splits_by_area(store_path, tmp_path):
     p = tmp_path / "my-area.csv"
     p.write_text("LSOA21CD,LSOA name\nE01010410,x\ne01010411 ,y\nE01010410,x\n")
-    r1 = places.in_transaction(places.import_area_file, p, path=store_path)
-    r2 = places.in_transaction(places.import_area_file, p, path=store_path)
+    r1 = impact_areas.in_transaction(area_files.import_area_file, p, path=store_path)
+    r2 = impact_areas.in_transaction(area_files.import_area_file, p, path=store_path)
     assert r1.areas[0]["name"] == "my-area" and r1.areas[0]["n_lsoa"] == 2
     assert r2.areas[0]["area_id"] == r1.areas[0]["area_id"] and r2.areas[0]["replaced"]
     con = ro(store_path)
-    assert len(places.list_areas(con)) == 1
-    assert places.area_codes(con, r1.areas[0]["area_id"]) == ["E01010410", "E01010411"]
+    assert len(impact_areas.list_areas(con)) == 1
+    assert impact_areas.area_codes(con, r1.areas[0]["area_id"]) == ["E01010410", "E01010411"]
     con.close()
     q = tmp_path / "two.csv"
     q.write_text("area,lsoa21_code\nEast,E01010410\nWest,E01010412\nEast,E01010413\n")
-    rep = places.in_transaction(places.import_area_file, q, path=store_path)
+    rep = impact_areas.in_transaction(area_files.import_area_file, q, path=store_path)
     assert {a["name"]: a["n_lsoa"] for a in rep.areas} == {"East": 2, "West": 1}
     bare = tmp_path / "bare.csv"
     bare.write_text("E01010414\nE01010415\n")
-    rep = places.in_transaction(places.import_area_file, bare, name="Bare", path=store_path)
+    rep = impact_areas.in_transaction(area_files.import_area_file, bare, name="Bare", path=store_path)
     assert rep.areas[0]["n_lsoa"] == 2
 
 
@@ -259,16 +279,16 @@ def test_csv_import_is_idempotent_and_splits_by_area(store_path, tmp_path):
     ],
 )
 def test_csv_import_errors_name_file_and_row_and_leave_the_store_unchanged(store_path, tmp_path, content, row, message):
-    places.in_transaction(places.save_area, "Existing", ["E01010420"], source="list", path=store_path)
+    impact_areas.in_transaction(impact_areas.save_area, "Existing", ["E01010420"], source="list", path=store_path)
     before = snapshot(store_path)
     p = tmp_path / "codes.csv"
     p.write_text(content)
     if message is None:
-        rep = places.in_transaction(places.import_area_file, p, path=store_path)
+        rep = impact_areas.in_transaction(area_files.import_area_file, p, path=store_path)
         assert rep.areas[0]["n_lsoa"] == 1
         return
     with pytest.raises(InputError) as e:
-        places.in_transaction(places.import_area_file, p, path=store_path)
+        impact_areas.in_transaction(area_files.import_area_file, p, path=store_path)
     assert "codes.csv" in str(e.value) and f": row {row}: " in str(e.value)
     assert message in str(e.value)
     assert e.value.row == row
@@ -284,7 +304,7 @@ def test_split_2011_code_stands_for_its_2021_children(store_path, tmp_path):
     con.close()
     p = tmp_path / "old.csv"
     p.write_text(f"lsoa_code\n{split[0]}\n")
-    rep = places.in_transaction(places.import_area_file, p, path=store_path)
+    rep = impact_areas.in_transaction(area_files.import_area_file, p, path=store_path)
     assert rep.areas[0]["n_lsoa"] == len(split[1])
     assert "was split in 2021" in rep.warnings[0]
 
@@ -293,16 +313,16 @@ def test_unknown_file_type(store_path, tmp_path):
     p = tmp_path / "area.xlsx"
     p.write_bytes(b"PK")
     with pytest.raises(InputError, match="area.xlsx: an Impact Area file is a CSV"):
-        places.in_transaction(places.import_area_file, p, path=store_path)
+        impact_areas.in_transaction(area_files.import_area_file, p, path=store_path)
 
 
 # --------------------------------------------------------------------------- demo areas
 def test_demo_areas(store_path):
-    r = places.in_transaction(places.ensure_demo_impact_areas, path=store_path)
+    r = impact_areas.in_transaction(demo_areas.ensure_demo_impact_areas, path=store_path)
     assert r["created"]
     con = ro(store_path)
-    areas = places.list_areas(con)
-    assert sorted(areas["name"]) == sorted(places.DEMO_AREAS)
+    areas = impact_areas.list_areas(con)
+    assert sorted(areas["name"]) == sorted(demo_areas.DEMO_AREAS)
     assert len(areas) == 6
     assert areas["approximate"].all() and areas["is_demo"].all()
     assert (areas["n_lsoa"] > 0).all()
@@ -318,22 +338,22 @@ def test_demo_areas(store_path):
         "SELECT lsoa21_code, count(*) FROM impact_area_lsoa GROUP BY 1 HAVING count(*) > 1"
     ).fetchall()
     assert members == []
-    shapes = places.lsoa_shapes(con)
-    for area, spec in places.DEMO_AREAS.items():
+    shapes = area_files.lsoa_shapes(con)
+    for area, spec in demo_areas.DEMO_AREAS.items():
         aid = areas.set_index("name").loc[area, "area_id"]
-        codes = places.area_codes(con, aid)
+        codes = impact_areas.area_codes(con, aid)
         for _place, lat, lon in spec["centres"]:
             home = shapes[shapes.contains(shapely.Point(lon, lat))]["code"].tolist()
             assert home and home[0] in codes
     assert con.execute("SELECT count(*) FROM dataset WHERE kind = 'impact_area' AND is_demo").fetchone()[0] == 6
     con.close()
     # only when no area exists: a second call leaves them alone
-    again = places.in_transaction(places.ensure_demo_impact_areas, path=store_path)
+    again = impact_areas.in_transaction(demo_areas.ensure_demo_impact_areas, path=store_path)
     assert not again["created"]
     # deterministic
     con = ro(store_path)
-    assert places.demo_area_members(con) == {
-        a: places.area_codes(con, areas.set_index("name").loc[a, "area_id"]) for a in places.DEMO_AREAS
+    assert demo_areas.demo_area_members(con) == {
+        a: impact_areas.area_codes(con, areas.set_index("name").loc[a, "area_id"]) for a in demo_areas.DEMO_AREAS
     }
 
 
@@ -347,7 +367,7 @@ def test_share_table_on_a_hand_made_input():
         }
     )
     pop = pd.Series({"A": 100.0, "B": 300.0, "C": 600.0})
-    t = places.share_table(counts, pop, ["A", "B"]).set_index("measure")
+    t = area_compare.share_table(counts, pop, ["A", "B"]).set_index("measure")
     assert (t["population_share"] == 40.0).all()
     allc = t.loc["All crime (excluding ASB)"]
     assert (allc["inside"], allc["city"]) == (10, 20)
@@ -387,25 +407,25 @@ def test_area_shares_trends_and_change_from_the_store(store_path):
     ]
     _add_crime(store_path, rows)
     con = ro(store_path)
-    w = places.crime_window(con)
+    w = crime_window.crime_window(con)
     assert (w["start"], w["last"]) == (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-01"))
     assert w["has_previous"]
-    sh = places.area_shares(con, (a, b)).set_index("measure")
+    sh = area_compare.area_shares(con, (a, b)).set_index("measure")
     # 2023-12 is outside the latest 12 months
     assert (sh.loc["Burglary", "inside"], sh.loc["Burglary", "city"]) == (3, 10)
     assert (sh.loc["Neighbourhood crime", "inside"], sh.loc["Neighbourhood crime", "city"]) == (7, 14)
     assert sh.attrs["window"] == "Jan 2024 to Dec 2024"
-    m = places.inside_vs_rest_monthly(con, (a, b), "Burglary")
+    m = area_compare.inside_vs_rest_monthly(con, (a, b), "Burglary")
     assert len(m) == 2 * 24
     ins = m[m["where"] == "Inside the area"].set_index("month")
     assert ins.loc["2024-01-01", "count"] == 3 and ins.loc["2023-01-01", "count"] == 20
     pop_ab = con.execute("SELECT sum(population) FROM lsoa21 WHERE lsoa21_code IN (?, ?)", [a, b]).fetchone()[0]
     assert ins.loc["2024-01-01", "rate_per_1000"] == pytest.approx(3000 / pop_ab)
-    ch = places.inside_vs_rest_change(con, (a, b), "Burglary").set_index("where")
+    ch = area_compare.inside_vs_rest_change(con, (a, b), "Burglary").set_index("where")
     assert (ch.loc["Inside the area", "current"], ch.loc["Inside the area", "previous"]) == (3, 22)
     assert (ch.loc["Rest of the city", "current"], ch.loc["Rest of the city", "previous"]) == (7, 30)
     assert ch.loc["Inside the area", "text"].endswith("too few to judge")
-    rank = places.area_lsoa_ranking(con, (a, b), "Burglary").set_index("code")
+    rank = area_compare.area_lsoa_ranking(con, (a, b), "Burglary").set_index("code")
     assert rank.loc[a, "count"] == 3 and rank.loc[b, "count"] == 0
     harm_a = 3 * taxonomy.HARM_WEIGHTS["Burglary"] + 5 * taxonomy.HARM_WEIGHTS["Anti-social behaviour"]
     pop_a = con.execute("SELECT population FROM lsoa21 WHERE lsoa21_code = ?", [a]).fetchone()[0]
@@ -416,7 +436,7 @@ def test_area_shares_trends_and_change_from_the_store(store_path):
 def test_comparators_exclude_the_area(store_path):
     con = ro(store_path)
     codes = ("E01010410", "E01010411", "E01010450", "E01010500")
-    comp = places.comparators(con, codes, k=5)
+    comp = area_compare.comparators(con, codes, k=5)
     pairs = comp["pairs"]
     assert len(pairs) == 5 * len(codes)
     assert not set(pairs["neighbour"]) & set(codes)
@@ -425,7 +445,7 @@ def test_comparators_exclude_the_area(store_path):
     assert comp["comparators"]["times_chosen"].sum() == len(pairs)
     # nearest first, and the features leave crime out
     assert (pairs.groupby("target")["distance"].apply(lambda s: s.is_monotonic_increasing)).all()
-    assert "crime" not in places.similarity_features(con).columns
+    assert "crime" not in area_compare.similarity_features(con).columns
     # no crime records loaded: nothing to judge
     assert comp["inside"]["count"] == 0 and comp["verdict"].startswith("Too few records")
 
@@ -433,7 +453,7 @@ def test_comparators_exclude_the_area(store_path):
 def test_deprivation_profile_counts_the_lsoas(store_path):
     con = ro(store_path)
     codes = ("E01010410", "E01010411", "E01010412")
-    dep = places.deprivation_profile(con, codes)
+    dep = area_compare.deprivation_profile(con, codes)
     assert (dep.groupby("domain")["lsoas"].sum() == 3).all()
     dec = con.execute("SELECT imd_decile FROM imd2025 WHERE lsoa21_code IN ?", [list(codes)]).df()["imd_decile"]
     imd = dep[dep["domain"] == "Index of Multiple Deprivation"].set_index("decile")["lsoas"]
@@ -458,16 +478,16 @@ def _synthetic_crime(path):
 
 def test_indicator_table(store_path):
     con = ro(store_path)
-    ind0 = places.indicators(con)
-    assert len(ind0) == 161 and set(places.INDICATORS) <= set(ind0.columns)
+    ind0 = indicators.indicators(con)
+    assert len(ind0) == 161 and set(indicators.INDICATORS) <= set(ind0.columns)
     assert ind0["harm"].isna().all()  # no crime loaded
-    assert not set(places.CRIME_INDICATOR_COLUMNS) & set(places.available_indicators(con))
-    assert "engagement" not in places.available_indicators(con)
-    assert places.default_indicators(con)[0].startswith("iod_")
+    assert not set(indicators.CRIME_INDICATOR_COLUMNS) & set(indicators.available_indicators(con))
+    assert "engagement" not in indicators.available_indicators(con)
+    assert indicators.default_indicators(con)[0].startswith("iod_")
     con.close()
     _synthetic_crime(store_path)
     con = ro(store_path)
-    ind = places.indicators(con)
+    ind = indicators.indicators(con)
     assert len(ind) == 161 and ind.index.is_unique
     cols = ["harm", "crime_violence", "imd_income", "iod_theft"]
     assert list(ind[cols].columns) == cols
@@ -481,7 +501,7 @@ def test_indicator_table(store_path):
         ind.loc[code, "imd_income"]
         == con.execute("SELECT income_score FROM imd2025 WHERE lsoa21_code = ?", [code]).fetchone()[0]
     )
-    ward = places.indicators(con, "ward")
+    ward = indicators.indicators(con, "ward")
     assert len(ward) == 20
     assert ward["n_crime_all"].sum() == ind["n_crime_all"].sum()
     assert ward["population"].sum() == ind["population"].sum()
@@ -492,23 +512,23 @@ def test_clustering_and_priority_are_reproducible_and_fast(store_path):
     con = ro(store_path)
     cols = ("crime_violence", "harm", "imd_imd", "imd_health")
     t = time.perf_counter()
-    sil = places.silhouettes(con, "lsoa", cols, "kmeans")
+    sil = place_clusters.silhouettes(con, "lsoa", cols, "kmeans")
     k = clustering.choose_k(sil)
-    res = places.cluster_analysis(con, "lsoa", cols, "kmeans", k)
-    p1 = places.priority_list(con, "lsoa")
+    res = place_clusters.cluster_analysis(con, "lsoa", cols, "kmeans", k)
+    p1 = place_clusters.priority_list(con, "lsoa")
     elapsed = time.perf_counter() - t
     assert list(sil["k"]) == list(range(2, 11))
     assert len(res["labels"]) == 161 and set(res["labels"]) == set(range(1, k + 1))
     assert 0 <= res["stability"] <= 1
     assert len(set(res["names"].values())) == k
-    p2 = places.priority_list(con, "lsoa")
+    p2 = place_clusters.priority_list(con, "lsoa")
     pd.testing.assert_frame_equal(p1, p2)
     assert len(p1) == 161 and p1["rank"].min() == 1
-    harm_only = places.priority_list(con, "lsoa", (("harm", 1.0),))
+    harm_only = place_clusters.priority_list(con, "lsoa", (("harm", 1.0),))
     assert harm_only.index[0] == harm_only["harm"].idxmax()
     assert "Harm in the top 10% of the city" in harm_only["reason"].iloc[0]
     # contiguity-constrained clusters are connected patches
-    res_c = places.cluster_analysis(con, "lsoa", cols, "ward_contiguous", 4)
+    res_c = place_clusters.cluster_analysis(con, "lsoa", cols, "ward_contiguous", 4)
     assert set(res_c["labels"]) == {1, 2, 3, 4}
     # a generous bound: the bar is 1 s warm on an idle machine (see the report)
     assert elapsed < 10
@@ -516,16 +536,16 @@ def test_clustering_and_priority_are_reproducible_and_fast(store_path):
 
 def test_nice_names_read_the_right_way_round():
     prof = pd.DataFrame({"imd_imd": [1.2, -1.0], "engagement": [-0.9, 0.8]}, index=[1, 2])
-    names = clustering.describe_clusters(prof, places.nice_names())
+    names = clustering.describe_clusters(prof, indicators.nice_names())
     assert names[1] == "High deprivation, low engagement"
     assert names[2] == "Low deprivation, high engagement"
 
 
 def test_wilson_and_stability_reading():
-    lo, hi = places.wilson_interval(1064, 2216)
+    lo, hi = engagement_analysis.wilson_interval(1064, 2216)
     assert lo < 1064 / 2216 < hi and hi - lo < 0.05
-    assert "very stable" in places.stability_reading(0.95)
-    assert "unstable" in places.stability_reading(0.2)
+    assert "very stable" in place_clusters.stability_reading(0.95)
+    assert "unstable" in place_clusters.stability_reading(0.2)
 
 
 def test_categorical_recolour_colours_by_cluster_and_escapes_the_legend(store_path):
@@ -542,9 +562,12 @@ def test_categorical_recolour_colours_by_cluster_and_escapes_the_legend(store_pa
     m = maps.choropleth(
         g, id_col="code", name_col="name", value_col="cluster", value_label="Cluster", highlight=[g["code"][0]]
     )
-    palette = dict(zip([1, 2, 3], categorical.colours(3)))
+    palette = dict(zip([1, 2, 3], categorical.colours(3), strict=True))
     categorical.recolour(
-        dict(zip(g["code"], g["cluster"])), {1: "<b>one</b>", 2: "two", 3: "three"}, title="Cluster", palette=palette
+        dict(zip(g["code"], g["cluster"], strict=True)),
+        {1: "<b>one</b>", 2: "two", 3: "three"},
+        title="Cluster",
+        palette=palette,
     )(m)
     gj = next(c for c in m._children.values() if c.__class__.__name__ == "GeoJson")
     fills = {f["properties"]["id"]: gj.style_function(f) for f in gj.data["features"]}

@@ -1,0 +1,340 @@
+"""Performance: each strategy priority's last 12 months against the 12 before,
+its direction of travel, target and RAG status, the ward appendix and the
+Impact Areas' shares; the meeting pack's exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from geo import maps
+from pages import common, pack_panel, urlstate
+from swp_data import access, crime, performance, store, taxonomy
+from swp_data.errors import InputError
+from swp_data.periods import fmt_month
+
+common.page_header(
+    "Performance",
+    "The quarterly performance report: each strategy priority the loaded data can measure, its last 12 months "
+    "against the 12 before (exact test), direction of travel, target and RAG status.",
+)
+
+f = common.filters()
+urlstate.page("performance")
+public = f.public_mode or access.mode() == "public"
+
+if (flash := st.session_state.pop("perf_flash", None)) is not None:
+    st.success(flash, icon=":material/check_circle:")
+
+months = common.q(crime.months_loaded)
+prios = common.q(performance.priorities)
+if not prios:
+    st.info(
+        "No figures to report yet. Import police.uk files or partner returns on the Data page, or load the demo "
+        "dataset.",
+        icon=":material/info:",
+    )
+    st.stop()
+
+# months as "YYYY-MM" (the form a link or the command line uses); None: the latest month held
+options: list[str | None] = [f"{m:%Y-%m}" for m in reversed(months)][:60] or [None]
+if st.session_state.get("perf_to") not in options:
+    st.session_state["perf_to"] = options[0]
+to_month = st.selectbox(
+    "Report to the end of",
+    options,
+    key="perf_to",
+    format_func=lambda m: "the latest month" if m is None else fmt_month(m + "-01"),
+    help="The last month of the 12-month window. Earlier months give the figures as they stood then, on the "
+    "records loaded now.",
+)
+try:
+    rep = common.q(performance.report, to_month, public=public)
+except InputError as e:
+    st.warning(common.md(str(e)), icon=":material/warning:")
+    st.stop()
+
+if rep.is_demo:
+    common.demo_banner(("police_uk", "partner", "impact_area"))
+st.caption(
+    f"{rep.window} against {rep.previous_window}. {common.md(rep.data_status)}."
+    + (" Public version: partner figures for the whole city only." if public else "")
+)
+
+# ----------------------------------------------------------------- the priorities
+st.subheader("Strategy priorities")
+table = performance.summary_table(rep)
+spark = f"Monthly, {fmt_month(rep.rows[0].monthly['month'].iloc[0])} to {fmt_month(rep.to_month)}"
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    key="perf_table",
+    column_order=[
+        "Priority",
+        "Status",
+        "Is the change real?",
+        "Last 12 months",
+        "Previous 12 months",
+        "Change",
+        "trend",
+        "Direction of travel",
+        "Rate per 1,000",
+        "Verdict",
+        "Target",
+        "Status reason",
+        "Target set by",
+        "Source",
+    ],
+    column_config={
+        "Priority": st.column_config.TextColumn(pinned=True),
+        "Status": st.column_config.TextColumn(help="RAG status against the target, in words"),
+        "Last 12 months": st.column_config.NumberColumn(format="localized", help=rep.window),
+        "Previous 12 months": st.column_config.NumberColumn(format="localized", help=rep.previous_window),
+        "Is the change real?": st.column_config.TextColumn(
+            help="Exact Poisson test of the last 12 months against the 12 before: real only at 95% confidence"
+        ),
+        "Verdict": st.column_config.TextColumn(width="large"),
+        "Rate per 1,000": st.column_config.NumberColumn(format="%.2f", help="Per 1,000 residents (Census 2021)"),
+        "trend": st.column_config.LineChartColumn(spark, y_min=0, width="medium"),
+        "Target": st.column_config.TextColumn(width="medium"),
+        "Status reason": st.column_config.TextColumn(width="large"),
+    },
+)
+st.markdown(f"**RAG thresholds.** {performance.rag_thresholds_text(rep.amber_margin)}")
+st.caption(
+    "Direction of travel: the rolling 12 months against the rolling 12 months to 3 months earlier, so the "
+    "seasons do not show as a change; flat within 1%. Violence stands in for public place violence (police.uk "
+    "does not separate it)." + (" Counts under 10 are too few to judge." if table["Too few to judge"].any() else "")
+)
+common.download(
+    table.drop(columns=["trend"]),
+    label="Download the priorities (CSV)",
+    filename=f"performance-{rep.to_month:%Y-%m}",
+    title=f"Performance against the strategy priorities, {rep.window}",
+    is_demo=rep.is_demo,
+    source="police.uk; partner returns",
+    key="perf_dl",
+)
+
+
+with st.expander("One priority's rolling 12 months against its target"):
+    by_key = {r.priority.key: r for r in rep.rows}
+    k = st.selectbox(
+        "Priority to chart", list(by_key), format_func=lambda x: by_key[x].priority.label, key="perf_chart_priority"
+    )
+    row = by_key[k]
+    roll = performance.rolling12(row)
+    fig = go.Figure(
+        go.Scatter(
+            x=roll["month"],
+            y=roll["rolling_12"],
+            mode="lines+markers",
+            name="Rolling 12 months",
+            hovertemplate="12 months to %{x|%b %Y}: %{y:,.0f}<extra></extra>",
+        )
+    )
+    limit = None if row.target is None else performance.target_limit(row.target)
+    if limit is not None:
+        fig.add_hline(y=limit, line_dash="solid", line_color="#1b7837", annotation_text="Target (green at or below)")
+        fig.add_hline(
+            y=limit * (1 + rep.amber_margin),
+            line_dash="dash",
+            line_color="#b35806",
+            annotation_text=f"Target + {100 * rep.amber_margin:g}% (amber up to here)",
+        )
+    fig.update_layout(
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        yaxis={"tickformat": ",", "rangemode": "tozero", "title": "Count in 12 months"},
+        title={
+            "text": f"{maps.esc(row.priority.label)}{' (DEMO)' if row.is_demo else ''}: rolling 12 months",
+            "font": {"size": 14},
+        },
+    )
+    st.plotly_chart(fig, width="stretch", key="perf_chart")
+    st.caption(common.md(f"{row.rag_reason}. {row.verdict}."))
+
+
+# ----------------------------------------------------------------- targets (analysts)
+def _write(fn, *args, done: str) -> None:
+    try:
+        with store.transaction() as con:
+            fn(con, *args)
+    except InputError as e:
+        st.error(common.md(str(e)), icon=":material/error:")
+        return
+    st.session_state["perf_flash"] = done
+    st.session_state["perf_editor_open"] = True  # keep the editor open after the rerun
+    st.rerun()
+
+
+actor = access.current()
+if actor is not None and actor.is_analyst and not public:
+    with st.expander("Targets and thresholds (analysts)", expanded=st.session_state.get("perf_editor_open", False)):
+        labels = {p.key: p.label for p in prios}
+        current = common.q(performance.targets)
+        key = st.selectbox("Priority to set a target for", list(labels), format_func=labels.get, key="perf_t_priority")
+        if key in current:
+            t = current[key]
+            st.caption(
+                common.md(
+                    f"Current target: {performance.describe_target(t)}; set by {t.set_by} on {t.set_at:%d %b %Y %H:%M}."
+                )
+            )
+        kinds = {"reduction_pct": "A percentage fewer than a baseline year", "count": "At most a number in 12 months"}
+        kind = st.radio("Kind of target", list(kinds), format_func=kinds.get, key="perf_t_kind", horizontal=True)
+        c1, c2, c3, c4 = st.columns(4)
+        if kind == "reduction_pct":
+            value = c1.number_input("Percent fewer", -99.0, 99.0, 5.0, 0.5, key="perf_t_pct")
+            baseline = c2.text_input(
+                "Baseline (financial year or 12 months)",
+                value=common.q(performance.last_complete_fy, to_month) or "",
+                key="perf_t_baseline",
+                help="For example 2025/26, or 2025-01 to 2025-12. All 12 months must be loaded.",
+            )
+        else:
+            value = c1.number_input("At most (in 12 months)", 0, 10_000_000, 1000, 10, key="perf_t_count")
+            baseline = None
+        fy = rep.to_month.year if rep.to_month.month >= 4 else rep.to_month.year - 1
+        start = c3.date_input("From", dt.date(fy, 4, 1), key="perf_t_start", format="DD/MM/YYYY")
+        end = c4.date_input("To", dt.date(fy + 1, 3, 31), key="perf_t_end", format="DD/MM/YYYY")
+        b1, b2 = st.columns(2)
+        if b1.button("Set target", key="perf_t_set", icon=":material/flag:", type="primary"):
+            _write(
+                performance.set_target,
+                key,
+                kind,
+                value,
+                start,
+                end,
+                baseline,
+                done=f"Target set for {common.md(labels[key])}.",
+            )
+        if key in current and b2.button("Remove target", key="perf_t_remove", icon=":material/delete:"):
+            _write(performance.remove_target, key, done=f"Target removed for {common.md(labels[key])}.")
+
+        st.divider()
+        m1, m2 = st.columns([1, 3])
+        margin = m1.number_input(
+            "Amber margin (%)", 0.0, 99.0, round(100 * rep.amber_margin, 2), 0.5, key="perf_margin"
+        )
+        m2.caption("Amber: above the target by no more than this; red beyond it.")
+        if m2.button("Save the margin", key="perf_margin_save"):
+            _write(performance.set_amber_margin, margin / 100.0, done=f"Amber margin set to {margin:g}%.")
+
+        st.divider()
+        st.markdown("**Add a priority of your own** (from police.uk categories)")
+        n1, n2 = st.columns([1, 2])
+        name = n1.text_input("Name", key="perf_p_name", max_chars=80)
+        cats = n2.multiselect("Categories", list(taxonomy.CATEGORIES), key="perf_p_cats")
+        if st.button("Add priority", key="perf_p_add", icon=":material/add:"):
+            _write(performance.add_priority, name, tuple(cats), done="Priority added.")
+        own = [p for p in prios if p.custom]
+        if own:
+            r1, r2 = st.columns([2, 1])
+            drop = r1.selectbox(
+                "Remove one of your priorities", [p.key for p in own], format_func=labels.get, key="perf_p_drop"
+            )
+            if r2.button("Remove priority", key="perf_p_remove", icon=":material/delete:"):
+                _write(performance.remove_priority, drop, done="Priority removed.")
+
+# ----------------------------------------------------------------- exports (helper 'pack')
+st.subheader("Meeting pack")
+pack_panel.render(rep, public)
+
+
+# ----------------------------------------------------------------- ward appendix
+st.subheader("Ward appendix")
+w = rep.wards
+if w.empty:
+    st.info("No ward figures for these priorities.")
+else:
+    plabels = dict(zip(w["priority"], w["priority_label"], strict=False))
+    pick = st.selectbox("Priority (ward appendix)", list(plabels), format_func=plabels.get, key="perf_ward_priority")
+    view = w[w["priority"] == pick].sort_values("ward_name")
+    shown = pd.DataFrame(
+        {
+            "Ward": view["ward_name"],
+            "Last 12 months": view["count"],
+            "Previous 12 months": view["prev_count"],
+            "Rate per 1,000": view["rate_per_1000"].round(2),
+            "Change": view["change_pct"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}%"),
+            "Is the change real?": view["verdict"],
+            "Under 10 (unreliable)": view["small"].map({True: "Yes: too few to judge", False: ""}),
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="perf_wards",
+        column_config={
+            "Last 12 months": st.column_config.NumberColumn(format="localized", help=rep.window),
+            "Previous 12 months": st.column_config.NumberColumn(format="localized", help=rep.previous_window),
+            "Rate per 1,000": st.column_config.NumberColumn(format="%.2f", help="Per 1,000 residents of the ward"),
+        },
+    )
+    if view["suppressed"].any():
+        st.caption("Public version: partner figures are not published below city level.")
+    common.download(
+        w,
+        label="Download the ward appendix, every priority (CSV)",
+        filename=f"performance-wards-{rep.to_month:%Y-%m}",
+        title=f"Ward appendix, {rep.window}",
+        is_demo=rep.is_demo,
+        source="police.uk; partner returns",
+        key="perf_wards_dl",
+    )
+
+st.subheader("Impact Areas: share of residents against share of crime")
+ia = rep.impact_areas
+if ia.empty:
+    st.info("No Impact Areas are defined. Define them on the Impact Areas page.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Impact Area": ia["name"] + ia["approximate"].map({True: " (approximate)", False: ""}),
+                "LSOAs": ia["n_lsoa"],
+                "Residents": ia["population"],
+                "Share of residents": ia["population_share"].map("{:.1f}%".format),
+                "Recorded crime (excl. ASB)": ia["crime"],
+                "Share of crime": ia["crime_share"].map("{:.1f}%".format),
+                "Crime share / resident share": ia["ratio"].round(2),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="perf_ia",
+    )
+    st.caption(
+        f"Records with a location, {rep.window}. A ratio above 1 means more than its share of the city's crime."
+        + (
+            " Demo areas are approximations of the 2011-12 priority areas, for demonstration."
+            if ia["is_demo"].any()
+            else ""
+        )
+    )
+
+    pub = common.sql(
+        "SELECT indicator, value, period FROM published_figure WHERE indicator IN "
+        "('priority_areas_population_share', 'priority_areas_recorded_crime_share')"
+    )
+    together = ia[ia["name"] == "All Impact Areas together"]
+    if len(pub) == 2 and len(together) and ia["approximate"].all():
+        v = dict(zip(pub["indicator"], pub["value"], strict=True))
+        st.caption(
+            f"For comparison, the 2011-12 strategy said the priority areas held about "
+            f"{v['priority_areas_population_share']:g}% of residents and {v['priority_areas_recorded_crime_share']:g}% "
+            f"of recorded crime ({common.md(pub['period'].iloc[0])}); these areas together: "
+            f"{together['population_share'].iloc[0]:.1f}% and {together['crime_share'].iloc[0]:.1f}%."
+        )
+
+with st.expander("Methods"):
+    for line in rep.methods:
+        st.markdown(f"- {common.md(line)}")
+common.provenance(kinds=("police_uk", "partner", "impact_area"))
