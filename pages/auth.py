@@ -14,6 +14,8 @@ navigation depend on :func:`role`; a page not in the navigation is not served.
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from collections.abc import Sequence
 from typing import NoReturn
@@ -70,9 +72,11 @@ def _stop_page(
 
 
 def _inert(text: object) -> str:
-    from pages.common import md
-
-    return md(text)
+    """Text (an address, a reason, a file's problem) made inert in Markdown: HTML
+    special characters escaped, then Markdown punctuation backslash-escaped.
+    Quotes stay as they are (they are harmless in Markdown text, and an escaped
+    ``&#x27;`` would show as such once its ``#`` is escaped: o'neill@...)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", html.escape(str(text), quote=False))
 
 
 def _auth_configured() -> bool:

@@ -18,7 +18,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pages.common import md
+from pages import auth
 from swp_data import access, audit, store
 from swp_data import engagement as eng
 from swp_data import public as public_site
@@ -104,7 +104,7 @@ def test_local_mode_no_sign_in_and_the_os_user_is_the_analyst(store_path, monkey
     monkeypatch.delenv("SWP_MODE", raising=False)
     at = open_page()
     no_errors(at)
-    assert f"Local mode: no sign-in; you are {md(getpass.getuser())} (analyst)." in [
+    assert f"Local mode: no sign-in; you are {auth._inert(getpass.getuser())} (analyst)." in [
         c.value for c in at.sidebar.caption
     ]
     assert "data.py" in _nav_pages(at)
@@ -218,6 +218,15 @@ def test_signed_in_but_not_authorised(store_path, roles_file, user, reason):
     assert reason in text.replace("\\", "")
     assert "the community safety team &lt;cst@example.gov.uk&gt;" in text.replace("\\", "")
     assert [b.key for b in at.button] == ["auth_sign_out_refused"]
+
+
+def test_hostile_address_and_contact_are_shown_as_text(store_path, roles_file, monkeypatch):
+    monkeypatch.setenv("SWP_CONTACT", "[the analyst](javascript:alert(1)) <b>now</b>")
+    at = signed_in({"sub": "x9", "email": "o'neill<img src=x onerror=alert(1)>@evil.example"})
+    text = _shows_only_the_refusal(at, "You are signed in, but not authorised to use this app")
+    assert "o'neill&lt;img src\\=x onerror\\=alert\\(1\\)&gt;@evil\\.example is not on the list" in text
+    assert "contact \\[the analyst\\]\\(javascript:alert\\(1\\)\\) &lt;b&gt;now&lt;/b&gt;." in text.replace("\\:", ":")
+    assert "<img" not in text and "<b>" not in text
 
 
 def test_contact_from_the_environment(store_path, roles_file, monkeypatch):
