@@ -97,9 +97,9 @@ def bench() -> dict:
 def main() -> dict:
     result = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "target_overhead_ms": 50}
     with private_store(demo=True) as p:
-        from swp_data import places
+        from swp_data import demo_areas, impact_areas
 
-        places.in_transaction(places.ensure_demo_impact_areas, path=p)
+        impact_areas.in_transaction(demo_areas.ensure_demo_impact_areas, path=p)
         result["pages"] = bench()
     return save("urlstate", result)
 

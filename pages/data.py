@@ -8,11 +8,12 @@ from pathlib import Path
 import streamlit as st
 
 from geo import maps
-from pages import auth, common, urlstate
+from pages import auth, common, fetch_panel, urlstate
 from swp_data import crime, imports, periods
 from swp_data.errors import InputError
 
 ss = st.session_state
+CONFIRM_REPLACE = "Replace months even when the new file has far fewer records"
 
 
 def _md(text) -> str:
@@ -37,6 +38,10 @@ if result:
     kind = result["kind"]
     if kind == "error":
         st.error(f"Nothing was loaded. {_md(result['message'])}", icon=":material/error:")
+        if result.get("confirm"):
+            # A replacement that removes far more records than it brings: the
+            # analyst may confirm it and import again.
+            st.checkbox(CONFIRM_REPLACE, key="data_confirm_replace")
     elif kind == "import":
         rep = result["report"]
         st.success(
@@ -81,9 +86,12 @@ st.button(
     disabled=not files,
     key="data_import",
     icon=":material/upload:",
-    on_click=lambda: ss.update(data_action="import", data_result=None),
+    on_click=lambda: ss.update(
+        data_action="import", data_result=None, data_confirm=bool(ss.get("data_confirm_replace"))
+    ),
 )
 action = ss.pop("data_action", None)
+confirm_replace = ss.pop("data_confirm", False)
 if action == "import" and files:
     bar = st.progress(0.0, text="Starting")
 
@@ -91,12 +99,19 @@ if action == "import" and files:
         bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
     with tempfile.TemporaryDirectory(prefix="swp-upload-") as tmp:
-        paths = crime.save_uploads([(u.name, u.getvalue()) for u in files], Path(tmp))
         try:
-            report = imports.import_paths(paths, progress=progress)
+            # written to disk in chunks, not copied whole in memory
+            paths = crime.save_uploads([(u.name, u) for u in files], Path(tmp))
+            report = imports.import_paths(paths, progress=progress, confirm_replace=confirm_replace)
+        except OSError:
+            ss["data_result"] = {"kind": "error", "message": "the upload could not be saved on the server"}
         except InputError as e:
             # name the file as the user knows it, not by its temporary folder
-            ss["data_result"] = {"kind": "error", "message": str(e).replace(tmp + "/", "")}
+            ss["data_result"] = {
+                "kind": "error",
+                "message": str(e).replace(tmp + "/", ""),
+                "confirm": isinstance(e, imports.ReplaceRefused),
+            }
         else:
             ss["data_result"] = {
                 "kind": "import",
@@ -105,6 +120,8 @@ if action == "import" and files:
                 "names": [p.name for p in paths],
             }
     st.rerun()
+
+fetch_panel.render()  # "Update from police.uk" (pages/fetch_panel.py)
 
 # ----------------------------------------------------------------- demo
 if not common.q(crime.crime_loaded):

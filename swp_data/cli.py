@@ -1,11 +1,14 @@
 """Command line (stable; see DESIGN.md):
 
     python -m swp_data build              reference tables from the bundle
-    python -m swp_data import PATH... [--json]
+    python -m swp_data import PATH... [--json] [--confirm-replace]
     python -m swp_data demo               write and import the demo dataset
     python -m swp_data datasets [--json]  the provenance table
     python -m swp_data audit [--json]     who changed what, when
     python -m swp_data ensure             build if needed; load the demo if no crime data
+    python -m swp_data fetch [--since YYYY-MM] [--until YYYY-MM] [--json]
+                                          update police.uk records from the police.uk API
+    python -m swp_data pack --to YYYY-MM --format pptx,pdf,html,docx --out DIR [--public] [--template FILE.pptx]
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
 """
@@ -58,7 +61,7 @@ def _cmd_ensure(args) -> int:
 def _cmd_import(args) -> int:
     from .imports import import_paths
 
-    report = import_paths(args.paths)
+    report = import_paths(args.paths, confirm_replace=args.confirm_replace)
     if args.json:
         print(json.dumps(report.to_dict(), default=str))
     else:
@@ -109,6 +112,40 @@ def _cmd_audit(args) -> int:
     return 0
 
 
+def _cmd_fetch(args) -> int:
+    from . import fetch
+
+    progress = None
+    if not args.json and sys.stderr.isatty():  # month by month at a terminal; quiet under cron
+
+        def progress(fraction: float, message: str) -> None:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+    try:
+        result = fetch.fetch(args.since, args.until, progress=progress)
+    except InputError as e:
+        partial = getattr(e, "partial", None)
+        if args.json:  # what was done before the failure, and the failure; the one-line reason on stderr too
+            print(json.dumps({**(partial.to_dict() if partial else {}), "error": str(e)}, default=str))
+        elif partial is not None and partial.months_fetched:
+            print(partial.to_text())
+        raise
+    if args.json:
+        print(json.dumps(result.to_dict(), default=str))
+    else:
+        print(result.to_text())
+    return 0
+
+
+def _cmd_pack(args) -> int:
+    from .pack import build_pack
+
+    files = build_pack(args.format, args.out, to_month=args.to, public=args.public, template=args.template)
+    for f in files:
+        print(f)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -119,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     pi = sub.add_parser("import", help="import police.uk CSV/zip/JSON, partner or engagement CSVs")
     pi.add_argument("paths", nargs="+")
     pi.add_argument("--json", action="store_true")
+    pi.add_argument(
+        "--confirm-replace",
+        action="store_true",
+        help="replace a force's month even when the new files bring far fewer records than are loaded",
+    )
     pi.set_defaults(func=_cmd_import)
     pd_ = sub.add_parser("demo", help="write and import the demo dataset")
     pd_.add_argument("--seed", type=int, default=2026)
@@ -130,6 +172,20 @@ def main(argv: list[str] | None = None) -> int:
     pa.add_argument("--json", action="store_true")
     pa.add_argument("--limit", type=int, default=None, help="only the newest N changes")
     pa.set_defaults(func=_cmd_audit)
+    pf = sub.add_parser("fetch", help="update police.uk records from the police.uk API (SWP_POLICE_API)")
+    pf.add_argument("--since", metavar="YYYY-MM", help="first month (default: the oldest the API offers)")
+    pf.add_argument("--until", metavar="YYYY-MM", help="last month (default: the newest the API offers)")
+    pf.add_argument(
+        "--json", action="store_true", help="print one JSON object (months fetched and skipped, requests...)"
+    )
+    pf.set_defaults(func=_cmd_fetch)
+    pp = sub.add_parser("pack", help="write the meeting pack (PowerPoint, PDF, HTML, Word annex)")
+    pp.add_argument("--to", help="last month of the period, YYYY-MM (default: the last month loaded)")
+    pp.add_argument("--format", default="pptx,pdf,html,docx", help="comma-separated: pptx,pdf,html,docx")
+    pp.add_argument("--out", required=True, help="folder to write to (created if missing)")
+    pp.add_argument("--public", action="store_true", help="the public version: small numbers suppressed")
+    pp.add_argument("--template", help="the partnership's own PowerPoint template (.pptx)")
+    pp.set_defaults(func=_cmd_pack)
     args = p.parse_args(argv)
     from . import access
 
@@ -143,3 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # A fetch or import in progress was rolled back; committed months stay.
+        print("error: interrupted; the step in progress was undone (run it again to continue)", file=sys.stderr)
+        return 130

@@ -24,12 +24,13 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from . import periods, stats, store, taxonomy
+from . import access, audit, periods, stats, store, taxonomy
 
 CITY_CODE = "E08000031"
 FREQ_MONTHS = {"month": 1, "quarter": 3, "fy": 12}
@@ -92,12 +93,12 @@ def last_month(con: duckdb.DuckDBPyConnection) -> pd.Timestamp | None:
     """The latest month loaded (None when no crime records are loaded)."""
     if not _has_crime(con):
         return None
-    v = con.execute("SELECT max(month) FROM crime").fetchone()[0]
+    v = store.one(con, "SELECT max(month) FROM crime")
     return None if v is None else pd.Timestamp(v)
 
 
 def crime_loaded(con: duckdb.DuckDBPyConnection) -> bool:
-    return _has_crime(con) and bool(con.execute("SELECT EXISTS (SELECT 1 FROM crime)").fetchone()[0])
+    return _has_crime(con) and bool(store.one(con, "SELECT EXISTS (SELECT 1 FROM crime)"))
 
 
 def unlocated_count(
@@ -112,7 +113,7 @@ def unlocated_count(
         return 0
     params: list = []
     where = f"{_cat_filter(categories, params)} AND {_month_filter(start, end, params)}"
-    return int(con.execute(f"SELECT count(*) FROM crime WHERE lsoa21_code IS NULL AND {where}", params).fetchone()[0])
+    return int(store.one(con, f"SELECT count(*) FROM crime WHERE lsoa21_code IS NULL AND {where}", params))
 
 
 def category_options(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -129,7 +130,7 @@ def population(con: duckdb.DuckDBPyConnection, lsoa_codes: tuple[str, ...] | Non
     """Census 2021 usual residents of the LSOAs in scope (the city for None)."""
     params: list = []
     where = _lsoa_filter(lsoa_codes, params)
-    return int(con.execute(f"SELECT coalesce(sum(population), 0) FROM lsoa21 WHERE {where}", params).fetchone()[0])
+    return int(store.one(con, f"SELECT coalesce(sum(population), 0) FROM lsoa21 WHERE {where}", params))
 
 
 # --------------------------------------------------------------------------- series
@@ -195,7 +196,7 @@ def aggregate(monthly: pd.DataFrame, freq: str, by: list[str] | None = None) -> 
     g["complete"] = g["months"] >= need
     g["period"] = [
         periods.period_label(s, freq) + ("" if c else f" (partial: {m} of {need} months)")
-        for s, c, m in zip(g["period_start"], g["complete"], g["months"])
+        for s, c, m in zip(g["period_start"], g["complete"], g["months"], strict=True)
     ]
     g["count"] = g["count"].astype("int64")
     return g.sort_values(["period_start", *by]).reset_index(drop=True)[out_cols]
@@ -351,7 +352,7 @@ def headline(con: duckdb.DuckDBPyConnection) -> dict:
     None and ``rows`` is empty.
     """
     months = months_loaded(con)
-    out = {
+    out: dict = {
         "last_month": None,
         "first_month": None,
         "months_loaded": len(months),
@@ -365,7 +366,7 @@ def headline(con: duckdb.DuckDBPyConnection) -> dict:
         return out
     last = months[-1]
     out.update(last_month=last, first_month=months[0], is_demo=is_demo_selection(con, "crime"))
-    la = con.execute("SELECT max(loaded_at) FROM dataset WHERE kind = 'police_uk'").fetchone()[0]
+    la = store.one(con, "SELECT max(loaded_at) FROM dataset WHERE kind = 'police_uk'")
     out["loaded_at"] = None if la is None else pd.Timestamp(la)
     start = last - pd.DateOffset(months=23)
     by_cat = con.execute(
@@ -459,7 +460,7 @@ def area_change(
     d = cur[["code", "name", "population"]].assign(
         current=cur["count"].to_numpy(), previous=prev.set_index("code").loc[cur["code"], "count"].to_numpy()
     )
-    res = [stats.poisson_change(c, p) for c, p in zip(d["current"], d["previous"])]
+    res = [stats.poisson_change(c, p) for c, p in zip(d["current"], d["previous"], strict=True)]
     d["ratio"] = [r.ratio for r in res]
     d["pct_change"] = [r.pct_change for r in res]
     d["ci_low"] = [r.ci_low for r in res]
@@ -529,7 +530,7 @@ def points(
         + _lsoa_filter(lsoa_codes, params)
         + " AND lat IS NOT NULL AND lon IS NOT NULL"
     )
-    total = int(con.execute(f"SELECT count(*) FROM crime WHERE {where}", params).fetchone()[0])
+    total = int(store.one(con, f"SELECT count(*) FROM crime WHERE {where}", params))
     df = con.execute(
         f"""SELECT lat, lon, category, month, location, coalesce(outcome, '') AS outcome FROM crime
             WHERE {where}
@@ -603,7 +604,8 @@ def partner_measures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         )
     return con.execute(
         """SELECT p.measure, p.breakdown, p.period_type, p.geography_level, count(*) AS rows,
-                  min(p.period_start) AS first, max(p.period_end) AS last, bool_or(coalesce(d.is_demo, false)) AS is_demo
+                  min(p.period_start) AS first, max(p.period_end) AS last,
+                  bool_or(coalesce(d.is_demo, false)) AS is_demo
            FROM partner_series p LEFT JOIN dataset d USING (dataset_id) GROUP BY ALL ORDER BY ALL"""
     ).df()
 
@@ -702,7 +704,8 @@ def partner_series(
     g["complete"] = g["months"] >= need
     g = g.rename(columns={"bucket": "period_start"})
     g["period"] = [
-        periods.period_label(s, freq) + ("" if c else " (partial)") for s, c in zip(g["period_start"], g["complete"])
+        periods.period_label(s, freq) + ("" if c else " (partial)")
+        for s, c in zip(g["period_start"], g["complete"], strict=True)
     ]
     g["count"] = g["count"].astype("float64")
     g = g.sort_values(["period_start", "source", "breakdown"]).reset_index(drop=True)[cols]
@@ -739,11 +742,12 @@ def is_demo_selection(
         table = "partner_series"
     else:
         raise ValueError(f"unknown kind {kind!r}")
-    v = con.execute(
+    v = store.one(
+        con,
         f"""SELECT coalesce(bool_or(d.is_demo), false) FROM (SELECT DISTINCT dataset_id FROM {table} WHERE {where}) t
             JOIN dataset d USING (dataset_id)""",
         params,
-    ).fetchone()[0]
+    )
     return bool(v)
 
 
@@ -764,7 +768,7 @@ def dataset_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ds.loc[ia, "rows_now"] = ds.loc[ia, "row_count"]
     ds["rows_now"] = ds["rows_now"].fillna(0).astype("int64")
     ds.loc[ds["kind"].eq("reference"), "rows_now"] = ds.loc[ds["kind"].eq("reference"), "row_count"]
-    ds["deletable"] = [can_delete(k, i) is None for k, i in zip(ds["kind"], ds["dataset_id"])]
+    ds["deletable"] = [can_delete(k, i) is None for k, i in zip(ds["kind"], ds["dataset_id"], strict=True)]
     return ds
 
 
@@ -785,9 +789,10 @@ def delete_dataset(dataset_id: str, path: Path | None = None) -> dict[str, int]:
     Raises KeyError for an unknown id and ValueError for a dataset that
     cannot be deleted (reference data, published figures).
     """
+    access.require_analyst("deleting a dataset")
     deleted: dict[str, int] = {}
     with store.transaction(path) as con:
-        row = con.execute("SELECT kind FROM dataset WHERE dataset_id = ?", [dataset_id]).fetchone()
+        row = con.execute("SELECT kind, file_hash FROM dataset WHERE dataset_id = ?", [dataset_id]).fetchone()
         if row is None:
             raise KeyError(dataset_id)
         why = can_delete(row[0], dataset_id)
@@ -795,18 +800,27 @@ def delete_dataset(dataset_id: str, path: Path | None = None) -> dict[str, int]:
             raise ValueError(why)
         for t in DATA_TABLES:
             if store.table_exists(con, t):
-                n = con.execute(f"SELECT count(*) FROM {t} WHERE dataset_id = ?", [dataset_id]).fetchone()[0]
+                n = store.one(con, f"SELECT count(*) FROM {t} WHERE dataset_id = ?", [dataset_id])
                 if n:
                     con.execute(f"DELETE FROM {t} WHERE dataset_id = ?", [dataset_id])
                 deleted[t] = int(n)
         if row[0] == "impact_area":
             area_id = dataset_id.split(":", 1)[1]
             deleted["impact_area_lsoa"] = int(
-                con.execute("SELECT count(*) FROM impact_area_lsoa WHERE area_id = ?", [area_id]).fetchone()[0]
+                store.one(con, "SELECT count(*) FROM impact_area_lsoa WHERE area_id = ?", [area_id])
             )
             con.execute("DELETE FROM impact_area_lsoa WHERE area_id = ?", [area_id])
             con.execute("DELETE FROM impact_area WHERE area_id = ?", [area_id])
         con.execute("DELETE FROM dataset WHERE dataset_id = ?", [dataset_id])
+        audit.record(
+            con,
+            "delete",
+            dataset_id=dataset_id,
+            rows=sum(deleted.values()),
+            fingerprint=row[1],
+            detail=f"deleted {dataset_id} ({row[0]}): "
+            + (", ".join(f"{n:,} row(s) of {t}" for t, n in deleted.items() if n) or "no rows"),
+        )
     return deleted
 
 
@@ -823,9 +837,14 @@ def safe_upload_name(name: str) -> str:
     return base[:200] or "upload"
 
 
-def save_uploads(files: list[tuple[str, bytes]], folder: Path) -> list[Path]:
-    """Write uploaded files (name, content) into ``folder`` under their safe
-    base names (a repeated name gets a "-2", "-3"... before its extension)."""
+UPLOAD_CHUNK = 1024 * 1024  # bytes copied at a time when an upload is written to disk
+
+
+def save_uploads(files: list[tuple[str, bytes | BinaryIO]], folder: Path) -> list[Path]:
+    """Write uploaded files (name, content: bytes or a binary file object, read
+    from its start in UPLOAD_CHUNK pieces, never whole) into ``folder`` under
+    their safe base names (a repeated name gets a "-2", "-3"... before its
+    extension)."""
     folder = Path(folder)
     out: list[Path] = []
     used: set[str] = set()
@@ -840,7 +859,13 @@ def save_uploads(files: list[tuple[str, bytes]], folder: Path) -> list[Path]:
             cand = f"{stem}-{k}.{ext}" if ext else f"{stem}-{k}"
         used.add(cand.lower())
         p = folder / cand
-        p.write_bytes(data)
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            p.write_bytes(data)
+        else:
+            data.seek(0)
+            with open(p, "wb") as fh:
+                while chunk := data.read(UPLOAD_CHUNK):
+                    fh.write(chunk)
         out.append(p)
     return out
 

@@ -23,15 +23,20 @@ import dataclasses
 import datetime as dt
 import importlib
 import importlib.util
+import logging
 import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import config, policeuk, store
+import duckdb
+import pandas as pd
+
+from . import access, audit, config, policeuk, store
 from .errors import InputError
 
+log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 SUFFIXES = (".csv", ".json", ".zip")
 # Street CSVs are read by DuckDB in batches: one scan per batch. Each scan
@@ -176,14 +181,14 @@ def _optional(name: str):
     return importlib.import_module(f"swp_data.{name}")
 
 
-def _plan(files: list[Path], report: ImportReport) -> list[_Item]:
+def _plan(files: list[Path], report: ImportReport, today: dt.date) -> list[_Item]:
     """Classify every file by content before anything is written."""
     items = []
     for p in files:
         suffix = p.suffix.lower()
         size = p.stat().st_size
         if suffix == ".zip":
-            members, skipped = policeuk.archive_members(p, str(p))
+            members, skipped = policeuk.archive_members(p, str(p), today)
             report.skipped_members += skipped
             items.append(_Item("zip", p, sum(m.file_size for m in members), members=members))
         elif suffix == ".json":
@@ -217,10 +222,7 @@ def _plan(files: list[Path], report: ImportReport) -> list[_Item]:
 
 # ----------------------------------------------------------------------------- archives
 def _member_label(path: Path, label: str, m: zipfile.ZipInfo) -> str:
-    """'archive.zip!member' for messages; the archive's bare name when the
-    whole would be long (InputError shows only the last part of long paths)."""
-    mlabel = f"{label}!{m.filename}"
-    return mlabel if len(mlabel) <= 80 else f"{path.name}!{m.filename}"
+    return policeuk.archives.member_label(label, m.filename)
 
 
 class _Extractor:
@@ -259,11 +261,8 @@ class _Extractor:
             with self.lock:
                 self.handles.append(zf)
         dest = self.folder / f"{self.first + k:06d}.csv"
-        with zf.open(m) as fin, open(dest, "wb") as fout:
-            while chunk := fin.read(1 << 20):
-                if self.stop.is_set():
-                    break
-                fout.write(chunk)
+        with open(dest, "wb") as fout:
+            policeuk.archives.copy_member(zf, m, fout, _member_label(self.path, self.label, m), self.stop)
         return dest
 
     def _fill(self) -> None:
@@ -281,6 +280,8 @@ class _Extractor:
             k, m, fut = self.pending.popleft()
             try:
                 dest = fut.result()
+            except InputError:
+                raise
             except Exception as e:
                 raise InputError(
                     _member_label(self.path, self.label, m),
@@ -292,19 +293,77 @@ class _Extractor:
 
 
 # ----------------------------------------------------------------------------- import
+# A replacement of a force's month is refused, unless confirmed, when the new
+# files bring fewer than REPLACE_MIN_SHARE of the records loaded for that force
+# and month AND remove at least REPLACE_MIN_LOST more than they bring: a partial
+# or mistaken file (one row of June) must not erase a month. A smaller month
+# (a quiet force, a city extract of a few dozen rows) is replaced freely.
+REPLACE_MIN_SHARE = 0.5
+REPLACE_MIN_LOST = 100
+# The private staging database may use this much memory before spilling to the
+# import's temporary folder.
+STAGING_MEMORY = "1GB"
+
+
 def import_paths(
     paths: list[str | Path] | str | Path,
     *,
     is_demo: bool = False,
     progress: Progress | None = None,
     today: dt.date | None = None,
-    also=None,
+    also: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    source_note: str | None = None,
+    confirm_replace: bool = False,
 ) -> ImportReport:
     """Import files, folders and zips (any mix) into the store in one
     transaction; returns the report. Raises InputError (store unchanged).
 
+    The files are read, checked, classified and placed first, on a private
+    in-memory DuckDB connection (spilling to a temporary folder), while other
+    sessions keep reading the store; the store's write lock is held only to
+    replace the records, write provenance and the audit trail.
+
     ``also(con)``, if given, runs inside the same transaction after the files
-    (the demo uses it to add its Impact Areas)."""
+    (the demo uses it to add its Impact Areas). ``source_note``, if given, is
+    the ``source`` of the police.uk dataset rows written instead of the file
+    names (the API fetch says what it asked and when). ``confirm_replace``
+    lets a replacement go ahead that removes far more records of a force's
+    month than it brings (see REPLACE_MIN_SHARE); otherwise it is refused.
+
+    Every failure is one line (InputError) and a rollback: an unexpected
+    error is logged with its traceback and reported without internals."""
+    access.require_analyst("importing data")
+    try:
+        return _import_paths(
+            paths,
+            is_demo=is_demo,
+            progress=progress,
+            today=today,
+            also=also,
+            source_note=source_note,
+            confirm_replace=confirm_replace,
+        )
+    except InputError:
+        raise
+    except Exception as e:
+        log.exception("import of %s failed", paths)
+        raise InputError(
+            None,
+            f"the import failed unexpectedly ({type(e).__name__}); nothing was changed. "
+            "The details are in the server log",
+        ) from None
+
+
+def _import_paths(
+    paths,
+    *,
+    is_demo: bool,
+    progress: Progress | None,
+    today: dt.date | None,
+    also,
+    source_note: str | None,
+    confirm_replace: bool,
+) -> ImportReport:
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = list(paths)
@@ -314,44 +373,169 @@ def import_paths(
     report = ImportReport()
     say = progress or (lambda f, m: None)
     say(0.0, "Checking the files")
-    items = _plan(_expand(paths, report), report)  # every file classified before writing
+    items = _plan(_expand(paths, report), report, today)  # every file classified before writing
     if not config.store_path().exists():
         raise InputError(config.store_path(), "the store is not built; run `python -m swp_data build` first")
-    with store.transaction() as con, tempfile.TemporaryDirectory(prefix="swp-import-") as tmp:
-        run = _Run(con, report, is_demo=is_demo, today=today, say=say, tmp=Path(tmp), total=sum(i.size for i in items))
-        try:
+    police_kinds = {"street", "zip", "api"}
+    with tempfile.TemporaryDirectory(prefix="swp-import-") as tmp:
+        staged = None
+        run = None
+        if any(i.kind in police_kinds for i in items):
+            scon = _staging_connection(Path(tmp))
+            try:
+                run = _Run(
+                    scon,
+                    report,
+                    is_demo=is_demo,
+                    today=today,
+                    say=say,
+                    tmp=Path(tmp),
+                    total=sum(i.size for i in items),
+                    source_note=source_note,
+                )
+                for item in items:
+                    if item.kind in police_kinds:
+                        run.add(item)
+                staged = run.stage()
+                rows_file = Path(tmp) / "rows.parquet"
+                if staged is not None:
+                    # uncompressed: written and read once, on local disk (faster than the default)
+                    scon.execute(
+                        f"COPY {policeuk.replacing.OUT_TABLE} TO '{_sql_text(rows_file)}' "
+                        "(FORMAT parquet, COMPRESSION uncompressed)"
+                    )
+            finally:
+                if run is not None:
+                    run.close()
+                scon.close()
+        say(0.92, "Writing the store")
+        with store.transaction() as con:
+            con.execute("SET enable_progress_bar = false")
             for item in items:
-                run.add(item)
-            run.finish()
+                if item.kind == "partner":
+                    _optional("partner").import_partner_csv(con, item.path, is_demo=is_demo, report=report)
+                elif item.kind == "engagement":
+                    _optional("engagement").import_engagement_csv(
+                        con, item.path, item.engagement_kind, is_demo=is_demo, report=report
+                    )
+            replaced: list[tuple[str, int]] = []
+            if staged is not None and run is not None:
+                if not (confirm_replace or is_demo):
+                    _check_replacement(con, staged)
+                replaced = run.police.write(con, staged, f"SELECT * FROM read_parquet('{_sql_text(rows_file)}')")
+            _audit(con, report, staged, replaced, items)
             if also is not None:
                 also(con)
-        finally:
-            run.close()
-        say(0.98, "Committing")
+            say(0.98, "Committing")
     say(1.0, "Import complete")
     return report
 
 
+def _sql_text(p: Path) -> str:
+    """A path inside a SQL string literal."""
+    return str(p).replace("'", "''")
+
+
+def _staging_connection(tmp: Path) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB with the store's LSOA shapes and crosswalk
+    copied in (read under the store's read lock, briefly)."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")  # DuckDB would print it on stdout (the CLI's JSON)
+    con.execute(f"SET memory_limit = '{STAGING_MEMORY}'")
+    con.execute(f"SET temp_directory = '{_sql_text(tmp / 'spill')}'")
+    with store.reading() as src:
+        have = {r[0] for r in src.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        frames = {t: src.execute(f"SELECT * FROM {t}").df() for t in ("lsoa21", "lsoa_crosswalk") if t in have}
+    for t, df in frames.items():
+        con.register("_ref_df", df)
+        con.execute(f"CREATE TABLE {t} AS SELECT * FROM _ref_df")
+        con.unregister("_ref_df")
+    return con
+
+
+class ReplaceRefused(InputError):
+    """A replacement that would remove far more records than it brings; the
+    caller may confirm it (``confirm_replace=True``)."""
+
+
+def _check_replacement(con: duckdb.DuckDBPyConnection, staged: policeuk.Staged) -> None:
+    """Refuse (one line) a replacement that removes far more records of a
+    force's month than the new files bring (REPLACE_MIN_SHARE, REPLACE_MIN_LOST)."""
+    fm = pd.DataFrame(staged.force_months, columns=["force", "m"])
+    con.register("_fm_check", fm)
+    try:
+        loaded = con.execute(
+            "SELECT c.force, c.month, count(*) FROM crime c JOIN _fm_check f ON c.force = f.force AND c.month = f.m "
+            "GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall()
+    finally:
+        con.unregister("_fm_check")
+    bad = []
+    for force, month, old in loaded:
+        new = staged.new_by_force_month.get((force, month), 0)
+        if new < REPLACE_MIN_SHARE * old and old - new >= REPLACE_MIN_LOST:
+            bad.append((force, month, int(old), int(new)))
+    if not bad:
+        return
+    force, month, old, new = bad[0]
+    more = f" (and {len(bad) - 1:,} more month(s))" if len(bad) > 1 else ""
+    raise ReplaceRefused(
+        staged.labels.get((force, month)),
+        f"would remove the {old:,} records loaded for {force}, {month:%b %Y} and bring {new:,}{more}; "
+        "nothing was changed. If the new file is right, confirm the replacement "
+        "(--confirm-replace on the command line, or the checkbox on the Data page)",
+    )
+
+
+def _audit(con, report: ImportReport, staged, replaced: list[tuple[str, int]], items: list[_Item]) -> None:
+    """One audit row per dataset touched: its rows now and the fingerprint of its files."""
+    names = [i.path.name for i in items]
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5:,} more" if len(names) > 5 else "")
+    police = staged.forces if staged is not None else {}
+    removed = dict(replaced)
+    touched = list(dict.fromkeys([*report.datasets, *removed]))
+    for dsid in touched:
+        row = con.execute("SELECT row_count, file_hash FROM dataset WHERE dataset_id = ?", [dsid]).fetchone()
+        rows, fp = (row[0], row[1]) if row else (0, None)
+        if dsid in police:
+            rows, fp = staged.new_rows.get(dsid, 0), staged.sources[dsid][1]
+            detail = f"imported {shown}"
+        elif dsid in removed and dsid not in report.datasets:
+            detail = f"{removed[dsid]:,} row(s) replaced by an import of {shown}"
+            fp = None
+        else:
+            detail = f"imported {shown}"
+        if dsid in removed and dsid in police:
+            detail += f"; replaced {removed[dsid]:,} row(s) loaded before"
+        audit.record(con, "import", dataset_id=dsid, rows=rows, fingerprint=fp, detail=detail)
+
+
 class _Run:
-    """One import: files in path order, street CSVs batched for DuckDB."""
+    """Reading the police.uk files of one import: files in path order, street
+    CSVs batched for DuckDB, on the staging connection."""
 
     def __init__(
-        self, con, report: ImportReport, *, is_demo: bool, today: dt.date, say: Progress, tmp: Path, total: int
+        self,
+        con,
+        report: ImportReport,
+        *,
+        is_demo: bool,
+        today: dt.date,
+        say: Progress,
+        tmp: Path,
+        total: int,
+        source_note: str | None = None,
     ):
         self.con, self.report, self.is_demo, self.today = con, report, is_demo, today
         self.say, self.tmp, self.total = say, tmp, max(1, total)
+        self.source_note = source_note
         self.done = 0  # bytes read so far (for progress)
         self.src = 0  # position in sorted path order
         self.batch: list[policeuk.CsvInput] = []
         self.batch_bytes = 0
         self.api: list[tuple[Path, str]] = []
         self.api_src: int | None = None
-        self.police: policeuk.StreetImporter | None = None
-
-    def importer(self) -> policeuk.StreetImporter:
-        if self.police is None:
-            self.police = policeuk.StreetImporter(self.con, self.report, is_demo=self.is_demo, today=self.today)
-        return self.police
+        self.police = policeuk.StreetImporter(con, report, is_demo=is_demo, today=today, source_note=source_note)
 
     def step(self, nbytes: int, message: str) -> None:
         self.done += nbytes
@@ -359,7 +543,7 @@ class _Run:
 
     def flush(self) -> None:
         if self.batch:
-            self.importer().read_csv_batch(self.batch)
+            self.police.read_csv_batch(self.batch)
             self.step(self.batch_bytes, f"Read {self.batch[-1].name}")
             for b in self.batch:  # extracted archive members are not needed any more
                 if b.path.parent == self.tmp:
@@ -384,29 +568,13 @@ class _Run:
             self.api_src = self.src  # the API records sit at the position of the last JSON file
             self.src += 1
             self.step(item.size, f"Checked {item.path.name}")
-        elif item.kind == "partner":
-            _optional("partner").import_partner_csv(self.con, item.path, is_demo=self.is_demo, report=self.report)
-            self.step(item.size, f"Imported {item.path.name}")
-        elif item.kind == "engagement":
-            _optional("engagement").import_engagement_csv(
-                self.con, item.path, item.engagement_kind, is_demo=self.is_demo, report=self.report
-            )
-            self.step(item.size, f"Imported {item.path.name}")
         if self.batch_bytes >= FILE_BATCH_BYTES:
             self.flush()
 
     def add_archive(self, item: _Item, label: str) -> None:
-        self.importer()
         with _Extractor(item.path, label, item.members, self.tmp, self.src) as ex:
             for k, m, dest in ex:
-                mlabel = _member_label(item.path, label, m)
-                header = policeuk.read_header(dest, mlabel)
-                if not policeuk.is_street_header(header):
-                    raise InputError(
-                        mlabel,
-                        "named like a police.uk street file but its header is: " + policeuk.show_header(header),
-                        row=1,
-                    )
+                mlabel = _member_label(item.path, label, m)  # header checked while extracting
                 # The archive's CRC-32 and size give the member's fingerprint
                 # without reading it again (the same as the file's on disk).
                 fp = policeuk.content_fingerprint(m.CRC, m.file_size)
@@ -417,21 +585,20 @@ class _Run:
                     self.flush()
         self.src += len(item.members)
 
-    def finish(self) -> None:
+    def stage(self) -> policeuk.Staged | None:
+        """Read what is left, then place, de-duplicate and report (no store lock)."""
         self.flush()
-        if self.api:
-            self.importer().read_api(self.api, self.api_src)
-        if self.police is not None:
-            self.say(0.92, "Placing records in LSOAs and wards, writing the store")
-            self.police.finish()
+        if self.api and self.api_src is not None:
+            self.police.read_api(self.api, self.api_src)
+        self.say(0.9, "Placing records in LSOAs and wards")
+        return self.police.stage()
 
     def close(self) -> None:
-        if self.police is not None:
-            self.police.close()
+        self.police.close()
 
 
 def import_path(path: str | Path, **kw) -> ImportReport:  # convenience for one path
     return import_paths([path], **kw)
 
 
-__all__ = ["ImportReport", "import_paths", "import_path", "BATCH_BYTES", "FILE_BATCH_BYTES"]
+__all__ = ["ImportReport", "ReplaceRefused", "import_paths", "import_path", "BATCH_BYTES", "FILE_BATCH_BYTES"]

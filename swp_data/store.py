@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import re
 import threading
@@ -47,6 +48,7 @@ from .audit import DDL as _AUDIT_DDL
 from .errors import InputError
 
 SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
 
 # Tables filled by imports and by users: kept across rebuilds of the reference tables.
 DATA_TABLES_DDL: dict[str, str] = {
@@ -137,6 +139,15 @@ DATA_TABLES_DDL: dict[str, str] = {
             area_id     VARCHAR NOT NULL,
             lsoa21_code VARCHAR NOT NULL
         )""",
+    "police_fetch": """
+        CREATE TABLE IF NOT EXISTS police_fetch (
+            month           DATE PRIMARY KEY,  -- first day of a month fetched from the police.uk API
+            requested_at    TIMESTAMP NOT NULL,
+            api_last_update DATE,              -- the API's crime-last-updated when it was fetched
+            records         BIGINT NOT NULL,   -- unique records the API returned for the city's area
+            rows_kept       BIGINT NOT NULL,   -- of them, kept in the city (real rows the crime table holds)
+            requests        INTEGER NOT NULL   -- HTTP requests it took (retries and split areas included)
+        )""",  # swp_data.fetch: per-month state of the police.uk API update
     "audit": _AUDIT_DDL,  # who changed what, when (swp_data.audit)
     # Performance (swp_data.performance): targets per priority, settings (RAG amber margin), own priorities.
     "target": """
@@ -186,13 +197,23 @@ class _ReadWriteLock:
         self._local = threading.local()
 
     @contextlib.contextmanager
-    def read(self) -> Iterator[None]:
+    def read(self, timeout: float | None = None) -> Iterator[None]:
+        """Wait for writers (at most ``timeout`` seconds, then StoreBusy)."""
         depth = getattr(self._local, "depth", 0)
         me = threading.get_ident()
         with self._cond:
             if depth == 0 and self._writer != me:
+                deadline = None if timeout is None else time.monotonic() + timeout
                 while self._writer is not None or self._writers_waiting:
-                    self._cond.wait()
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        log.warning("store: a read waited %.1f s for an import in this process; gave up", timeout)
+                        raise StoreBusy(
+                            None,
+                            f"the store is busy: an import has been writing to it for more than {timeout:g} s; "
+                            "try again when it has finished",
+                        )
+                    self._cond.wait(left)
             self._readers += 1
         self._local.depth = depth + 1
         try:
@@ -252,11 +273,14 @@ def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPy
             if "lock" not in str(e).lower():
                 raise
             if time.monotonic() >= deadline:
+                # Who holds it (program and process id) and where the store is
+                # go to the server log, not to the people using the app.
                 m = re.search(r"lock is held in (.+?) \(PID (\d+)\)", str(e))
-                holder = f"{Path(m.group(1)).name}, process {m.group(2)}" if m else "another program"
+                holder = f"{m.group(1)}, process {m.group(2)}" if m else "another program"
+                log.warning("store %s stayed locked by %s for %g s", p, holder, _wait_seconds())
                 raise StoreBusy(
-                    p,
-                    f"the store is in use by another program ({holder}) and stayed "
+                    None,
+                    f"the store is in use by another program and stayed "
                     f"locked for {_wait_seconds():g} s; try again when it has finished",
                 ) from None
             time.sleep(delay)
@@ -265,8 +289,9 @@ def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPy
 
 @contextlib.contextmanager
 def reading(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection, closed on exit; waits while an import writes."""
-    with _ACCESS.read():
+    """A read-only connection, closed on exit; waits while an import writes,
+    for at most ``SWP_STORE_WAIT`` seconds (then StoreBusy)."""
+    with _ACCESS.read(timeout=_wait_seconds()):
         con = connect(read_only=True, path=path)
         try:
             yield con

@@ -170,8 +170,8 @@ def test_2012_disagreements_counted_independently(store_path, csv2012):
     x = np.array([float(r["Longitude"]) for r in rows])
     y = np.array([float(r["Latitude"]) for r in rows])
     n_dis = 0
-    for r, xi, yi in zip(rows, x, y):
-        hits = {c for c, g in zip(lsoa["lsoa21_code"], lsoa.geometry) if shapely.intersects_xy(g, xi, yi)}
+    for r, xi, yi in zip(rows, x, y, strict=True):
+        hits = {c for c, g in zip(lsoa["lsoa21_code"], lsoa.geometry, strict=True) if shapely.intersects_xy(g, xi, yi)}
         assert hits, "every 2012 point is inside the city"
         if not hits & children[r["LSOA code"]]:
             n_dis += 1
@@ -209,7 +209,7 @@ def test_real_2018_api(store_path, api2018):
     assert rep.outside_city == outside
     assert rep.rows_kept == 2463 - outside == crime_count(store_path)
     assert rep.months == ["2018-06"]
-    kept = [r for r, inside in zip(unique.values(), shapely.intersects_xy(city, x, y)) if inside]
+    kept = [r for r, inside in zip(unique.values(), shapely.intersects_xy(city, x, y), strict=True) if inside]
     assert rep.by_category == dict(collections.Counter(taxonomy.canonical(r["category"]) for r in kept))
     # persistent_id as crime_id when there is one, else the API id.
     ids = {r[0] for r in query(store_path, "SELECT crime_id FROM crime")}
@@ -229,7 +229,8 @@ def test_api_then_csv_same_force_month_replaces(store_path, api2018, tmp_path, c
     for r in rows:
         r["Month"] = "2018-06"
     f = write_rows(tmp_path / "2018-06-west-midlands-street.csv", rows)
-    rep = import_paths([f], today=TODAY)
+    # 10 records for ~2,400: refused unless confirmed (test_small_file_does_not_erase_a_month)
+    rep = import_paths([f], today=TODAY, confirm_replace=True)
     assert rep.rows_kept == 10
     forces = dict(query(store_path, "SELECT force, count(*) FROM crime GROUP BY 1"))
     assert forces["West Midlands Police"] == 10
@@ -504,7 +505,7 @@ def test_area_locator_matches_shapely(store_path):
     got = loc.locate(x, y)
     pts = shapely.points(x, y)
     for i in range(5, 3000, 7):
-        hits = [c for c, g in zip(lsoa["lsoa21_code"], lsoa.geometry) if g.intersects(pts[i])]
+        hits = [c for c, g in zip(lsoa["lsoa21_code"], lsoa.geometry, strict=True) if g.intersects(pts[i])]
         assert got[i] == (hits[0] if hits else None)
     assert all(v is None for v in got[:5])
     assert (loc.contains(x, y) == (got != None)).all()  # noqa: E711
@@ -572,6 +573,16 @@ def test_partner_and_engagement_dispatch_share_the_transaction(store_path, csv20
     (tmp_path / "p2.csv").write_text("period,geography,measure\n2024-01,E08000031,x\n")
     with pytest.raises(InputError):
         import_paths([tmp_path / "p2.csv", bad], today=TODAY)
+    # The police.uk files are read and checked before the store is opened for
+    # writing: the bad file is refused before the partner import runs.
+    assert calls == []
+    assert snapshot(store_path) == before
+
+    def fail(con):
+        raise InputError("later", "a failure after the partner import")
+
+    with pytest.raises(InputError, match="a failure after"):
+        import_paths([tmp_path / "p2.csv"], today=TODAY, also=fail)
     assert calls == [("partner", "p2.csv", False)]  # it ran, and was rolled back
     assert snapshot(store_path) == before
 
@@ -810,7 +821,7 @@ def test_hostile_text_stored_verbatim(store_path, csv2012, tmp_path):
         'On or near O\'Brien "Street"\nsecond line',
         "Ünïcödé ✓ ⚠",
     ]
-    for r, h in zip(rows, hostile):
+    for r, h in zip(rows, hostile, strict=False):  # the first five rows get hostile text
         r["Location"] = h
     rows[5]["Context"] = "@cmd|' /C calc'!A0"
     f = write_rows(tmp_path / "hostile.csv", rows)

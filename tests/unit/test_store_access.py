@@ -160,16 +160,50 @@ def test_read_waits_while_another_process_writes(store_path, monkeypatch):
     assert waited > 0.5, "the read should have waited for the other process's lock"
 
 
-def test_store_busy_names_the_store_and_the_other_process(store_path, monkeypatch):
+def test_store_busy_keeps_the_store_and_the_other_process_in_the_log(store_path, monkeypatch, caplog):
+    """Users see that the store is busy; the path and the other process's id
+    (internals) go to the server log only."""
     monkeypatch.setenv("SWP_STORE_WAIT", "0.3")
     p = _hold_lock(store_path, 3.0)
     try:
-        with pytest.raises(store.StoreBusy) as e, store.transaction():
+        with (
+            caplog.at_level("WARNING", logger="swp_data.store"),
+            pytest.raises(store.StoreBusy) as e,
+            store.transaction(),
+        ):
             pass
     finally:
         p.kill()
         p.wait(10)
     msg = str(e.value)
     assert isinstance(e.value, InputError)
-    assert str(store_path) in msg or store_path.name in msg
-    assert f"process {p.pid}" in msg and "in use by another program" in msg and "0.3 s" in msg
+    assert store_path.name not in msg and str(p.pid) not in msg and "\n" not in msg
+    assert "in use by another program" in msg and "0.3 s" in msg
+    assert str(store_path) in caplog.text and f"process {p.pid}" in caplog.text
+
+
+def test_a_read_waits_for_an_import_at_most_swp_store_wait(store_path, monkeypatch, caplog):
+    """A page's read no longer waits without limit behind a write of this process."""
+    monkeypatch.setenv("SWP_STORE_WAIT", "0.3")
+    inside, release = threading.Event(), threading.Event()
+
+    def writer():
+        with store.transaction():
+            inside.set()
+            release.wait(20)
+
+    w = threading.Thread(target=writer)
+    w.start()
+    try:
+        assert inside.wait(20)
+        t = time.monotonic()
+        with pytest.raises(store.StoreBusy) as e, store.reading():
+            pass
+        waited = time.monotonic() - t
+    finally:
+        release.set()
+        w.join(20)
+    assert 0.25 < waited < 5
+    assert str(e.value) == (
+        "the store is busy: an import has been writing to it for more than 0.3 s; try again when it has finished"
+    )
