@@ -205,13 +205,6 @@ def _small_csv(tmp: Path, rows: int = 30) -> Path:
     return out
 
 
-def _import_is_audited() -> bool:
-    """Whether import_paths records its audit row yet (the 'policeuk' branch adds it)."""
-    files = [ROOT / "swp_data" / "imports.py", *(ROOT / "swp_data").glob("policeuk*/**/*.py")]
-    files += [ROOT / "swp_data" / "policeuk.py"]
-    return any("audit.record" in f.read_text(encoding="utf-8") for f in files if f.exists())
-
-
 # --------------------------------------------------------------------------- partnership
 def test_a_first_visit_to_the_data_page_gets_the_sign_in_page(partnership, ctx):
     """The first request of the server process is the deep link (the legacy pages/ folder path)."""
@@ -247,13 +240,11 @@ def test_analyst_signs_in_imports_sees_the_audit_trail_and_signs_out(partnership
     assert grid.count() == 1 and SEEDED in (grid.text_content() or "")  # the grid's accessible table
     with store.reading(partnership["store"]) as con:
         trail = audit.entries(con)
-    if _import_is_audited():
-        assert trail.iloc[0]["who"] == "ana.lyst@example.gov.uk"
-        assert trail.iloc[0]["action"] == "import" and trail.iloc[0]["via"] == "oidc"
-        grid = pg.locator('[data-testid="stDataFrame"]').filter(has_text="ana.lyst@example.gov.uk")
-        assert grid.count() == 1
-    else:  # until the import records itself: the trail block is there, and nobody else wrote to it
-        assert list(trail["who"]) == ["earlier.analyst@example.gov.uk"]
+    assert list(trail["who"][:2]) == ["ana.lyst@example.gov.uk", "earlier.analyst@example.gov.uk"]
+    assert trail.iloc[0]["action"] == "import" and trail.iloc[0]["via"] == "oidc"
+    assert trail.iloc[0]["rows"] > 0 and trail.iloc[0]["fingerprint"]
+    grid = pg.locator('[data-testid="stDataFrame"]').filter(has_text="ana.lyst@example.gov.uk")
+    assert grid.count() == 1
     # sign out from the sidebar: the provider's end-session page, then the app asks to sign in again
     sidebar(pg).get_by_role("button", name="Sign out").click()
     pg.wait_for_url(partnership["idp"] + "/**")
