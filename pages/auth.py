@@ -222,6 +222,7 @@ def audit_block(limit: int = 200) -> None:
         hide_index=True,
         width="stretch",
         key="auth_audit",
+        column_order=["changed_at", "who", "action", "dataset_id", "rows", "detail", "fingerprint", "via"],
         column_config={
             "changed_at": st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm:ss"),
             "rows": st.column_config.NumberColumn(format="localized"),

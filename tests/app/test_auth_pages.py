@@ -195,6 +195,11 @@ def test_viewer_has_no_data_page_and_no_editing(store_path, roles_file):
     assert "Signed in as pc\\.view@example\\.police\\.uk (viewer)." in [c.value for c in at.sidebar.caption]
     pages = _nav_pages(at)
     assert "data.py" not in pages and "trends.py" in pages
+    at.switch_page("pages/performance.py")
+    at.run()
+    no_errors(at)
+    assert at.title[0].value == "Performance"
+    assert not at.get("file_uploader")  # no template upload for the meeting pack
     at.switch_page(IA)
     at.run()
     no_errors(at)
