@@ -2,24 +2,30 @@
 
 import streamlit as st
 
-from pages import common, urlstate
+from pages import auth, common, urlstate
 
 st.set_page_config(page_title="Safer Wolverhampton Insight", page_icon=":material/shield:", layout="wide")
+common.ensure_navigation()  # a first visit straight to a page's URL reruns through here
 
+# Each page with the roles that may open it (auth.EVERYONE: analyst, viewer and the public site).
+# A page missing from a role's navigation is not served: a direct link gets "page not found" and the Overview.
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/performance.py", title="Performance", icon=":material/flag:"),
-    st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"),
-    st.Page("pages/crime_map.py", title="Crime map", icon=":material/map:"),
-    st.Page("pages/deprivation.py", title="Deprivation", icon=":material/layers:"),
-    st.Page("pages/impact_areas.py", title="Impact Areas", icon=":material/location_on:"),
-    st.Page("pages/clusters.py", title="Neighbourhood clusters", icon=":material/hub:"),
-    st.Page("pages/engagement.py", title="Engagement", icon=":material/groups:"),
-    st.Page("pages/data.py", title="Data", icon=":material/database:"),
+    (st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True), auth.EVERYONE),
+    (st.Page("pages/performance.py", title="Performance", icon=":material/flag:"), auth.EVERYONE),
+    (st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"), auth.EVERYONE),
+    (st.Page("pages/crime_map.py", title="Crime map", icon=":material/map:"), auth.EVERYONE),
+    (st.Page("pages/deprivation.py", title="Deprivation", icon=":material/layers:"), auth.EVERYONE),
+    (st.Page("pages/impact_areas.py", title="Impact Areas", icon=":material/location_on:"), auth.EVERYONE),
+    (st.Page("pages/clusters.py", title="Neighbourhood clusters", icon=":material/hub:"), auth.EVERYONE),
+    (st.Page("pages/engagement.py", title="Engagement", icon=":material/groups:"), auth.EVERYONE),
+    (st.Page("pages/data.py", title="Data", icon=":material/database:"), auth.ANALYST),
 ]
 
-nav = st.navigation(PAGES)
+auth.gate([page for page, _ in PAGES])  # who is using the app, or the sign-in / refusal page (the run stops)
+role = auth.role()
+nav = st.navigation([page for page, roles in PAGES if role in roles])
 urlstate.begin(nav.url_path)  # a link's filters seed the sidebar
+auth.sidebar()  # who is using the app, sign out
 common.sidebar()
 try:
     nav.run()

@@ -19,7 +19,7 @@ from streamlit_folium import st_folium
 
 from geo import assets, maps
 from geo import boundaries as gb
-from swp_data import config, export, store
+from swp_data import access, config, export, store
 
 CITY = "Whole city"
 _log = logging.getLogger(__name__)
@@ -214,12 +214,6 @@ def sidebar() -> None:
             help="Limit figures to a ward or an Impact Area. Maps still show the whole city, "
             "with the chosen area outlined.",
         )
-        st.toggle(
-            "Public mode",
-            key="public_mode",
-            help="For published material: partner counts under 5 are suppressed below city level, "
-            "with secondary suppression so totals cannot reveal them.",
-        )
         st.divider()
         _data_status()
         st.caption(config.ATTRIBUTION)
@@ -244,7 +238,7 @@ def filters() -> Filters:
         area_code=code,
         area_label=label,
         lsoa_codes=list(codes),
-        public_mode=bool(ss.get("public_mode", False)),
+        public_mode=access.mode() == "public",  # the server's mode (SWP_MODE), never a control on the page
     )
 
 

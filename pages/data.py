@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo import maps
-from pages import common, fetch_panel, urlstate
+from pages import auth, common, fetch_panel, urlstate
 from swp_data import crime, imports, periods
 from swp_data.errors import InputError
 
@@ -269,4 +269,5 @@ else:
         y.button("Yes, delete", type="primary", key="data_delete_yes", on_click=_delete)
         n.button("Cancel", key="data_delete_no", on_click=lambda: ss.pop("data_delete_pending", None))
 
+auth.audit_block()
 common.provenance()

@@ -11,6 +11,7 @@ from geo import maps
 from pages import common, urlstate
 from swp_data import engagement as eng
 from swp_data import engagement_analysis, stats
+from swp_data import public as public_site
 from swp_data.periods import period_label
 
 common.page_header(
@@ -207,10 +208,14 @@ else:
             f"respondents, {p['safety_of_women_and_girls_not_safe_at_night']:.0f}% do not feel safe when out "
             "and about at night."
         )
-    if f.public_mode:
-        d = stats.suppress_small(d, "responses")
+    if f.public_mode:  # ward totals and city totals are both shown: protect across wards and answers
+        d = public_site.suppress_table(sub, "responses", [["ward_code"], ["answer"]])
+        d = d[d["answer"] == answer].copy()
         d.loc[d["suppressed"], ["share", "ci_low", "ci_high"]] = np.nan
-        st.caption("Public mode: wards with 1 to 4 such answers (and one more to protect them) are not shown.")
+        st.caption(
+            "Public mode: where an answer was given 1 to 4 times in a ward, it is not shown, nor are enough "
+            "other answers and wards that the totals cannot reveal it."
+        )
     d = d.sort_values("share", ascending=True)
     colour = ["#b35806" if scope_wards and c in scope_wards else "#0b5394" for c in d["ward_code"]]
     fig = go.Figure(

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from geo import maps
-from pages import common, urlstate
+from pages import auth, common, urlstate
 from swp_data import area_compare, area_files, crime_window, demo_areas, impact_areas, indicators
 from swp_data.errors import InputError
 
@@ -26,6 +26,8 @@ ss = st.session_state
 is_demo = common.demo_banner(kinds=("police_uk", "impact_area"))
 
 MODES = ["Profile of an area", "Create an area", "Import a file", "Rename or delete"]
+if not auth.may_change():  # viewers and the public site: profiles only, no editing
+    MODES = MODES[:1]
 areas = common.q(impact_areas.list_areas)
 window = common.q(crime_window.crime_window)
 
@@ -37,8 +39,8 @@ if ss.pop("ia_reset_new", False):
     ss["ia_pending"] = []
     ss["ia_new_name"] = ""
     ss.pop("ia_map_used", None)
-if "ia_mode" not in ss:
-    ss["ia_mode"] = MODES[0] if len(areas) else MODES[1]
+if ss.get("ia_mode") not in MODES:
+    ss["ia_mode"] = MODES[0] if len(areas) or len(MODES) == 1 else MODES[1]
 if flash := ss.pop("ia_flash", None):
     st.success(flash, icon=":material/check_circle:")
 if f.level == "ward":
@@ -61,9 +63,9 @@ def _label(row) -> str:
     return row.name + (f" ({', '.join(tags)})" if tags else "")
 
 
-mode = st.radio("What would you like to do?", MODES, key="ia_mode", horizontal=True)
+mode = st.radio("What would you like to do?", MODES, key="ia_mode", horizontal=True) if len(MODES) > 1 else MODES[0]
 
-if areas.empty or not areas["is_demo"].any():
+if auth.may_change() and (areas.empty or not areas["is_demo"].any()):
     with st.container(border=True):
         st.markdown(
             "**Demo:** the six 2011-12 priority areas named in the partnership's strategy (red: All "

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages import auth
 from pages.common import md
 from swp_data import store
 from swp_data.errors import InputError
@@ -72,7 +73,8 @@ def render(report, public: bool) -> None:
         "Formats", list(FORMATS), default=list(FORMATS), format_func=LABELS.get, key="pack_formats"
     )
     template = None
-    if "pptx" in formats and not public:  # the public version uses the default design
+    # the public version uses the default design; only analysts upload files (auth: viewers upload nothing)
+    if "pptx" in formats and not public and auth.may_change():
         template = st.file_uploader(
             "Your own PowerPoint template (optional; its 'Title Slide' and 'Title Only' layouts are used)",
             type=["pptx"],

@@ -11,6 +11,7 @@ import streamlit as st
 from geo import categorical, maps
 from pages import common, urlstate
 from swp_data import crime, periods, stats, taxonomy
+from swp_data import public as public_site
 from swp_data import reference as ref
 
 PRIMARY = "#0b5394"
@@ -301,6 +302,9 @@ elif f.area_kind == "ward":
 else:
     p_geo, p_codes = "city", None
 public = bool(f.public_mode)
+if public:  # the public site: partner figures only as the partnership publishes them
+    p_geo, p_codes = "city", None
+    st.info(public_site.NOTE, icon=":material/public:")
 
 PANELS = {
     "Domestic abuse": ("domestic_violence_reports", "domestic_abuse_incidents"),
@@ -311,6 +315,8 @@ for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items(), st
     with tab:
         geo_used, codes_used, note = p_geo, p_codes, ""
         part = common.q(crime.partner_series, partner_measure, freq, geo_used, codes_used, public)
+        if public:
+            part = public_site.published_partner(part)
         if part.empty and geo_used != "city":
             note = f"The partner data are not held for areas as small as {scope_label}: showing the whole city."
             geo_used, codes_used = "city", None
@@ -325,6 +331,8 @@ for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items(), st
         panel_demo = bool(part["is_demo"].any()) if len(part) else False
         # financial years: published and partner side by side (the published series are annual)
         fy = common.q(crime.partner_series, partner_measure, "fy", geo_used, codes_used, public)
+        if public:
+            fy = public_site.published_partner(fy)
         both = pd.concat([pub, fy], ignore_index=True)
         if len(pub) and "all" in set(pub["breakdown"]) and len(fy) and "all" not in set(fy["breakdown"]):
             tot = fy.groupby(["period_start", "period", "source"], as_index=False).agg(
@@ -399,14 +407,8 @@ for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items(), st
                 title={"text": f"Partner data ({src}), {FREQS[freq].lower()}, {area_txt}", "font": {"size": 14}},
             )
             st.plotly_chart(fig, width="stretch", key=f"tr_{partner_measure}_chart")
-        n_sup = int(both["suppressed"].sum()) + (int(part["suppressed"].sum()) if freq != "fy" else 0)
         if not both["complete"].all():
             st.caption("\\* Partial financial year: only some of its months are loaded (hollow markers).")
-        if public and geo_used != "city":
-            st.caption(
-                f"Public mode: partner counts of 1 to 4 below city level are suppressed, with a second "
-                f"count in the same period so totals cannot reveal them ({n_sup:,} suppressed)."
-            )
         table = pd.concat(
             [both.assign(freq="fy"), part.assign(freq=freq)] if freq != "fy" else [both.assign(freq="fy")],
             ignore_index=True,

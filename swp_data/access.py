@@ -15,7 +15,7 @@ import contextlib
 import contextvars
 import getpass
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .errors import InputError
@@ -63,7 +63,9 @@ def os_actor() -> Actor:
     return Actor(who=name, role="analyst", via="os")
 
 
-_current: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("swp_actor", default=None)
+_UNSET = Actor(who="", role="", via="")  # nobody has set the acting person in this context
+_current: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("swp_actor", default=_UNSET)
+_resolver: Callable[[], Actor | None] | None = None
 
 
 def set_actor(actor: Actor | None) -> None:
@@ -72,9 +74,21 @@ def set_actor(actor: Actor | None) -> None:
     _current.set(actor)
 
 
+def set_resolver(resolver: Callable[[], Actor | None] | None) -> None:
+    """How to find the acting person where nobody set one in this context.
+
+    Streamlit runs a widget's callback in a new thread before the script, so
+    before the app's :func:`set_actor` of that run: the app registers a
+    resolver that works the person out again from the signed-in session."""
+    global _resolver
+    _resolver = resolver
+
+
 def current() -> Actor | None:
     """The acting person. In local mode, when nobody was set, the OS user."""
     actor = _current.get()
+    if actor is _UNSET:
+        actor = _resolver() if _resolver is not None else None
     if actor is None and mode() == "local":
         return os_actor()
     return actor
@@ -110,4 +124,5 @@ __all__ = [
     "os_actor",
     "require_analyst",
     "set_actor",
+    "set_resolver",
 ]

@@ -4,6 +4,7 @@
     python -m swp_data import PATH... [--json] [--confirm-replace]
     python -m swp_data demo               write and import the demo dataset
     python -m swp_data datasets [--json]  the provenance table
+    python -m swp_data audit [--json]     who changed what, when
     python -m swp_data ensure             build if needed; load the demo if no crime data
     python -m swp_data fetch [--since YYYY-MM] [--until YYYY-MM] [--json]
                                           update police.uk records from the police.uk API
@@ -96,6 +97,24 @@ def _cmd_datasets(args) -> int:
     return 0
 
 
+def _cmd_audit(args) -> int:
+    from . import audit, store
+
+    with store.reading() as con:
+        df = audit.entries(con, limit=args.limit)
+    if args.json:
+        print(df.to_json(orient="records", date_format="iso"))
+        return 0
+    if df.empty:
+        print("No changes recorded.")
+        return 0
+    for r in df.itertuples():
+        rows = "" if r.rows is None or r.rows != r.rows else f"{int(r.rows):,} rows"
+        what = " ".join(str(v) for v in (r.dataset_id, rows, r.detail) if v and v == v)
+        print(f"{r.changed_at:%Y-%m-%d %H:%M:%S}  {r.who:<32} {r.action:<12} {what}")
+    return 0
+
+
 def _cmd_fetch(args) -> int:
     from . import fetch
 
@@ -176,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     pl = sub.add_parser("datasets", help="list the provenance table")
     pl.add_argument("--json", action="store_true")
     pl.set_defaults(func=_cmd_datasets)
+    pa = sub.add_parser("audit", help="who changed what, when (newest first)")
+    pa.add_argument("--json", action="store_true")
+    pa.add_argument("--limit", type=int, default=None, help="only the newest N changes")
+    pa.set_defaults(func=_cmd_audit)
     pf = sub.add_parser("fetch", help="update police.uk records from the police.uk API (SWP_POLICE_API)")
     pf.add_argument("--since", metavar="YYYY-MM", help="first month (default: the oldest the API offers)")
     pf.add_argument("--until", metavar="YYYY-MM", help="last month (default: the newest the API offers)")

@@ -1,7 +1,7 @@
 """AppTest helpers: open a page of app.py against a private store copy.
 
 Page tests set the shared filters through session state (keys ``level``,
-``area``, ``public_mode``), the keys of the sidebar widgets, before the first
+``area``), the keys of the sidebar widgets, before the first
 run; the sidebar widgets themselves are driven in the Overview tests and in
 the browser tests.
 """

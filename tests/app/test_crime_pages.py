@@ -95,19 +95,22 @@ def test_trends_ward_quarterly_rates(demo_app, demo_store_path):
     assert "Heath Town" in _texts(at.markdown) and f"{ward[1]:,} residents" in _texts(at.markdown)
 
 
-def test_trends_public_mode_suppresses_partner_counts_in_a_ward(demo_app):
-    at = open_page(TR, area=HEATH_TOWN, tr_freq="quarter", public_mode=True)
+def test_trends_public_site_shows_partner_figures_only_as_published(demo_app, monkeypatch):
+    """SWP_MODE=public: no ward-level partner figures, only the published (whole city) ones."""
+    from swp_data import public
+
+    monkeypatch.setenv("SWP_MODE", "public")
+    at = open_page(TR, area=HEATH_TOWN, tr_freq="quarter")
     no_errors(at)
-    cap = [c.value for c in at.caption if c.value.startswith("Public mode")]
-    assert len(cap) == 2  # domestic abuse and hate crime panels
-    assert any(not c.endswith("(0 suppressed).") for c in cap)  # hate crime strands by ward are small
-    at = open_page(TR, area=HEATH_TOWN, tr_freq="quarter", public_mode=False)
+    assert any(i.value == public.NOTE for i in at.info)
+    charts = [c.proto.spec for c in at.get("plotly_chart")]
+    assert not any("Partner data" in spec for spec in charts)  # neither the lines nor their legends
+    assert sum("Published (real)" in spec for spec in charts) == 2  # domestic abuse and hate crime
+    monkeypatch.setenv("SWP_MODE", "local")
+    at = open_page(TR, area=HEATH_TOWN, tr_freq="quarter")
     no_errors(at)
-    assert not any(c.value.startswith("Public mode") for c in at.caption)
-    # at city level nothing is suppressed, whatever the mode
-    at = open_page(TR, public_mode=True)
-    no_errors(at)
-    assert not any(c.value.startswith("Public mode") for c in at.caption)
+    assert not any(i.value == public.NOTE for i in at.info)
+    assert any("Partner data (DEMO)" in c.proto.spec for c in at.get("plotly_chart"))
 
 
 def test_trends_fy_split_by_category(demo_app):
@@ -197,8 +200,9 @@ def test_crime_map_hotspots_and_profile(demo_app, demo_store_path):
     assert _metric(at, "IMD 2025 decile").value.isdigit()
 
 
-def test_crime_map_lsoa_profile_in_public_mode(demo_app):
-    at = open_page(CM, public_mode=True, cm_measure="Rate per 1,000 residents")
+def test_crime_map_lsoa_profile_in_public_mode(demo_app, monkeypatch):
+    monkeypatch.setenv("SWP_MODE", "public")
+    at = open_page(CM, cm_measure="Rate per 1,000 residents")
     no_errors(at)
     at.selectbox(key="cm_rate_per_1000_lsoa_selected").set_value("E01010452").run()
     no_errors(at)

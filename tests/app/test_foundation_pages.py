@@ -28,11 +28,11 @@ def test_overview_reference_only(ref_app):
 
 
 def test_overview_sidebar_filter_state(ref_app):
-    at = ref_app(area="Ward: Heath Town", level="Ward", public_mode=True)
+    at = ref_app(area="Ward: Heath Town", level="Ward")
     no_errors(at)
     assert at.sidebar.selectbox(key="area").value == "Ward: Heath Town"
     assert at.sidebar.radio(key="level").value == "Ward"
-    assert at.sidebar.toggle(key="public_mode").value is True
+    assert len(at.sidebar.toggle) == 0  # public mode is the server's (SWP_MODE), not a switch
 
 
 @pytest.mark.parametrize("level", ["LSOA", "Ward"])

@@ -46,8 +46,9 @@ def test_build_pptx_and_docx_then_download(demo_app):
     assert _downloads(at) == []
 
 
-def test_public_mode_builds_the_public_version(demo_app):
-    at = demo_app(PAGE, public_mode=True)
+def test_public_mode_builds_the_public_version(demo_app, monkeypatch):
+    monkeypatch.setenv("SWP_MODE", "public")  # the server's mode: there is no switch on the page
+    at = demo_app(PAGE)
     no_errors(at)
     assert len(at.get("file_uploader")) == 0  # no template upload for the public version
     at.multiselect(key="pack_formats").set_value(["pptx"]).run()

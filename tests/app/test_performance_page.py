@@ -101,8 +101,9 @@ def test_margin_changes_the_thresholds_stated(demo_app):
     assert any("Amber: above the target by up to 10%" in m.value for m in at.markdown)
 
 
-def test_public_mode_withholds_partner_ward_figures_and_the_editor(demo_app):
-    at = demo_app(PAGE, public_mode=True, perf_ward_priority="hate_crime")
+def test_public_mode_withholds_partner_ward_figures_and_the_editor(demo_app, monkeypatch):
+    monkeypatch.setenv("SWP_MODE", "public")  # the server's mode: there is no switch on the page
+    at = demo_app(PAGE, perf_ward_priority="hate_crime")
     no_errors(at)
     assert not any(e.label.startswith("Targets") for e in at.expander)
     wards = next(d.value for d in at.dataframe if "Ward" in d.value.columns)

@@ -92,8 +92,9 @@ def test_impact_area_profile_key_numbers(demo_areas_app):
     assert aid in set(areas["area_id"])
 
 
-def test_impact_area_profile_follows_the_sidebar_and_other_filters(demo_areas_app):
-    at = open_page(IA, area="Impact Area: Pennfields (approximate)", level="Ward", public_mode=True)
+def test_impact_area_profile_follows_the_sidebar_and_other_filters(demo_areas_app, monkeypatch):
+    monkeypatch.setenv("SWP_MODE", "public")
+    at = open_page(IA, area="Impact Area: Pennfields (approximate)", level="Ward")
     no_errors(at)
     assert at.selectbox(key="ia_profile").value == "demo-pennfields"
     assert any("Geography level filter does not apply" in c.value for c in at.caption)
@@ -166,8 +167,9 @@ def test_clusters_default(demo_areas_app):
     assert list(weights["weight"]) == [0.4, 0.3, 0.2, 0.1]
 
 
-def test_clusters_with_filters_and_other_methods(demo_areas_app):
-    at = open_page(CL, level="Ward", area="Impact Area: City Centre (approximate)", public_mode=True)
+def test_clusters_with_filters_and_other_methods(demo_areas_app, monkeypatch):
+    monkeypatch.setenv("SWP_MODE", "public")
+    at = open_page(CL, level="Ward", area="Impact Area: City Centre (approximate)")
     no_errors(at)
     prio = next(d.value for d in at.dataframe if "reason" in d.value.columns)
     assert 0 < len(prio) < 20
@@ -203,8 +205,9 @@ def test_engagement_key_numbers(demo_areas_app):
     assert any("as published" in m.value for m in at.markdown)
 
 
-def test_engagement_with_filters(demo_areas_app):
-    at = open_page(EN, area="Ward: Heath Town", level="Ward", public_mode=True)
+def test_engagement_with_filters(demo_areas_app, monkeypatch):
+    monkeypatch.setenv("SWP_MODE", "public")
+    at = open_page(EN, area="Ward: Heath Town", level="Ward")
     no_errors(at)
     assert any("Public mode" in c.value for c in at.caption)
     at.radio(key="en_answer").set_value("Yes").run()
