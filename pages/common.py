@@ -6,6 +6,7 @@ Pages import this module; it is not a page itself (app.py lists the pages).
 
 from __future__ import annotations
 
+import html
 import importlib
 import logging
 import re
@@ -365,8 +366,11 @@ def map_block(
 
 def md(text) -> str:
     """Text from data (an area or file name) made inert in Markdown: HTML-escaped
-    and every Markdown punctuation mark backslash-escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", maps.esc(text))
+    and every Markdown punctuation mark backslash-escaped. Quotes stay as they
+    are: "&#x27;" would have its "#" escaped and show as typed ("Don&#x27;t")."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", html.escape(str(text), quote=False))
 
 
 STORE_BUSY = (

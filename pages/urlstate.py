@@ -652,8 +652,8 @@ def _performance(run: _Run) -> None:
             Choice(
                 "to",
                 "perf_to",
-                {f"{m:%Y-%m}": m for m in months},
-                default=months[0] if months else None,
+                {f"{m:%Y-%m}": f"{m:%Y-%m}" for m in months},  # the page's options are "YYYY-MM"
+                default=f"{months[0]:%Y-%m}" if months else None,
                 why="not a month of the last 5 years loaded",
             ),
             Choice("chart", "perf_chart_priority", keys, default=first, why="not a priority of this report"),

@@ -6,6 +6,7 @@ so the PDF can only show what the file carries."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import tempfile
 from html import escape
@@ -45,7 +46,10 @@ def write(html_text: str, path: Path, data: PackInput) -> None:
 
     exe = chromium()
     try:
-        _print(html_text, path, data, exe, sync_playwright)
+        # On a thread of its own: Playwright's sync API refuses to run where an
+        # asyncio loop is already running (a server, a notebook, a test session).
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="swp-pdf") as pool:
+            pool.submit(_print, html_text, path, data, exe, sync_playwright).result()
     except PlaywrightError as e:
         first = (str(e).strip().splitlines() or ["unknown error"])[0][:200]
         raise InputError(None, f"chromium could not print the PDF: {first}") from None

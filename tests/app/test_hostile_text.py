@@ -125,3 +125,11 @@ def test_store_busy_warning_keeps_path_and_process_id_in_the_log(demo_store_path
     assert "The data store is busy with another program" in shown
     assert str(p.pid) not in shown and demo_store_path.name not in shown and "duckdb" not in shown
     assert f"process {p.pid}" in caplog.text
+
+
+def test_md_keeps_apostrophes_readable():
+    """An apostrophe HTML-escaped as &#x27; had its '#' backslash-escaped and showed as typed."""
+    from pages import common
+
+    assert common.md("Don't know") == "Don't know"
+    assert common.md("O'Neill & Sons <b>") == "O'Neill &amp; Sons &lt;b&gt;"
