@@ -4,6 +4,7 @@ SQL), DEMO marks, attribution, and bad requests (one line, no file)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import shutil
 import subprocess
 from pathlib import Path
@@ -250,31 +251,37 @@ def test_html_self_contained_offline_every_chart_renders(demo_pack, demo_report)
     assert "http:" not in rest and "https:" not in rest  # nothing else points at any host
     url = f.as_uri()
     failed, outside, errors = [], [], []
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = b.new_page()
 
-        def route(r):
-            if r.request.url == url or r.request.url.startswith("data:"):
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
+    def look():  # on a thread of its own: the browser tests' session may hold an asyncio loop here
+        with sync_playwright() as p:
+            b = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            page = b.new_page()
 
-        page.route("**/*", route)
-        page.on("requestfailed", lambda r: failed.append(r.url))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(url)
-        page.wait_for_selector("html[data-charts]", timeout=30_000)
-        assert page.get_attribute("html", "data-charts") == "ready"
-        n_charts = page.locator("div.chart").count()
-        drawn = page.locator("div.chart .main-svg .scatterlayer path.js-line").count()
-        imgs = page.evaluate("[...document.images].map(i => [i.src.slice(0, 22), i.naturalWidth])")
-        watermark = page.locator(".watermark").inner_text()
-        b.close()
+            def route(r):
+                if r.request.url == url or r.request.url.startswith("data:"):
+                    r.continue_()
+                else:
+                    outside.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(url)
+            page.wait_for_selector("html[data-charts]", timeout=30_000)
+            assert page.get_attribute("html", "data-charts") == "ready"
+            n_charts = page.locator("div.chart").count()
+            drawn = page.locator("div.chart .main-svg .scatterlayer path.js-line").count()
+            imgs = page.evaluate("[...document.images].map(i => [i.src.slice(0, 22), i.naturalWidth])")
+            watermark = page.locator(".watermark").inner_text()
+            b.close()
+        return n_charts, drawn, imgs, watermark
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        n_charts, drawn, imgs, watermark = pool.submit(look).result()
     assert n_charts == len(demo_report.rows) and drawn == n_charts
     assert imgs and all(src == "data:image/png;base64," and w > 500 for src, w in imgs)
     assert outside == [] and failed == [] and errors == []
