@@ -91,12 +91,14 @@ def _junk_partner(path: Path, rows: int = 5_000_000) -> Path:
 
 
 def _import_area(path: Path):
-    """The Impact Area import as the page calls it (wherever the split put it)."""
+    """The Impact Area import as the page calls it: parsed and repaired before
+    the store is locked, then written."""
     from swp_data import store
-    from swp_data.area_files import import_area_file  # places.py split: file imports live in area_files
+    from swp_data.area_files import prepare_area_file, write_area_file
 
+    plan = prepare_area_file(path)
     with store.transaction() as con:
-        return import_area_file(con, path)
+        return write_area_file(con, plan)
 
 
 def _hwm_mb() -> float:

@@ -16,6 +16,10 @@ SCRIPTS = [
     "bench_hostile.py",
     "bench_hostile_places.py",
     "bench_sessions.py",
+    "bench_import_hostile.py",
+    "bench_fetch.py",
+    "bench_pack.py",
+    "bench_urlstate.py",
 ]
 
 if __name__ == "__main__":
