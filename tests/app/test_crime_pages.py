@@ -64,21 +64,19 @@ def test_trends_city_monthly(demo_app, demo_store_path):
     assert any("Partner data (DEMO)" in c.proto.spec for c in charts)
 
 
-def test_trends_warm_run_is_fast(demo_app):
+def test_trends_reruns_and_a_fresh_session_show_the_same_page(demo_app):
+    """Warm reruns and a new session on warm caches draw the same page without
+    errors (their speed is measured in bench/bench_pages.py, not asserted here)."""
     at = open_page(TR)
     no_errors(at)
-    times = []
+    first = [c.proto.spec for c in at.get("plotly_chart")]
     for _ in range(3):
-        t = time.perf_counter()
         at.run()
-        times.append(time.perf_counter() - t)
-    no_errors(at)
-    t = time.perf_counter()
+        no_errors(at)
     fresh = open_page(TR)  # a new session, caches warm
-    times.append(time.perf_counter() - t)
     no_errors(fresh)
-    print("Trends warm runs (s):", [round(x, 2) for x in times])
-    assert max(times) < 2.0, times
+    assert first and [c.proto.spec for c in at.get("plotly_chart")] == first
+    assert [c.proto.spec for c in fresh.get("plotly_chart")] == first
 
 
 def test_trends_ward_quarterly_rates(demo_app, demo_store_path):

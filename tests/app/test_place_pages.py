@@ -216,7 +216,7 @@ def test_engagement_with_filters(demo_areas_app, monkeypatch):
 
 
 # --------------------------------------------------------------------------- timing (reported)
-def test_warm_page_runs(demo_areas_app, capsys):
+def test_warm_page_runs_show_no_errors(demo_areas_app, capsys):
     times = {}
     for page in (IA, CL, EN):
         open_page(page)  # cold: fills the caches
@@ -229,8 +229,7 @@ def test_warm_page_runs(demo_areas_app, capsys):
             "\nwarm AppTest runs (app.py + page): "
             + ", ".join(f"{p.split('/')[-1]} {s:.2f} s" for p, s in times.items())
         )
-    # The bar is 2 s; allow for a busy shared machine here and report the real figures.
-    assert max(times.values()) < 6
+    # Reported only: the 2 s bar is a benchmark (bench/bench_pages.py), not a test.
 
 
 # --------------------------------------------------------------------------- reference data only
