@@ -56,6 +56,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
+from swp_data.policeuk.schema import POLICE_COLUMNS  # noqa: E402
+
 TARGET_SECONDS = 20.0
 TARGET_RATIO = 3.0
 TARGET_MEMORY_MB = 1024.0
@@ -107,20 +109,7 @@ STREETS = [
 # Bounding box of the West Midlands police force area (approximate).
 WM_BBOX = (-2.25, 52.35, -1.42, 52.68)
 WM_LADS = {"E08000025", "E08000026", "E08000027", "E08000028", "E08000029", "E08000030"}
-COLUMNS = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-]
+COLUMNS = list(POLICE_COLUMNS)
 
 
 def reference_store() -> Path:

@@ -96,6 +96,7 @@ import shapely
 
 from . import config, store, taxonomy
 from .errors import InputError
+from .policeuk.schema import POLICE_COLUMNS
 
 
 def _ro(d: dict) -> Mapping:
@@ -232,20 +233,6 @@ CATEGORY_INDICATORS: Mapping[str, tuple[str, ...] | None] = _ro(
     }
 )
 
-POLICE_COLUMNS = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
 ASB = "Anti-social behaviour"
 
 # Synthetic street names: generated from these parts (no house numbers).
