@@ -153,14 +153,11 @@ class Multi(Choice):
         return {self.name: ",".join(back[v] for v in value if v in back)}
 
 
-@dataclass
-class Flag:
-    """A toggle or checkbox: ``1`` or ``0``."""
+class _OneParameter:
+    """A field of one query parameter (``name``) bound to one widget (``key``)."""
 
     name: str
     key: str
-    default: bool = False
-    always: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -168,6 +165,16 @@ class Flag:
 
     def widget_key(self) -> str:
         return self.key
+
+
+@dataclass
+class Flag(_OneParameter):
+    """A toggle or checkbox: ``1`` or ``0``."""
+
+    name: str
+    key: str
+    default: bool = False
+    always: bool = False
 
     def default_value(self) -> bool:
         return self.default
@@ -188,7 +195,7 @@ class Flag:
 
 
 @dataclass
-class Number:
+class Number(_OneParameter):
     """A slider's number within [lo, hi] (an integer when ``integer``)."""
 
     name: str
@@ -198,13 +205,6 @@ class Number:
     default: Any
     integer: bool = False
     always: bool = False
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.name,)
-
-    def widget_key(self) -> str:
-        return self.key
 
     def default_value(self) -> Any:
         return _resolve(self.default)

@@ -685,19 +685,7 @@ def _validate_partner(
             f"{label}: measure(s) {', '.join(sorted(unknown_measures))} are not among the known partner "
             f"measures ({', '.join(taxonomy.PARTNER_MEASURES)}); stored as given"
         )
-    df = pd.DataFrame(
-        out,
-        columns=[
-            "measure",
-            "breakdown",
-            "period_type",
-            "period_start",
-            "period_end",
-            "geography_level",
-            "geography_code",
-            "count",
-        ],
-    )
+    df = pd.DataFrame(out, columns=list(_PARTNER_COLS))
     df["count"] = df["count"].astype("int64")
     df["_i"] = range(len(df))
     df["_row"] = rows_n
