@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import auth, common, urlstate
+from pages import auth, common, heap, urlstate
 
 st.set_page_config(page_title="Safer Wolverhampton Insight", page_icon=":material/shield:", layout="wide")
 common.ensure_navigation()  # a first visit straight to a page's URL reruns through here
@@ -31,3 +31,4 @@ try:
     nav.run()
 finally:
     urlstate.publish()  # the view, as it is now, goes to the URL
+    heap.settle()  # once a page has loaded its modules: short full collections for every session

@@ -136,6 +136,12 @@ def child(case: str, workdir: Path) -> dict:
         def job():
             return imports.import_paths([path])
 
+    # What the server process has loaded before any of these imports can run:
+    # a file is uploaded on a rerun of the Impact Areas or Data page, whose
+    # scripts import these modules (loading them in the measured job timed a
+    # process's first import, 0.19 s for area_files and geopandas, not the file).
+    from swp_data import area_files  # noqa: F401
+
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     at.run()
@@ -180,6 +186,7 @@ def child(case: str, workdir: Path) -> dict:
         "overview_renders_during": len(during),
         "overview_render_during_median_s": round(statistics.median(during), 3) if during else None,
         "overview_render_during_max_s": round(worst, 3) if worst else None,
+        "overview_renders_during_s": [round(x, 3) for x in during],
         "within_10s": result.get("seconds", 99) <= LIMIT_S,
         "within_500mb": peak <= LIMIT_MB,
         "render_within_2x": worst is None or worst <= 2 * normal,

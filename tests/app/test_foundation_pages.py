@@ -113,3 +113,19 @@ def test_pockets_at_ward_level_keep_the_area_lsoas(ref_app):
     no_errors(at)
     t = at.dataframe[0].value
     assert len(t) > 0 and set(t["ward_name"]) == {"Park"}
+
+
+def test_app_run_freezes_the_server_heap(ref_app, monkeypatch):
+    """app.py settles the heap after a run that loaded modules (pages/heap.py)."""
+    import gc
+
+    from pages import heap
+
+    monkeypatch.setattr(heap, "_modules_frozen", 0)
+    gc.unfreeze()
+    try:
+        at = ref_app()
+        no_errors(at)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
