@@ -46,6 +46,9 @@ FINISHED = {
 # A widget's fields that say where its value came from in this run (its
 # default, or the session's state) rather than what the page shows.
 _RUN_STATE = {"set_value", "raw_value", "default"}
+# Ids the server makes afresh for each run of an element, not what it shows: a
+# download whose file is written on click (the pages' CSVs) gets a new one.
+_PER_RUN_IDS = {"deferred_file_id"}
 MAX_MESSAGES = 50_000  # per run: a bound on the read loop, far above any page here
 
 
@@ -94,14 +97,15 @@ class Run:
         ``has_one_shot_effect`` are left out: they say whether this run took
         the widget's value from its default or from the session's state, which
         differs between a session's first run and later ones (or a run started
-        again) while the page looks the same. A widget's label and options
-        still count."""
+        again) while the page looks the same. So is a deferred download's file
+        id, new in every run. A widget's label and options still count."""
         out = {}
         for path, e in self.elements.items():
             kind = e.WhichOneof("type") or ""
             inner = getattr(e, kind, None)
             fields = {f.name for f in inner.DESCRIPTOR.fields} if inner is not None else set()
             names = fields & _RUN_STATE if "set_value" in fields else set()  # widgets only
+            names |= fields & _PER_RUN_IDS
             if names or e.HasField("has_one_shot_effect"):
                 e = type(e).FromString(e.SerializeToString())
                 e.ClearField("has_one_shot_effect")

@@ -1,9 +1,8 @@
 """Overview: the city at a glance, the strategy priorities, data freshness."""
 
-import plotly.express as px
 import streamlit as st
 
-from pages import common, urlstate
+from pages import charts, common, urlstate
 from swp_data import crime
 from swp_data import reference as ref
 from swp_data.periods import fmt_month
@@ -78,21 +77,7 @@ else:
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    wm = i25["wm_areas"].rename(
-        columns={"ltla24_name": "Local authority", "imd_average_score": "IMD 2025 average score"}
-    )
-    wm["Wolverhampton"] = wm["Local authority"].eq("Wolverhampton").map({True: "Wolverhampton", False: "Other"})
-    fig = px.bar(
-        wm,
-        x="IMD 2025 average score",
-        y="Local authority",
-        orientation="h",
-        color="Wolverhampton",
-        color_discrete_map={"Wolverhampton": "#0b5394", "Other": "#9ecae1"},
-        height=320,
-        title="Deprivation across the West Midlands force area (higher = more deprived)",
-    )
-    fig.update_layout(showlegend=False, yaxis={"categoryorder": "total ascending"}, margin={"l": 10, "r": 10})
+    fig = charts.wm_deprivation(i25["wm_areas"])
     st.plotly_chart(fig, width="stretch")
 with right:
     st.markdown("#### Strategy priorities (2023 onwards)")

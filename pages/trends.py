@@ -4,19 +4,15 @@ the exact Poisson test; rolling 12 months; seasonality; domestic abuse and
 hate crime from the published series and partner data."""
 
 import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 
 from geo import categorical, maps
-from pages import common, urlstate
+from pages import charts, common, urlstate
 from swp_data import crime, periods, stats, taxonomy
 from swp_data import public as public_site
 from swp_data import reference as ref
 
-PRIMARY = "#0b5394"
 FREQS = {"month": "Monthly", "quarter": "Quarterly", "fy": "Financial year"}
-MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
 
 
 common.page_header(
@@ -130,37 +126,28 @@ else:
     st.subheader(f"{common.md(selection)}: {FREQS[freq].lower()} {'rates' if rates else 'counts'}")
     plot = crime.with_gaps(series, freq, by) if freq == "month" else series.copy()
     if freq == "month":
-        x, xargs = "period_start", {}
+        x, axis_order = "period_start", None
     else:
         x = "axis"
         plot["axis"] = [
             periods.period_label(s, freq) + ("*" if not c else "")
             for s, c in zip(plot["period_start"], plot["complete"], strict=True)
         ]
-        xargs = {"category_orders": {"axis": list(dict.fromkeys(plot["axis"]))}}
+        axis_order = tuple(dict.fromkeys(plot["axis"]))
     n_lines = plot["category"].nunique() if split else 1
     if split:
         # historic categories say so; legend and hover text render some HTML, so escape
         plot["category"] = plot["category"].map(lambda c: maps.esc(crime.category_label(c)))
-    fig = px.line(
+    fig = charts.trend_series(
         plot,
         x=x,
-        y=ycol,
-        color="category" if split else None,
-        markers=True,
-        color_discrete_sequence=categorical.colours(n_lines) if split else [PRIMARY],
-        labels={ycol: ylab, "period_start": "", "axis": "", "category": "Category"},
-        custom_data=["period", "complete"],
-        height=380,
-        **xargs,
-    )
-    fig.update_traces(hovertemplate="%{customdata[0]}: %{y:" + yfmt + "}<extra></extra>")
-    for tr in fig.data:  # hollow markers for partial periods
-        tr.marker.symbol = ["circle" if bool(c) else "circle-open" for c in tr.customdata[:, 1]]
-    if freq == "month":
-        fig.update_xaxes(tickformat="%b %Y")
-    fig.update_layout(
-        margin=MARGIN, legend={"orientation": "h", "y": -0.15}, yaxis={"tickformat": ",", "rangemode": "tozero"}
+        ycol=ycol,
+        ylab=ylab,
+        yfmt=yfmt,
+        colour_by_category=split,
+        colours=tuple(categorical.colours(n_lines)) if split else (charts.PRIMARY,),
+        axis_order=axis_order,
+        monthly=freq == "month",
     )
     st.plotly_chart(fig, width="stretch", key="tr_series_chart")
     if not series["complete"].all():
@@ -223,18 +210,7 @@ else:
             ry, rlab = (
                 ("rate_per_1000", "Per 1,000 residents (12 months)") if rates else ("rolling_12", "Records (12 months)")
             )
-            fig = px.line(
-                roll,
-                x="month",
-                y=ry,
-                labels={"month": "", ry: rlab},
-                height=300,
-                color_discrete_sequence=[PRIMARY],
-                custom_data=["month_label"],
-            )
-            fig.update_traces(hovertemplate="12 months to %{customdata[0]}: %{y:" + yfmt + "}<extra></extra>")
-            fig.update_xaxes(tickformat="%b %Y")
-            fig.update_layout(margin=MARGIN, yaxis={"tickformat": ",", "rangemode": "tozero"})
+            fig = charts.rolling_12(roll, ycol=ry, ylab=rlab, yfmt=yfmt)
             st.plotly_chart(fig, width="stretch", key="tr_roll_chart")
             common.download(
                 roll[["month_label", "rolling_12", "rate_per_1000"]].rename(columns={"month_label": "12 months to"}),
@@ -253,23 +229,7 @@ else:
         if dec is None:
             st.caption("Shown with 24 or more consecutive months loaded.")
         else:
-            long = dec.reset_index().melt(id_vars="month", var_name="component", value_name="value")
-            long["component"] = long["component"].map(
-                {"observed": "Observed", "trend": "Trend", "seasonal": "Seasonal", "resid": "Remainder"}
-            )
-            fig = px.line(
-                long,
-                x="month",
-                y="value",
-                facet_row="component",
-                height=420,
-                labels={"month": "", "value": ""},
-                color_discrete_sequence=[PRIMARY],
-            )
-            fig.update_yaxes(matches=None, tickformat=",")
-            fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
-            fig.update_xaxes(tickformat="%b %Y")
-            fig.update_layout(margin=MARGIN)
+            fig = charts.seasonal_decomposition(dec)
             st.plotly_chart(fig, width="stretch", key="tr_stl_chart")
             peak = dec["seasonal"].groupby(dec.index.month).mean()
             st.caption(
@@ -348,63 +308,22 @@ for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items(), st
             periods.period_label(p, "fy") + ("" if c else "*")
             for p, c in zip(both["period_start"], both["complete"], strict=True)
         ]
-        fig = go.Figure()
         palette = dict(
             zip(dict.fromkeys(both["breakdown"]), categorical.colours(both["breakdown"].nunique()), strict=True)
         )
-        for (b, src), d in both.groupby(["breakdown", "source"], sort=False):
-            published = src.startswith("Published")
-            fig.add_trace(
-                go.Scatter(
-                    x=d["axis"],
-                    y=d["count"],
-                    name=maps.esc(f"{b}: {src}"),
-                    mode="markers" if published else "lines+markers",
-                    customdata=[[maps.esc(b), src]] * len(d),
-                    marker={
-                        "symbol": "diamond-open"
-                        if published
-                        else ["circle" if c else "circle-open" for c in d["complete"]],
-                        "size": 15 if published else 8,
-                        "color": palette[b],
-                        "line": {"width": 2},
-                    },
-                    line={"color": palette[b]},
-                    hovertemplate="%{x} · %{customdata[0]} · %{customdata[1]}: %{y:,.0f}<extra></extra>",
-                )
-            )
-        fig.update_xaxes(categoryorder="array", categoryarray=list(dict.fromkeys(both["axis"])), title="Financial year")
-        fig.update_layout(
-            height=380,
-            margin=MARGIN,
-            legend={"orientation": "h", "y": -0.25},
-            yaxis={"tickformat": ",", "rangemode": "tozero", "title": "Count"},
-            title={
-                "text": f"{title}, {area_txt}, by financial year (diamonds: published; lines: partner data)",
-                "font": {"size": 14},
-            },
+        fig = charts.partner_years(
+            both,
+            palette=palette,
+            title=f"{title}, {area_txt}, by financial year (diamonds: published; lines: partner data)",
         )
         st.plotly_chart(fig, width="stretch", key=f"tr_{partner_measure}_fy_chart")
         if freq != "fy" and len(part):
-            fig = px.line(
-                part.assign(breakdown=part["breakdown"].map(maps.esc)),
-                x="period_start",
-                y="count",
-                color="breakdown",
-                height=300,
-                markers=freq == "quarter",
-                color_discrete_map={maps.esc(k): v for k, v in palette.items()},
-                labels={"period_start": "", "count": "Count", "breakdown": ""},
-                custom_data=["period"],
-            )
-            fig.update_traces(hovertemplate="%{customdata[0]}: %{y:,.0f}<extra></extra>")
-            fig.update_xaxes(tickformat="%b %Y")
             src = "DEMO" if panel_demo else "real"
-            fig.update_layout(
-                margin=MARGIN,
-                legend={"orientation": "h", "y": -0.2},
-                yaxis={"tickformat": ","},
-                title={"text": f"Partner data ({src}), {FREQS[freq].lower()}, {area_txt}", "font": {"size": 14}},
+            fig = charts.partner_periods(
+                part,
+                palette=palette,
+                markers=freq == "quarter",
+                title=f"Partner data ({src}), {FREQS[freq].lower()}, {area_txt}",
             )
             st.plotly_chart(fig, width="stretch", key=f"tr_{partner_measure}_chart")
         if not both["complete"].all():
