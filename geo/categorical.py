@@ -13,6 +13,7 @@ for categorical data), plus pale grey for a tenth category.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 
 import branca.colormap as bcm
@@ -69,24 +70,40 @@ def recolour(
     """A ``layers`` callback for ``map_block``: colour each polygon by
     ``category_of[id]`` (ids without a category are grey) and show a legend of
     ``labels`` (category -> text) instead of the continuous colour bar.
-    Highlighted outlines (the red edge of ``highlight``) are kept."""
-    palette = dict(palette) if palette else category_colours(labels)
+    Highlighted outlines (the red edge of ``highlight``) are kept. A
+    ``functools.partial`` of plain data, so that a map drawn with it can be
+    cached by its content (pages/foliummap.py)."""
+    return functools.partial(
+        _recolour,
+        category_of=dict(category_of),
+        labels=dict(labels),
+        title=title,
+        palette=dict(palette) if palette else category_colours(labels),
+        opacity=opacity,
+    )
 
-    def apply(m: folium.Map) -> None:
-        for key, child in list(m._children.items()):
-            if isinstance(child, bcm.ColorMap):
-                del m._children[key]
-            elif isinstance(child, folium.GeoJson) and child.style_function is not None:
-                old = child.style_function
 
-                def style(feature, old=old):
-                    base = dict(old(feature)) if old else {}
-                    cat = category_of.get((feature.get("properties") or {}).get("id"))
-                    base["fillColor"] = palette.get(cat, NO_DATA)
-                    base["fillOpacity"] = opacity
-                    return base
+def _recolour(
+    m: folium.Map,
+    *,
+    category_of: dict[str, object],
+    labels: dict[object, str],
+    title: str,
+    palette: dict[object, str],
+    opacity: float,
+) -> None:
+    for key, child in list(m._children.items()):
+        if isinstance(child, bcm.ColorMap):
+            del m._children[key]
+        elif isinstance(child, folium.GeoJson) and child.style_function is not None:
+            old = child.style_function
 
-                child.style_function = style
-        m.legend_html = legend_html(title, labels, palette)  # type: ignore[attr-defined]  # see maps.choropleth
+            def style(feature, old=old):
+                base = dict(old(feature)) if old else {}
+                cat = category_of.get((feature.get("properties") or {}).get("id"))
+                base["fillColor"] = palette.get(cat, NO_DATA)
+                base["fillOpacity"] = opacity
+                return base
 
-    return apply
+            child.style_function = style
+    m.legend_html = legend_html(title, labels, palette)  # type: ignore[attr-defined]  # see maps.choropleth

@@ -150,8 +150,10 @@ common.map_block(
     value_fmt=lambda v: "–" if pd.isna(v) else f"{int(v)}",
     tooltip={"description": "Description"},
     highlight=f.lsoa_codes if (f.area_kind != "city" and level == "lsoa") else [],
-    layers=categorical.recolour(
-        dict(zip(gdf["code"], gdf["cluster"], strict=True)), legend, title="Cluster", palette=palette
+    layers=(
+        categorical.recolour(
+            dict(zip(gdf["code"], gdf["cluster"], strict=True)), legend, title="Cluster", palette=palette
+        ),
     ),
 )
 

@@ -17,10 +17,10 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
-from streamlit_folium import st_folium
 
-from geo import assets, maps
+from geo import assets
 from geo import boundaries as gb
+from pages import foliummap
 from swp_data import access, config, export, store
 
 CITY = "Whole city"
@@ -328,20 +328,19 @@ def map_block(
 ) -> str | None:
     """A choropleth with its table and CSV download beside it.
 
+    ``layers``: extra layers drawn on the map, each a ``functools.partial``
+    of a module-level function taking the map (see pages/foliummap.py: the
+    map is rendered once per content and shared between sessions).
+
     Returns the code of the area last clicked on the map (or picked in the
     list below it, for keyboard users), kept in ``st.session_state``.
     """
     sel_key = f"{key}_selected"
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        m = maps.choropleth(gdf, **choropleth_kwargs)
-        if layers:
-            layers(m)
-        out = st_folium(
-            m, key=f"{key}_map", height=map_height, use_container_width=True, returned_objects=["last_active_drawing"]
-        )
-        if getattr(m, "legend_html", None):
-            st.html(m.legend_html)
+        out, legend = foliummap.choropleth(gdf, key=f"{key}_map", height=map_height, layers=layers, **choropleth_kwargs)
+        if legend:
+            st.html(legend)
         clicked = None
         if out and out.get("last_active_drawing"):
             clicked = (out["last_active_drawing"].get("properties") or {}).get("id")

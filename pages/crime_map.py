@@ -2,6 +2,8 @@
 with a points or heat layer; Getis-Ord Gi* hotspots; click an area for its
 profile."""
 
+import functools
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -84,7 +86,7 @@ if unlocated:
 
 
 # ----------------------------------------------------------------- records layer
-layer_fn = None
+record_layers: tuple = ()
 if overlay != "None":
     cap = POINTS_CAP if overlay == "Points" else HEAT_CAP
     pts, n_all = common.q(crime.points, cats, start, end, cap)
@@ -95,19 +97,23 @@ if overlay != "None":
         "on or near the street, never the exact address."
     )
 
-    def _points(m, pts=pts):
-        maps.points_layer(
-            m,
-            pts,
-            label_cols={"category": "Category", "month": "Month", "location": "Location", "outcome": "Last outcome"},
-            name="Records",
-            max_points=POINTS_CAP,
+    if overlay == "Points":
+        record_layers = (
+            functools.partial(
+                maps.points_layer,
+                df=pts,
+                label_cols={
+                    "category": "Category",
+                    "month": "Month",
+                    "location": "Location",
+                    "outcome": "Last outcome",
+                },
+                name="Records",
+                max_points=POINTS_CAP,
+            ),
         )
-
-    def _heat(m, pts=pts):
-        maps.heat_layer(m, pts, name="Records (heat)")
-
-    layer_fn = _points if overlay == "Points" else _heat
+    else:
+        record_layers = (functools.partial(maps.heat_layer, df=pts, name="Records (heat)"),)
 
 # ----------------------------------------------------------------- areas view
 selected = None
@@ -192,7 +198,7 @@ if view == "Areas":
             else (lambda v: "no data" if pd.isna(v) else f"{v:+.1f}%"),
             tooltip={"current": "Last 12 months", "previous": "12 months before", "judgement": "Exact Poisson test"},
             highlight=highlight,
-            layers=layer_fn,
+            layers=record_layers,
         )
         st.caption(
             "Purple: fewer records, orange: more. Each area's change is tested with the exact Poisson test "
@@ -224,7 +230,7 @@ if view == "Areas":
             if rates
             else {"rate_per_1000": "Per 1,000 residents", "population": "Residents (2021)"},
             highlight=highlight,
-            layers=layer_fn,
+            layers=record_layers,
         )
         if level == "ward":
             st.caption("Wards: the May 2023 wards, best-fit from LSOAs.")
@@ -247,24 +253,15 @@ else:
     geo = common.geo_frame("lsoa")
     gdf = geo.merge(hs[["code", "z", "hotspot", "count", "rate_per_1000", "eb_rate"]], on="code", how="left")
     labels = {HOT: "Hot spot", COLD: "Cold spot", NOT_SIG: "Not significant"}
-    recolour = categorical.recolour(
-        dict(zip(hs["code"], hs["hotspot"], strict=True)), labels, title="Gi* hotspots (FDR 5%)", palette=HOT_PALETTE
+    hot_layers = (
+        categorical.recolour(
+            dict(zip(hs["code"], hs["hotspot"], strict=True)),
+            labels,
+            title="Gi* hotspots (false discovery rate 5%)",
+            palette=HOT_PALETTE,
+        ),
+        *record_layers,
     )
-
-    def hot_layers(m):
-        recolour(m)
-        m.legend_html = (
-            '<div style="font-size:13px;margin:2px 0 6px 0"><b>Gi* hotspots</b> (false discovery rate '
-            "5%): "
-            + " ".join(
-                f'<span style="display:inline-block;width:14px;height:14px;background:{HOT_PALETTE[k]};'
-                f'border:1px solid #555;vertical-align:middle"></span> {maps.esc(v)}'
-                for k, v in labels.items()
-            )
-            + "</div>"
-        )
-        if layer_fn:
-            layer_fn(m)
 
     table = hs[["code", "name", "population", "count", "rate_per_1000", "eb_rate", "z", "p_fdr", "hotspot"]].rename(
         columns={"eb_rate": "smoothed rate per 1,000", "z": "Gi* z", "p_fdr": "p (FDR adjusted)"}
