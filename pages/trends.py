@@ -111,14 +111,8 @@ else:
             )
         )
 
-    monthly = common.q(crime.monthly_counts, cats, scope)
-    total = crime.total_by_month(monthly)
-    by = ["category"] if split else []
-    series = crime.aggregate(monthly if split else total, freq, by=by)
-    if split:
-        keep = series.groupby("category")["count"].transform("sum") > 0
-        series = series[keep]
-    series = crime.add_rates(series, pop)
+    view = common.q(crime.trend_view, cats, scope, freq, split)
+    series, by = view["series"], (["category"] if split else [])
     ycol, ylab = ("rate_per_1000", "Rate per 1,000 residents") if rates else ("count", "Records")
     yfmt = ",.2f" if rates else ",.0f"
 
@@ -172,8 +166,8 @@ else:
     st.subheader("Change")
     k1, k2 = st.columns(2)
     for col, ch, what in (
-        (k1, crime.same_period_change(total, freq), "Same period last year"),
-        (k2, crime.last12_change(total), "Last 12 months against the 12 before"),
+        (k1, view["same_period"], "Same period last year"),
+        (k2, view["last12"], "Last 12 months against the 12 before"),
     ):
         with col:
             if ch is None:
@@ -196,7 +190,7 @@ else:
                 st.warning("Fewer than 10 records in a period: too few to judge any change.", icon=":material/warning:")
 
     # ------------------------------------------------------------- rolling 12 months
-    roll = crime.rolling_12(total)
+    roll = view["rolling"]
     left, right = st.columns(2)
     with left:
         st.markdown("**Rolling 12 months** (total of the 12 months to each month)")
@@ -225,7 +219,7 @@ else:
     # ------------------------------------------------------------- seasonality
     with right:
         st.markdown("**Seasonal pattern** (STL decomposition, period 12 months)")
-        dec = crime.stl(total)
+        dec = view["stl"]
         if dec is None:
             st.caption("Shown with 24 or more consecutive months loaded.")
         else:
@@ -273,41 +267,19 @@ PANELS = {
 tabs = st.tabs(list(PANELS))
 for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items(), strict=True):
     with tab:
-        geo_used, codes_used, note = p_geo, p_codes, ""
-        part = common.q(crime.partner_series, partner_measure, freq, geo_used, codes_used, public)
-        if public:
-            part = public_site.published_partner(part)
-        if part.empty and geo_used != "city":
-            note = f"The partner data are not held for areas as small as {scope_label}: showing the whole city."
-            geo_used, codes_used = "city", None
-            part = common.q(crime.partner_series, partner_measure, freq, "city", None, public)
-        if note:
-            st.info(note, icon=":material/info:")
-        pub = common.q(crime.partner_series, pub_measure, "fy", "city") if geo_used == "city" else part.iloc[0:0]
-        area_txt = common.CITY if geo_used == "city" else scope_label
+        panel = common.q(crime.partner_panel, partner_measure, pub_measure, freq, p_geo, p_codes, public)
+        part, pub, both = panel["part"], panel["published"], panel["years"]
+        if panel["fell_back"]:
+            st.info(
+                f"The partner data are not held for areas as small as {common.md(scope_label)}: showing the "
+                "whole city.",
+                icon=":material/info:",
+            )
+        area_txt = common.CITY if panel["geography"] == "city" else scope_label
         if part.empty and pub.empty:
             st.info(f"No {title.lower()} figures are loaded. Import a partner CSV on the Data page.")
             continue
         panel_demo = bool(part["is_demo"].any()) if len(part) else False
-        # financial years: published and partner side by side (the published series are annual)
-        fy = common.q(crime.partner_series, partner_measure, "fy", geo_used, codes_used, public)
-        if public:
-            fy = public_site.published_partner(fy)
-        both = pd.concat([pub, fy], ignore_index=True)
-        if len(pub) and "all" in set(pub["breakdown"]) and len(fy) and "all" not in set(fy["breakdown"]):
-            tot = fy.groupby(["period_start", "period", "source"], as_index=False).agg(
-                count=("count", lambda s: s.sum(min_count=len(s))),
-                is_demo=("is_demo", "any"),
-                months=("months", "max"),
-                complete=("complete", "all"),
-                suppressed=("suppressed", "any"),
-            )
-            both = pd.concat([both, tot.assign(breakdown="all (sum of strands)")], ignore_index=True)
-        both = both.sort_values(["period_start", "source", "breakdown"])
-        both["axis"] = [
-            periods.period_label(p, "fy") + ("" if c else "*")
-            for p, c in zip(both["period_start"], both["complete"], strict=True)
-        ]
         palette = dict(
             zip(dict.fromkeys(both["breakdown"]), categorical.colours(both["breakdown"].nunique()), strict=True)
         )

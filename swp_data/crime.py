@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import access, audit, periods, stats, store, taxonomy
+from . import public as public_site
 
 CITY_CODE = "E08000031"
 FREQ_MONTHS = {"month": 1, "quarter": 3, "fy": 12}
@@ -237,6 +238,43 @@ def complete_months(monthly_total: pd.DataFrame) -> pd.Series:
     s = monthly_total.set_index("month")["count"].astype("float64")
     full = pd.date_range(s.index.min(), s.index.max(), freq="MS")
     return s.reindex(full).rename_axis("month")
+
+
+def trend_view(
+    con: duckdb.DuckDBPyConnection,
+    categories: tuple[str, ...] | None,
+    lsoa_codes: tuple[str, ...] | None,
+    freq: str,
+    split: bool,
+) -> dict:
+    """Everything the Trends page computes from one selection, in one call
+    (so that a page caches it once per store version and selection rather
+    than redoing a dozen small steps on every run):
+
+    - ``population``: residents of the LSOAs in scope;
+    - ``total``: the monthly total (:func:`total_by_month`);
+    - ``series``: by ``freq`` (and by category when ``split``, categories
+      with no records dropped), with rates (:func:`add_rates`);
+    - ``same_period`` and ``last12``: :func:`same_period_change` and
+      :func:`last12_change` of the total (None where the months are missing);
+    - ``rolling``: :func:`rolling_12`; ``stl``: :func:`stl` (or None).
+    """
+    pop = population(con, lsoa_codes)
+    monthly = monthly_counts(con, categories, lsoa_codes)
+    total = total_by_month(monthly)
+    by = ["category"] if split else []
+    series = aggregate(monthly if split else total, freq, by=by)
+    if split:
+        series = series[series.groupby("category")["count"].transform("sum") > 0]
+    return {
+        "population": pop,
+        "total": total,
+        "series": add_rates(series, pop),
+        "same_period": same_period_change(total, freq),
+        "last12": last12_change(total),
+        "rolling": rolling_12(total),
+        "stl": stl(total),
+    }
 
 
 def rolling_12(monthly_total: pd.DataFrame) -> pd.DataFrame:
@@ -915,3 +953,57 @@ __all__ = [
     "save_uploads",
     "fmt_ci",
 ]
+
+
+def partner_panel(
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    published_measure: str,
+    freq: str,
+    geography: str,
+    codes: tuple[str, ...] | None,
+    public: bool,
+) -> dict:
+    """What the Trends page shows for one partner measure (domestic abuse or
+    hate crime), in one cacheable call:
+
+    - ``part``: :func:`partner_series` of ``measure`` by ``freq`` for the area,
+      or for the whole city when the partner data are not held for an area
+      that small (``fell_back`` says so); in public mode only the figures the
+      partnership publishes (:func:`swp_data.public.published_partner`);
+    - ``geography``: the geography used (``"city"`` after a fall-back);
+    - ``published``: the partnership's published series of
+      ``published_measure`` by financial year (city only; empty otherwise);
+    - ``years``: published and partner figures by financial year, with the
+      strands summed (``"all (sum of strands)"``) where the published series is
+      a total and the partner data only has strands, and ``axis`` the year's
+      label (``*`` when only some of its months are loaded), sorted.
+    """
+
+    def series(m: str, f: str, g: str, c: tuple[str, ...] | None) -> pd.DataFrame:
+        out = partner_series(con, m, f, g, c, public)
+        return public_site.published_partner(out) if public else out
+
+    part = series(measure, freq, geography, codes)
+    fell_back = part.empty and geography != "city"
+    if fell_back:
+        geography, codes = "city", None
+        part = series(measure, freq, "city", None)
+    pub = partner_series(con, published_measure, "fy", "city") if geography == "city" else part.iloc[0:0]
+    fy = series(measure, "fy", geography, codes)
+    years = pd.concat([pub, fy], ignore_index=True)
+    if len(pub) and "all" in set(pub["breakdown"]) and len(fy) and "all" not in set(fy["breakdown"]):
+        tot = fy.groupby(["period_start", "period", "source"], as_index=False).agg(
+            count=("count", lambda s: s.sum(min_count=len(s))),
+            is_demo=("is_demo", "any"),
+            months=("months", "max"),
+            complete=("complete", "all"),
+            suppressed=("suppressed", "any"),
+        )
+        years = pd.concat([years, tot.assign(breakdown="all (sum of strands)")], ignore_index=True)
+    years = years.sort_values(["period_start", "source", "breakdown"])
+    years["axis"] = [
+        periods.period_label(p, "fy") + ("" if c else "*")
+        for p, c in zip(years["period_start"], years["complete"], strict=True)
+    ]
+    return {"part": part, "geography": geography, "fell_back": fell_back, "published": pub, "years": years}
