@@ -14,12 +14,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import streamlit
 
 from bench.stclient import Session, free_port, start_server
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+STATIC_IN_DOC = "/opt/swp-insight/.venv/lib/python3.11/site-packages/streamlit/static/static/"
 
 
 def doc_config() -> str:
@@ -54,6 +56,7 @@ def proxied(demo_store, tmp_path_factory):
         .replace("/etc/letsencrypt/live/insight.example.org/fullchain.pem", str(cert))
         .replace("/etc/letsencrypt/live/insight.example.org/privkey.pem", str(key))
         .replace("insight.example.org", "localhost")
+        .replace(STATIC_IN_DOC, str(Path(streamlit.__file__).parent / "static" / "static") + "/")
     )
     temp = "".join(f"{k}_temp_path {d / k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = d / "nginx.conf"
@@ -153,3 +156,17 @@ def test_the_websocket_of_a_site_on_its_own_name_and_port_is_accepted_and_other_
     port = url.rsplit(":", 1)[1]
     assert _stream_answers(url, "insight.test", f"https://insight.test:{port}")
     assert not _stream_answers(url, "insight.test", "https://elsewhere.test")
+
+
+def test_streamlit_front_end_is_served_by_the_proxy(proxied):
+    """The front end's files come from nginx (its `expires max` header), not
+    the app process; the page that loads them still comes from the app."""
+    url, _ = proxied
+    with urllib.request.urlopen(url + "/", context=_insecure(), timeout=30) as r:
+        index = r.read().decode()
+    assets = re.findall(r'(?:src|href)="\.?/?(static/[^"]+)"', index)
+    assert assets, index[:500]
+    for path in assets[:3]:
+        with urllib.request.urlopen(f"{url}/{path}", context=_insecure(), timeout=30) as r:
+            assert r.status == 200 and r.read()
+            assert r.headers["Expires"] == "Thu, 31 Dec 2037 23:55:55 GMT"  # nginx's `expires max`
