@@ -18,20 +18,24 @@ can never show one view's chart in another.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
 from geo import maps
+from swp_data.periods import period_label
 
 PRIMARY = "#0b5394"
 MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
+TIGHT = {"l": 10, "r": 10, "t": 10, "b": 10}  # no title above the plot
 
 # A few views per page and a few data versions: far fewer than this in a day.
 _cached = st.cache_resource(show_spinner=False, max_entries=128)
 
 
+# ------------------------------------------------------------------ Overview
 @_cached
 def wm_deprivation(wm: pd.DataFrame) -> go.Figure:
     """Overview: IMD 2025 average score of the West Midlands force area's
@@ -52,6 +56,7 @@ def wm_deprivation(wm: pd.DataFrame) -> go.Figure:
     return fig
 
 
+# ------------------------------------------------------------------ Trends
 @_cached
 def trend_series(
     plot: pd.DataFrame,
@@ -191,4 +196,318 @@ def partner_periods(part: pd.DataFrame, *, palette: dict[str, str], markers: boo
         yaxis={"tickformat": ","},
         title={"text": title, "font": {"size": 14}},
     )
+    return fig
+
+
+# ------------------------------------------------------------------ Performance
+@_cached
+def priority_rolling_12(
+    roll: pd.DataFrame, *, label: str, is_demo: bool, limit: float | None, amber_margin: float
+) -> go.Figure:
+    """Performance: one priority's rolling 12 months, with its target and amber limit when it has one."""
+    fig = go.Figure(
+        go.Scatter(
+            x=roll["month"],
+            y=roll["rolling_12"],
+            mode="lines+markers",
+            name="Rolling 12 months",
+            hovertemplate="12 months to %{x|%b %Y}: %{y:,.0f}<extra></extra>",
+        )
+    )
+    if limit is not None:
+        fig.add_hline(y=limit, line_dash="solid", line_color="#1b7837", annotation_text="Target (green at or below)")
+        fig.add_hline(
+            y=limit * (1 + amber_margin),
+            line_dash="dash",
+            line_color="#b35806",
+            annotation_text=f"Target + {100 * amber_margin:g}% (amber up to here)",
+        )
+    fig.update_layout(
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        yaxis={"tickformat": ",", "rangemode": "tozero", "title": "Count in 12 months"},
+        title={"text": f"{maps.esc(label)}{' (DEMO)' if is_demo else ''}: rolling 12 months", "font": {"size": 14}},
+    )
+    return fig
+
+
+# ------------------------------------------------------------------ Engagement
+@_cached
+def meetings_heatmap(piv: pd.DataFrame) -> go.Figure:
+    """Engagement: meeting attendees per 1,000 residents, a row per ward and a column per quarter start."""
+    fig = px.imshow(
+        piv.to_numpy(),
+        x=[period_label(q, "quarter") for q in piv.columns],
+        y=list(piv.index),
+        color_continuous_scale=maps.VIRIDIS,
+        aspect="auto",
+        labels={"color": "attendees per 1,000"},
+        height=140 + 22 * len(piv),
+    )
+    fig.update_layout(margin=TIGHT)
+    return fig
+
+
+@_cached
+def engagement_harm(
+    eh: pd.DataFrame, *, harm_median: float, engagement_median: float, outlined: tuple[str, ...]
+) -> go.Figure:
+    """Engagement: harm against engagement by ward, at the city medians; wards in ``outlined`` in black."""
+    hm, em = harm_median, engagement_median
+    focus = eh["quadrant"] == "High harm, low engagement"
+    fig = go.Figure()
+    for flag, colour, name in ((False, "#9ecae1", "Other wards"), (True, "#b35806", "High harm, low engagement")):
+        d = eh[focus == flag]
+        outline = ["#000000" if c in outlined else colour for c in d["code"]]
+        fig.add_scatter(
+            x=d["engagement"],
+            y=d["harm"],
+            mode="markers+text",
+            name=name,
+            text=d["name"],
+            textposition="top center",
+            textfont={"size": 10},
+            marker={"size": 11, "color": colour, "line": {"width": 1.5, "color": outline}},
+            hovertemplate="%{text}<br>engagement %{x:.1f} per 1,000<br>harm %{y:,.0f} per 1,000<extra></extra>",
+        )
+    xmax, ymax = float(eh["engagement"].max()) * 1.08, float(eh["harm"].max()) * 1.08
+    fig.add_shape(
+        type="rect", x0=0, x1=em, y0=hm, y1=ymax, fillcolor="#fdb863", opacity=0.18, line_width=0, layer="below"
+    )
+    fig.add_vline(x=em, line_dash="dash", line_color="#555555")
+    fig.add_hline(y=hm, line_dash="dash", line_color="#555555")
+    fig.add_annotation(
+        x=em * 0.02,
+        y=ymax,
+        xanchor="left",
+        yanchor="top",
+        showarrow=False,
+        text="High harm, low engagement: start capacity building here",
+    )
+    fig.update_layout(
+        height=480,
+        margin=TIGHT,
+        legend={"orientation": "h"},
+        xaxis={"title": "Meeting attendees per 1,000 residents (last 12 months)", "range": [0, xmax]},
+        yaxis={"title": "Harm-weighted crime per 1,000 residents", "range": [0, ymax]},
+    )
+    return fig
+
+
+@_cached
+def survey_by_ward(d: pd.DataFrame, *, answer: str, city_share: float, highlighted: tuple[str, ...]) -> go.Figure:
+    """Engagement: each ward's share giving ``answer``, Wilson intervals; wards in ``highlighted`` in orange."""
+    colour = ["#b35806" if c in highlighted else "#0b5394" for c in d["ward_code"]]
+    fig = go.Figure(
+        go.Bar(
+            x=100 * d["share"],
+            y=d["ward_name"],
+            orientation="h",
+            marker_color=colour,
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": 100 * (d["ci_high"] - d["share"]),
+                "arrayminus": 100 * (d["share"] - d["ci_low"]),
+                "color": "#333333",
+            },
+            customdata=np.column_stack([d["responses"].to_numpy(dtype=float), d["ward_responses"]]),
+            hovertemplate="%{y}: %{x:.0f}% (%{customdata[0]:,.0f} of %{customdata[1]:,.0f})<extra></extra>",
+        )
+    )
+    fig.add_vline(
+        x=100 * city_share, line_dash="dash", line_color="#b35806", annotation_text=f"city {100 * city_share:.0f}%"
+    )
+    fig.update_layout(
+        height=140 + 24 * len(d),
+        margin=MARGIN,
+        xaxis={"title": f"% answering “{maps.esc(answer)}” (Wilson 95% interval)", "range": [0, 100]},
+    )
+    return fig
+
+
+@_cached
+def survey_representativeness(rep: pd.DataFrame) -> go.Figure:
+    """Engagement: each ward's share of the survey's respondents against its share of residents."""
+    long = rep.melt(
+        id_vars=["ward_name"],
+        value_vars=["respondent_share", "population_share"],
+        var_name="measure",
+        value_name="percent",
+    )
+    long["measure"] = long["measure"].map(
+        {"respondent_share": "% of respondents", "population_share": "% of residents"}
+    )
+    fig = px.bar(
+        long,
+        x="percent",
+        y="ward_name",
+        color="measure",
+        barmode="group",
+        orientation="h",
+        color_discrete_map={"% of respondents": "#0b5394", "% of residents": "#fdb863"},
+        labels={"ward_name": "", "percent": "%", "measure": ""},
+        height=620,
+    )
+    fig.update_layout(margin=TIGHT, legend={"orientation": "h"})
+    return fig
+
+
+@_cached
+def consultation_shares(d: pd.DataFrame) -> go.Figure:
+    """Engagement: one consultation's share of respondents by postcode district or ward."""
+    fig = px.bar(
+        d.assign(geography_name=d["geography_name"].map(maps.esc)),  # tick labels render some HTML
+        x="geography_name",
+        y="share",
+        labels={"geography_name": "", "share": "% of respondents"},
+        color_discrete_sequence=["#31688e"],
+        height=300,
+        text_auto=".1f",
+    )
+    fig.update_layout(margin=TIGHT)
+    return fig
+
+
+# ------------------------------------------------------------------ Neighbourhood clusters
+@_cached
+def silhouettes(sil: pd.DataFrame, *, k: int) -> go.Figure:
+    """Clusters: the mean silhouette by number of clusters, the chosen k marked."""
+    fig = go.Figure(
+        go.Scatter(
+            x=sil["k"],
+            y=sil["silhouette"],
+            mode="lines+markers",
+            line_color="#0b5394",
+            hovertemplate="k = %{x}: silhouette %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=k, line_dash="dash", line_color="#b35806", annotation_text=f"k = {k}")
+    fig.update_layout(
+        height=260,
+        margin=MARGIN,
+        title="Silhouette by number of clusters (higher = better separated)",
+        xaxis_title="k",
+        yaxis_title="Mean silhouette",
+    )
+    return fig
+
+
+@_cached
+def cluster_profiles(profile: pd.DataFrame, *, indicators: tuple[str, ...], clusters: tuple[str, ...]) -> go.Figure:
+    """Clusters: each cluster's (row's) mean z-score of each indicator (column), as a heat map."""
+    fig = px.imshow(
+        profile.to_numpy(),
+        x=list(indicators),
+        y=list(clusters),
+        color_continuous_scale=maps.PUOR,
+        color_continuous_midpoint=0.0,
+        aspect="auto",
+        text_auto=".1f",
+        labels={"color": "z-score", "x": "indicator", "y": "cluster"},
+        height=max(280, 130 + 48 * len(profile)),
+    )
+    fig.update_layout(margin=TIGHT)
+    fig.update_xaxes(side="top")
+    return fig
+
+
+# ------------------------------------------------------------------ Deprivation
+@_cached
+def crime_against_deprivation(both: pd.DataFrame, *, ind: str, label: str) -> go.Figure:
+    """Deprivation: an IoD2025 crime indicator against the IMD 2025 score, areas sized by population."""
+    return px.scatter(
+        both,
+        x="score",
+        y=ind,
+        size="population",
+        hover_name="name",
+        labels={"score": "IMD 2025 score (higher = more deprived)", ind: label},
+        color_discrete_sequence=["#31688e"],
+        height=420,
+    )
+
+
+# ------------------------------------------------------------------ Impact Areas
+@_cached
+def area_shares(shares: pd.DataFrame) -> go.Figure:
+    """Impact Areas: the area's share of the city's records of each measure, its share of residents marked."""
+    fig = go.Figure()
+    fig.add_bar(
+        x=shares["crime_share"],
+        y=shares["measure"],
+        orientation="h",
+        marker_color="#0b5394",
+        name="% of the city's records",
+        hovertemplate="%{y}: %{x:.1f}% of the city's records<extra></extra>",
+    )
+    fig.add_vline(
+        x=float(shares["population_share"].iloc[0]),
+        line_dash="dash",
+        line_color="#b35806",
+        annotation_text=f"{shares['population_share'].iloc[0]:.1f}% of residents",
+    )
+    fig.update_layout(
+        height=520,
+        margin=MARGIN,
+        showlegend=False,
+        yaxis={"autorange": "reversed"},
+        xaxis_title="% of the city's records inside the area",
+    )
+    return fig
+
+
+@_cached
+def inside_vs_rest(monthly: pd.DataFrame) -> go.Figure:
+    """Impact Areas: records per 1,000 residents by month, inside the area against the rest of the city."""
+    fig = px.line(
+        monthly,
+        x="month",
+        y="rate_per_1000",
+        color="where",
+        color_discrete_map={"Inside the area": "#0b5394", "Rest of the city": "#b35806"},
+        labels={"rate_per_1000": "Records per 1,000 residents (monthly)", "month": "", "where": ""},
+        height=360,
+    )
+    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_layout(margin=TIGHT, legend={"orientation": "h"})
+    return fig
+
+
+@_cached
+def area_deprivation(dep: pd.DataFrame) -> go.Figure:
+    """Impact Areas: how many of the area's LSOAs are in each national IMD 2025 decile, by domain."""
+    colours = {str(d): maps.VIRIDIS[::-1][d - 1] for d in range(1, 11)}
+    fig = px.bar(
+        dep.assign(decile=dep["decile"].astype(str)),
+        x="lsoas",
+        y="domain",
+        color="decile",
+        orientation="h",
+        color_discrete_map=colours,
+        category_orders={"decile": [str(d) for d in range(1, 11)]},
+        labels={"lsoas": "LSOAs", "domain": "", "decile": "Decile (1 = most deprived)"},
+        height=360,
+    )
+    fig.update_layout(margin=TIGHT, yaxis={"autorange": "reversed"})
+    return fig
+
+
+# ------------------------------------------------------------------ Crime map
+@_cached
+def profile_months(mon: pd.DataFrame) -> go.Figure:
+    """Crime map: the selected area's records by month, for its profile."""
+    fig = px.line(
+        mon,
+        x="month",
+        y="count",
+        height=200,
+        markers=True,
+        custom_data=["label"],
+        color_discrete_sequence=["#0b5394"],
+        labels={"month": "", "count": "Records"},
+    )
+    fig.update_traces(hovertemplate="%{customdata[0]}: %{y:,.0f}<extra></extra>")
+    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_layout(margin=TIGHT, yaxis={"rangemode": "tozero"})
     return fig

@@ -3,12 +3,10 @@ deprivation and engagement; choose k with silhouettes; profile the clusters;
 and rank where partnership delivery should focus."""
 
 import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 
-from geo import categorical, maps
-from pages import common, urlstate
+from geo import categorical
+from pages import charts, common, urlstate
 from swp_data import clustering, crime_window, indicators, place_clusters, priority, taxonomy
 
 common.page_header(
@@ -87,23 +85,7 @@ with left:
     )
     st.caption(f"Reading: {place_clusters.stability_reading(res['stability'])}.")
 with right:
-    fig = go.Figure(
-        go.Scatter(
-            x=sil["k"],
-            y=sil["silhouette"],
-            mode="lines+markers",
-            line_color="#0b5394",
-            hovertemplate="k = %{x}: silhouette %{y:.3f}<extra></extra>",
-        )
-    )
-    fig.add_vline(x=int(k), line_dash="dash", line_color="#b35806", annotation_text=f"k = {int(k)}")
-    fig.update_layout(
-        height=260,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        title="Silhouette by number of clusters (higher = better separated)",
-        xaxis_title="k",
-        yaxis_title="Mean silhouette",
-    )
+    fig = charts.silhouettes(sil, k=int(k))
     st.plotly_chart(fig, width="stretch", key="cl_sil_chart")
     common.download(
         sil.round(4),
@@ -160,20 +142,11 @@ common.map_block(
 st.markdown("#### Cluster profiles (mean z-score: standard deviations from the city average)")
 short = {c: n[:1].upper() + n[1:] for c, n in indicators.nice_names().items()}
 prof = res["profile"].rename(columns=labels)
-ylab = [f"{c}: {names[c]}" for c in prof.index]
-fig = px.imshow(
-    prof.to_numpy(),
-    x=[short[c] for c in res["profile"].columns],
-    y=ylab,
-    color_continuous_scale=maps.PUOR,
-    color_continuous_midpoint=0.0,
-    aspect="auto",
-    text_auto=".1f",
-    labels={"color": "z-score", "x": "indicator", "y": "cluster"},
-    height=max(280, 130 + 48 * len(prof)),
+fig = charts.cluster_profiles(
+    res["profile"],
+    indicators=tuple(short[c] for c in res["profile"].columns),
+    clusters=tuple(f"{c}: {names[c]}" for c in prof.index),
 )
-fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10})
-fig.update_xaxes(side="top")
 st.plotly_chart(fig, width="stretch", key="cl_prof_chart")
 st.caption(
     "Orange = above the city average, purple = below. Labels name each cluster's one or two most "

@@ -5,12 +5,11 @@ profile."""
 import functools
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from geo import categorical, maps
 from geo.hotspots import COLD, HOT, NOT_SIG
-from pages import common, urlstate
+from pages import charts, common, urlstate
 from swp_data import crime, periods, stats, taxonomy
 from swp_data import reference as ref
 
@@ -317,19 +316,7 @@ if selected:
         with t1:
             st.markdown(f"**{common.md(selection)}: last 24 months**")
             mon = prof["monthly"].assign(label=lambda x: [periods.fmt_month(m) for m in x["month"]])
-            fig = px.line(
-                mon,
-                x="month",
-                y="count",
-                height=200,
-                markers=True,
-                custom_data=["label"],
-                color_discrete_sequence=["#0b5394"],
-                labels={"month": "", "count": "Records"},
-            )
-            fig.update_traces(hovertemplate="%{customdata[0]}: %{y:,.0f}<extra></extra>")
-            fig.update_xaxes(tickformat="%b %Y")
-            fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"rangemode": "tozero"})
+            fig = charts.profile_months(mon)
             st.plotly_chart(fig, width="stretch", key="cm_profile_spark")
             common.download(
                 mon[["label", "count"]].rename(columns={"label": "month"}),

@@ -1,10 +1,9 @@
 """Deprivation: IMD 2019/2025 and domains, IoD2025 crime indicators, Census
 overlays, and pockets of deprivation hidden inside average wards."""
 
-import plotly.express as px
 import streamlit as st
 
-from pages import common, urlstate
+from pages import charts, common, urlstate
 from swp_data import reference as ref
 
 common.page_header(
@@ -110,16 +109,7 @@ elif view == "IoD2025 crime indicators":
     with st.expander("Crime against deprivation"):
         imd = common.q(ref.imd_measure, "2025", "imd", level)
         both = data[["code", "name", ind, "population"]].merge(imd[["code", "score", "decile"]], on="code")
-        fig = px.scatter(
-            both,
-            x="score",
-            y=ind,
-            size="population",
-            hover_name="name",
-            labels={"score": "IMD 2025 score (higher = more deprived)", ind: label},
-            color_discrete_sequence=["#31688e"],
-            height=420,
-        )
+        fig = charts.crime_against_deprivation(both, ind=ind, label=label)
         st.plotly_chart(fig, width="stretch")
         r = both[["score", ind]].corr(method="spearman").iloc[0, 1]
         st.caption(f"Spearman rank correlation: {r:.2f} across {len(both)} areas.")

@@ -3,12 +3,9 @@ the safety of women and girls survey with Wilson intervals, and how
 representative respondents are."""
 
 import numpy as np
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 
-from geo import maps
-from pages import common, urlstate
+from pages import charts, common, urlstate
 from swp_data import engagement as eng
 from swp_data import engagement_analysis, stats
 from swp_data import public as public_site
@@ -37,6 +34,7 @@ def demo_of(prefix: str) -> bool:
 
 if f.area_kind == "city":
     scope_wards = None
+    outlined: tuple[str, ...] = ()  # wards marked in the charts
 else:
     scope_wards = set(
         common.sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)", (f.lsoa_codes,))[
@@ -46,6 +44,7 @@ else:
     st.caption(
         f"Wards in {common.md(f.area_label)} are outlined or listed first; city medians and shares use every ward."
     )
+    outlined = tuple(sorted(scope_wards))
 if f.level == "lsoa":
     st.caption("Engagement returns are by ward: this page is at ward level whatever the Geography level.")
 
@@ -63,16 +62,7 @@ else:
     piv = meet_view.pivot_table(
         index="ward_name", columns="quarter_start", values="attendees_per_1000", aggfunc="sum"
     ).sort_index(ascending=False)
-    fig = px.imshow(
-        piv.to_numpy(),
-        x=[period_label(q, "quarter") for q in piv.columns],
-        y=list(piv.index),
-        color_continuous_scale=maps.VIRIDIS,
-        aspect="auto",
-        labels={"color": "attendees per 1,000"},
-        height=140 + 22 * len(piv),
-    )
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    fig = charts.meetings_heatmap(piv)
     st.plotly_chart(fig, width="stretch", key="en_meet_heat")
     city = meet.groupby("quarter_start", as_index=False)[["meetings", "attendees", "population"]].sum()
     city["attendees_per_1000"] = stats.rate_per_1000(city["attendees"], city["population"]).to_numpy()
@@ -104,42 +94,7 @@ else:
         f"meeting attendees per 1,000 residents, {eh.attrs.get('meeting_window')}. Lines at the city "
         "medians of the 20 wards."
     )
-    fig = go.Figure()
-    for flag, colour, name in ((False, "#9ecae1", "Other wards"), (True, "#b35806", "High harm, low engagement")):
-        d = eh[focus == flag]
-        outline = ["#000000" if scope_wards and c in scope_wards else colour for c in d["code"]]
-        fig.add_scatter(
-            x=d["engagement"],
-            y=d["harm"],
-            mode="markers+text",
-            name=name,
-            text=d["name"],
-            textposition="top center",
-            textfont={"size": 10},
-            marker={"size": 11, "color": colour, "line": {"width": 1.5, "color": outline}},
-            hovertemplate="%{text}<br>engagement %{x:.1f} per 1,000<br>harm %{y:,.0f} per 1,000<extra></extra>",
-        )
-    xmax, ymax = float(eh["engagement"].max()) * 1.08, float(eh["harm"].max()) * 1.08
-    fig.add_shape(
-        type="rect", x0=0, x1=em, y0=hm, y1=ymax, fillcolor="#fdb863", opacity=0.18, line_width=0, layer="below"
-    )
-    fig.add_vline(x=em, line_dash="dash", line_color="#555555")
-    fig.add_hline(y=hm, line_dash="dash", line_color="#555555")
-    fig.add_annotation(
-        x=em * 0.02,
-        y=ymax,
-        xanchor="left",
-        yanchor="top",
-        showarrow=False,
-        text="High harm, low engagement: start capacity building here",
-    )
-    fig.update_layout(
-        height=480,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend={"orientation": "h"},
-        xaxis={"title": "Meeting attendees per 1,000 residents (last 12 months)", "range": [0, xmax]},
-        yaxis={"title": "Harm-weighted crime per 1,000 residents", "range": [0, ymax]},
-    )
+    fig = charts.engagement_harm(eh, harm_median=hm, engagement_median=em, outlined=outlined)
     st.plotly_chart(fig, width="stretch", key="en_harm_scatter")
     start = eh[focus].sort_values("harm", ascending=False)
     st.markdown(
@@ -217,32 +172,7 @@ else:
             "other answers and wards that the totals cannot reveal it."
         )
     d = d.sort_values("share", ascending=True)
-    colour = ["#b35806" if scope_wards and c in scope_wards else "#0b5394" for c in d["ward_code"]]
-    fig = go.Figure(
-        go.Bar(
-            x=100 * d["share"],
-            y=d["ward_name"],
-            orientation="h",
-            marker_color=colour,
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": 100 * (d["ci_high"] - d["share"]),
-                "arrayminus": 100 * (d["share"] - d["ci_low"]),
-                "color": "#333333",
-            },
-            customdata=np.column_stack([d["responses"].to_numpy(dtype=float), d["ward_responses"]]),
-            hovertemplate="%{y}: %{x:.0f}% (%{customdata[0]:,.0f} of %{customdata[1]:,.0f})<extra></extra>",
-        )
-    )
-    fig.add_vline(
-        x=100 * city_share, line_dash="dash", line_color="#b35806", annotation_text=f"city {100 * city_share:.0f}%"
-    )
-    fig.update_layout(
-        height=140 + 24 * len(d),
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis={"title": f"% answering “{maps.esc(answer)}” (Wilson 95% interval)", "range": [0, 100]},
-    )
+    fig = charts.survey_by_ward(d, answer=answer, city_share=city_share, highlighted=outlined)
     st.plotly_chart(fig, width="stretch", key="en_survey_chart")
     st.caption("Error bars: Wilson score 95% intervals; wide bars mean few respondents in that ward.")
     common.download(
@@ -258,27 +188,7 @@ else:
     # --------------------------------------------------------- representativeness
     st.subheader("Who answered: respondents by ward against residents (Census 2021)")
     rep = common.q(engagement_analysis.survey_representativeness, sub["survey"].iloc[0], question)
-    long = rep.melt(
-        id_vars=["ward_name"],
-        value_vars=["respondent_share", "population_share"],
-        var_name="measure",
-        value_name="percent",
-    )
-    long["measure"] = long["measure"].map(
-        {"respondent_share": "% of respondents", "population_share": "% of residents"}
-    )
-    fig = px.bar(
-        long,
-        x="percent",
-        y="ward_name",
-        color="measure",
-        barmode="group",
-        orientation="h",
-        color_discrete_map={"% of respondents": "#0b5394", "% of residents": "#fdb863"},
-        labels={"ward_name": "", "percent": "%", "measure": ""},
-        height=620,
-    )
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"})
+    fig = charts.survey_representativeness(rep)
     st.plotly_chart(fig, width="stretch", key="en_rep_chart")
     under = rep.sort_values("ratio").head(3)
     st.caption(
@@ -305,16 +215,7 @@ else:
     for (name, period), d in cons.groupby(["consultation", "period"], sort=False):
         real = not d["is_demo"].any()
         st.markdown(f"**{common.md(name)} ({common.md(period)})**" + (" — as published" if real else " — DEMO"))
-        fig = px.bar(
-            d.assign(geography_name=d["geography_name"].map(maps.esc)),  # tick labels render some HTML
-            x="geography_name",
-            y="share",
-            labels={"geography_name": "", "share": "% of respondents"},
-            color_discrete_sequence=["#31688e"],
-            height=300,
-            text_auto=".1f",
-        )
-        fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10})
+        fig = charts.consultation_shares(d)
         st.plotly_chart(fig, width="stretch", key=f"en_cons_{name}_{period}")
         if (d["geography_level"] == "postcode_district").any():
             st.caption(

@@ -6,12 +6,9 @@ similar places."""
 from pathlib import Path
 
 import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 
-from geo import maps
-from pages import auth, common, urlstate
+from pages import auth, charts, common, urlstate
 from swp_data import area_compare, area_files, crime_window, demo_areas, impact_areas, indicators
 from swp_data.errors import InputError
 
@@ -319,28 +316,7 @@ else:
         ).round(2)
         left, right = st.columns([3, 2])
         with left:
-            fig = go.Figure()
-            fig.add_bar(
-                x=shares["crime_share"],
-                y=shares["measure"],
-                orientation="h",
-                marker_color="#0b5394",
-                name="% of the city's records",
-                hovertemplate="%{y}: %{x:.1f}% of the city's records<extra></extra>",
-            )
-            fig.add_vline(
-                x=float(shares["population_share"].iloc[0]),
-                line_dash="dash",
-                line_color="#b35806",
-                annotation_text=f"{shares['population_share'].iloc[0]:.1f}% of residents",
-            )
-            fig.update_layout(
-                height=520,
-                margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                showlegend=False,
-                yaxis={"autorange": "reversed"},
-                xaxis_title="% of the city's records inside the area",
-            )
+            fig = charts.area_shares(shares)
             st.plotly_chart(fig, width="stretch", key="ia_share_chart")
         with right:
             st.dataframe(
@@ -362,17 +338,7 @@ else:
         # ------------------------------------------------ inside against the rest
         st.markdown(f"#### Inside the area against the rest of the city: {crime_window.measure_text(measure)}")
         monthly = common.q(area_compare.inside_vs_rest_monthly, codes, measure)
-        fig = px.line(
-            monthly,
-            x="month",
-            y="rate_per_1000",
-            color="where",
-            color_discrete_map={"Inside the area": "#0b5394", "Rest of the city": "#b35806"},
-            labels={"rate_per_1000": "Records per 1,000 residents (monthly)", "month": "", "where": ""},
-            height=360,
-        )
-        fig.update_xaxes(tickformat="%b %Y")
-        fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"})
+        fig = charts.inside_vs_rest(monthly)
         st.plotly_chart(fig, width="stretch", key="ia_trend_chart")
         common.download(
             monthly.assign(month=monthly["month"].dt.strftime("%b %Y")).round(3),
@@ -432,19 +398,7 @@ else:
     # ------------------------------------------------ deprivation
     st.markdown("#### Deprivation profile (IMD 2025): how many of the area's LSOAs are in each national decile")
     dep = common.q(area_compare.deprivation_profile, codes)
-    colours = {str(d): maps.VIRIDIS[::-1][d - 1] for d in range(1, 11)}
-    fig = px.bar(
-        dep.assign(decile=dep["decile"].astype(str)),
-        x="lsoas",
-        y="domain",
-        color="decile",
-        orientation="h",
-        color_discrete_map=colours,
-        category_orders={"decile": [str(d) for d in range(1, 11)]},
-        labels={"lsoas": "LSOAs", "domain": "", "decile": "Decile (1 = most deprived)"},
-        height=360,
-    )
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"autorange": "reversed"})
+    fig = charts.area_deprivation(dep)
     st.plotly_chart(fig, width="stretch", key="ia_dep_chart")
     common.download(
         dep.round(1),

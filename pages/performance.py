@@ -7,11 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from geo import maps
-from pages import common, pack_panel, urlstate
+from pages import charts, common, pack_panel, urlstate
 from swp_data import access, crime, performance, store, taxonomy
 from swp_data.errors import InputError
 from swp_data.periods import fmt_month
@@ -127,33 +125,13 @@ with st.expander("One priority's rolling 12 months against its target"):
         "Priority to chart", list(by_key), format_func=lambda x: by_key[x].priority.label, key="perf_chart_priority"
     )
     row = by_key[k]
-    roll = performance.rolling12(row)
-    fig = go.Figure(
-        go.Scatter(
-            x=roll["month"],
-            y=roll["rolling_12"],
-            mode="lines+markers",
-            name="Rolling 12 months",
-            hovertemplate="12 months to %{x|%b %Y}: %{y:,.0f}<extra></extra>",
-        )
-    )
     limit = None if row.target is None else performance.target_limit(row.target)
-    if limit is not None:
-        fig.add_hline(y=limit, line_dash="solid", line_color="#1b7837", annotation_text="Target (green at or below)")
-        fig.add_hline(
-            y=limit * (1 + rep.amber_margin),
-            line_dash="dash",
-            line_color="#b35806",
-            annotation_text=f"Target + {100 * rep.amber_margin:g}% (amber up to here)",
-        )
-    fig.update_layout(
-        height=320,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        yaxis={"tickformat": ",", "rangemode": "tozero", "title": "Count in 12 months"},
-        title={
-            "text": f"{maps.esc(row.priority.label)}{' (DEMO)' if row.is_demo else ''}: rolling 12 months",
-            "font": {"size": 14},
-        },
+    fig = charts.priority_rolling_12(
+        performance.rolling12(row),
+        label=row.priority.label,
+        is_demo=row.is_demo,
+        limit=limit,
+        amber_margin=rep.amber_margin,
     )
     st.plotly_chart(fig, width="stretch", key="perf_chart")
     st.caption(common.md(f"{row.rag_reason}. {row.verdict}."))
