@@ -169,7 +169,7 @@ def partner_years(both: pd.DataFrame, *, palette: dict[str, str], title: str) ->
         margin=MARGIN,
         legend={"orientation": "h", "y": -0.25},
         yaxis={"tickformat": ",", "rangemode": "tozero", "title": "Count"},
-        title={"text": title, "font": {"size": 14}},
+        title={"text": maps.esc(title), "font": {"size": 14}},  # the area may be an Impact Area named by a user
     )
     return fig
 
@@ -194,7 +194,7 @@ def partner_periods(part: pd.DataFrame, *, palette: dict[str, str], markers: boo
         margin=MARGIN,
         legend={"orientation": "h", "y": -0.2},
         yaxis={"tickformat": ","},
-        title={"text": title, "font": {"size": 14}},
+        title={"text": maps.esc(title), "font": {"size": 14}},  # the area may be an Impact Area named by a user
     )
     return fig
 
