@@ -80,6 +80,15 @@ def test_trends_heading_of_a_hostile_category(hostile_store):
     assert_inert(at)
 
 
+def test_trends_partner_panels_of_a_hostile_impact_area(demo_store_path):
+    """The partner data are not held for an Impact Area, so each panel says it
+    shows the whole city, naming the area: escaped, like the area in titles."""
+    impact_areas.in_transaction(impact_areas.save_area, HOSTILE, ["E01010410"], source="list", path=demo_store_path)
+    at = open_page("pages/trends.py", area=f"Impact Area: {HOSTILE}")
+    assert any("not held for areas as small as" in i.value for i in at.info)
+    assert_inert(at)
+
+
 def test_crime_map_of_a_hostile_category_and_its_profile(hostile_store):
     at = open_page("pages/crime_map.py", cm_sel=HOSTILE)
     at.selectbox(key="cm_count_lsoa_selected").set_value("E01010452").run()
