@@ -16,6 +16,7 @@ SCRIPTS = [
     "bench_hostile.py",
     "bench_hostile_places.py",
     "bench_sessions.py",
+    "bench_browser.py",
     "bench_import_hostile.py",
     "bench_fetch.py",
     "bench_pack.py",

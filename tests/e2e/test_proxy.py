@@ -7,83 +7,28 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-import streamlit
 
-from bench.stclient import Session, free_port, start_server
+from bench import proxy
+from bench.stclient import Session, start_server
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-STATIC_IN_DOC = "/opt/swp-insight/.venv/lib/python3.11/site-packages/streamlit/static/static/"
-
-
-def doc_config() -> str:
-    """The nginx block of docs/deploy.md."""
-    blocks = re.findall(r"```nginx\n(.*?)```", (ROOT / "docs" / "deploy.md").read_text(), re.S)
-    assert len(blocks) == 1
-    return blocks[0]
 
 
 @pytest.fixture(scope="module")
 def proxied(demo_store, tmp_path_factory):
-    if not Path(NGINX).exists():
+    if not proxy.available():
         pytest.skip("nginx is not installed (apt-get install nginx-light): the proxy config is not tried")
     d = tmp_path_factory.mktemp("proxy")
     store = d / "swp.duckdb"
     shutil.copy(demo_store, store)
     srv = start_server(store)
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    http_port, https_port = free_port(), free_port()
-    site = (
-        doc_config()
-        .replace("server 127.0.0.1:8501;", f"server 127.0.0.1:{srv.url.rsplit(':', 1)[1]};")
-        .replace("listen 80;", f"listen 127.0.0.1:{http_port};")
-        .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
-        .replace("/etc/letsencrypt/live/insight.example.org/fullchain.pem", str(cert))
-        .replace("/etc/letsencrypt/live/insight.example.org/privkey.pem", str(key))
-        .replace("insight.example.org", "localhost")
-        .replace(STATIC_IN_DOC, str(Path(streamlit.__file__).parent / "static" / "static") + "/")
-    )
-    temp = "".join(f"{k}_temp_path {d / k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf = d / "nginx.conf"
-    conf.write_text(
-        f"daemon off;\npid {d / 'nginx.pid'};\nerror_log {d / 'error.log'};\nevents {{}}\n"
-        f"http {{\naccess_log off;\n{temp}{site}\n}}\n"
-    )
-    check = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(d)], capture_output=True, text=True, timeout=30)
-    assert check.returncode == 0, check.stderr
-    proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(d)], stderr=subprocess.DEVNULL)
-    url = f"https://localhost:{https_port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            subprocess.run(
-                ["openssl", "s_client", "-connect", f"127.0.0.1:{https_port}"],
-                input="",
-                capture_output=True,
-                timeout=5,
-                check=True,
-            )
-            break
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
-            time.sleep(0.2)
-    yield url, http_port
-    proc.terminate()
-    proc.wait(10)
+    px = proxy.start_proxy(srv.url, d)
+    yield px.url, px.http_port
+    px.stop()
     srv.stop()
 
 
@@ -160,7 +105,8 @@ def test_the_websocket_of_a_site_on_its_own_name_and_port_is_accepted_and_other_
 
 def test_streamlit_front_end_is_served_by_the_proxy(proxied):
     """The front end's files come from nginx (its `expires max` header), not
-    the app process; the page that loads them still comes from the app."""
+    the app process, with their types; the page that loads them still comes
+    from the app. (A browser through the proxy: bench/bench_browser.py.)"""
     url, _ = proxied
     with urllib.request.urlopen(url + "/", context=_insecure(), timeout=30) as r:
         index = r.read().decode()
@@ -169,4 +115,6 @@ def test_streamlit_front_end_is_served_by_the_proxy(proxied):
     for path in assets[:3]:
         with urllib.request.urlopen(f"{url}/{path}", context=_insecure(), timeout=30) as r:
             assert r.status == 200 and r.read()
+            if path.endswith(".js"):  # a module script loads only with a JavaScript type
+                assert r.headers["Content-Type"] == "application/javascript"
             assert r.headers["Expires"] == "Thu, 31 Dec 2037 23:55:55 GMT"  # nginx's `expires max`
