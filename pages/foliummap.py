@@ -20,7 +20,8 @@ The cache key is the map's content, never a page's word for it:
 streamlit-folium has no public way to send a map rendered earlier, so
 :func:`_render` runs its own ``st_folium`` once with its private
 ``_component_func`` captured (under a lock: every map of the app is drawn
-here) and :func:`_show` calls that function with the captured arguments.
+here) and :func:`_show` calls the real function, kept aside at import, with
+the captured arguments.
 The lock file pins streamlit-folium; ``tests/app`` and ``tests/e2e`` click
 these maps, so an upgrade that changes the private function fails there.
 """
@@ -44,6 +45,10 @@ import streamlit_folium
 from geo import maps
 
 _render_lock = threading.Lock()
+# The component itself, taken once: while one map renders, the module's name
+# points at the capture below, and another session sending its map at that
+# moment must still reach the real component.
+_COMPONENT = streamlit_folium._component_func
 
 
 @dataclass(frozen=True)
@@ -65,14 +70,13 @@ def _render(build: Callable[[], Any], key: str, height: int, returned_objects: t
 
     m = build()
     with _render_lock:
-        real = streamlit_folium._component_func
         streamlit_folium._component_func = capture
         try:
             streamlit_folium.st_folium(
                 m, key=key, height=height, use_container_width=True, returned_objects=list(returned_objects)
             )
         finally:
-            streamlit_folium._component_func = real
+            streamlit_folium._component_func = _COMPONENT
     if "script" not in captured:  # pragma: no cover - an upgrade of streamlit-folium changed its internals
         raise RuntimeError("streamlit-folium did not call its component: check pages/foliummap.py against it")
     return Rendered(captured, getattr(m, "legend_html", None))
@@ -160,4 +164,4 @@ def choropleth(
 def _show(rendered: Rendered) -> dict | None:
     kwargs = dict(rendered.component_kwargs)
     kwargs["default"] = copy.deepcopy(kwargs.get("default"))  # the session may keep what it returns
-    return streamlit_folium._component_func(**kwargs)
+    return _COMPONENT(**kwargs)
