@@ -15,7 +15,6 @@ when it is in front. Demo data loaded.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
@@ -27,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import proxy  # noqa: E402
 from bench.common import machine, private_store, save  # noqa: E402
-from bench.stclient import start_server  # noqa: E402
+from bench.stclient import process_cpu_seconds, start_server  # noqa: E402
 
 PAGES = {"": "Overview", "trends": "Trends", "crime_map": "Crime map"}
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -38,14 +37,7 @@ DONE = (
 
 
 def _cpu(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return sum(process_cpu_seconds(pid) for pid in pids)
 
 
 def _children(pid: int) -> list[int]:

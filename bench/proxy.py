@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit
 
-from bench.stclient import free_port
+from bench.stclient import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -40,11 +40,7 @@ class Proxy:
     proc: subprocess.Popen
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc)
 
 
 def start_proxy(app_url: str, workdir: Path, wait: float = 30.0) -> Proxy:
