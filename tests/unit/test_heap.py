@@ -26,7 +26,8 @@ def test_settle_freezes_once_until_a_module_loads(fresh, monkeypatch):
     frozen = gc.get_freeze_count()
     assert frozen > 10_000  # the imported libraries' objects
     assert fresh.settle() is False  # nothing new: no collection, no freeze
-    assert gc.get_freeze_count() == frozen
+    # (frozen objects can still be freed by reference counting: the count may drop)
+    assert gc.get_freeze_count() <= frozen
     monkeypatch.setitem(sys.modules, "swp_test_new_module", types.ModuleType("swp_test_new_module"))
     assert fresh.settle() is True
 
