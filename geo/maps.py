@@ -17,6 +17,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import Template
 from folium import plugins
 
 from . import assets
@@ -172,6 +173,29 @@ def choropleth(
     return m
 
 
+class TextPopup(folium.MacroElement):
+    """A popup of fixed HTML bound to its parent marker with Leaflet's own
+    ``bindPopup``. folium's Popup builds its element with jQuery (``$(`...`)``),
+    which the offline maps do not load (the map script stopped at the first
+    marker: no map at all with the points layer on the hotspots view), and
+    puts the text inside a JavaScript template literal, where a backtick or
+    ``${`` from the data would be code. Here the HTML is a JSON string
+    (Jinja's ``tojson``: quotes, ``<``, ``>``, ``&`` and ``'`` escaped), and
+    the caller has already escaped the data in it (:func:`esc`)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: {{ this.max_width }}});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, html_text: str, max_width: int = 260):
+        super().__init__()
+        self._name = "TextPopup"
+        self.html = html_text
+        self.max_width = int(max_width)
+
+
 def points_layer(
     m: folium.Map,
     df: pd.DataFrame,
@@ -194,8 +218,7 @@ def points_layer(
             fill=True,
             fill_opacity=0.7,
             weight=0.5,
-            popup=folium.Popup(text, max_width=260),
-        ).add_to(fg)
+        ).add_child(TextPopup(text, max_width=260)).add_to(fg)
     fg.add_to(m)
     return len(d)
 

@@ -46,6 +46,31 @@ def test_crime_map_click_shows_a_profile(page):
     shot(page, "crime-map-profile")
 
 
+def test_hotspot_map_with_the_points_layer_draws_and_opens_a_record(page):
+    """The points layer on the hotspots view: the map is drawn (its frame has
+    a size; folium's jQuery popups once stopped its script) and a record's
+    popup opens with the record's text. The page fixture fails on any
+    JavaScript error."""
+    goto(page, "crime_map?map=hotspots&layer=points")
+    page.get_by_text("Hot spots").first.wait_for()
+    frame_el = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+    frame_el.wait_for(state="visible")
+    assert frame_el.bounding_box()["height"] > 300
+    frame = frame_el.content_frame
+    frame.locator(".leaflet-container canvas").first.wait_for(state="attached")
+    opened = frame.locator("body").evaluate(
+        """() => { let n = 0, text = null;
+            for (const k of Object.keys(window)) { const v = window[k];
+                try { if (v && typeof v.getPopup === 'function' && v.getPopup()) {
+                    n++; if (text === null) { v.openPopup(); text = v.getPopup().getContent(); } } } catch (e) {} }
+            return [n, text]; }"""
+    )
+    assert opened[0] == 1000 and "Location" in opened[1]
+    frame.locator(".leaflet-popup-content").filter(has_text="Last outcome").wait_for()
+    assert_no_exception(page)
+    shot(page, "crime-map-hotspots-points")
+
+
 def test_data_upload_in_the_browser(page, bundle_dir, tmp_path):
     # a police.uk CSV made from the real 2012 sample: its first 300 records
     with open(bundle_dir / CSV_2012, encoding="utf-8", newline="") as fh:

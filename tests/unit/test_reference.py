@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import duckdb
 import pandas as pd
@@ -104,3 +105,22 @@ def test_csv_export_safe_and_labelled():
     assert all(r["data_status"].startswith("DEMO") for r in body)
     real = export.to_csv_bytes(df, title="Test", is_demo=False).decode("utf-8-sig")
     assert "DEMO" not in real
+
+
+def test_points_layer_popups_bind_escaped_json_without_jquery():
+    """Each record's popup is bound with Leaflet's bindPopup and a JSON string:
+    no jQuery (the offline maps do not load it; folium's Popup needs it) and no
+    JavaScript template literal a backtick or ${ in the data could leave."""
+    import re
+
+    hostile = "`${alert(1)}` </script><img src=x onerror=alert(2)>"
+    pts = pd.DataFrame({"lat": [52.58, 52.59], "lon": [-2.12, -2.13], "location": [hostile, "On or near Park"]})
+    m = maps.base_map(tiles=False)
+    assert maps.points_layer(m, pts, label_cols={"location": "Location"}) == 2
+    html = m.get_root().render()
+    assert "$(`" not in html and "L.popup(" not in html
+    bound = re.findall(r"\.bindPopup\((\"(?:[^\"\\]|\\.)*\"), \{maxWidth: 260\}\);", html)
+    assert len(bound) == 2
+    texts = [json.loads(b) for b in bound]
+    assert texts[0] == "<b>Location</b>: `${alert(1)}` &lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"
+    assert "</script><img" not in html and "<img src=x" not in html
