@@ -82,7 +82,6 @@ elif f.area_kind == "city":
     scope, scope_label = None, common.CITY  # every record, including any without an LSOA
 else:
     scope, scope_label = tuple(f.lsoa_codes), f.area_label
-pop = common.q(crime.population, scope)
 rates = measure != "Counts"
 
 if last is None:
@@ -93,6 +92,8 @@ if last is None:
     )
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/database:")
 else:
+    view = common.q(crime.trend_view, cats, scope, freq, split)
+    series, by, pop = view["series"], (["category"] if split else []), view["population"]
     is_demo = common.q(crime.is_demo_selection, "crime", categories=cats)
     st.markdown(
         f"**Latest month: {periods.fmt_month(last)}** · records loaded for {len(months):,} month(s), "
@@ -111,8 +112,6 @@ else:
             )
         )
 
-    view = common.q(crime.trend_view, cats, scope, freq, split)
-    series, by = view["series"], (["category"] if split else [])
     ycol, ylab = ("rate_per_1000", "Rate per 1,000 residents") if rates else ("count", "Records")
     yfmt = ",.2f" if rates else ",.0f"
 

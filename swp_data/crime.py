@@ -252,7 +252,6 @@ def trend_view(
     than redoing a dozen small steps on every run):
 
     - ``population``: residents of the LSOAs in scope;
-    - ``total``: the monthly total (:func:`total_by_month`);
     - ``series``: by ``freq`` (and by category when ``split``, categories
       with no records dropped), with rates (:func:`add_rates`);
     - ``same_period`` and ``last12``: :func:`same_period_change` and
@@ -268,7 +267,6 @@ def trend_view(
         series = series[series.groupby("category")["count"].transform("sum") > 0]
     return {
         "population": pop,
-        "total": total,
         "series": add_rates(series, pop),
         "same_period": same_period_change(total, freq),
         "last12": last12_change(total),

@@ -466,3 +466,52 @@ def test_save_uploads_keeps_names_and_separates_repeats(tmp_path):
     assert [p.name for p in paths] == ["a.csv", "a-2.csv", "A-3.CSV", "b"]
     assert [p.read_bytes() for p in paths] == [b"1", b"2", b"3", b"4"]
     assert all(p.parent == tmp_path for p in paths)
+
+
+def test_trend_view_is_the_steps_the_trends_page_took(demo_store):
+    """One cached call gives what the page computed step by step."""
+    con = _ro(demo_store)
+    try:
+        cats = taxonomy.categories_for("Violence")
+        scope = ("E01010410", "E01010411")
+        v = crime.trend_view(con, cats, scope, "quarter", True)
+        monthly = crime.monthly_counts(con, cats, scope)
+        total = crime.total_by_month(monthly)
+        pop = crime.population(con, scope)
+        series = crime.aggregate(monthly, "quarter", by=["category"])
+        series = crime.add_rates(series[series.groupby("category")["count"].transform("sum") > 0], pop)
+        assert v["population"] == pop > 0
+        pd.testing.assert_frame_equal(v["series"], series)
+        assert v["same_period"]["result"].current == crime.same_period_change(total, "quarter")["result"].current
+        assert v["last12"]["result"].previous == crime.last12_change(total)["result"].previous
+        pd.testing.assert_frame_equal(v["rolling"], crime.rolling_12(total))
+        pd.testing.assert_frame_equal(v["stl"], crime.stl(total))
+        assert set(v) == {"population", "series", "same_period", "last12", "rolling", "stl"}
+    finally:
+        con.close()
+
+
+def test_partner_panel_falls_back_to_the_city_and_adds_up_strands(demo_store):
+    con = _ro(demo_store)
+    try:
+        city = crime.partner_panel(
+            con, "domestic_abuse_incidents", "domestic_violence_reports", "month", "city", None, False
+        )
+        assert not city["fell_back"] and city["geography"] == "city"
+        assert len(city["published"]) and set(city["published"]["source"]) == {"Published (real)"}
+        years = city["years"]
+        assert list(years["period_start"]) == sorted(years["period_start"])
+        assert all(a.startswith("20") for a in years["axis"])
+        one = crime.partner_panel(
+            con, "domestic_abuse_incidents", "domestic_violence_reports", "month", "lsoa", ("E01010410",), False
+        )
+        # the demo partner data are held for the city and wards, not for LSOAs
+        assert one["fell_back"] and one["geography"] == "city"
+        pd.testing.assert_frame_equal(one["part"], city["part"])
+        ward = crime.partner_panel(
+            con, "domestic_abuse_incidents", "domestic_violence_reports", "month", "ward", ("E05014851",), False
+        )
+        assert not ward["fell_back"] and ward["geography"] == "ward" and len(ward["part"])
+        assert ward["published"].empty  # published figures are whole-city only
+    finally:
+        con.close()
