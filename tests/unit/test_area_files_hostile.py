@@ -15,27 +15,9 @@ from swp_data import access, area_files, audit, demo_areas, impact_areas
 from swp_data.access import Actor, NotAuthorised
 from swp_data.errors import InputError
 
+from .area_helpers import ro, snapshot
+
 CENTRE = (-2.128, 52.586)  # City Centre (DESIGN.md)
-
-
-def ro(path):
-    return duckdb.connect(str(path), read_only=True)
-
-
-def snapshot(path) -> tuple:
-    con = ro(path)
-    try:
-        return tuple(
-            con.execute(q).fetchall()
-            for q in (
-                "SELECT * FROM impact_area ORDER BY area_id",
-                "SELECT * FROM impact_area_lsoa ORDER BY ALL",
-                "SELECT dataset_id, row_count FROM dataset ORDER BY 1",
-                "SELECT count(*) FROM audit",
-            )
-        )
-    finally:
-        con.close()
 
 
 def feature(geom, props=None) -> dict:
@@ -72,13 +54,13 @@ def test_star_polygon_is_refused_within_the_repair_bound_not_repaired_for_minute
     monkeypatch.setattr(area_files, "REPAIR_SECONDS", 2.0)
     p = write(tmp_path / "star.geojson", collection(feature(star(500))))
     assert p.stat().st_size < 30_000
-    before = snapshot(store_path)
+    before = snapshot(store_path, audit=True)
     with pytest.raises(InputError) as e:
         imp(store_path, p)
     msg = str(e.value)
     assert "star.geojson: feature 1: the polygon is not valid (Self-intersection" in msg
     assert "cannot be repaired within 2 seconds and 512 MB; repair it in your GIS" in msg and "\n" not in msg
-    assert snapshot(store_path) == before
+    assert snapshot(store_path, audit=True) == before
 
 
 def test_repair_child_is_bounded_in_memory():
@@ -188,7 +170,7 @@ def test_a_viewer_can_change_no_impact_area(store_path, tmp_path):
     aid = impact_areas.in_transaction(impact_areas.save_area, "Mine", ["E01010410"], source="list", path=store_path)
     p = tmp_path / "areas.csv"
     p.write_text("lsoa21_code\nE01010420\n")
-    before = snapshot(store_path)
+    before = snapshot(store_path, audit=True)
     viewer = Actor("v@x.gov.uk", "viewer", "oidc")
     attempts = {
         "save": lambda con: impact_areas.save_area(con, "New", ["E01010411"], source="list"),
@@ -208,7 +190,7 @@ def test_a_viewer_can_change_no_impact_area(store_path, tmp_path):
             finally:
                 con.execute("ROLLBACK")
                 con.close()
-        assert snapshot(store_path) == before, what
+        assert snapshot(store_path, audit=True) == before, what
 
 
 def test_an_oversized_file_is_refused_before_it_is_read(store_path, tmp_path):

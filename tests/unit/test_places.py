@@ -29,24 +29,7 @@ from swp_data import (
 )
 from swp_data.errors import InputError
 
-
-def ro(path):
-    return duckdb.connect(str(path), read_only=True)
-
-
-def snapshot(path) -> tuple:
-    con = ro(path)
-    try:
-        return tuple(
-            con.execute(q).fetchall()
-            for q in (
-                "SELECT * FROM impact_area ORDER BY area_id",
-                "SELECT * FROM impact_area_lsoa ORDER BY ALL",
-                "SELECT dataset_id, row_count FROM dataset ORDER BY 1",
-            )
-        )
-    finally:
-        con.close()
+from .area_helpers import ro, snapshot
 
 
 @pytest.fixture
