@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import auth, common, heap, urlstate
+from ui import auth, common, heap, urlstate
 
 st.set_page_config(page_title="Safer Wolverhampton Insight", page_icon=":material/shield:", layout="wide")
 common.ensure_navigation()  # a first visit straight to a page's URL reruns through here

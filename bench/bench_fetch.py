@@ -45,7 +45,7 @@ TARGET_MB = 500.0
 def _child_fetch(store: str, api: str) -> None:
     os.environ["SWP_STORE"] = store
     os.environ["SWP_POLICE_API"] = api
-    from swp_data import fetch
+    from swp_data.sources import fetch
 
     t, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
     first = fetch.fetch()
@@ -77,7 +77,7 @@ def _child_fetch(store: str, api: str) -> None:
 
 
 def _child_build(store: str) -> None:
-    from swp_data.build import build
+    from swp_data.sources.build import build
 
     build(target=Path(store))
 
@@ -127,7 +127,7 @@ def main() -> None:
     if a.child_build:
         return _child_build(a.child_build)
 
-    from swp_data import fetch
+    from swp_data.sources import fetch
 
     tmp = Path(tempfile.mkdtemp(prefix="swp-bench-fetch-"))
     proc = None

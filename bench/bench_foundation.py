@@ -20,7 +20,7 @@ from bench.common import ROOT, machine, private_store, save, timeit  # noqa: E40
 
 
 def bench_build() -> dict:
-    from swp_data.build import build
+    from swp_data.sources.build import build
 
     d = Path(tempfile.mkdtemp(prefix="swp-build-"))
     med, times = timeit(lambda: build(target=d / "swp.duckdb"), repeat=5)
@@ -30,8 +30,8 @@ def bench_build() -> dict:
 def bench_payload() -> dict:
     from geo import boundaries as gb
     from geo import maps
-    from swp_data import reference as ref
     from swp_data import store
+    from swp_data.analysis import reference as ref
 
     con = store.connect()
     try:

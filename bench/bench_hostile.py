@@ -94,7 +94,7 @@ def _import_area(path: Path):
     """The Impact Area import as the page calls it: parsed and repaired before
     the store is locked, then written."""
     from swp_data import store
-    from swp_data.area_files import prepare_area_file, write_area_file
+    from swp_data.places.area_files import prepare_area_file, write_area_file
 
     plan = prepare_area_file(path)
     with store.transaction() as con:
@@ -114,7 +114,7 @@ def child(case: str, workdir: Path) -> dict:
     """Runs in a fresh process: the case on a thread, Overview renders meanwhile."""
     from streamlit.testing.v1 import AppTest
 
-    from swp_data import imports
+    from swp_data.sources import imports
 
     files = OUT / "hostile"
     files.mkdir(parents=True, exist_ok=True)
@@ -140,7 +140,7 @@ def child(case: str, workdir: Path) -> dict:
     # a file is uploaded on a rerun of the Impact Areas or Data page, whose
     # scripts import these modules (loading them in the measured job timed a
     # process's first import, 0.19 s for area_files and geopandas, not the file).
-    from swp_data import area_files  # noqa: F401
+    from swp_data.places import area_files  # noqa: F401
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()

@@ -67,8 +67,10 @@ def write_valid(path: Path, rows: int = 5_000_000) -> None:
 
 def run_case(case: str, file: str) -> dict:
     """In this (fresh) process: import the file, return elapsed and peak memory."""
-    from swp_data import area_files, impact_areas, partner, store
+    from swp_data import store
     from swp_data.errors import InputError
+    from swp_data.places import area_files, impact_areas
+    from swp_data.sources import partner
 
     t = time.perf_counter()
     outcome = "imported"
@@ -86,7 +88,7 @@ def run_case(case: str, file: str) -> dict:
 
 
 def main() -> dict:
-    from swp_data.build import build
+    from swp_data.sources.build import build
 
     work = Path(tempfile.mkdtemp(prefix="swp-bench-hostile-"))
     try:

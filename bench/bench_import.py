@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-from swp_data.policeuk.schema import POLICE_COLUMNS  # noqa: E402
+from swp_data.sources.policeuk.schema import POLICE_COLUMNS  # noqa: E402
 
 TARGET_SECONDS = 20.0
 TARGET_RATIO = 3.0
@@ -287,8 +287,8 @@ def _child(kind: str, paths: list[str], store: str | None) -> None:
     # Modules are imported before the clock starts (same for every measurement).
     import duckdb
 
-    from swp_data import policeuk
-    from swp_data.imports import import_paths
+    from swp_data.sources import policeuk
+    from swp_data.sources.imports import import_paths
 
     t = time.perf_counter()
     if kind == "scan":

@@ -63,7 +63,7 @@ def make_bomb() -> Path:
 def child_bomb(store: str) -> None:
     os.environ["SWP_STORE"] = store
     from swp_data.errors import InputError
-    from swp_data.imports import import_paths
+    from swp_data.sources.imports import import_paths
 
     tmpdir = Path(tempfile.gettempdir())
     before = shutil.disk_usage(tmpdir).used
@@ -105,7 +105,7 @@ def reads_during_import(ref: Path) -> dict:
     shutil.copy(ref, store_file)
     os.environ["SWP_STORE"] = str(store_file)
     from swp_data import store
-    from swp_data.imports import import_paths
+    from swp_data.sources.imports import import_paths
 
     def read_once() -> float:
         t = time.perf_counter()

@@ -38,9 +38,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    from swp_data import access, performance, store
-    from swp_data.pack import build_pack
-    from swp_data.pack.maps import priority_maps
+    from swp_data import access, store
+    from swp_data.report import performance
+    from swp_data.report.pack import build_pack
+    from swp_data.report.pack.maps import priority_maps
 
     with private_store(demo=True), access.acting_as(access.os_actor()), tempfile.TemporaryDirectory() as out:
         res: dict[str, float | dict | str | bool] = {}

@@ -46,7 +46,8 @@ def bench_pages() -> dict:
 
 def bench_clustering() -> dict:
     """What the Neighbourhood clusters page computes, uncached, per method."""
-    from swp_data import clustering, indicators, place_clusters, store
+    from swp_data import store
+    from swp_data.places import clustering, indicators, place_clusters
 
     con = store.connect()
     out = {}
@@ -69,7 +70,8 @@ def bench_clustering() -> dict:
 
 def bench_performance_report() -> dict:
     """performance.report uncached on the demo store (the page caches it)."""
-    from swp_data import performance, store
+    from swp_data import store
+    from swp_data.report import performance
 
     con = store.connect()
     try:

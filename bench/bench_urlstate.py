@@ -1,4 +1,4 @@
-"""What keeping the view in the URL costs a page run (pages/urlstate.py).
+"""What keeping the view in the URL costs a page run (ui/urlstate.py).
 
     .venv/bin/python bench/bench_urlstate.py
 
@@ -44,7 +44,7 @@ def _open(page: str, query: dict):
 def bench() -> dict:
     import statistics
 
-    from pages import urlstate
+    from ui import urlstate
 
     real = {name: getattr(urlstate, name) for name in ("begin", "page", "publish")}
     spent: list[float] = []
@@ -97,7 +97,8 @@ def bench() -> dict:
 def main() -> dict:
     result = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "target_overhead_ms": 50}
     with private_store(demo=True) as p:
-        from swp_data import demo_areas, impact_areas
+        from swp_data.demo import areas as demo_areas
+        from swp_data.places import impact_areas
 
         impact_areas.in_transaction(demo_areas.ensure_demo_impact_areas, path=p)
         result["pages"] = bench()

@@ -47,7 +47,7 @@ def private_store(demo: bool = False):
     old = os.environ.get("SWP_STORE")
     os.environ["SWP_STORE"] = str(p)
     try:
-        from swp_data.build import build
+        from swp_data.sources.build import build
 
         build(target=p)
         if demo:

@@ -72,7 +72,7 @@ def recolour(
     ``labels`` (category -> text) instead of the continuous colour bar.
     Highlighted outlines (the red edge of ``highlight``) are kept. A
     ``functools.partial`` of plain data, so that a map drawn with it can be
-    cached by its content (pages/foliummap.py)."""
+    cached by its content (ui/foliummap.py)."""
     return functools.partial(
         _recolour,
         category_of=dict(category_of),

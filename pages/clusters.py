@@ -6,8 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from geo import categorical
-from pages import charts, common, urlstate
-from swp_data import clustering, crime_window, indicators, place_clusters, priority, taxonomy
+from swp_data import taxonomy
+from swp_data.analysis import crime_window
+from swp_data.places import clustering, indicators, place_clusters, priority
+from ui import charts, common, urlstate
 
 common.page_header(
     "Neighbourhood clusters",

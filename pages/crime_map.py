@@ -9,9 +9,10 @@ import streamlit as st
 
 from geo import categorical, maps
 from geo.hotspots import COLD, HOT, NOT_SIG
-from pages import charts, common, urlstate
-from swp_data import crime, periods, stats, taxonomy
-from swp_data import reference as ref
+from swp_data import periods, taxonomy
+from swp_data.analysis import crime, stats
+from swp_data.analysis import reference as ref
+from ui import charts, common, urlstate
 
 POINTS_CAP = 1000  # each folium marker with its popup adds about 1 kB to the page: 1,000 keeps maps light
 HEAT_CAP = 30000

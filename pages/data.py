@@ -8,9 +8,11 @@ from pathlib import Path
 import streamlit as st
 
 from geo import maps
-from pages import auth, common, fetch_panel, urlstate
-from swp_data import crime, imports, periods
+from swp_data import periods
+from swp_data.analysis import crime
 from swp_data.errors import InputError
+from swp_data.sources import imports
+from ui import auth, common, fetch_panel, urlstate
 
 ss = st.session_state
 CONFIRM_REPLACE = "Replace months even when the new file has far fewer records"
@@ -121,7 +123,7 @@ if action == "import" and files:
             }
     st.rerun()
 
-fetch_panel.render()  # "Update from police.uk" (pages/fetch_panel.py)
+fetch_panel.render()  # "Update from police.uk" (ui/fetch_panel.py)
 
 # ----------------------------------------------------------------- demo
 if not common.q(crime.crime_loaded):

@@ -3,8 +3,8 @@ overlays, and pockets of deprivation hidden inside average wards."""
 
 import streamlit as st
 
-from pages import charts, common, urlstate
-from swp_data import reference as ref
+from swp_data.analysis import reference as ref
+from ui import charts, common, urlstate
 
 common.page_header(
     "Deprivation",

@@ -5,11 +5,12 @@ representative respondents are."""
 import numpy as np
 import streamlit as st
 
-from pages import charts, common, urlstate
-from swp_data import engagement as eng
-from swp_data import engagement_analysis, stats
-from swp_data import public as public_site
+from swp_data.analysis import public as public_site
+from swp_data.analysis import stats
 from swp_data.periods import period_label
+from swp_data.places import engagement_analysis
+from swp_data.sources import engagement as eng
+from ui import charts, common, urlstate
 
 common.page_header(
     "Engagement",

@@ -8,9 +8,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages import auth, charts, common, urlstate
-from swp_data import area_compare, area_files, crime_window, demo_areas, impact_areas, indicators
+from swp_data.analysis import crime_window
+from swp_data.demo import areas as demo_areas
 from swp_data.errors import InputError
+from swp_data.places import area_compare, area_files, impact_areas, indicators
+from ui import auth, charts, common, urlstate
 
 common.page_header(
     "Impact Areas",

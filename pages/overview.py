@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from pages import charts, common, urlstate
-from swp_data import crime
-from swp_data import reference as ref
+from swp_data.analysis import crime
+from swp_data.analysis import reference as ref
 from swp_data.periods import fmt_month
+from ui import charts, common, urlstate
 
 common.page_header(
     "Safer Wolverhampton Insight",

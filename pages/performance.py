@@ -9,10 +9,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages import charts, common, pack_panel, urlstate
-from swp_data import access, crime, performance, store, taxonomy
+from swp_data import access, store, taxonomy
+from swp_data.analysis import crime
 from swp_data.errors import InputError
 from swp_data.periods import fmt_month
+from swp_data.report import performance
+from ui import charts, common, pack_panel, urlstate
 
 common.page_header(
     "Performance",

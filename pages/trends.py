@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from geo import categorical, maps
-from pages import charts, common, urlstate
-from swp_data import crime, periods, stats, taxonomy
-from swp_data import public as public_site
-from swp_data import reference as ref
+from swp_data import periods, taxonomy
+from swp_data.analysis import crime, stats
+from swp_data.analysis import public as public_site
+from swp_data.analysis import reference as ref
+from ui import charts, common, urlstate
 
 FREQS = {"month": "Monthly", "quarter": "Quarterly", "fy": "Financial year"}
 

@@ -23,12 +23,12 @@ import json
 import sys
 import time
 
-from . import config
-from .errors import InputError
+from swp_data import config
+from swp_data.errors import InputError
 
 
 def _cmd_build(args) -> int:
-    from .build import build
+    from swp_data.sources.build import build
 
     counts = build()
     secs = counts.pop("_seconds")
@@ -38,8 +38,7 @@ def _cmd_build(args) -> int:
 
 def _cmd_ensure(args) -> int:
     from geo.assets import ensure_static
-
-    from .build import needs_build
+    from swp_data.sources.build import needs_build
 
     ensure_static(config.PROJECT_ROOT)  # before the server starts: Streamlit serves static/ if it exists
 
@@ -50,7 +49,7 @@ def _cmd_ensure(args) -> int:
     else:
         print(f"Store {config.store_path()} is up to date.")
     try:
-        from . import demo
+        from swp_data import demo
     except ImportError:  # pragma: no cover - before the demo module exists
         return 0
     if not demo.crime_loaded():
@@ -62,7 +61,7 @@ def _cmd_ensure(args) -> int:
 
 
 def _cmd_import(args) -> int:
-    from .imports import import_paths
+    from swp_data.sources.imports import import_paths
 
     report = import_paths(args.paths, confirm_replace=args.confirm_replace)
     if args.json:
@@ -73,7 +72,7 @@ def _cmd_import(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from . import demo
+    from swp_data import demo
 
     report = demo.generate_and_import(seed=args.seed)
     print(report.to_text() if hasattr(report, "to_text") else report)
@@ -81,7 +80,7 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_datasets(args) -> int:
-    from . import store
+    from swp_data import store
 
     with store.reading() as con:
         df = con.execute(
@@ -98,7 +97,8 @@ def _cmd_datasets(args) -> int:
 
 
 def _cmd_audit(args) -> int:
-    from . import audit, store
+    from swp_data import store
+    from swp_data.store import audit
 
     with store.reading() as con:
         df = audit.entries(con, limit=args.limit)
@@ -116,7 +116,7 @@ def _cmd_audit(args) -> int:
 
 
 def _cmd_fetch(args) -> int:
-    from . import fetch
+    from swp_data.sources import fetch
 
     progress = None
     if not args.json and sys.stderr.isatty():  # month by month at a terminal; quiet under cron
@@ -141,7 +141,7 @@ def _cmd_fetch(args) -> int:
 
 
 def _cmd_pack(args) -> int:
-    from .pack import build_pack
+    from swp_data.report.pack import build_pack
 
     files = build_pack(args.format, args.out, to_month=args.to, public=args.public, template=args.template)
     for f in files:
@@ -150,7 +150,7 @@ def _cmd_pack(args) -> int:
 
 
 def _cmd_backup(args) -> int:
-    from .backup import backup
+    from swp_data.store.backup import backup
 
     report = backup(args.out)
     print(json.dumps(report.to_dict()) if args.json else report.to_text())
@@ -158,7 +158,7 @@ def _cmd_backup(args) -> int:
 
 
 def _cmd_restore(args) -> int:
-    from .backup import restore
+    from swp_data.store.backup import restore
 
     report = restore(args.backup)
     print(json.dumps(report.to_dict()) if args.json else report.to_text())
@@ -166,7 +166,7 @@ def _cmd_restore(args) -> int:
 
 
 def _cmd_publish(args) -> int:
-    from .backup import publish
+    from swp_data.store.backup import publish
 
     report = publish(args.link, keep=args.keep)
     print(json.dumps(report.to_dict()) if args.json else report.to_text())
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     pu.add_argument("--json", action="store_true")
     pu.set_defaults(func=_cmd_publish)
     args = p.parse_args(argv)
-    from . import access
+    from swp_data import access
 
     try:
         # The command line acts as the operating-system user, who controls the server.

@@ -24,7 +24,7 @@ def bundle_dir() -> Path:
 @pytest.fixture(scope="session")
 def ref_store(tmp_path_factory, bundle_dir) -> Path:
     """A store with the reference tables only (built once; do not modify)."""
-    from swp_data.build import build
+    from swp_data.sources.build import build
 
     p = tmp_path_factory.mktemp("ref") / "swp.duckdb"
     build(target=p)

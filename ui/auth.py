@@ -3,7 +3,7 @@
 - ``local`` (default): no sign-in; the operating-system user is the analyst.
 - ``partnership``: Streamlit's OIDC sign-in (``st.login``, ``st.user``,
   ``st.logout``; ``[auth]`` in ``.streamlit/secrets.toml``) and the roles file
-  (swp_data.roles). Nobody without a role gets further than a page saying so.
+  (swp_data.access.roles). Nobody without a role gets further than a page saying so.
 - ``public``: no sign-in, nobody may change anything.
 
 app.py calls :func:`gate` at the start of every script run: it sets the acting
@@ -24,8 +24,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from swp_data import access, audit, roles
+from swp_data import access
+from swp_data.access import roles
 from swp_data.errors import InputError
+from swp_data.store import audit
 
 ANALYST = ("analyst",)
 EVERYONE = ("analyst", "viewer", "public")
@@ -211,7 +213,7 @@ def audit_block(limit: int = 200) -> None:
     if not may_change():
         return
     st.subheader("Audit trail")
-    from pages import common
+    from ui import common
 
     df: pd.DataFrame = common.q(audit.entries, limit=limit)
     if df.empty:

@@ -20,8 +20,9 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from geo import assets
 from geo import boundaries as gb
-from pages import foliummap
-from swp_data import access, config, export, store
+from swp_data import access, config, store
+from swp_data.report import export
+from ui import foliummap
 
 CITY = "Whole city"
 _log = logging.getLogger(__name__)
@@ -329,7 +330,7 @@ def map_block(
     """A choropleth with its table and CSV download beside it.
 
     ``layers``: extra layers drawn on the map, each a ``functools.partial``
-    of a module-level function taking the map (see pages/foliummap.py: the
+    of a module-level function taking the map (see ui/foliummap.py: the
     map is rendered once per content and shared between sessions).
 
     Returns the code of the area last clicked on the map (or picked in the

@@ -1,14 +1,14 @@
 """The Data page's "Update from police.uk" block: fetch the months that are
-missing or republished from the police.uk API (swp_data.fetch), with a
+missing or republished from the police.uk API (swp_data.sources.fetch), with a
 progress bar month by month and the import report at the end."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from pages import common
-from swp_data import fetch
 from swp_data.errors import InputError
+from swp_data.sources import fetch
+from ui import common
 
 ss = st.session_state
 

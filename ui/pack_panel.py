@@ -1,6 +1,6 @@
 """The meeting pack's export buttons on the Performance page: choose formats
 (and, optionally, the partnership's own PowerPoint template), build, then one
-download button per file. The files come from swp_data.pack for the report
+download button per file. The files come from swp_data.report.pack for the report
 the page shows, so the pack carries the page's figures, period and audience
 (public mode applies the same suppression)."""
 
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages import auth
-from pages.common import md
 from swp_data import store
 from swp_data.errors import InputError
-from swp_data.pack import FORMATS, prepare, write_files
+from swp_data.report.pack import FORMATS, prepare, write_files
+from ui import auth
+from ui.common import md
 
 LABELS = {
     "pptx": "PowerPoint (.pptx)",
@@ -57,7 +57,7 @@ def _fingerprint(report) -> str:
 
 
 def render(report, public: bool) -> None:
-    """Draw the export panel for ``report`` (a swp_data.performance.PerformanceReport)."""
+    """Draw the export panel for ``report`` (a swp_data.report.performance.PerformanceReport)."""
     key = f"pack:{report.to_month:%Y-%m}:{'public' if public else 'partnership'}:{_fingerprint(report)}"
     for old in [k for k in st.session_state if str(k).startswith("pack:") and k != key]:
         if isinstance(st.session_state[old], list):

@@ -35,8 +35,8 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from pages import common
 from swp_data import config
+from ui import common
 
 _LAST = "_urlstate_last"  # (page, query) this app wrote last
 _RUN = "_urlstate_run"  # this run: page, mode, fields, notes
@@ -440,7 +440,7 @@ ALL = "All crime and ASB"
 
 
 def _categories() -> dict[str, str]:
-    from swp_data import crime
+    from swp_data.analysis import crime
 
     return {slug(c): c for c in common.q(crime.category_options)}
 
@@ -464,7 +464,7 @@ def _trends(run: _Run) -> None:
 
 
 def _crime_map(run: _Run) -> None:
-    from swp_data import crime
+    from swp_data.analysis import crime
 
     months = common.q(crime.months_loaded)
     ss = st.session_state
@@ -503,7 +503,8 @@ IA_MODES = {
 
 
 def _impact_areas(run: _Run) -> None:
-    from swp_data import crime_window, impact_areas
+    from swp_data.analysis import crime_window
+    from swp_data.places import impact_areas
 
     areas = common.q(impact_areas.list_areas)
     ids = list(areas["area_id"])
@@ -540,7 +541,7 @@ DEP_VIEWS = {
 
 
 def _deprivation(run: _Run) -> None:
-    from swp_data import reference as ref
+    from swp_data.analysis import reference as ref
 
     ss = st.session_state
 
@@ -593,7 +594,7 @@ def _deprivation(run: _Run) -> None:
 
 
 def _clusters(run: _Run) -> None:
-    from swp_data import clustering, indicators, priority
+    from swp_data.places import clustering, indicators, priority
 
     available = common.q(indicators.available_indicators)
     defaults = list(common.q(indicators.default_indicators))
@@ -613,7 +614,7 @@ def _clusters(run: _Run) -> None:
 
 
 def _engagement(run: _Run) -> None:
-    from swp_data import engagement as eng
+    from swp_data.sources import engagement as eng
 
     sv = common.q(eng.survey_by_ward)
     if sv.empty:
@@ -641,7 +642,8 @@ def _engagement(run: _Run) -> None:
 
 
 def _performance(run: _Run) -> None:
-    from swp_data import crime, performance
+    from swp_data.analysis import crime
+    from swp_data.report import performance
 
     months = list(reversed(common.q(crime.months_loaded)))[:60]  # the page offers the last 5 years
     keys = {p.key: p.key for p in common.q(performance.priorities)}

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .errors import InputError
+from swp_data.errors import InputError
 
 MODES = ("local", "partnership", "public")
 ROLES = ("analyst", "viewer", "public")

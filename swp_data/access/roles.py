@@ -29,9 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config
-from .access import Actor
-from .errors import InputError
+from swp_data import config
+from swp_data.access import Actor
+from swp_data.errors import InputError
 
 DEFAULT_PATH = ".streamlit/roles.toml"
 SECTIONS = ("analyst", "viewer")

@@ -16,7 +16,7 @@ Conventions
   any place): a loaded month with no record for a category or an area counts
   0; a month not loaded is missing, not 0.
 * Rates are per 1,000 Census 2021 usual residents of the areas in scope.
-* Change: exact Poisson test (:func:`swp_data.stats.poisson_change`).
+* Change: exact Poisson test (:func:`swp_data.analysis.stats.poisson_change`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import access, audit, periods, stats, store, taxonomy
-from . import public as public_site
+from swp_data import access, periods, store, taxonomy
+from swp_data.analysis import public as public_site
+from swp_data.analysis import stats
+from swp_data.store import audit
 
 CITY_CODE = "E08000031"
 FREQ_MONTHS = {"month": 1, "quarter": 3, "fy": 12}
@@ -109,7 +111,7 @@ def unlocated_count(
     end=None,
 ) -> int:
     """Records kept without a location (from city extracts: see
-    :mod:`swp_data.policeuk`): in city totals, in no ward or LSOA."""
+    :mod:`swp_data.sources.policeuk`): in city totals, in no ward or LSOA."""
     if not _has_crime(con):
         return 0
     params: list = []
@@ -968,7 +970,7 @@ def partner_panel(
     - ``part``: :func:`partner_series` of ``measure`` by ``freq`` for the area,
       or for the whole city when the partner data are not held for an area
       that small (``fell_back`` says so); in public mode only the figures the
-      partnership publishes (:func:`swp_data.public.published_partner`);
+      partnership publishes (:func:`swp_data.analysis.public.published_partner`);
     - ``geography``: the geography used (``"city"`` after a fall-back);
     - ``published``: the partnership's published series of
       ``published_measure`` by financial year (city only; empty otherwise);

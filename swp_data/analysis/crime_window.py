@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import taxonomy
+from swp_data import taxonomy
 
 # Crime measures used throughout: strategy groupings, then categories.
 ALL_CRIME = "All crime (excluding ASB)"

@@ -5,7 +5,7 @@ council systems) are shared with the partnership, not published. The public
 site shows partner measures only as the partnership has published them: the
 ``published:`` datasets of the bundle, whole city, financial years. Small
 numbers elsewhere (survey answers by ward) are suppressed with
-:func:`swp_data.stats.suppress_small`, always on in public mode.
+:func:`swp_data.analysis.stats.suppress_small`, always on in public mode.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .stats import _secondary_position
+from swp_data.analysis.stats import _secondary_position
 
 PUBLISHED_SOURCE = "Published (real)"  # crime.partner_series' source of published: datasets
 
@@ -26,7 +26,7 @@ NOTE = (
 
 
 def published_partner(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of a :func:`swp_data.crime.partner_series` result that come
+    """The rows of a :func:`swp_data.analysis.crime.partner_series` result that come
     from published figures (whole city); partner returns are left out."""
     if frame.empty or "source" not in frame.columns:
         return frame.iloc[0:0]
@@ -47,7 +47,7 @@ def suppress_table(
     nothing changes: in any group of any dimension holding exactly one
     suppressed cell, the smallest other non-zero cell (else a zero) is
     suppressed too, so no shown total minus the shown cells reveals a small
-    count. (:func:`swp_data.stats.suppress_small` protects one dimension; a
+    count. (:func:`swp_data.analysis.stats.suppress_small` protects one dimension; a
     survey answer by ward needs both.) A boolean column ``suppressed`` marks both kinds.
     """
     out = df.reset_index(drop=True).copy()

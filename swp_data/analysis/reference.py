@@ -10,8 +10,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import config, store
-from .bundle import IMD25_CRIME_INDICATORS
+from swp_data import config, store
+from swp_data.sources.bundle import IMD25_CRIME_INDICATORS
 
 EDITIONS = ("2025", "2019")
 

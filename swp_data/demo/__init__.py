@@ -2,7 +2,7 @@
 
 ``python -m swp_data demo`` (and ``make run`` on a store without crime data)
 writes files in the same formats users import, then loads them through the
-SAME import path as real data (:func:`swp_data.imports.import_paths`) with
+SAME import path as real data (:func:`swp_data.sources.imports.import_paths`) with
 ``is_demo=True``, in one call (one transaction), so provenance marks every
 dataset as demo:
 
@@ -94,9 +94,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import config, store, taxonomy
-from .errors import InputError
-from .policeuk.schema import POLICE_COLUMNS
+from swp_data import config, store, taxonomy
+from swp_data.errors import InputError
+from swp_data.sources.policeuk.schema import POLICE_COLUMNS
 
 
 def _ro(d: dict) -> Mapping:
@@ -865,15 +865,15 @@ def generate_and_import(
 ):
     """Write the demo files (to ``workdir``, kept, or a temporary folder,
     removed) and import them, labelled demo, in ONE call of
-    :func:`swp_data.imports.import_paths` (one transaction: a failure leaves
-    the store as it was). Returns its :class:`~swp_data.imports.ImportReport`.
+    :func:`swp_data.sources.imports.import_paths` (one transaction: a failure leaves
+    the store as it was). Returns its :class:`~swp_data.sources.imports.ImportReport`.
 
     ``progress(fraction, message)`` is called as the work advances (fraction
     0 to 1, never going back). Importing the demo again replaces the earlier
     demo rows (imports are idempotent). The demo Impact Areas (the six
     approximate 2011-12 priority areas) are added in the same transaction
     when the store has none."""
-    from .imports import import_paths
+    from swp_data.sources.imports import import_paths
 
     seed = cfg.seed if seed is None else int(seed)
     write_say = (lambda f, m: progress(_WRITE_SHARE * f, m)) if progress else None
@@ -883,7 +883,7 @@ def generate_and_import(
         wd.mkdir(parents=True, exist_ok=True)
         paths = write_all(wd, seed, cfg=cfg, progress=write_say)
         # The six approximate 2011-12 priority areas (only when no Impact Area exists).
-        from .demo_areas import ensure_demo_impact_areas
+        from swp_data.demo.areas import ensure_demo_impact_areas
 
         return import_paths(paths, is_demo=True, progress=import_say, also=ensure_demo_impact_areas)
 

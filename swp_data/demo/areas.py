@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import access, audit, store
-from .area_files import BNG, lsoa_shapes
-from .impact_areas import dataset_id_of, list_areas, write_area
+from swp_data import access, store
+from swp_data.places.area_files import BNG, lsoa_shapes
+from swp_data.places.impact_areas import dataset_id_of, list_areas, write_area
+from swp_data.store import audit
 
 # Published figures of the 2011-12 priority areas (seeds/001, published_figure).
 PUBLISHED_POPULATION = "priority_areas_population_share"

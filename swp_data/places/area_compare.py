@@ -14,8 +14,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import clustering, reference, stats, taxonomy
-from .crime_window import (
+from swp_data import taxonomy
+from swp_data.analysis import reference, stats
+from swp_data.analysis.crime_window import (
     DEFAULT_SELECTION,
     crime_window,
     harm_per_lsoa,
@@ -25,7 +26,8 @@ from .crime_window import (
     window_counts,
     window_label,
 )
-from .impact_areas import city_lsoas
+from swp_data.places import clustering
+from swp_data.places.impact_areas import city_lsoas
 
 
 # ----------------------------------------------------------------- shares of population and crime

@@ -12,7 +12,7 @@
 File imports give the same guarantees as every other import: problems raise
 :class:`~swp_data.errors.InputError` naming the file, the row (CSV) or
 feature (GeoJSON) and the problem, before anything is written; the caller's
-transaction (:func:`~swp_data.impact_areas.in_transaction`) leaves the store
+transaction (:func:`~swp_data.places.impact_areas.in_transaction`) leaves the store
 unchanged on failure; re-importing a file replaces the area(s) of the same
 name (idempotent); codes and polygons outside the city are refused.
 
@@ -39,11 +39,20 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
-from . import access, audit, store
-from .errors import InputError
-from .impact_areas import NAME_MAX, city_codes, clean_area_name, dataset_id_of, find_area, unique_codes, write_area
-from .partner import clean_text, file_hash
-from .validate import check_not_truncated, read_text
+from swp_data import access, store
+from swp_data.errors import InputError
+from swp_data.places.impact_areas import (
+    NAME_MAX,
+    city_codes,
+    clean_area_name,
+    dataset_id_of,
+    find_area,
+    unique_codes,
+    write_area,
+)
+from swp_data.sources.partner import clean_text, file_hash
+from swp_data.sources.validate import check_not_truncated, read_text
+from swp_data.store import audit
 
 ASSIGN_THRESHOLD = 0.5  # share of an LSOA's (estimated) population inside
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -582,7 +591,7 @@ def import_area_file(
     is_demo: bool = False,
 ) -> AreaImport:
     """Import a CSV of LSOA codes or a GeoJSON of polygons as Impact Area(s),
-    in the caller's transaction (use :func:`~swp_data.impact_areas.in_transaction`):
+    in the caller's transaction (use :func:`~swp_data.places.impact_areas.in_transaction`):
     :func:`read_area_file` then :func:`write_area_file`. Everything is
     checked before anything is written."""
     access.require_analyst("importing an Impact Area file")

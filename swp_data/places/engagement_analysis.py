@@ -11,7 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .indicators import indicators, ward_engagement
+from swp_data.places.indicators import indicators, ward_engagement
 
 
 def ward_engagement_harm(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -2,12 +2,12 @@
 ``impact_area_lsoa``) and their edits (DESIGN.md page 5).
 
 An **Impact Area** is made from a list of LSOA codes (picked on the map or in
-a list: :func:`save_area`) or from a file (:mod:`swp_data.area_files`), and
+a list: :func:`save_area`) or from a file (:mod:`swp_data.places.area_files`), and
 can be renamed (:func:`rename_area`) and deleted (:func:`delete_area`). Every
 area has a provenance row in ``dataset`` (``impact_area:<area_id>``, kind
 ``impact_area``) that rename and delete keep in step. Names are stored
 verbatim (control characters removed, as all free text) and escaped where
-shown. The demo areas are in :mod:`swp_data.demo_areas`.
+shown. The demo areas are in :mod:`swp_data.demo.areas`.
 
 Pure functions of an open DuckDB connection; no Streamlit.
 """
@@ -22,9 +22,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import access, audit, store
-from .errors import InputError
-from .partner import clean_text
+from swp_data import access, store
+from swp_data.errors import InputError
+from swp_data.sources.partner import clean_text
+from swp_data.store import audit
 
 NAME_MAX = 120
 USER_LICENCE = "Defined by users of this app"

@@ -11,8 +11,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import reference, stats
-from .crime_window import ALL_CRIME, crime_window, harm_per_lsoa, sum_selection, window_counts, window_label
+from swp_data.analysis import reference, stats
+from swp_data.analysis.crime_window import (
+    ALL_CRIME,
+    crime_window,
+    harm_per_lsoa,
+    sum_selection,
+    window_counts,
+    window_label,
+)
 
 IMD_DOMAINS_2025 = reference.DOMAINS["2025"]
 

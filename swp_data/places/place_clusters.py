@@ -1,7 +1,7 @@
 """Clusters of LSOAs or wards on the place indicators and the ranked list of
 where delivery should focus (DESIGN.md page 6): glue between
-:mod:`swp_data.indicators` and the pure :mod:`swp_data.clustering` and
-:mod:`swp_data.priority`.
+:mod:`swp_data.places.indicators` and the pure :mod:`swp_data.places.clustering` and
+:mod:`swp_data.places.priority`.
 
 Pure functions of an open DuckDB connection; no Streamlit.
 """
@@ -12,8 +12,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import clustering, priority
-from .indicators import indicators, nice_names
+from swp_data.places import clustering, priority
+from swp_data.places.indicators import indicators, nice_names
 
 
 def contiguity(con: duckdb.DuckDBPyConnection, level: str = "lsoa"):

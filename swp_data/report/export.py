@@ -14,7 +14,7 @@ import io
 
 import pandas as pd
 
-from .config import ATTRIBUTION
+from swp_data.config import ATTRIBUTION
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -8,7 +8,7 @@ both build on it, so change it only together with them):
   show, for one period end (``to_month``, default the last complete month
   loaded) and one audience (``public=True``: small-number suppression as the
   public pages apply it). Figures are the same statistics the other pages show
-  (``swp_data.stats.poisson_change``, rates per 1,000 Census 2021 residents).
+  (``swp_data.analysis.stats.poisson_change``, rates per 1,000 Census 2021 residents).
 - Targets and RAG thresholds are stored in the store (tables ``target`` and
   ``setting``), changed only by an analyst (``access.require_analyst``), with
   who and when, and each change is written to the audit trail.
@@ -25,9 +25,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import access, audit, config, crime, periods, stats, store, taxonomy
-from .errors import InputError
-from .partner import clean_text
+from swp_data import access, config, periods, store, taxonomy
+from swp_data.analysis import crime, stats
+from swp_data.errors import InputError
+from swp_data.sources.partner import clean_text
+from swp_data.store import audit
 
 # RAG colours (colour-blind-safe fills are chosen by the page/pack, not here).
 RAG = ("green", "amber", "red", "grey")
@@ -756,9 +758,9 @@ def _partner_wards(con, measure: str, cur_start, prev_start, to):
 def _impact_areas(con, to: pd.Timestamp, crime_demo: bool) -> pd.DataFrame:
     """Each Impact Area's share of residents against its share of recorded
     crime (all crime excluding ASB, the 12 months to ``to``)."""
-    from .area_compare import share_table
-    from .crime_window import ALL_CRIME
-    from .impact_areas import area_codes, list_areas
+    from swp_data.analysis.crime_window import ALL_CRIME
+    from swp_data.places.area_compare import share_table
+    from swp_data.places.impact_areas import area_codes, list_areas
 
     if not _has(con, "impact_area"):
         return pd.DataFrame(columns=IMPACT_COLUMNS)

@@ -18,8 +18,8 @@ import duckdb
 import pandas as pd
 
 from geo import boundaries as gb
-
-from . import bundle, config, store
+from swp_data import config, store
+from swp_data.sources import bundle
 
 OGL = "Open Government Licence v3.0"
 
@@ -291,7 +291,7 @@ AFTER_BUILD: list = []
 
 
 def _after_build(con: duckdb.DuckDBPyConnection) -> None:
-    from . import engagement, partner
+    from swp_data.sources import engagement, partner
 
     partner.load_published(con)  # published SWP series as city-level partner data
     engagement.load_published_consultation(con)  # 2020 consultation shares by postcode district

@@ -12,9 +12,9 @@ import geopandas as gpd
 import pandas as pd
 import pandera.pandas as pa
 
-from . import config
-from .errors import InputError
-from .validate import code_check, read_csv_checked
+from swp_data import config
+from swp_data.errors import InputError
+from swp_data.sources.validate import code_check, read_csv_checked
 
 Col = pa.Column
 

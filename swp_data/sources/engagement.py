@@ -10,7 +10,7 @@ Three CSV schemas (documented for users in ``docs/import_formats.md``):
   WV14) and at least one of responses and share is given; key
   (consultation, period, geography_code).
 
-Same guarantees as partner series (:mod:`swp_data.partner`, whose reading and
+Same guarantees as partner series (:mod:`swp_data.sources.partner`, whose reading and
 bookkeeping helpers this module shares): errors name the file and row and
 leave the store unchanged; an import replaces rows with the same key from
 whichever dataset (the newer file wins), so importing a file twice changes
@@ -35,9 +35,10 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
-from . import config
-from .errors import InputError
-from .partner import (
+from swp_data import config
+from swp_data.errors import InputError
+from swp_data.periods import MONTH_ABBR, parse_period, period_label
+from swp_data.sources.partner import (
     EARLIEST,
     PUBLISHED_LICENCE,
     Bad,
@@ -58,7 +59,6 @@ from .partner import (
     text_field,
     whole_number,
 )
-from .periods import MONTH_ABBR, parse_period, period_label
 
 __all__ = [
     "KINDS",
@@ -447,7 +447,7 @@ def load_published_consultation(con: duckdb.DuckDBPyConnection) -> Tally:
     dataset ``published:consultation_2020`` (real, OGL), through the same
     validation and write as a consultation CSV. Idempotent; keys that a later
     import of another dataset holds are left to it."""
-    from . import bundle
+    from swp_data.sources import bundle
 
     tally = Tally()
     path = bundle.path(bundle.FILES["published"])

@@ -7,7 +7,7 @@ whose month is what counts; it changes with each monthly release), then
 fetches every month in range that is not loaded yet, or that was loaded from
 an older release of the API (police.uk republishes every month's outcomes with
 each release), and imports each month on its own, through the same import path
-as API JSON files (:func:`swp_data.imports.import_paths`): placed by
+as API JSON files (:func:`swp_data.sources.imports.import_paths`): placed by
 coordinates, one transaction per month, a month replacing whatever was loaded
 for it (demo or real). An interrupted fetch keeps the months already committed;
 running it again continues where it stopped.
@@ -56,8 +56,10 @@ import duckdb
 import requests
 import shapely
 
-from . import access, audit, imports, policeuk, store
-from .errors import InputError
+from swp_data import access, store
+from swp_data.errors import InputError
+from swp_data.sources import imports, policeuk
+from swp_data.store import audit
 
 DEFAULT_API = "https://data.police.uk/api"
 USER_AGENT = "SaferWolverhamptonInsight/1.0 (Safer Wolverhampton Partnership dashboard; police.uk monthly update)"

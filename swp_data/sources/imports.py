@@ -7,7 +7,7 @@ written in ONE store transaction.
 * ``.json`` -> police.uk API ``crimes-street`` responses;
 * ``.csv``  -> a police.uk street CSV when its header is the 12-column police.uk
   header; otherwise a partner series CSV or an engagement CSV, recognised by
-  their headers (:mod:`swp_data.partner`, :mod:`swp_data.engagement`).
+  their headers (:mod:`swp_data.sources.partner`, :mod:`swp_data.sources.engagement`).
 
 Any problem raises :class:`~swp_data.errors.InputError` (file, row, problem)
 and rolls the transaction back: the store is unchanged. Files are taken in
@@ -21,8 +21,6 @@ import collections
 import concurrent.futures
 import dataclasses
 import datetime as dt
-import importlib
-import importlib.util
 import logging
 import tempfile
 import threading
@@ -33,8 +31,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import access, audit, config, policeuk, store
-from .errors import InputError
+from swp_data import access, config, store
+from swp_data.errors import InputError
+from swp_data.sources import engagement, partner, policeuk
+from swp_data.store import audit
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -174,13 +174,6 @@ def _expand(paths: Iterable[str | Path], report: ImportReport) -> list[Path]:
     return [found[k] for k in sorted(found)]
 
 
-def _optional(name: str):
-    """swp_data.partner / swp_data.engagement, or None where the module is absent."""
-    if importlib.util.find_spec(f"swp_data.{name}") is None:  # pragma: no cover
-        return None
-    return importlib.import_module(f"swp_data.{name}")
-
-
 def _plan(files: list[Path], report: ImportReport, today: dt.date) -> list[_Item]:
     """Classify every file by content before anything is written."""
     items = []
@@ -198,11 +191,10 @@ def _plan(files: list[Path], report: ImportReport, today: dt.date) -> list[_Item
             if policeuk.is_street_header(header):
                 items.append(_Item("street", p, size))
                 continue
-            partner, engagement = _optional("partner"), _optional("engagement")
-            if partner is not None and partner.is_partner_header(header):
+            if partner.is_partner_header(header):
                 items.append(_Item("partner", p, size))
                 continue
-            kind = engagement.detect_kind(header) if engagement is not None else None
+            kind = engagement.detect_kind(header)
             if kind:
                 items.append(_Item("engagement", p, size, engagement_kind=kind))
                 continue
@@ -210,10 +202,9 @@ def _plan(files: list[Path], report: ImportReport, today: dt.date) -> list[_Item
             near = policeuk.header_problem(header)
             if near:  # most of the police.uk columns: say what is wrong with it
                 raise InputError(p, f"looks like a police.uk street CSV but {near}", row=1)
-            extra = "" if partner and engagement else " (partner and engagement imports are not available)"
             raise InputError(
                 p,
-                f"not a police.uk street CSV, nor a partner or engagement CSV{extra}; header found: {shown}. "
+                f"not a police.uk street CSV, nor a partner or engagement CSV; header found: {shown}. "
                 f"A police.uk street CSV starts: {', '.join(policeuk.POLICE_COLUMNS)}",
                 row=1,
             )
@@ -413,9 +404,9 @@ def _import_paths(
             con.execute("SET enable_progress_bar = false")
             for item in items:
                 if item.kind == "partner":
-                    _optional("partner").import_partner_csv(con, item.path, is_demo=is_demo, report=report)
+                    partner.import_partner_csv(con, item.path, is_demo=is_demo, report=report)
                 elif item.kind == "engagement":
-                    _optional("engagement").import_engagement_csv(
+                    engagement.import_engagement_csv(
                         con, item.path, item.engagement_kind, is_demo=is_demo, report=report
                     )
             replaced: list[tuple[str, int]] = []

@@ -24,11 +24,11 @@ period_start, geography_level, geography_code); an import replaces the rows
 with the same keys loaded before from any dataset (the newer file wins).
 
 This module also holds the small reading and bookkeeping helpers the
-engagement importer shares (:mod:`swp_data.engagement`): header handling,
+engagement importer shares (:mod:`swp_data.sources.engagement`): header handling,
 row-numbered problems, place names and codes, whole numbers, free text, and
 the replace-by-key write with its provenance rows.
 
-Public API (called by :mod:`swp_data.imports` inside its open transaction and
+Public API (called by :mod:`swp_data.sources.imports` inside its open transaction and
 by the build): :func:`is_partner_header`, :func:`import_partner_csv`,
 :func:`load_published`.
 """
@@ -48,9 +48,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import config, store, taxonomy
-from .errors import InputError
-from .periods import parse_period
+from swp_data import config, store, taxonomy
+from swp_data.errors import InputError
+from swp_data.periods import parse_period
 
 __all__ = [
     "PARTNER_COLUMNS",
@@ -794,7 +794,7 @@ def load_published(con: duckdb.DuckDBPyConnection) -> Tally:
     Idempotent (run by every build after the data tables are carried over):
     its own earlier rows are replaced; keys that a later import of another
     dataset holds are left to that dataset (the newer data wins)."""
-    from . import bundle
+    from swp_data.sources import bundle
 
     tally = Tally()
     path = bundle.path(bundle.FILES["published"])

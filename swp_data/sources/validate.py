@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import InputError
+from swp_data.errors import InputError
 
 
 def read_text(path: Path, data: bytes | None = None) -> str:

@@ -3,7 +3,7 @@
 Two families of tables live in it.
 
 Reference tables are rebuilt from the open-data bundle by ``python -m swp_data
-build`` (see :mod:`swp_data.build`). The build writes a new file beside the old
+build`` (see :mod:`swp_data.sources.build`). The build writes a new file beside the old
 one and renames it into place, so a failed build leaves the previous store
 untouched; the data tables below are copied across so a rebuild never loses an
 import.
@@ -43,9 +43,9 @@ from pathlib import Path
 
 import duckdb
 
-from . import access, config
-from .audit import DDL as _AUDIT_DDL
-from .errors import InputError
+from swp_data import access, config
+from swp_data.errors import InputError
+from swp_data.store.audit import DDL as _AUDIT_DDL
 
 SCHEMA_VERSION = 1
 log = logging.getLogger(__name__)
@@ -147,9 +147,9 @@ DATA_TABLES_DDL: dict[str, str] = {
             records         BIGINT NOT NULL,   -- unique records the API returned for the city's area
             rows_kept       BIGINT NOT NULL,   -- of them, kept in the city (real rows the crime table holds)
             requests        INTEGER NOT NULL   -- HTTP requests it took (retries and split areas included)
-        )""",  # swp_data.fetch: per-month state of the police.uk API update
-    "audit": _AUDIT_DDL,  # who changed what, when (swp_data.audit)
-    # Performance (swp_data.performance): targets per priority, settings (RAG amber margin), own priorities.
+        )""",  # swp_data.sources.fetch: per-month state of the police.uk API update
+    "audit": _AUDIT_DDL,  # who changed what, when (swp_data.store.audit)
+    # Performance (swp_data.report.performance): targets per priority, settings (RAG amber margin), own priorities.
     "target": """
         CREATE TABLE IF NOT EXISTS target (
             priority       VARCHAR NOT NULL,   -- performance.Priority.key (one target per priority)
@@ -264,7 +264,7 @@ def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPy
     # it does not depend on that): DuckDB keeps one database per file path
     # while any connection to it is open, so a file renamed over the store
     # would not be read until every connection had closed, whereas a store
-    # published by switching a link (swp_data.backup.publish) is a new path:
+    # published by switching a link (swp_data.store.backup.publish) is a new path:
     # read at the next open while older reads finish on the previous file.
     p = Path(os.path.realpath(path if path else config.store_path()))
     if read_only and not p.exists():

@@ -13,7 +13,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from . import access
+from swp_data import access
 
 DDL = """
     CREATE TABLE IF NOT EXISTS audit (
@@ -60,7 +60,7 @@ def record(
 
 def entries(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> pd.DataFrame:
     """The trail, newest first."""
-    from .store import table_exists
+    from swp_data.store import table_exists
 
     if not table_exists(con, "audit"):
         return pd.DataFrame(columns=COLUMNS)

@@ -36,8 +36,9 @@ from pathlib import Path
 
 import duckdb
 
-from . import access, audit, config, store
-from .errors import InputError
+from swp_data import access, config, store
+from swp_data.errors import InputError
+from swp_data.store import audit
 
 #: tables a file must have to be taken for a store backup
 REQUIRED = ("dataset", "lsoa21", "ward")

@@ -38,7 +38,7 @@ def _no_navigation_rerun(monkeypatch):
     ``common.ensure_navigation`` would rerun every AppTest run, and a rerun
     drops a button click. In a real server it runs once per process; the
     browser tests cover it (tests/e2e/test_deep_link.py)."""
-    from pages import common
+    from ui import common
 
     monkeypatch.setattr(common, "ensure_navigation", lambda: None)
 

@@ -18,10 +18,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pages import auth
-from swp_data import access, audit, store
-from swp_data import engagement as eng
-from swp_data import public as public_site
+from swp_data import access, store
+from swp_data.analysis import public as public_site
+from swp_data.sources import engagement as eng
+from swp_data.store import audit
+from ui import auth
 
 from .conftest import APP, no_errors, open_page
 
@@ -84,7 +85,7 @@ def signed_in(user: dict | None, page: str | None = None, *, auth: bool = True) 
 def _nav_pages(at: AppTest) -> list[str]:
     """The script paths the navigation serves (AppTest refuses to switch to any other)."""
     with pytest.raises(ValueError, match="Known pages") as e:
-        at.switch_page("pages/common.py")  # a file in pages/ that is no page
+        at.switch_page("ui/common.py")  # a module that is no page
     known = ast.literal_eval(str(e.value).split("Known pages: ")[1].rstrip("."))
     return [p.rsplit("/", 1)[-1] for p in known]
 

@@ -1,4 +1,4 @@
-"""pages/charts.py: a figure is built once per content and shared; drawing it
+"""ui/charts.py: a figure is built once per content and shared; drawing it
 leaves it as it was (every session draws the same object)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from pages import charts
+from ui import charts
 
 
 def _roll(k: int = 0) -> pd.DataFrame:
@@ -36,7 +36,7 @@ def test_drawing_a_shared_figure_leaves_it_unchanged():
         import pandas as pd
         import streamlit as st
 
-        from pages import charts
+        from ui import charts
 
         months = pd.date_range("2024-01-01", periods=24, freq="MS")
         roll = pd.DataFrame(

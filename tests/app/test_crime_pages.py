@@ -13,8 +13,10 @@ import duckdb
 import numpy as np
 
 from geo import maps
-from swp_data import crime, demo_areas, impact_areas, stats
-from swp_data.imports import import_paths
+from swp_data.analysis import crime, stats
+from swp_data.demo import areas as demo_areas
+from swp_data.places import impact_areas
+from swp_data.sources.imports import import_paths
 from tests.app.conftest import no_errors, open_page
 
 TR = "pages/trends.py"
@@ -95,7 +97,7 @@ def test_trends_ward_quarterly_rates(demo_app, demo_store_path):
 
 def test_trends_public_site_shows_partner_figures_only_as_published(demo_app, monkeypatch):
     """SWP_MODE=public: no ward-level partner figures, only the published (whole city) ones."""
-    from swp_data import public
+    from swp_data.analysis import public
 
     monkeypatch.setenv("SWP_MODE", "public")
     at = open_page(TR, area=HEATH_TOWN, tr_freq="quarter")

@@ -8,7 +8,7 @@ import io
 
 import duckdb
 
-from swp_data.policeuk import POLICE_COLUMNS
+from swp_data.sources.policeuk import POLICE_COLUMNS
 from tests.app.conftest import open_page
 
 DA = "pages/data.py"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from swp_data import fetch
+from swp_data.sources import fetch
 from tests.app.conftest import no_errors, open_page
 from tests.policeuk_standin import StandIn, synthetic_months
 

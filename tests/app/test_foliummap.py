@@ -1,4 +1,4 @@
-"""pages/foliummap.py: a choropleth rendered once per content and shared
+"""ui/foliummap.py: a choropleth rendered once per content and shared
 between sessions, sending the browser exactly what st_folium sends."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages import foliummap
+from ui import foliummap
 
 SCRIPT = """
 import functools, sys
@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 from geo import boundaries as gb, maps
-from pages import foliummap
+from ui import foliummap
 from swp_data import store
 
 with store.reading() as con:

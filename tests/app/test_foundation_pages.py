@@ -116,10 +116,10 @@ def test_pockets_at_ward_level_keep_the_area_lsoas(ref_app):
 
 
 def test_app_run_freezes_the_server_heap(ref_app, monkeypatch):
-    """app.py settles the heap after a run that loaded modules (pages/heap.py)."""
+    """app.py settles the heap after a run that loaded modules (ui/heap.py)."""
     import gc
 
-    from pages import heap
+    from ui import heap
 
     monkeypatch.setattr(heap, "_modules_frozen", 0)
     gc.unfreeze()

@@ -59,7 +59,7 @@ def test_public_mode_builds_the_public_version(demo_app, monkeypatch):
 
 
 def test_refusal_is_one_line_without_a_server_path(demo_app, monkeypatch):
-    from pages import pack_panel
+    from ui import pack_panel
 
     def refuse(*a, **k):
         raise InputError("/srv/secret/place/template.pptx", "the template has no slide layout with a title placeholder")

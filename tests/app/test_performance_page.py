@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from swp_data import config, performance
+from swp_data import config
+from swp_data.report import performance
 from tests.app.conftest import no_errors
 
 PAGE = "pages/performance.py"

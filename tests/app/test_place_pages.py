@@ -9,15 +9,9 @@ import time
 import duckdb
 import pytest
 
-from swp_data import (
-    area_compare,
-    crime_window,
-    demo_areas,
-    engagement_analysis,
-    impact_areas,
-    indicators,
-    place_clusters,
-)
+from swp_data.analysis import crime_window
+from swp_data.demo import areas as demo_areas
+from swp_data.places import area_compare, engagement_analysis, impact_areas, indicators, place_clusters
 from tests.app.conftest import no_errors, open_page
 
 IA = "pages/impact_areas.py"
@@ -156,7 +150,7 @@ def test_clusters_default(demo_areas_app):
     assert at.multiselect(key="cl_ind").value == list(indicators.DEFAULT_INDICATORS)
     con = _ro(demo_areas_app)
     sil = place_clusters.silhouettes(con, "lsoa", indicators.DEFAULT_INDICATORS, "kmeans")
-    from swp_data import clustering
+    from swp_data.places import clustering
 
     assert at.select_slider(key="cl_k").value == clustering.choose_k(sil)
     prio = next(d.value for d in at.dataframe if "reason" in d.value.columns)

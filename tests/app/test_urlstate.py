@@ -1,4 +1,4 @@
-"""AppTest: every view is a link (pages/urlstate.py).
+"""AppTest: every view is a link (ui/urlstate.py).
 
 These tests run the pages through app.py, sidebar included (the real
 ``common.ensure_navigation``, not the conftest's stand-in), because the
@@ -12,10 +12,12 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages import urlstate
-from swp_data import crime, impact_areas, store
-from swp_data import demo_areas as demo_area_defs
+from swp_data import store
+from swp_data.analysis import crime
+from swp_data.demo import areas as demo_area_defs
+from swp_data.places import impact_areas
 from tests.app.conftest import APP, no_errors
+from ui import urlstate
 
 TR, CM, IA, OV, DEP, CL = (
     "pages/trends.py",

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from swp_data import crime, store
+from swp_data import store
+from swp_data.analysis import crime
 from tests.app.conftest import no_errors
 from tests.app.test_urlstate import notes, open_link
 

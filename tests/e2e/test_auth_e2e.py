@@ -100,8 +100,9 @@ SEEDED = "a target changed before this test"
 
 def _seed_audit(path: Path) -> None:
     """One earlier change by another analyst, for the trail on the Data page."""
-    from swp_data import access, audit
+    from swp_data import access
     from swp_data import store as st_store
+    from swp_data.store import audit
 
     other = access.Actor(who="earlier.analyst@example.gov.uk", role="analyst", via="oidc")
     with access.acting_as(other), st_store.transaction(path) as con:
@@ -234,7 +235,8 @@ def test_analyst_signs_in_imports_sees_the_audit_trail_and_signs_out(partnership
     wait_idle(pg, 1.5)  # the page reruns after the import
     pg.get_by_role("heading", name="Audit trail").wait_for()
     shot(pg, "auth-analyst-data")
-    from swp_data import audit, store
+    from swp_data import store
+    from swp_data.store import audit
 
     grid = pg.locator('[data-testid="stDataFrame"]').filter(has_text="earlier.analyst@example.gov.uk")
     assert grid.count() == 1 and SEEDED in (grid.text_content() or "")  # the grid's accessible table

@@ -8,7 +8,7 @@ import csv
 
 import pytest
 
-from swp_data.policeuk import POLICE_COLUMNS
+from swp_data.sources.policeuk import POLICE_COLUMNS
 from tests.e2e.conftest import (
     ARTIFACTS,
     assert_no_exception,

@@ -23,7 +23,7 @@ def test_first_request_is_a_deep_link(browser, ref_store, tmp_path):
         pg.get_by_role("heading", name="Deprivation").wait_for()
         sb = pg.locator('[data-testid="stSidebar"]')
         sb.get_by_text("Geography level").wait_for()
-        # Only the app's own pages are listed: no legacy entry for pages/common.py.
+        # Only the app's own pages are listed: no legacy entry for ui/common.py.
         assert sb.get_by_text("common", exact=True).count() == 0
         assert_no_exception(pg)
         shot(pg, "deep-link-deprivation")

@@ -1,5 +1,5 @@
 """Hostile Impact Area files (issue 11) and the authorisation and audit of
-every Impact Area change (swp_data.impact_areas, area_files, demo_areas)."""
+every Impact Area change (swp_data.places.impact_areas, area_files, demo_areas)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ import pytest
 import shapely
 from shapely.geometry import mapping
 
-from swp_data import access, area_files, audit, demo_areas, impact_areas
+from swp_data import access
 from swp_data.access import Actor, NotAuthorised
+from swp_data.demo import areas as demo_areas
 from swp_data.errors import InputError
+from swp_data.places import area_files, impact_areas
+from swp_data.store import audit
 
 from .area_helpers import ro, snapshot
 

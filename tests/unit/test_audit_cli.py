@@ -8,7 +8,8 @@ import json
 import subprocess
 import sys
 
-from swp_data import access, audit, cli, store
+from swp_data import access, cli, store
+from swp_data.store import audit
 
 ANALYST = access.Actor(who="ana.lyst@example.gov.uk", role="analyst", via="oidc")
 

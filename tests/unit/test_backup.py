@@ -1,4 +1,4 @@
-"""Backups of the store while it is read, and restores (swp_data.backup)."""
+"""Backups of the store while it is read, and restores (swp_data.store.backup)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import time
 import duckdb
 import pytest
 
-from swp_data import access, audit, backup, config, store
+from swp_data import access, config, store
 from swp_data.errors import InputError
+from swp_data.store import audit, backup
 
 ROOT = config.PROJECT_ROOT
 

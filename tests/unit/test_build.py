@@ -17,8 +17,8 @@ import shapely
 
 from geo import boundaries as gb
 from swp_data import config
-from swp_data.build import build, needs_build
 from swp_data.errors import InputError
+from swp_data.sources.build import build, needs_build
 
 
 @pytest.fixture(scope="module")

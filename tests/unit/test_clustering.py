@@ -1,4 +1,4 @@
-"""swp_data.clustering: standardising, clustering, silhouettes, stability,
+"""swp_data.places.clustering: standardising, clustering, silhouettes, stability,
 profiles, labels and similar areas."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from scipy.sparse.csgraph import connected_components
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from swp_data import clustering as cl
 from swp_data.config import data_dir
+from swp_data.places import clustering as cl
 
 DOMAINS = [
     "Income_score",

@@ -1,4 +1,4 @@
-"""Crime queries and metrics (swp_data/crime.py) against the real 2012-01
+"""Crime queries and metrics (swp_data/analysis/crime.py) against the real 2012-01
 police.uk CSV of the bundle (imported into a private store copy) and against
 small hand-made tables whose answers are known."""
 
@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from swp_data import crime, stats, taxonomy
-from swp_data.imports import import_paths
+from swp_data import taxonomy
+from swp_data.analysis import crime, stats
+from swp_data.sources.imports import import_paths
 
 CSV_2012 = "police_uk/csv/2012-01-west-midlands-street-wolverhampton.csv"
 # The names of the 2012 file that differ from today's (written out here, not taken from the app).

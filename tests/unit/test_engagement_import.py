@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from swp_data import engagement, partner, store
+from swp_data import store
 from swp_data.errors import InputError
+from swp_data.sources import engagement, partner
 
 from .csv_helpers import one, read_snapshot, snapshot, write
 

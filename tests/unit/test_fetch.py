@@ -1,4 +1,4 @@
-"""The police.uk API update (swp_data.fetch) against the local stand-in
+"""The police.uk API update (swp_data.sources.fetch) against the local stand-in
 (tests/policeuk_standin.py) serving the bundle's real June 2018 records."""
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 import shapely
 
-from swp_data import access, cli, fetch, imports, store
+from swp_data import access, cli, store
 from swp_data.errors import InputError
+from swp_data.sources import fetch, imports
 from tests.policeuk_standin import JUNE_2018, StandIn, june_2018_records, synthetic_months
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -497,7 +498,7 @@ def test_bad_records_are_named_and_change_nothing(store_path, monkeypatch):
 
 
 def test_a_rebuild_keeps_what_was_fetched(store_path, api):
-    from swp_data.build import build
+    from swp_data.sources.build import build
 
     fetch.fetch(client=quick(api))
     build(target=store_path)

@@ -1,4 +1,4 @@
-"""pages/heap.py: the server's long-lived heap is frozen once new modules load,
+"""ui/heap.py: the server's long-lived heap is frozen once new modules load,
 so a full collection no longer walks it (issue 11: a hostile upload's parse
 triggered a 0.1 s full collection that paused another visitor's page)."""
 
@@ -11,7 +11,7 @@ import weakref
 
 import pytest
 
-from pages import heap
+from ui import heap
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The meeting pack (swp_data.pack): PowerPoint, HTML, PDF and Word files
+"""The meeting pack (swp_data.report.pack): PowerPoint, HTML, PDF and Word files
 opened back and checked against the store's own figures (computed here with
 SQL), DEMO marks, attribution, and bad requests (one line, no file)."""
 
@@ -15,9 +15,10 @@ import pytest
 from plotly.offline import get_plotlyjs
 from pptx import Presentation
 
-from swp_data import config, pack, performance, store, taxonomy
+from swp_data import config, store, taxonomy
 from swp_data.errors import InputError
-from swp_data.pack import common
+from swp_data.report import pack, performance
+from swp_data.report.pack import common
 
 TO = "2026-09"
 
@@ -138,7 +139,7 @@ def real_store(ref_store, bundle_dir, tmp_path_factory) -> Path:
     """The reference store plus the bundle's real police.uk samples (no demo)."""
     import os
 
-    from swp_data.imports import import_paths
+    from swp_data.sources.imports import import_paths
 
     p = tmp_path_factory.mktemp("real") / "swp.duckdb"
     shutil.copy(ref_store, p)
@@ -291,7 +292,7 @@ def test_html_self_contained_offline_every_chart_renders(demo_pack, demo_report)
 def test_html_escapes_data_text(demo_store, demo_report, tmp_path):
     import dataclasses
 
-    from swp_data.pack import html
+    from swp_data.report.pack import html
 
     evil = '<img src=x onerror=alert(1)></script><script>alert(2)</script> & "q"'
     row = dataclasses.replace(
@@ -363,7 +364,7 @@ def test_unwritable_folder(demo_store, demo_report, tmp_path):
 
 
 def test_failure_midway_leaves_no_file(demo_store, demo_report, tmp_path, monkeypatch):
-    from swp_data.pack import html
+    from swp_data.report.pack import html
 
     def boom(data):
         raise InputError(None, "drawing failed")
@@ -393,7 +394,7 @@ def _unused(con: duckdb.DuckDBPyConnection) -> None:  # pragma: no cover - keeps
 def test_docx_sections_and_figures_equal_the_store(demo_store, demo_report, tmp_path):
     import docx
 
-    from swp_data.pack.docx import SECTIONS
+    from swp_data.report.pack.docx import SECTIONS
 
     with store.reading(demo_store) as con:
         [f] = pack.write_pack(con, demo_report, "docx", tmp_path)
@@ -617,7 +618,7 @@ def test_pptx_template_layouts_found_by_placeholder_type(demo_store, demo_report
 def test_store_is_free_while_the_files_are_written(demo_store_path, tmp_path, monkeypatch):
     """build_pack reads the store, then writes the files (chromium's print included) without holding
     it, so an import need not wait: a write from inside the writer would refuse under a read."""
-    from swp_data.pack import docx as docx_writer
+    from swp_data.report.pack import docx as docx_writer
 
     original = docx_writer.write
     seen = []

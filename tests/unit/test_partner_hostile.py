@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from swp_data import engagement, partner, store
+from swp_data import store
 from swp_data.errors import InputError
+from swp_data.sources import engagement, partner
 
 from .csv_helpers import read_snapshot, write
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from swp_data import config, partner, store
+from swp_data import config, store
 from swp_data.errors import InputError
+from swp_data.sources import partner
 
 from .csv_helpers import one, read_snapshot, snapshot, write
 
@@ -129,7 +130,7 @@ def test_published_series_after_build(store_path, bundle_dir):
 
 
 def test_rebuild_keeps_published_rows_once_and_newer_imports(store_path, tmp_path):
-    from swp_data.build import build
+    from swp_data.sources.build import build
 
     # A partner upload never replaces a figure the partnership published (issue 11):
     # a one-row "corrected figure" is refused, naming the file and the row.

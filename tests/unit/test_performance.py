@@ -1,4 +1,4 @@
-"""Performance figures, targets and RAG (swp_data.performance) against
+"""Performance figures, targets and RAG (swp_data.report.performance) against
 independent SQL on the demo store."""
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from swp_data import access, audit, performance, store
+from swp_data import access, store
 from swp_data.errors import InputError
-from swp_data.performance import Target
+from swp_data.report import performance
+from swp_data.report.performance import Target
+from swp_data.store import audit
 
 VIEWER = access.Actor(who="viewer@example.org", role="viewer", via="oidc")
 ASB = ("Anti-social behaviour",)
@@ -375,7 +377,7 @@ def test_own_priority_added_reported_and_removed(demo_store_path):
 
 
 def test_rebuild_keeps_targets_settings_and_own_priorities(demo_store_path):
-    from swp_data.build import build
+    from swp_data.sources.build import build
 
     _write(performance.set_target, "asb", "count", 2000, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     _write(performance.set_amber_margin, 0.08)

@@ -1,4 +1,4 @@
-"""Impact Areas and place indicators (swp_data.impact_areas, area_files, demo_areas, area_compare,
+"""Impact Areas and place indicators (swp_data.places.impact_areas, area_files, demo_areas, area_compare,
 indicators, place_clusters, engagement_analysis) on real bundle data,
 with hand-made crime records where counts must be known exactly."""
 
@@ -15,19 +15,19 @@ import pytest
 import shapely
 from shapely.geometry import mapping
 
-from swp_data import (
+from swp_data import taxonomy
+from swp_data.analysis import crime_window
+from swp_data.demo import areas as demo_areas
+from swp_data.errors import InputError
+from swp_data.places import (
     area_compare,
     area_files,
     clustering,
-    crime_window,
-    demo_areas,
     engagement_analysis,
     impact_areas,
     indicators,
     place_clusters,
-    taxonomy,
 )
-from swp_data.errors import InputError
 
 from .area_helpers import ro, snapshot
 

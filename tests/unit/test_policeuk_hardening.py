@@ -19,11 +19,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from swp_data import access, audit, config, crime, policeuk, store
+from swp_data import access, config, store
 from swp_data.access import Actor, NotAuthorised
+from swp_data.analysis import crime
 from swp_data.errors import InputError
-from swp_data.imports import import_paths
-from swp_data.policeuk import POLICE_COLUMNS
+from swp_data.sources import policeuk
+from swp_data.sources.imports import import_paths
+from swp_data.sources.policeuk import POLICE_COLUMNS
+from swp_data.store import audit
 
 CSV_2012 = "police_uk/csv/2012-01-west-midlands-street-wolverhampton.csv"
 TODAY = dt.date(2026, 11, 23)
@@ -457,7 +460,7 @@ def test_an_unexpected_error_is_one_line_without_internals(store_path, csv2012, 
 
     monkeypatch.setattr(policeuk.replacing, "write", boom)
     before = snapshot(store_path)
-    with caplog.at_level("ERROR", logger="swp_data.imports"), pytest.raises(InputError) as e:
+    with caplog.at_level("ERROR", logger="swp_data.sources.imports"), pytest.raises(InputError) as e:
         import_paths([csv2012], today=TODAY)
     assert str(e.value) == (
         "the import failed unexpectedly (RuntimeError); nothing was changed. The details are in the server log"
@@ -549,7 +552,7 @@ def test_the_staging_connection_is_private_bounded_and_quiet(store_path, tmp_pat
     """In memory, with a memory limit (spilling to the import's folder), the
     reference tables copied in, and no DuckDB progress bar (it would be printed
     on stdout, where `import --json` prints its one line)."""
-    from swp_data import imports
+    from swp_data.sources import imports
 
     con = imports._staging_connection(tmp_path)
     try:

@@ -26,8 +26,8 @@ from geo.boundaries import from_frame
 from geo.spatial import AreaLocator
 from swp_data import config, taxonomy
 from swp_data.errors import InputError
-from swp_data.imports import ImportReport, import_paths
-from swp_data.policeuk import POLICE_COLUMNS, archive_members, force_slug
+from swp_data.sources.imports import ImportReport, import_paths
+from swp_data.sources.policeuk import POLICE_COLUMNS, archive_members, force_slug
 
 CSV_2012 = "police_uk/csv/2012-01-west-midlands-street-wolverhampton.csv"
 API_2018 = "police_uk/api/2018-06"
@@ -431,7 +431,7 @@ def test_rows_without_location_in_a_city_extract_are_kept_in_city_totals(store_p
     """The 2012 sample holds only Wolverhampton rows (a city extract): its rows
     without a location are the city's. Kept, flagged 'none', without LSOA or
     ward; in city totals, not in any area's."""
-    from swp_data import crime
+    from swp_data.analysis import crime
 
     rows = raw_rows(csv2012)
     asb = next(r for r in rows if not r["Crime ID"])
@@ -533,7 +533,8 @@ def test_mixed_folder_zip_json_and_progress(store_path, csv2012, api2018, tmp_pa
 def test_partner_and_engagement_dispatch_share_the_transaction(store_path, csv2012, tmp_path, monkeypatch):
     """Non-police CSVs go to partner / engagement by header, on the same
     connection: a later failure rolls their writes back too."""
-    from swp_data import engagement, partner, store
+    from swp_data import store
+    from swp_data.sources import engagement, partner
 
     calls = []
 

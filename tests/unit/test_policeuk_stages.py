@@ -1,4 +1,4 @@
-"""The stages of the police.uk importer, each on its own (swp_data.policeuk.*):
+"""The stages of the police.uk importer, each on its own (swp_data.sources.policeuk.*):
 classifying, placing, de-duplicating and reporting on small staging tables
 written here, on a private in-memory DuckDB connection."""
 
@@ -9,9 +9,9 @@ import datetime as dt
 import duckdb
 import pytest
 
-from swp_data.imports import ImportReport
-from swp_data.policeuk import classifying, dedup, placing, reading, reporting
-from swp_data.policeuk.schema import BAD_COORDS, CAND, NO_LOCATION, NO_TYPE, OUTSIDE
+from swp_data.sources.imports import ImportReport
+from swp_data.sources.policeuk import classifying, dedup, placing, reading, reporting
+from swp_data.sources.policeuk.schema import BAD_COORDS, CAND, NO_LOCATION, NO_TYPE, OUTSIDE
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -1,4 +1,4 @@
-"""swp_data.priority: percentile components, weighted score, rank, reasons."""
+"""swp_data.places.priority: percentile components, weighted score, rank, reasons."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from swp_data import priority as pr
 from swp_data.config import data_dir
 from swp_data.errors import InputError
+from swp_data.places import priority as pr
 
 
 def four_areas() -> pd.DataFrame:

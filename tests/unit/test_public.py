@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from swp_data import crime, public, stats, store
-from swp_data import engagement as eng
+from swp_data import store
+from swp_data.analysis import crime, public, stats
+from swp_data.sources import engagement as eng
 
 
 def _survey(demo_store) -> pd.DataFrame:

@@ -12,8 +12,8 @@ import pytest
 
 from geo import boundaries as gb
 from geo import maps
-from swp_data import export
-from swp_data import reference as ref
+from swp_data.analysis import reference as ref
+from swp_data.report import export
 
 
 @pytest.fixture(scope="module")

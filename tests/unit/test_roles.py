@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from swp_data import access, roles
-from swp_data.roles import RolesError
+from swp_data import access
+from swp_data.access import roles
+from swp_data.access.roles import RolesError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -187,7 +188,9 @@ def test_require_analyst_refuses_a_viewer_and_nobody(monkeypatch):
 @pytest.mark.parametrize("mode", ["partnership", "public"])
 def test_data_changing_functions_refuse_without_an_analyst(store_path, monkeypatch, mode):
     """Whatever page calls them: import, delete, any write; the store is unchanged."""
-    from swp_data import config, crime, imports, store
+    from swp_data import config, store
+    from swp_data.analysis import crime
+    from swp_data.sources import imports
 
     monkeypatch.setenv("SWP_MODE", mode)
     with store.reading() as con:

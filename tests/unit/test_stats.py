@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from swp_data.stats import (
+from swp_data.analysis.stats import (
     describe_change,
     empirical_bayes_rates,
     poisson_change,

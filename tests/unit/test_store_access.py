@@ -18,7 +18,7 @@ import pytest
 
 from swp_data import store
 from swp_data.errors import InputError
-from swp_data.imports import import_paths
+from swp_data.sources.imports import import_paths
 
 
 def _dataset_ids(path) -> set[str]:

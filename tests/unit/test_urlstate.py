@@ -1,4 +1,4 @@
-"""pages/urlstate.py: the query parameters of each kind of widget, read and
+"""ui/urlstate.py: the query parameters of each kind of widget, read and
 written: round trips on the real option lists, and what a bad value gives."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pages import urlstate as u
-from swp_data import crime
+from swp_data.analysis import crime
+from ui import urlstate as u
 
 
 @pytest.fixture(scope="module")

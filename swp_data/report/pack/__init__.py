@@ -2,7 +2,7 @@
 and a Word strategic assessment annex (no Streamlit here).
 
 :func:`build_pack` is what ``python -m swp_data pack`` runs: it computes the
-report (:func:`swp_data.performance.report`, ``public=True`` for the public
+report (:func:`swp_data.report.performance.report`, ``public=True`` for the public
 version) and writes the files. :func:`write_pack` writes the files for a
 report already computed (the Performance page's export panel).
 
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import duckdb
 
-from swp_data import performance, store
+from swp_data import store
 from swp_data.errors import InputError
-
-from .common import FORMATS, PackInput, file_stem, parse_formats, parse_month
+from swp_data.report import performance
+from swp_data.report.pack.common import FORMATS, PackInput, file_stem, parse_formats, parse_month
 
 __all__ = ["FORMATS", "build_pack", "parse_formats", "parse_month", "prepare", "write_files", "write_pack"]
 
@@ -44,11 +44,11 @@ def prepare(con: duckdb.DuckDBPyConnection, report: performance.PerformanceRepor
     """Everything the writers need besides the report (maps, the annex's tables)."""
     data = PackInput(report=report, generated=dt.datetime.now().strftime("%-d %b %Y %H:%M"))
     if {"pptx", "pdf", "html"} & set(formats):
-        from .maps import priority_maps
+        from swp_data.report.pack.maps import priority_maps
 
         data.maps = priority_maps(con, report)
     if "docx" in formats:
-        from .assessment import assessment
+        from swp_data.report.pack.assessment import assessment
 
         data.assessment = assessment(con, report)
     return data
@@ -83,11 +83,11 @@ def _check_request(fmts: Sequence[str], out_dir: Path | str, template: Path | st
     out = _check_folder(Path(out_dir))
     tpl = Path(template) if template else None
     if tpl is not None and "pptx" in fmts:
-        from .pptx import check_template
+        from swp_data.report.pack.pptx import check_template
 
         check_template(tpl)
     if "pdf" in fmts:
-        from .pdf import chromium
+        from swp_data.report.pack.pdf import chromium
 
         chromium()  # refused when the browser is missing
     return out, tpl
@@ -105,22 +105,22 @@ def _write(data: PackInput, fmts: Sequence[str], out: Path, tpl: Path | None) ->
             tmp = out / f".{final.name}.{secrets.token_hex(6)}.tmp"
             done.append((tmp, final))
             if f == "pptx":
-                from . import pptx
+                from swp_data.report.pack import pptx
 
                 pptx.write(data, tmp, tpl)
             elif f in ("html", "pdf"):
-                from . import html
+                from swp_data.report.pack import html
 
                 if html_text is None:
                     html_text = html.render(data)
                 if f == "html":
                     tmp.write_text(html_text, encoding="utf-8")
                 else:
-                    from . import pdf
+                    from swp_data.report.pack import pdf
 
                     pdf.write(html_text, tmp, data)
             elif f == "docx":
-                from . import docx
+                from swp_data.report.pack import docx
 
                 docx.write(data, tmp)
         for tmp, final in done:

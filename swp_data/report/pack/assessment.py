@@ -12,9 +12,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from swp_data import config, crime, performance, periods, store
-
-from .common import IMPACT_COLUMNS, SUPPRESSED, fmt_count, fmt_rate, impact_rows
+from swp_data import config, periods, store
+from swp_data.analysis import crime
+from swp_data.report import performance
+from swp_data.report.pack.common import IMPACT_COLUMNS, SUPPRESSED, fmt_count, fmt_rate, impact_rows
 
 
 def _span(a: pd.Timestamp, b: pd.Timestamp) -> str:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from swp_data import performance, periods
+from swp_data import periods
 from swp_data.errors import InputError
+from swp_data.report import performance
 
 FORMATS = ("pptx", "pdf", "html", "docx")
 DEMO_MARK = "DEMO DATA"
@@ -239,5 +240,5 @@ class PackInput:
 
     report: performance.PerformanceReport
     maps: dict[str, bytes] = field(default_factory=dict)  # priority key -> ward choropleth PNG
-    assessment: dict | None = None  # the DOCX annex's extra tables (swp_data.pack.assessment)
+    assessment: dict | None = None  # the DOCX annex's extra tables (swp_data.report.pack.assessment)
     generated: str = ""  # "30 Nov 2026 05:10"

@@ -18,8 +18,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from . import common
-from .common import PackInput
+from swp_data.report.pack import common
+from swp_data.report.pack.common import PackInput
 
 SECTIONS = (
     "1. Levels and patterns by priority",

@@ -3,7 +3,7 @@ plotly.js included once (plotly's offline bundle), the ward maps embedded as
 data: URIs, no request to any other host (a Content-Security-Policy says so to
 the browser too). All data text is escaped; chart data travels as JSON with
 <, > and & escaped, so no label can close the script. The same file, printed
-by chromium, is the PDF (:mod:`swp_data.pack.pdf`): print CSS puts each
+by chromium, is the PDF (:mod:`swp_data.report.pack.pdf`): print CSS puts each
 section on its own A4 landscape page and repeats the DEMO watermark."""
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from plotly.utils import PlotlyJSONEncoder
 
-from swp_data import performance
-
-from . import common
-from .common import PackInput
+from swp_data.report import performance
+from swp_data.report.pack import common
+from swp_data.report.pack.common import PackInput
 
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:"
 

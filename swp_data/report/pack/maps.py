@@ -17,8 +17,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from geo.boundaries import BNG, from_frame  # noqa: E402
-from swp_data import performance  # noqa: E402
-from swp_data.pack import common  # noqa: E402
+from swp_data.report import performance  # noqa: E402
+from swp_data.report.pack import common  # noqa: E402
 
 CMAP = "YlOrRd"  # sequential, colour-blind-safe (ColorBrewer)
 

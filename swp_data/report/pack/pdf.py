@@ -13,9 +13,8 @@ from html import escape
 from pathlib import Path
 
 from swp_data.errors import InputError
-
-from . import common
-from .common import PackInput
+from swp_data.report.pack import common
+from swp_data.report.pack.common import PackInput
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -31,9 +31,8 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from swp_data.errors import InputError
-
-from . import common
-from .common import PackInput
+from swp_data.report.pack import common
+from swp_data.report.pack.common import PackInput
 
 WIDE = (Inches(13.333), Inches(7.5))
 ROWS_PER_TABLE_SLIDE = 12

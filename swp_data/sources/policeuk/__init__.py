@@ -1,7 +1,7 @@
 """police.uk street-level crime: street CSVs (single monthly files, folders of
 them, data.police.uk archive zips) and API ``crimes-street`` JSON responses.
 
-:mod:`swp_data.imports` finds and dispatches the files; this package reads
+:mod:`swp_data.sources.imports` finds and dispatches the files; this package reads
 them through :class:`StreetImporter`, one stage per module:
 
 * :mod:`.reading`: CSV headers, one DuckDB scan per batch of CSVs into the
@@ -60,10 +60,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import classifying, dedup, placing, reading, replacing, reporting
-from .archives import archive_members, check_member_name
-from .fingerprints import content_fingerprint, file_fingerprint, sha256_file
-from .reading import (
+from swp_data.sources.policeuk import classifying, dedup, placing, reading, replacing, reporting
+from swp_data.sources.policeuk.archives import archive_members, check_member_name
+from swp_data.sources.policeuk.fingerprints import content_fingerprint, file_fingerprint, sha256_file
+from swp_data.sources.policeuk.reading import (
     STAGING_COLUMNS,
     STAGING_DDL,
     CsvInput,
@@ -74,8 +74,8 @@ from .reading import (
     read_header,
     show_header,
 )
-from .replacing import Staged
-from .schema import (
+from swp_data.sources.policeuk.replacing import Staged
+from swp_data.sources.policeuk.schema import (
     API_BTP_FORCE,
     API_DUPLICATE,
     API_FORCE,

@@ -28,10 +28,10 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from ..errors import InputError
-from .classifying import month_problem
-from .reading import header_of, is_street_header, show_header
-from .schema import FORCES, POLICE_COLUMNS, STREET_MEMBER, is_force
+from swp_data.errors import InputError
+from swp_data.sources.policeuk.classifying import month_problem
+from swp_data.sources.policeuk.reading import header_of, is_street_header, show_header
+from swp_data.sources.policeuk.schema import FORCES, POLICE_COLUMNS, STREET_MEMBER, is_force
 
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
 MAX_ARCHIVE_BYTES = 4 * 1024 * 1024 * 1024

@@ -17,8 +17,18 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from ..errors import InputError
-from .schema import BAD_COORDS, CAND, FIRST_MONTH, MONTH, NO_LOCATION, NO_TYPE, OUTSIDE, POLICE_COLUMNS, is_force
+from swp_data.errors import InputError
+from swp_data.sources.policeuk.schema import (
+    BAD_COORDS,
+    CAND,
+    FIRST_MONTH,
+    MONTH,
+    NO_LOCATION,
+    NO_TYPE,
+    OUTSIDE,
+    POLICE_COLUMNS,
+    is_force,
+)
 
 # A tiny margin around the city's bounding box (degrees): points on its edge are candidates.
 BBOX_EPS = 1e-6
@@ -162,7 +172,7 @@ def check_crime_types(con: duckdb.DuckDBPyConnection, inputs: dict) -> None:
     """Refuse files whose city candidates carry more than MAX_UNKNOWN_TYPES
     crime types police.uk does not use (counted in SQL first, so a file of a
     million made-up types is not pulled into Python)."""
-    from .. import taxonomy
+    from swp_data import taxonomy
 
     rows = con.execute(
         f"""SELECT src, count(DISTINCT crime_type) AS n FROM _g WHERE cls = {CAND}

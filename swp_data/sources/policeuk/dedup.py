@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import duckdb
 
-from .schema import CAND, NO_LOCATION, OUTSIDE
+from swp_data.sources.policeuk.schema import CAND, NO_LOCATION, OUTSIDE
 
 
 def winners(con: duckdb.DuckDBPyConnection) -> None:

@@ -24,9 +24,8 @@ import pandas as pd
 
 from geo.boundaries import from_frame
 from geo.spatial import AreaLocator
-
-from ..errors import InputError
-from .schema import CAND, NO_LOCATION
+from swp_data.errors import InputError
+from swp_data.sources.policeuk.schema import CAND, NO_LOCATION
 
 _LOCATORS: dict[str, AreaLocator] = {}
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from ..errors import InputError
-from .classifying import cls_sql, month_problem
-from .schema import API_BTP_FORCE, API_DUPLICATE, API_FORCE, CAND, NO_LOCATION, POLICE_COLUMNS
+from swp_data.errors import InputError
+from swp_data.sources.policeuk.classifying import cls_sql, month_problem
+from swp_data.sources.policeuk.schema import API_BTP_FORCE, API_DUPLICATE, API_FORCE, CAND, NO_LOCATION, POLICE_COLUMNS
 
 # The staging table every reader writes (one per import, on the staging connection).
 STAGING_DDL = """CREATE OR REPLACE TEMP TABLE _g (

@@ -18,9 +18,9 @@ import hashlib
 import duckdb
 import pandas as pd
 
-from .. import store, taxonomy
-from .placing import unregister
-from .schema import CAND, DEMO_LICENCE, KIND, OGL, dataset_id
+from swp_data import store, taxonomy
+from swp_data.sources.policeuk.placing import unregister
+from swp_data.sources.policeuk.schema import CAND, DEMO_LICENCE, KIND, OGL, dataset_id
 
 OUT_TABLE = "_out"
 

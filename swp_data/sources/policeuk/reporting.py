@@ -1,5 +1,5 @@
 """Reporting: what an import read and where each row went, from the staging
-tables (``_g``, ``_fm``, ``_k``), in :class:`~swp_data.imports.ImportReport`.
+tables (``_g``, ``_fm``, ``_k``), in :class:`~swp_data.sources.imports.ImportReport`.
 
 Counting: every row read ends in exactly one of rows_kept, outside_city,
 no_location or duplicates_dropped.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from .schema import API_DUPLICATE, CAND, NO_LOCATION, OUTSIDE
+from swp_data.sources.policeuk.schema import API_DUPLICATE, CAND, NO_LOCATION, OUTSIDE
 
 
 def fill_report(con: duckdb.DuckDBPyConnection, rep, categories: dict) -> None:
