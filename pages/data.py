@@ -11,7 +11,8 @@ from geo import maps
 from swp_data import periods
 from swp_data.analysis import crime
 from swp_data.errors import InputError
-from swp_data.sources import imports
+from swp_data.sources import imports, uploads
+from swp_data.store import datasets
 from ui import auth, common, fetch_panel, urlstate
 
 ss = st.session_state
@@ -103,7 +104,7 @@ if action == "import" and files:
     with tempfile.TemporaryDirectory(prefix="swp-upload-") as tmp:
         try:
             # written to disk in chunks, not copied whole in memory
-            paths = crime.save_uploads([(u.name, u) for u in files], Path(tmp))
+            paths = uploads.save_uploads([(u.name, u) for u in files], Path(tmp))
             report = imports.import_paths(paths, progress=progress, confirm_replace=confirm_replace)
         except OSError:
             ss["data_result"] = {"kind": "error", "message": "the upload could not be saved on the server"}
@@ -159,7 +160,7 @@ if not common.q(crime.crime_loaded):
 
 # ----------------------------------------------------------------- datasets
 st.subheader("Datasets loaded")
-ds = common.q(crime.dataset_table)
+ds = common.q(datasets.dataset_table)
 # newest imports first, reference data last
 ds = (
     ds.assign(_ref=ds["kind"].eq("reference"))
@@ -256,7 +257,7 @@ else:
 
         def _delete(dataset_id=pick, label=labels[pick]):
             try:
-                removed = crime.delete_dataset(dataset_id)
+                removed = datasets.delete_dataset(dataset_id)
             except (KeyError, ValueError) as e:
                 ss["data_result"] = {"kind": "error", "message": f"Cannot delete {dataset_id}: {e}"}
             else:

@@ -9,7 +9,6 @@ from swp_data.analysis import public as public_site
 from swp_data.analysis import stats
 from swp_data.periods import period_label
 from swp_data.places import engagement_analysis
-from swp_data.sources import engagement as eng
 from ui import charts, common, urlstate
 
 common.page_header(
@@ -51,7 +50,7 @@ if f.level == "lsoa":
 
 # ------------------------------------------------------------- meetings over time
 st.subheader("Community meetings: attendees per 1,000 residents, by ward and quarter")
-meet = common.q(eng.meetings_by_ward_quarter)
+meet = common.q(engagement_analysis.meetings_by_ward_quarter)
 meet_demo = demo_of(":meetings:")
 if meet.empty:
     st.info(
@@ -118,7 +117,7 @@ else:
 
 # ------------------------------------------------------------- survey
 st.subheader("Surveys: answers by ward, with 95% intervals")
-sv = common.q(eng.survey_by_ward)
+sv = common.q(engagement_analysis.survey_by_ward)
 survey_demo = demo_of(":survey:")
 if sv.empty:
     st.info(
@@ -209,7 +208,7 @@ else:
 
 # ------------------------------------------------------------- consultation
 st.subheader("Consultations: respondents by postcode district or ward")
-cons = common.q(eng.consultation_shares)
+cons = common.q(engagement_analysis.consultation_shares)
 if cons.empty:
     st.info("No consultation figures are loaded.")
 else:

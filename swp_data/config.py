@@ -37,3 +37,9 @@ ATTRIBUTION = (
     "Contains public sector information licensed under the Open Government Licence v3.0. "
     "Police recorded crime: data.police.uk (OGL v3)."
 )
+
+# Licences written into the provenance table (one string each, everywhere).
+OGL = "Open Government Licence v3.0"
+PUBLISHED_LICENCE = f"{OGL} (published by the Safer Wolverhampton Partnership)"
+PARTNER_LICENCE = "Partner data (not open): used under the partnership's data sharing agreement"
+DEMO_LICENCE = "Demo data (synthetic)"

@@ -36,6 +36,7 @@ import pandas as pd
 import streamlit as st
 
 from swp_data import config
+from swp_data.places import engagement_analysis
 from ui import common
 
 _LAST = "_urlstate_last"  # (page, query) this app wrote last
@@ -614,9 +615,8 @@ def _clusters(run: _Run) -> None:
 
 
 def _engagement(run: _Run) -> None:
-    from swp_data.sources import engagement as eng
 
-    sv = common.q(eng.survey_by_ward)
+    sv = common.q(engagement_analysis.survey_by_ward)
     if sv.empty:
         return
     sv = sv.assign(label=sv["survey"] + " (" + sv["period"] + ")")

@@ -22,24 +22,19 @@ Conventions
 from __future__ import annotations
 
 import math
-import re
-from pathlib import Path
-from typing import BinaryIO
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from swp_data import access, periods, store, taxonomy
+from swp_data import periods, store, taxonomy
 from swp_data.analysis import public as public_site
 from swp_data.analysis import stats
-from swp_data.store import audit
+from swp_data.store.datasets import PUBLISHED_PREFIX
 
 CITY_CODE = "E08000031"
 FREQ_MONTHS = {"month": 1, "quarter": 3, "fy": 12}
 FREQ_LABELS = {"month": "Monthly", "quarter": "Quarterly", "fy": "Financial year"}
-DATA_TABLES = ("crime", "partner_series", "engagement_meeting", "engagement_survey", "engagement_consultation")
-PUBLISHED_PREFIX = "published:"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -789,125 +784,6 @@ def is_demo_selection(
     return bool(v)
 
 
-def dataset_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The provenance table with the rows each dataset has in the store now
-    (a later import can replace some of an earlier dataset's rows) and whether
-    it can be deleted."""
-    ds = con.execute("SELECT * FROM dataset ORDER BY kind, dataset_id").df()
-    parts = [f"SELECT dataset_id, count(*) AS n FROM {t} GROUP BY 1" for t in DATA_TABLES if store.table_exists(con, t)]
-    if parts:
-        n = con.execute(
-            "SELECT dataset_id, sum(n) AS rows_now FROM (" + " UNION ALL ".join(parts) + ") GROUP BY 1"
-        ).df()
-        ds = ds.merge(n, on="dataset_id", how="left")
-    else:
-        ds["rows_now"] = np.nan
-    ia = ds["kind"].eq("impact_area")
-    ds.loc[ia, "rows_now"] = ds.loc[ia, "row_count"]
-    ds["rows_now"] = ds["rows_now"].fillna(0).astype("int64")
-    ds.loc[ds["kind"].eq("reference"), "rows_now"] = ds.loc[ds["kind"].eq("reference"), "row_count"]
-    ds["deletable"] = [can_delete(k, i) is None for k, i in zip(ds["kind"], ds["dataset_id"], strict=True)]
-    return ds
-
-
-def can_delete(kind: str, dataset_id: str) -> str | None:
-    """None when a dataset may be deleted, else why not."""
-    if kind == "reference":
-        return "reference data from the open-data bundle cannot be deleted (rebuild with `python -m swp_data build`)"
-    if dataset_id.startswith(PUBLISHED_PREFIX):
-        return "figures published by the partnership come with the open-data bundle and cannot be deleted"
-    return None
-
-
-def delete_dataset(dataset_id: str, path: Path | None = None) -> dict[str, int]:
-    """Delete one dataset: its rows in crime, partner_series and the
-    engagement tables (an Impact Area: the area and its LSOA list) and its
-    provenance row, in one transaction. Returns rows deleted per table.
-
-    Raises KeyError for an unknown id and ValueError for a dataset that
-    cannot be deleted (reference data, published figures).
-    """
-    access.require_analyst("deleting a dataset")
-    deleted: dict[str, int] = {}
-    with store.transaction(path) as con:
-        row = con.execute("SELECT kind, file_hash FROM dataset WHERE dataset_id = ?", [dataset_id]).fetchone()
-        if row is None:
-            raise KeyError(dataset_id)
-        why = can_delete(row[0], dataset_id)
-        if why:
-            raise ValueError(why)
-        for t in DATA_TABLES:
-            if store.table_exists(con, t):
-                n = store.one(con, f"SELECT count(*) FROM {t} WHERE dataset_id = ?", [dataset_id])
-                if n:
-                    con.execute(f"DELETE FROM {t} WHERE dataset_id = ?", [dataset_id])
-                deleted[t] = int(n)
-        if row[0] == "impact_area":
-            area_id = dataset_id.split(":", 1)[1]
-            deleted["impact_area_lsoa"] = int(
-                store.one(con, "SELECT count(*) FROM impact_area_lsoa WHERE area_id = ?", [area_id])
-            )
-            con.execute("DELETE FROM impact_area_lsoa WHERE area_id = ?", [area_id])
-            con.execute("DELETE FROM impact_area WHERE area_id = ?", [area_id])
-        con.execute("DELETE FROM dataset WHERE dataset_id = ?", [dataset_id])
-        audit.record(
-            con,
-            "delete",
-            dataset_id=dataset_id,
-            rows=sum(deleted.values()),
-            fingerprint=row[1],
-            detail=f"deleted {dataset_id} ({row[0]}): "
-            + (", ".join(f"{n:,} row(s) of {t}" for t, n in deleted.items() if n) or "no rows"),
-        )
-    return deleted
-
-
-# --------------------------------------------------------------------------- uploads (Data page)
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
-
-
-def safe_upload_name(name: str) -> str:
-    """The base name of an uploaded file, safe to create in a temporary folder:
-    any folder part (either slash) dropped, control and reserved characters
-    replaced by "_", no leading dots; "upload" when nothing is left."""
-    base = str(name).replace("\\", "/").split("/")[-1]
-    base = _UNSAFE.sub("_", base).strip().lstrip(".").strip()
-    return base[:200] or "upload"
-
-
-UPLOAD_CHUNK = 1024 * 1024  # bytes copied at a time when an upload is written to disk
-
-
-def save_uploads(files: list[tuple[str, bytes | BinaryIO]], folder: Path) -> list[Path]:
-    """Write uploaded files (name, content: bytes or a binary file object, read
-    from its start in UPLOAD_CHUNK pieces, never whole) into ``folder`` under
-    their safe base names (a repeated name gets a "-2", "-3"... before its
-    extension)."""
-    folder = Path(folder)
-    out: list[Path] = []
-    used: set[str] = set()
-    for name, data in files:
-        base = safe_upload_name(name)
-        stem, dot, ext = base.rpartition(".")
-        if not dot:
-            stem, ext = base, ""
-        cand, k = base, 1
-        while cand.lower() in used:
-            k += 1
-            cand = f"{stem}-{k}.{ext}" if ext else f"{stem}-{k}"
-        used.add(cand.lower())
-        p = folder / cand
-        if isinstance(data, (bytes, bytearray, memoryview)):
-            p.write_bytes(data)
-        else:
-            data.seek(0)
-            with open(p, "wb") as fh:
-                while chunk := data.read(UPLOAD_CHUNK):
-                    fh.write(chunk)
-        out.append(p)
-    return out
-
-
 def fmt_ci(res: stats.ChangeResult) -> str:
     """ "rate ratio 1.12 (95% CI 1.05 to 1.19)"."""
 
@@ -946,11 +822,6 @@ __all__ = [
     "partner_measures",
     "partner_series",
     "is_demo_selection",
-    "dataset_table",
-    "can_delete",
-    "delete_dataset",
-    "safe_upload_name",
-    "save_uploads",
     "fmt_ci",
 ]
 

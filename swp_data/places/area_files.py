@@ -50,7 +50,7 @@ from swp_data.places.impact_areas import (
     unique_codes,
     write_area,
 )
-from swp_data.sources.partner import clean_text, file_hash
+from swp_data.sources.tables import clean_text, file_hash
 from swp_data.sources.validate import check_not_truncated, read_text
 from swp_data.store import audit
 

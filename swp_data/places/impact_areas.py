@@ -24,7 +24,7 @@ import pandas as pd
 
 from swp_data import access, store
 from swp_data.errors import InputError
-from swp_data.sources.partner import clean_text
+from swp_data.sources.tables import clean_text
 from swp_data.store import audit
 
 NAME_MAX = 120

@@ -28,7 +28,7 @@ import pandas as pd
 from swp_data import access, config, periods, store, taxonomy
 from swp_data.analysis import crime, stats
 from swp_data.errors import InputError
-from swp_data.sources.partner import clean_text
+from swp_data.sources.tables import clean_text
 from swp_data.store import audit
 
 # RAG colours (colour-blind-safe fills are chosen by the page/pack, not here).

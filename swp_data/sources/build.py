@@ -21,7 +21,7 @@ from geo import boundaries as gb
 from swp_data import config, store
 from swp_data.sources import bundle
 
-OGL = "Open Government Licence v3.0"
+OGL = config.OGL
 
 REFERENCE_DATASETS = {
     # dataset_id: (name, file keys, source)

@@ -406,6 +406,7 @@ def _import_paths(
                 if item.kind == "partner":
                     partner.import_partner_csv(con, item.path, is_demo=is_demo, report=report)
                 elif item.kind == "engagement":
+                    assert item.engagement_kind is not None  # set by _plan for every engagement file
                     engagement.import_engagement_csv(
                         con, item.path, item.engagement_kind, is_demo=is_demo, report=report
                     )

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from swp_data import access, store
 from swp_data.analysis import public as public_site
-from swp_data.sources import engagement as eng
+from swp_data.places import engagement_analysis
 from swp_data.store import audit
 from ui import auth
 
@@ -133,7 +133,7 @@ def test_public_mode_no_data_page_no_switch_no_editing(store_path, monkeypatch):
 def test_public_mode_suppresses_small_survey_counts(demo_store_path, monkeypatch):
     """Engagement: an answer given 1 to 4 times in a ward is blank in the chart, always, in public mode."""
     with store.reading() as con:
-        sv = eng.survey_by_ward(con)
+        sv = engagement_analysis.survey_by_ward(con)
     dk = sv[sv["answer"] == "Don't know"]
     small = set(dk.loc[(dk["responses"] > 0) & (dk["responses"] < 5), "ward_name"])
     assert small

@@ -16,7 +16,9 @@ import pytest
 
 from swp_data import taxonomy
 from swp_data.analysis import crime, stats
+from swp_data.sources import uploads
 from swp_data.sources.imports import import_paths
+from swp_data.store import datasets
 
 CSV_2012 = "police_uk/csv/2012-01-west-midlands-street-wolverhampton.csv"
 # The names of the 2012 file that differ from today's (written out here, not taken from the app).
@@ -393,7 +395,7 @@ def test_is_demo_selection(store2012):
 def _table_snapshot(con) -> dict[str, collections.Counter]:
     return {
         t: collections.Counter(dict(con.execute(f"SELECT dataset_id, count(*) FROM {t} GROUP BY 1").fetchall()))
-        for t in crime.DATA_TABLES
+        for t in datasets.DATA_TABLES
     }
 
 
@@ -411,7 +413,7 @@ def test_delete_dataset_removes_exactly_its_rows(store2012, tmp_path):
     datasets_before = {r[0] for r in con.execute("SELECT dataset_id FROM dataset").fetchall()}
     con.close()
     assert before["crime"]["police_uk:west-midlands"] == 1793
-    removed = crime.delete_dataset("police_uk:west-midlands")
+    removed = datasets.delete_dataset("police_uk:west-midlands")
     assert removed["crime"] == 1793 and removed["partner_series"] == 0
     con = _ro(store2012)
     after = _table_snapshot(con)
@@ -423,7 +425,7 @@ def test_delete_dataset_removes_exactly_its_rows(store2012, tmp_path):
     con.close()
     # partner dataset: its rows only
     pid = next(d for d in datasets_after if d.startswith("partner:"))
-    assert crime.delete_dataset(pid) == {**{t: 0 for t in crime.DATA_TABLES}, "partner_series": 2}
+    assert datasets.delete_dataset(pid) == {**{t: 0 for t in datasets.DATA_TABLES}, "partner_series": 2}
     assert _table_snapshot(_ro(store2012))["crime"] == expect["crime"]
 
 
@@ -433,15 +435,15 @@ def test_reference_and_unknown_datasets_cannot_be_deleted(store2012):
     n_ds = con.execute("SELECT count(*) FROM dataset").fetchone()[0]
     con.close()
     with pytest.raises(ValueError, match="reference"):
-        crime.delete_dataset("ref:boundaries")
+        datasets.delete_dataset("ref:boundaries")
     with pytest.raises(ValueError, match="published"):
-        crime.delete_dataset("published:swp_strategy_figures")
+        datasets.delete_dataset("published:swp_strategy_figures")
     with pytest.raises(KeyError):
-        crime.delete_dataset("no:such")
+        datasets.delete_dataset("no:such")
     con = _ro(store2012)
     assert _table_snapshot(con) == snap
     assert con.execute("SELECT count(*) FROM dataset").fetchone()[0] == n_ds
-    table = crime.dataset_table(con).set_index("dataset_id")
+    table = datasets.dataset_table(con).set_index("dataset_id")
     assert not table.loc["ref:boundaries", "deletable"] and table.loc["police_uk:west-midlands", "deletable"]
     assert table.loc["police_uk:west-midlands", "rows_now"] == 1793
 
@@ -459,11 +461,11 @@ def test_reference_and_unknown_datasets_cannot_be_deleted(store2012):
     ],
 )
 def test_safe_upload_name(name, want):
-    assert crime.safe_upload_name(name) == want
+    assert uploads.safe_upload_name(name) == want
 
 
 def test_save_uploads_keeps_names_and_separates_repeats(tmp_path):
-    paths = crime.save_uploads([("a.csv", b"1"), ("dir/a.csv", b"2"), ("A.CSV", b"3"), ("b", b"4")], tmp_path)
+    paths = uploads.save_uploads([("a.csv", b"1"), ("dir/a.csv", b"2"), ("A.CSV", b"3"), ("b", b"4")], tmp_path)
     assert [p.name for p in paths] == ["a.csv", "a-2.csv", "A-3.CSV", "b"]
     assert [p.read_bytes() for p in paths] == [b"1", b"2", b"3", b"4"]
     assert all(p.parent == tmp_path for p in paths)

@@ -11,6 +11,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from swp_data import store
 from swp_data.errors import InputError
+from swp_data.places import engagement_analysis
 from swp_data.sources import engagement, partner
 
 from .csv_helpers import one, read_snapshot, snapshot, write
@@ -63,7 +64,7 @@ def test_meetings_import_and_by_ward_quarter(store_path, tmp_path):
         "WHERE dataset_id = 'engagement:meetings:meetings_2024'"
     ) == [("engagement", False, D(2024, 1, 15), D(2024, 5, 3), 4)]
 
-    df = query(engagement.meetings_by_ward_quarter)
+    df = query(engagement_analysis.meetings_by_ward_quarter)
     assert list(df.columns) == [
         "ward_code",
         "ward_name",
@@ -86,7 +87,7 @@ def test_meetings_import_and_by_ward_quarter(store_path, tmp_path):
 
 
 def test_meetings_query_empty_store(store_path):
-    df = query(engagement.meetings_by_ward_quarter)
+    df = query(engagement_analysis.meetings_by_ward_quarter)
     assert df.empty and "attendees_per_1000" in df.columns
 
 
@@ -114,7 +115,9 @@ def test_survey_import_and_wilson_intervals(store_path, tmp_path):
         "SELECT period_start, period_end, row_count FROM dataset WHERE dataset_id = 'engagement:survey:swg'"
     ) == [(D(2023, 1, 1), D(2023, 12, 31), 9)]
 
-    df = query(engagement.survey_by_ward, survey="Safety of women and girls", question="Do you feel safe at night?")
+    df = query(
+        engagement_analysis.survey_by_ward, survey="Safety of women and girls", question="Do you feel safe at night?"
+    )
     assert len(df) == 5 and set(df.ward_name) == {"Bilston North", "Penn"}
     counts = {
         ("E05014838", "Yes"): (30, 55),
@@ -131,11 +134,11 @@ def test_survey_import_and_wilson_intervals(store_path, tmp_path):
         assert r.ci_low == pytest.approx(lo, abs=1e-12) and r.ci_high == pytest.approx(hi, abs=1e-12)
     assert df.loc[(df.ward_code == "E05014852") & (df.answer == "Don't know"), "ci_high"].iloc[0] > 0
 
-    all_rows = query(engagement.survey_by_ward)
+    all_rows = query(engagement_analysis.survey_by_ward)
     assert len(all_rows) == 9
     oxley = all_rows[all_rows.ward_code == "E05014850"]
     assert oxley.share.isna().all() and oxley.ci_low.isna().all()  # no responses: no interval
-    harassed = query(engagement.survey_by_ward, question="Have you been harassed?")
+    harassed = query(engagement_analysis.survey_by_ward, question="Have you been harassed?")
     assert harassed.share.sum() == pytest.approx(1.0) and len(harassed) == 2
 
 
@@ -170,7 +173,7 @@ def test_hostile_text_is_stored_verbatim(store_path, tmp_path):
         (HOSTILE_FORMULA, HOSTILE_HTML),
         (HOSTILE_FORMULA, HOSTILE_FORMULA),
     ]
-    df = query(engagement.survey_by_ward, question=HOSTILE_FORMULA)
+    df = query(engagement_analysis.survey_by_ward, question=HOSTILE_FORMULA)
     assert sorted(df.answer) == sorted([HOSTILE_HTML, HOSTILE_FORMULA])
 
 
@@ -194,7 +197,7 @@ def test_consultation_import_and_shares(store_path, tmp_path):
         ("postcode_district", "WV1", 10.0, None),
         ("postcode_district", "WV10", 30.0, None),
     ]
-    df = query(engagement.consultation_shares)
+    df = query(engagement_analysis.consultation_shares)
     mine = df[df.consultation == "Test consultation"].set_index("geography_code")
     assert mine.loc["WV1", "share"] == pytest.approx(25.0) and not mine.loc["WV1", "share_given"]
     assert mine.loc["WV10", "share"] == pytest.approx(75.0)
@@ -203,7 +206,7 @@ def test_consultation_import_and_shares(store_path, tmp_path):
 
 
 def test_published_consultation_after_build(store_path):
-    df = query(engagement.consultation_shares)
+    df = query(engagement_analysis.consultation_shares)
     pub = df[df.dataset_id == engagement.PUBLISHED_CONSULTATION_ID]
     assert pub.geography_code.tolist() == ["WV1", "WV2", "WV3", "WV4", "WV5", "WV6", "WV8", "WV10", "WV11", "WV14"]
     assert pub.set_index("geography_code").loc["WV1", "share"] == pytest.approx(27.3)
@@ -322,7 +325,7 @@ def test_all_wolverhampton_districts_accepted(store_path, tmp_path):
     )
     rep = do_import(write(tmp_path, "districts.csv", text), "consultation")
     assert rep.rows_kept == 14
-    got = query(engagement.consultation_shares)
+    got = query(engagement_analysis.consultation_shares)
     got = got[got.consultation == "All districts"]
     assert got.geography_code.tolist() == [f"WV{i}" for i in range(1, 15)]
     assert np.allclose(got.share, 100 / 14, atol=1e-4)

@@ -11,7 +11,7 @@ import pytest
 
 from swp_data import store
 from swp_data.errors import InputError
-from swp_data.sources import engagement, partner
+from swp_data.sources import engagement, partner, tables
 
 from .csv_helpers import read_snapshot, write
 
@@ -112,7 +112,7 @@ def test_a_large_junk_file_is_refused_in_bounded_memory(store_path, tmp_path):
 
 
 def test_rows_lines_and_quoted_runs_are_bounded(store_path, tmp_path, monkeypatch):
-    monkeypatch.setattr(partner, "MAX_ROWS", 3)
+    monkeypatch.setattr(tables, "MAX_ROWS", 3)
     rows = "".join(f"2024-0{m},city,hate_crime,all,1\n" for m in range(1, 5))
     err = refused(partner_import, write(tmp_path, "many.csv", HEADER + rows))
     assert err.row == 5 and "the file has more than 3 data rows; split it into several files" in str(err)

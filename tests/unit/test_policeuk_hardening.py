@@ -21,12 +21,11 @@ import pytest
 
 from swp_data import access, config, store
 from swp_data.access import Actor, NotAuthorised
-from swp_data.analysis import crime
 from swp_data.errors import InputError
-from swp_data.sources import policeuk
+from swp_data.sources import policeuk, uploads
 from swp_data.sources.imports import import_paths
 from swp_data.sources.policeuk import POLICE_COLUMNS
-from swp_data.store import audit
+from swp_data.store import audit, datasets
 
 CSV_2012 = "police_uk/csv/2012-01-west-midlands-street-wolverhampton.csv"
 TODAY = dt.date(2026, 11, 23)
@@ -216,7 +215,7 @@ def test_import_and_delete_are_audited_with_the_os_user(store_path, csv2012):
     assert csv2012.name in row["detail"]
     assert rep.datasets == ["police_uk:west-midlands"]
 
-    crime.delete_dataset("police_uk:west-midlands")
+    datasets.delete_dataset("police_uk:west-midlands")
     with store.reading() as con:
         a = audit.entries(con)
     assert list(a["action"]) == ["delete", "import"]
@@ -244,7 +243,7 @@ def test_a_viewer_can_neither_import_nor_delete(store_path, csv2012):
         with pytest.raises(NotAuthorised, match="importing data needs an analyst; v@x.gov.uk is signed in as viewer"):
             import_paths([csv2012], today=TODAY)
         with pytest.raises(NotAuthorised, match="deleting a dataset needs an analyst"):
-            crime.delete_dataset("police_uk:west-midlands")
+            datasets.delete_dataset("police_uk:west-midlands")
     assert snapshot(store_path) == before
 
 
@@ -255,7 +254,7 @@ def test_authorisation_is_checked_before_any_work(store_path, tmp_path, monkeypa
         import_paths([tmp_path / "nope.csv"], today=TODAY)
     monkeypatch.setenv("SWP_MODE", "partnership")
     with access.acting_as(None), pytest.raises(NotAuthorised, match="nobody is signed in"):
-        crime.delete_dataset("no-such-dataset")
+        datasets.delete_dataset("no-such-dataset")
 
 
 # ----------------------------------------------------------------------------- archives
@@ -487,13 +486,13 @@ class _Upload(io.BytesIO):
 
 
 def test_uploads_are_spooled_to_disk_in_chunks(tmp_path):
-    data = os.urandom(3 * crime.UPLOAD_CHUNK + 123)
+    data = os.urandom(3 * uploads.UPLOAD_CHUNK + 123)
     up = _Upload(data)
     up.read(10)  # a position left anywhere by an earlier reader
-    (p,) = crime.save_uploads([("../x/2025-06-west-midlands-street.csv", up)], tmp_path)
+    (p,) = uploads.save_uploads([("../x/2025-06-west-midlands-street.csv", up)], tmp_path)
     assert p == tmp_path / "2025-06-west-midlands-street.csv"
     assert p.read_bytes() == data
-    assert all(0 < n <= crime.UPLOAD_CHUNK for n in up.reads[1:])
+    assert all(0 < n <= uploads.UPLOAD_CHUNK for n in up.reads[1:])
     assert len(up.reads) == 1 + 5  # four chunks and the empty read at the end
 
 

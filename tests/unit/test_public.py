@@ -9,12 +9,12 @@ import pytest
 
 from swp_data import store
 from swp_data.analysis import crime, public, stats
-from swp_data.sources import engagement as eng
+from swp_data.places import engagement_analysis
 
 
 def _survey(demo_store) -> pd.DataFrame:
     with store.reading(demo_store) as con:
-        sv = eng.survey_by_ward(con)
+        sv = engagement_analysis.survey_by_ward(con)
     return sv[sv["question"] == sv["question"].iloc[0]].reset_index(drop=True)
 
 

@@ -10,6 +10,7 @@ import pytest
 from swp_data import access
 from swp_data.access import roles
 from swp_data.access.roles import RolesError
+from swp_data.store import datasets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -189,7 +190,6 @@ def test_require_analyst_refuses_a_viewer_and_nobody(monkeypatch):
 def test_data_changing_functions_refuse_without_an_analyst(store_path, monkeypatch, mode):
     """Whatever page calls them: import, delete, any write; the store is unchanged."""
     from swp_data import config, store
-    from swp_data.analysis import crime
     from swp_data.sources import imports
 
     monkeypatch.setenv("SWP_MODE", mode)
@@ -202,7 +202,7 @@ def test_data_changing_functions_refuse_without_an_analyst(store_path, monkeypat
             with pytest.raises(access.NotAuthorised):
                 imports.import_paths([csv])
             with pytest.raises(access.NotAuthorised):
-                crime.delete_dataset("reference:lsoa21")
+                datasets.delete_dataset("reference:lsoa21")
             with pytest.raises(access.NotAuthorised), store.transaction() as con:  # Impact Area edits write here
                 con.execute("DELETE FROM dataset")
     with store.reading() as con:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from swp_data import config
+
 # The published header of data.police.uk street CSVs (2010 onwards).
 POLICE_COLUMNS: tuple[str, ...] = (
     "Crime ID",
@@ -21,8 +23,8 @@ POLICE_COLUMNS: tuple[str, ...] = (
     "Context",
 )
 KIND = "police_uk"
-OGL = "Open Government Licence v3.0"
-DEMO_LICENCE = "Demo data (synthetic)"
+OGL = config.OGL
+DEMO_LICENCE = config.DEMO_LICENCE
 # The API has no force column (see the package docstring).
 API_FORCE = "West Midlands Police"
 API_BTP_FORCE = "British Transport Police"
