@@ -74,7 +74,7 @@ chromium:
 lint: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy swp_data geo
+	$(PY) -m mypy swp_data geo ui
 
 test: install-test chromium lint
 	$(PY) -m pytest -q

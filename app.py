@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from ui import auth, common, heap, urlstate
+from ui import auth, heap, navigation, sidebar, urlstate
 
 st.set_page_config(page_title="Safer Wolverhampton Insight", page_icon=":material/shield:", layout="wide")
-common.ensure_navigation()  # a first visit straight to a page's URL reruns through here
+navigation.ensure_navigation()  # a first visit straight to a page's URL reruns through here
 
 # Each page with the roles that may open it (auth.EVERYONE: analyst, viewer and the public site).
 # A page missing from a role's navigation is not served: a direct link gets "page not found" and the Overview.
@@ -26,7 +26,7 @@ role = auth.role()
 nav = st.navigation([page for page, roles in PAGES if role in roles])
 urlstate.begin(nav.url_path)  # a link's filters seed the sidebar
 auth.sidebar()  # who is using the app, sign out
-common.sidebar()
+sidebar.sidebar()
 try:
     nav.run()
 finally:

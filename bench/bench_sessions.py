@@ -46,7 +46,8 @@ MONTH = "2026-09"  # the demo's last month: in every page's last 12 months
 IMPORT_CODE = (
     "import sys\n"
     "from pathlib import Path\n"
-    "from swp_data import access, imports\n"
+    "from swp_data import access\n"
+    "from swp_data.sources import imports\n"
     "with access.acting_as(access.os_actor()):\n"
     "    imports.import_paths([Path(sys.argv[1])], is_demo=True)\n"
 )

@@ -1,7 +1,7 @@
 """Boundaries: detailed LSOA 2021 and ward shapes, display simplification, and
 GeoDataFrames read back from the store.
 
-Detailed LSOA 2021 shapes (DESIGN.md, Geography): the 155 LSOAs unchanged since
+Detailed LSOA 2021 shapes (docs/architecture.md, Geography): the 155 LSOAs unchanged since
 2011 take their 2011 shape as is; each Output Area of the 3 split LSOAs goes to
 the 2021 child whose generalised shape holds most of it, and the children are
 the dissolve of their OAs. May 2023 wards are the dissolve of their LSOAs

@@ -1,5 +1,5 @@
 """Hotspots: Getis-Ord Gi* with queen contiguity and a false discovery rate
-correction (DESIGN.md, "Statistics that users can trust"). No Streamlit here.
+correction (docs/architecture.md, Statistics that users can trust). No Streamlit here.
 
 Contiguity note: the bundled generalised boundaries (LSOA 2011, and LSOA 2021
 built from them) were simplified polygon by polygon, so neighbours overlap or

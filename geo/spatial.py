@@ -1,7 +1,7 @@
 """Point in polygon: which small area holds each point, vectorised.
 
 Used by the importers to place police.uk records (anonymised "snap points") in
-their LSOA 2021 by coordinates (DESIGN.md, Geography). The shapes are the full
+their LSOA 2021 by coordinates (docs/architecture.md, Geography). The shapes are the full
 (not display-simplified) LSOA 2021 polygons from the store.
 
 Method: an STRtree over the polygons gives, for every point, the polygons whose

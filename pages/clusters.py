@@ -6,29 +6,29 @@ import pandas as pd
 import streamlit as st
 
 from geo import categorical
-from swp_data import taxonomy
-from swp_data.analysis import crime_window
+from swp_data import fmt, taxonomy
+from swp_data.analysis import crime_window, reference
 from swp_data.places import clustering, indicators, place_clusters, priority
-from ui import charts, common, urlstate
+from ui import charts, furniture, gateway, sidebar, urlstate
 
-common.page_header(
+furniture.page_header(
     "Neighbourhood clusters",
     "Areas grouped by the indicators you choose (standardised: each counts equally), and a ranked, explained "
     "list of where partnership delivery should focus.",
 )
 
 
-f = common.filters()
+f = sidebar.filters()
 urlstate.page("clusters")  # a link's choices seed the widgets below
 ss = st.session_state
 level = f.level
 unit = "wards" if level == "ward" else "LSOAs"
-is_demo = common.demo_banner(kinds=("police_uk", "engagement"))
+is_demo = furniture.demo_banner(kinds=("police_uk", "engagement"))
 labels = indicators.labels()
 
-available = common.q(indicators.available_indicators)
-defaults = common.q(indicators.default_indicators)
-window = common.q(crime_window.crime_window)
+available = gateway.q(indicators.available_indicators)
+defaults = gateway.q(indicators.default_indicators)
+window = gateway.q(crime_window.crime_window)
 
 c1, c2 = st.columns([3, 2])
 ss["cl_ind"] = [c for c in ss["cl_ind"] if c in available] if "cl_ind" in ss else list(defaults)
@@ -63,7 +63,7 @@ if window:
 cols_t = tuple(cols)
 
 # ------------------------------------------------------------- choice of k
-sil = common.q(place_clusters.silhouettes, level, cols_t, method)
+sil = gateway.q(place_clusters.silhouettes, level, cols_t, method)
 best = clustering.choose_k(sil)
 sig = (level, cols_t, method)
 if ss.get("cl_k_for") != sig or ss.get("cl_k") not in list(sil["k"]):
@@ -77,7 +77,7 @@ with left:
         key="cl_k",
         help=f"Suggested: k = {best}, the highest silhouette (ties go to fewer clusters).",
     )
-    res = common.q(place_clusters.cluster_analysis, level, cols_t, method, int(k))
+    res = gateway.q(place_clusters.cluster_analysis, level, cols_t, method, int(k))
     st.metric(
         "Agreement across 20 resamples",
         f"{res['stability']:.2f} (adjusted Rand)",
@@ -89,7 +89,7 @@ with left:
 with right:
     fig = charts.silhouettes(sil, k=int(k))
     st.plotly_chart(fig, width="stretch", key="cl_sil_chart")
-    common.download(
+    furniture.download(
         sil.round(4),
         label="Download CSV",
         filename=f"silhouettes-{level}",
@@ -101,26 +101,18 @@ with right:
 # ------------------------------------------------------------- map and profiles
 names = res["names"]
 lab = res["labels"]
-ind = common.q(indicators.indicators, level)
+ind = gateway.q(indicators.indicators, level)
 table = ind[["name", "ward_name", "population", *cols]].copy()
 table.insert(0, "cluster", lab.reindex(table.index))
 table.insert(1, "description", table["cluster"].map(names))
 table = table.reset_index().rename(columns={c: labels[c] for c in cols})
-scope = (
-    set(f.lsoa_codes)
-    if level == "lsoa"
-    else set(
-        common.sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)", (f.lsoa_codes,))[
-            "ward_code"
-        ]
-    )
-)
-geo = common.geo_frame(level)
+scope = set(f.lsoa_codes) if level == "lsoa" else set(gateway.q(reference.wards_of, tuple(f.lsoa_codes)))
+geo = gateway.geo_frame(level)
 gdf = geo.merge(table[["code", "cluster", "description"]], on="code", how="left")
 palette = dict(zip(range(1, int(k) + 1), categorical.colours(int(k)), strict=True))
 legend = {c: f"{c}: {names[c]} ({int(res['sizes'][c])})" for c in sorted(names)}
 st.subheader(f"{int(k)} clusters of {unit}")
-common.map_block(
+furniture.map_block(
     gdf,
     table[table["code"].isin(scope)].sort_values(["cluster", "code"]).round(2),
     key=f"cl_map_{level}",
@@ -157,7 +149,7 @@ st.caption(
 pt = prof.round(3).reset_index()
 pt.insert(1, "description", pt["cluster"].map(names))
 pt.insert(2, "areas", pt["cluster"].map(res["sizes"]))
-common.download(
+furniture.download(
     pt,
     label="Download CSV",
     filename=f"cluster-profiles-{level}",
@@ -192,7 +184,7 @@ wt = priority.weights_table(weights)
 st.dataframe(
     wt.assign(share=(100 * wt["share"]).round(0).astype(int).astype(str) + "%"), hide_index=True, width="content"
 )
-plist = common.q(place_clusters.priority_list, level, tuple(weights.items()))
+plist = gateway.q(place_clusters.priority_list, level, tuple(weights.items()))
 shown = plist[plist.index.isin(scope)].reset_index()
 shown = shown.rename(
     columns={
@@ -219,7 +211,7 @@ view = shown[
     ]
 ].round(2)
 if f.area_kind != "city":
-    st.caption(f"Showing the {len(view)} {unit} in {common.md(f.area_label)}; ranks are within the whole city.")
+    st.caption(f"Showing the {len(view)} {unit} in {fmt.md(f.area_label)}; ranks are within the whole city.")
 st.dataframe(
     view,
     hide_index=True,
@@ -230,7 +222,7 @@ st.dataframe(
         "score": st.column_config.NumberColumn("score", format="%.1f"),
     },
 )
-common.download(
+furniture.download(
     view.assign(weights="; ".join(f"{k} {v:g}" for k, v in weights.items())),
     label="Download the priority list",
     filename=f"priority-{level}",
@@ -239,4 +231,4 @@ common.download(
     source="data.police.uk; MHCLG IoD2025; ONS Census 2021; partnership engagement returns",
     key="cl_prio_dl",
 )
-common.provenance(kinds=("reference", "police_uk", "engagement"))
+furniture.provenance(kinds=("reference", "police_uk", "engagement"))

@@ -9,10 +9,10 @@ import streamlit as st
 
 from geo import categorical, maps
 from geo.hotspots import COLD, HOT, NOT_SIG
-from swp_data import periods, taxonomy
+from swp_data import fmt, periods, taxonomy
 from swp_data.analysis import crime, stats
 from swp_data.analysis import reference as ref
-from ui import charts, common, urlstate
+from ui import charts, furniture, gateway, sidebar, urlstate
 
 POINTS_CAP = 1000  # each folium marker with its popup adds about 1 kB to the page: 1,000 keeps maps light
 HEAT_CAP = 30000
@@ -20,16 +20,16 @@ SOURCE = "data.police.uk street-level crime; ONS Census 2021"
 HOT_PALETTE = {HOT: maps.PUOR[-1], COLD: maps.PUOR[0], NOT_SIG: "#eeeeee"}
 
 
-common.page_header(
+furniture.page_header(
     "Crime map",
     "Where police recorded crime and anti-social behaviour happen (data.police.uk), by LSOA or ward: counts, "
     "rates per 1,000 residents, change on the year before, and statistically significant hotspots.",
 )
-f = common.filters()
+f = sidebar.filters()
 urlstate.page("crime_map")  # a link's choices seed the widgets below
 ss = st.session_state
-common.demo_banner(kinds=("police_uk",))
-months = common.q(crime.months_loaded)
+furniture.demo_banner(kinds=("police_uk",))
+months = gateway.q(crime.months_loaded)
 if not months:
     st.info(
         "No police.uk crime records are loaded yet. Import a data.police.uk download, or load the demo "
@@ -37,7 +37,7 @@ if not months:
         icon=":material/info:",
     )
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/database:")
-    common.provenance(kinds=("police_uk",))
+    furniture.provenance(kinds=("police_uk",))
     st.stop()
 
 last = months[-1]
@@ -50,7 +50,7 @@ highlight = (
 
 # ----------------------------------------------------------------- controls
 c1, c2, c3 = st.columns([3, 3, 2])
-options = common.q(crime.category_options)
+options = gateway.q(crime.category_options)
 if ss.get("cm_sel") not in options:
     ss["cm_sel"] = "All crime and ASB"
 selection = c1.selectbox("Crime type", options, key="cm_sel", format_func=crime.category_label)
@@ -74,10 +74,10 @@ view = c3.radio(
 )
 d1, d2, d3 = st.columns([3, 3, 2])
 overlay = d3.radio("Records layer", ["None", "Points", "Heat"], key="cm_overlay", horizontal=True)
-is_demo = common.q(crime.is_demo_selection, "crime", categories=cats, start=start, end=end)
+is_demo = gateway.q(crime.is_demo_selection, "crime", categories=cats, start=start, end=end)
 span = periods.fmt_month(start) if start == end else f"{periods.fmt_month(start)} to {periods.fmt_month(end)}"
-st.markdown(f"**Latest month: {periods.fmt_month(last)}** · showing **{common.md(selection)}**, {span}")
-unlocated = common.q(crime.unlocated_count, cats, start, end)
+st.markdown(f"**Latest month: {periods.fmt_month(last)}** · showing **{fmt.md(selection)}**, {span}")
+unlocated = gateway.q(crime.unlocated_count, cats, start, end)
 if unlocated:
     st.caption(
         f"{unlocated:,} record(s) of this selection and period have no location: they count in city "
@@ -89,7 +89,7 @@ if unlocated:
 record_layers: tuple = ()
 if overlay != "None":
     cap = POINTS_CAP if overlay == "Points" else HEAT_CAP
-    pts, n_all = common.q(crime.points, cats, start, end, cap)
+    pts, n_all = gateway.q(crime.points, cats, start, end, cap)
     shown = len(pts)
     more = f"{shown:,} of {n_all:,} records (a reproducible sample)" if shown < n_all else f"all {n_all:,} records"
     st.caption(
@@ -125,7 +125,7 @@ if view == "Areas":
         horizontal=True,
         help="Change: the 12 months to the last month chosen against the 12 months before.",
     )
-    geo = common.geo_frame(level)
+    geo = gateway.geo_frame(level)
     if measure == "Change":
         as_ratio = d2.radio("Change as", ["%", "Ratio"], key="cm_change_as", horizontal=True) == "Ratio"
         prev_start, prev_end = end - pd.DateOffset(months=23), end - pd.DateOffset(months=12)
@@ -142,7 +142,7 @@ if view == "Areas":
                 "choose a later month, or import earlier data.",
                 icon=":material/warning:",
             )
-        data = common.q(crime.area_change, cats, end, level)
+        data = gateway.q(crime.area_change, cats, end, level)
         vcol = "ratio" if as_ratio else "pct_change"
         label = (
             f"{selection}: ratio, 12 months to {periods.fmt_month(end)} / 12 months before"
@@ -179,7 +179,7 @@ if view == "Areas":
                 "pct_change": "% change",
             }
         )
-        selected = common.map_block(
+        selected = furniture.map_block(
             gdf,
             f.scope(table).round(3),
             key=f"cm_change_{level}",
@@ -207,12 +207,12 @@ if view == "Areas":
         )
     else:
         rates = measure != "Count"
-        data = common.q(crime.area_counts, cats, start, end, level)
+        data = gateway.q(crime.area_counts, cats, start, end, level)
         vcol = "rate_per_1000" if rates else "count"
         label = f"{selection}, {span}: " + ("rate per 1,000 residents" if rates else "records")
         gdf = geo.merge(data[["code", "count", "rate_per_1000", "population"]], on="code", how="left")
         table = data[["code", "name", "population", "count", "rate_per_1000"]].sort_values(vcol, ascending=False)
-        selected = common.map_block(
+        selected = furniture.map_block(
             gdf,
             f.scope(table).round(2),
             key=f"cm_{vcol}_{level}",
@@ -237,12 +237,12 @@ if view == "Areas":
 
 # ----------------------------------------------------------------- hotspots view
 else:
-    hs = common.q(crime.hotspots, cats, start, end)
+    hs = gateway.q(crime.hotspots, cats, start, end)
     n_hot, n_cold = int((hs["hotspot"] == HOT).sum()), int((hs["hotspot"] == COLD).sum())
     h1, h2, h3 = st.columns(3)
     h1.metric("Hot spots", f"{n_hot}", help="LSOAs whose neighbourhood rate is significantly high")
     h2.metric("Cold spots", f"{n_cold}", help="LSOAs whose neighbourhood rate is significantly low")
-    h3.metric("Records", common.fmt_int(hs["count"].sum()))
+    h3.metric("Records", fmt.fmt_int(hs["count"].sum()))
     st.caption(
         "Getis-Ord Gi* on LSOA rates per 1,000 residents, with "
         f"{hs.attrs.get('weights') or 'queen contiguity'} (each LSOA with its neighbours), 999 permutations and a "
@@ -250,7 +250,7 @@ else:
         "LSOAs with few residents are pulled towards the city rate, so a handful of records cannot make a hotspot."
         + (" Hotspots are always computed on LSOAs, whatever the Geography level." if level == "ward" else "")
     )
-    geo = common.geo_frame("lsoa")
+    geo = gateway.geo_frame("lsoa")
     gdf = geo.merge(hs[["code", "z", "hotspot", "count", "rate_per_1000", "eb_rate"]], on="code", how="left")
     labels = {HOT: "Hot spot", COLD: "Cold spot", NOT_SIG: "Not significant"}
     hot_layers = (
@@ -269,7 +269,7 @@ else:
     table = table.sort_values("Gi* z", ascending=False)
     if f.area_kind != "city":
         table = table[table["code"].isin(f.lsoa_codes)]
-    selected = common.map_block(
+    selected = furniture.map_block(
         gdf,
         table.round(3),
         key="cm_hotspots",
@@ -289,19 +289,19 @@ else:
 # ----------------------------------------------------------------- profile of the clicked area
 if selected:
     try:
-        prof = common.q(crime.area_profile, selected, cats, end)
+        prof = gateway.q(crime.area_profile, selected, cats, end)
     except KeyError:
         prof = None
     if prof:
         st.subheader(f"Profile: {prof['name']} ({selected})")
         top = prof["top"]
         k1, k2, k3, k4 = st.columns(4)
-        k1.metric("Residents (Census 2021)", common.fmt_int(prof["population"]))
+        k1.metric("Residents (Census 2021)", fmt.fmt_int(prof["population"]))
         n12 = int(prof["monthly"]["count"].tail(12).sum())
-        k2.metric(f"{common.md(selection)}, 12 months to {periods.fmt_month(end)}", common.fmt_int(n12))
+        k2.metric(f"{fmt.md(selection)}, 12 months to {periods.fmt_month(end)}", fmt.fmt_int(n12))
         k3.metric("Per 1,000 residents", f"{stats.rate_per_1000(n12, prof['population']):,.1f}")
         try:
-            dep = common.q(ref.lsoa_profile, selected)
+            dep = gateway.q(ref.lsoa_profile, selected)
         except KeyError:
             dep = None
         if dep is not None:
@@ -315,11 +315,11 @@ if selected:
                 )
         t1, t2, t3 = st.columns([2, 2, 2])
         with t1:
-            st.markdown(f"**{common.md(selection)}: last 24 months**")
+            st.markdown(f"**{fmt.md(selection)}: last 24 months**")
             mon = prof["monthly"].assign(label=lambda x: [periods.fmt_month(m) for m in x["month"]])
             fig = charts.profile_months(mon)
             st.plotly_chart(fig, width="stretch", key="cm_profile_spark")
-            common.download(
+            furniture.download(
                 mon[["label", "count"]].rename(columns={"label": "month"}),
                 label="Download (CSV)",
                 filename=f"profile-{selected}",
@@ -349,4 +349,4 @@ if selected:
                     dep["deprivation"].pivot(index="domain", columns="edition", values="decile"), width="stretch"
                 )
 
-common.provenance(kinds=("police_uk",))
+furniture.provenance(kinds=("police_uk",))

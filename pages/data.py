@@ -1,36 +1,29 @@
 """Data: import files with progress and a report, the provenance of every
 dataset, delete a dataset, load the demo, download the provenance table."""
 
-import re
 import tempfile
 from pathlib import Path
 
 import streamlit as st
 
-from geo import maps
-from swp_data import periods
+from swp_data import fmt, periods
 from swp_data.analysis import crime
 from swp_data.errors import InputError
 from swp_data.sources import imports, uploads
 from swp_data.store import datasets
-from ui import auth, common, fetch_panel, urlstate
+from ui import auth, fetch_panel, furniture, gateway, urlstate
 
 ss = st.session_state
 CONFIRM_REPLACE = "Replace months even when the new file has far fewer records"
 
 
-def _md(text) -> str:
-    """Text from files or users made inert in Markdown."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", maps.esc(text))
-
-
-common.page_header(
+furniture.page_header(
     "Data",
     "Load this month's data.police.uk download and the partners' returns, check what was loaded, and remove "
     "what should not be there. Every import is all or nothing: a problem leaves the store as it was.",
 )
 urlstate.page("data")
-common.demo_banner(
+furniture.demo_banner(
     advice="Demo datasets are marked DEMO in the list below; importing real records of a "
     "force and month replaces the demo records of that month."
 )
@@ -40,7 +33,7 @@ result = ss.get("data_result")
 if result:
     kind = result["kind"]
     if kind == "error":
-        st.error(f"Nothing was loaded. {_md(result['message'])}", icon=":material/error:")
+        st.error(f"Nothing was loaded. {fmt.md(result['message'])}", icon=":material/error:")
         if result.get("confirm"):
             # A replacement that removes far more records than it brings: the
             # analyst may confirm it and import again.
@@ -48,7 +41,7 @@ if result:
     elif kind == "import":
         rep = result["report"]
         st.success(
-            f"Imported {rep['files']:,} file(s): {_md(', '.join(result['names']))}.", icon=":material/check_circle:"
+            f"Imported {rep['files']:,} file(s): {fmt.md(', '.join(result['names']))}.", icon=":material/check_circle:"
         )
         m = st.columns(5)
         m[0].metric("Files read", f"{rep['files']:,}")
@@ -59,7 +52,7 @@ if result:
         with st.expander("Import report", expanded=True):
             st.code(result["text"], language=None)
     elif kind == "deleted":
-        st.success(_md(result["message"]), icon=":material/delete:")
+        st.success(fmt.md(result["message"]), icon=":material/delete:")
     elif kind == "demo":
         st.success(result["message"], icon=":material/science:")
         with st.expander("Import report"):
@@ -127,7 +120,7 @@ if action == "import" and files:
 fetch_panel.render()  # "Update from police.uk" (ui/fetch_panel.py)
 
 # ----------------------------------------------------------------- demo
-if not common.q(crime.crime_loaded):
+if not gateway.q(crime.crime_loaded):
     st.info(
         "No police.uk crime records are loaded. Import a download above, or load the demo dataset "
         "(synthetic police.uk-format records Jan 2021 to Sep 2026, partner series and engagement returns, "
@@ -160,7 +153,7 @@ if not common.q(crime.crime_loaded):
 
 # ----------------------------------------------------------------- datasets
 st.subheader("Datasets loaded")
-ds = common.q(datasets.dataset_table)
+ds = gateway.q(datasets.dataset_table)
 # newest imports first, reference data last
 ds = (
     ds.assign(_ref=ds["kind"].eq("reference"))
@@ -199,12 +192,12 @@ st.caption(
     "'rows now' can be lower than 'rows loaded' when a later import replaced some of a dataset's months "
     "(police.uk) or keys (partner and engagement returns)."
 )
-last = common.q(crime.last_month)
+last = gateway.q(crime.last_month)
 if last is not None:
     st.markdown(f"**Latest month of crime records: {periods.fmt_month(last)}**")
 d1, d2 = st.columns(2)
 with d1:
-    common.download(
+    furniture.download(
         view,
         label="Download the provenance table (CSV)",
         filename="datasets",
@@ -250,7 +243,7 @@ else:
         st.caption("Reference data and the partnership's published figures cannot be deleted.")
     else:
         st.warning(
-            f"Delete **{_md(labels[pick])}**? Its rows are removed from the store; import the files again "
+            f"Delete **{fmt.md(labels[pick])}**? Its rows are removed from the store; import the files again "
             "to bring them back.",
             icon=":material/warning:",
         )
@@ -273,4 +266,4 @@ else:
         n.button("Cancel", key="data_delete_no", on_click=lambda: ss.pop("data_delete_pending", None))
 
 auth.audit_block()
-common.provenance()
+furniture.provenance()

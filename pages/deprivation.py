@@ -3,15 +3,16 @@ overlays, and pockets of deprivation hidden inside average wards."""
 
 import streamlit as st
 
+from swp_data import fmt
 from swp_data.analysis import reference as ref
-from ui import charts, common, urlstate
+from ui import charts, furniture, gateway, sidebar, urlstate
 
-common.page_header(
+furniture.page_header(
     "Deprivation",
     "English Indices of Deprivation 2025 and 2019 (MHCLG), IoD2025 police recorded crime indicators and "
     "Census 2021, by LSOA or ward. Rank 1 and decile 1 are the most deprived in England.",
 )
-f = common.filters()
+f = sidebar.filters()
 urlstate.page("deprivation")  # a link's choices seed the widgets below
 level = f.level
 
@@ -19,7 +20,7 @@ VIEWS = ["IMD and domains", "IoD2025 crime indicators", "Census 2021", "Pockets 
 c1, c2, c3 = st.columns([2, 2, 2])
 view = c1.selectbox("Show", VIEWS, key="dep_view")
 
-geo = common.geo_frame(level)
+geo = gateway.geo_frame(level)
 highlight = (
     f.lsoa_codes
     if (f.area_kind != "city" and level == "lsoa")
@@ -49,7 +50,7 @@ if view == "IMD and domains":
         key="dep_measure",
         format_func={"decile": "National decile", "rank": "National rank", "score": "Score"}.get,
     )
-    data = common.q(ref.imd_measure, edition, domain, level)
+    data = gateway.q(ref.imd_measure, edition, domain, level)
     gdf = geo.merge(data.drop(columns=["name"]), on="code", how="left")
     label = f"{domains[domain]} {measure} (IMD {edition})"
     kind = "deciles" if measure == "decile" else "sequential"
@@ -62,7 +63,7 @@ if view == "IMD and domains":
             "Ward values: population-weighted average of its LSOAs' national ranks (and scores); the "
             "decile is the national decile that average rank falls in. Wards are best-fit from LSOAs."
         )
-    selected = common.map_block(
+    selected = furniture.map_block(
         gdf,
         f.scope(table).round(3),
         key=f"dep_imd_{level}",
@@ -82,7 +83,7 @@ elif view == "IoD2025 crime indicators":
     ind = c2.selectbox(
         "Indicator", list(ref.CRIME_INDICATORS), format_func=ref.CRIME_INDICATORS.get, key="dep_crime_ind"
     )
-    data = common.q(ref.crime_indicators, level)
+    data = gateway.q(ref.crime_indicators, level)
     gdf = geo.merge(data[["code", ind]], on="code", how="left")
     label = f"{ref.CRIME_INDICATORS[ind]} per 1,000 at risk"
     table = (
@@ -94,7 +95,7 @@ elif view == "IoD2025 crime indicators":
         "Police recorded crime rates used in the IoD2025 Crime domain (reference period per the IoD2025 "
         "technical report), per 1,000 at-risk population (burglary: per 1,000 properties)."
     )
-    selected = common.map_block(
+    selected = furniture.map_block(
         gdf,
         f.scope(table).round(2),
         key=f"dep_crime_{level}",
@@ -107,7 +108,7 @@ elif view == "IoD2025 crime indicators":
         highlight=highlight,
     )
     with st.expander("Crime against deprivation"):
-        imd = common.q(ref.imd_measure, "2025", "imd", level)
+        imd = gateway.q(ref.imd_measure, "2025", "imd", level)
         both = data[["code", "name", ind, "population"]].merge(imd[["code", "score", "decile"]], on="code")
         fig = charts.crime_against_deprivation(both, ind=ind, label=label)
         st.plotly_chart(fig, width="stretch")
@@ -118,9 +119,9 @@ elif view == "Census 2021":
     overlay = c2.selectbox(
         "Topic", list(ref.CENSUS_OVERLAYS), key="dep_census", format_func=lambda k: ref.CENSUS_OVERLAYS[k][3]
     )
-    cats = common.q(ref.census_categories, overlay)
+    cats = gateway.q(ref.census_categories, overlay)
     cat = c3.selectbox("Category", cats, key=f"dep_census_cat_{overlay}")
-    data = common.q(ref.census_shares, overlay, cat, level)
+    data = gateway.q(ref.census_shares, overlay, cat, level)
     gdf = geo.merge(data[["code", "share", "n"]], on="code", how="left")
     label = f"% {cat}"
     table = (
@@ -128,7 +129,7 @@ elif view == "Census 2021":
         .rename(columns={"n": "count", "share": "percent"})
         .sort_values("percent", ascending=False)
     )
-    selected = common.map_block(
+    selected = furniture.map_block(
         gdf,
         f.scope(table).round(1),
         key=f"dep_census_{level}",
@@ -158,9 +159,9 @@ else:  # Pockets of deprivation
         "but sit in a ward whose population-weighted average is not. They are outlined in red.",
         icon=":material/search:",
     )
-    p = common.q(ref.pockets, edition, band)
-    lsoa_geo = common.geo_frame("lsoa")
-    data = common.q(ref.imd_measure, edition, "imd", "lsoa")
+    p = gateway.q(ref.pockets, edition, band)
+    lsoa_geo = gateway.geo_frame("lsoa")
+    data = gateway.q(ref.imd_measure, edition, "imd", "lsoa")
     gdf = lsoa_geo.merge(data[["code", "decile", "rank"]], on="code", how="left")
     table = p[["code", "name", "ward_name", "rank", "decile", "ward_decile", "gap", "population"]].rename(
         columns={
@@ -172,8 +173,8 @@ else:  # Pockets of deprivation
     )
     m1, m2 = st.columns(2)
     m1.metric("Hidden pockets", f"{len(p)}", help="LSOAs in the band whose ward average is not")
-    m2.metric("Residents in them", common.fmt_int(p["population"].sum()))
-    selected = common.map_block(
+    m2.metric("Residents in them", fmt.fmt_int(p["population"].sum()))
+    selected = furniture.map_block(
         gdf,
         f.scope(table.round(1), level="lsoa"),
         key=f"pockets_{edition}_{band}",
@@ -191,14 +192,14 @@ else:  # Pockets of deprivation
 # ----------------------------------------------------------------- profile of the clicked area
 if selected:
     try:
-        prof = common.q(ref.lsoa_profile, selected)
+        prof = gateway.q(ref.lsoa_profile, selected)
     except KeyError:
         prof = None
     if prof:
         a = prof["area"]
         st.subheader(f"Profile: {a['name']} ({a['code']})")
         k1, k2, k3 = st.columns(3)
-        k1.metric("Residents (Census 2021)", common.fmt_int(a["population"]))
+        k1.metric("Residents (Census 2021)", fmt.fmt_int(a["population"]))
         k2.metric("Area", f"{a['area_km2']:.2f} km²")
         k3.metric("Ward", a["ward_name"])
         t1, t2, t3 = st.columns(3)
@@ -216,4 +217,4 @@ if selected:
             hh = prof["household_deprivation"].rename(columns={"category": "households", "share": "%"})
             st.dataframe(hh[["households", "%"]].round(1), hide_index=True, width="stretch")
 
-common.provenance(kinds=("reference",))
+furniture.provenance(kinds=("reference",))

@@ -5,24 +5,25 @@ representative respondents are."""
 import numpy as np
 import streamlit as st
 
+from swp_data import fmt
 from swp_data.analysis import public as public_site
-from swp_data.analysis import stats
+from swp_data.analysis import reference, stats
 from swp_data.periods import period_label
 from swp_data.places import engagement_analysis
-from ui import charts, common, urlstate
+from ui import charts, furniture, gateway, sidebar, urlstate
 
-common.page_header(
+furniture.page_header(
     "Engagement",
     "Community meetings, surveys and consultations per 1,000 residents (Census 2021), set against harm, and "
     "how well respondents represent the city. Building community capacity is a theme of the strategy.",
 )
 
 
-f = common.filters()
+f = sidebar.filters()
 urlstate.page("engagement")  # a link's choices seed the widgets below
 ss = st.session_state
-is_demo = common.demo_banner(kinds=("engagement",))
-ds = common.datasets()
+is_demo = furniture.demo_banner(kinds=("engagement",))
+ds = furniture.datasets()
 eng_ds = ds[ds["kind"] == "engagement"]
 
 
@@ -36,21 +37,15 @@ if f.area_kind == "city":
     scope_wards = None
     outlined: tuple[str, ...] = ()  # wards marked in the charts
 else:
-    scope_wards = set(
-        common.sql("SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code)", (f.lsoa_codes,))[
-            "ward_code"
-        ]
-    )
-    st.caption(
-        f"Wards in {common.md(f.area_label)} are outlined or listed first; city medians and shares use every ward."
-    )
+    scope_wards = set(gateway.q(reference.wards_of, tuple(f.lsoa_codes)))
+    st.caption(f"Wards in {fmt.md(f.area_label)} are outlined or listed first; city medians and shares use every ward.")
     outlined = tuple(sorted(scope_wards))
 if f.level == "lsoa":
     st.caption("Engagement returns are by ward: this page is at ward level whatever the Geography level.")
 
 # ------------------------------------------------------------- meetings over time
 st.subheader("Community meetings: attendees per 1,000 residents, by ward and quarter")
-meet = common.q(engagement_analysis.meetings_by_ward_quarter)
+meet = gateway.q(engagement_analysis.meetings_by_ward_quarter)
 meet_demo = demo_of(":meetings:")
 if meet.empty:
     st.info(
@@ -68,10 +63,10 @@ else:
     city["attendees_per_1000"] = stats.rate_per_1000(city["attendees"], city["population"]).to_numpy()
     last = city.iloc[-1]
     c1, c2, c3 = st.columns(3)
-    c1.metric(f"Attendees, {period_label(last['quarter_start'], 'quarter')}", common.fmt_int(last["attendees"]))
+    c1.metric(f"Attendees, {period_label(last['quarter_start'], 'quarter')}", fmt.fmt_int(last["attendees"]))
     c2.metric("Per 1,000 residents (city)", f"{last['attendees_per_1000']:.1f}")
-    c3.metric("Meetings that quarter", common.fmt_int(last["meetings"]))
-    common.download(
+    c3.metric("Meetings that quarter", fmt.fmt_int(last["meetings"]))
+    furniture.download(
         meet_view.drop(columns=["quarter_start"]).round(2),
         label="Download CSV",
         filename="meetings-by-ward-quarter",
@@ -83,7 +78,7 @@ else:
 
 # ------------------------------------------------------------- engagement against harm
 st.subheader("Engagement against harm, by ward")
-eh = common.q(engagement_analysis.ward_engagement_harm)
+eh = gateway.q(engagement_analysis.ward_engagement_harm)
 if eh["harm"].isna().all() or eh["engagement"].isna().all():
     st.info("Needs both crime records and community meeting returns.")
 else:
@@ -105,7 +100,7 @@ else:
         ["code", "ward", "quadrant", "harm per 1,000", "attendees per 1,000", "meetings", "attendees", "population"]
     ].sort_values(["quadrant", "harm per 1,000"], ascending=[True, False])
     st.dataframe(view[view["quadrant"] == "High harm, low engagement"].round(1), hide_index=True, width="stretch")
-    common.download(
+    furniture.download(
         view.round(2),
         label="Download CSV",
         filename="engagement-against-harm",
@@ -117,7 +112,7 @@ else:
 
 # ------------------------------------------------------------- survey
 st.subheader("Surveys: answers by ward, with 95% intervals")
-sv = common.q(engagement_analysis.survey_by_ward)
+sv = gateway.q(engagement_analysis.survey_by_ward)
 survey_demo = demo_of(":survey:")
 if sv.empty:
     st.info(
@@ -136,7 +131,7 @@ else:
         "Share answering",
         answers,
         horizontal=True,
-        format_func=common.md,  # radio labels render Markdown
+        format_func=fmt.md,  # radio labels render Markdown
         key="en_answer",
         index=answers.index("No") if "No" in answers else 0,
     )
@@ -146,20 +141,20 @@ else:
     city_share = n_ans / total if total else np.nan
     lo, hi = engagement_analysis.wilson_interval(n_ans, total) if total else (np.nan, np.nan)
     m1, m2 = st.columns(2)
-    m1.metric("Respondents", common.fmt_int(total))
+    m1.metric("Respondents", fmt.fmt_int(total))
     m2.metric(
-        f"Answering “{common.md(answer)}” (city)",
+        f"Answering “{fmt.md(answer)}” (city)",
         f"{100 * city_share:.0f}%",
         help=f"Wilson 95% interval {100 * lo:.1f}% to {100 * hi:.1f}%",
     )
-    pub = common.sql(
-        "SELECT indicator, value, period FROM published_figure WHERE indicator IN "
-        "('safety_of_women_and_girls_not_safe_at_night', 'safety_of_women_and_girls_survey_respondents')"
+    pub = gateway.q(
+        reference.published_figures,
+        ("safety_of_women_and_girls_not_safe_at_night", "safety_of_women_and_girls_survey_respondents"),
     )
     if len(pub) == 2 and "women and girls" in pick.lower():
         p = dict(zip(pub["indicator"], pub["value"], strict=True))
         st.caption(
-            f"Published ({pub['period'].iloc[0]}): {common.fmt_int(p['safety_of_women_and_girls_survey_respondents'])} "
+            f"Published ({pub['period'].iloc[0]}): {fmt.fmt_int(p['safety_of_women_and_girls_survey_respondents'])} "
             f"respondents, {p['safety_of_women_and_girls_not_safe_at_night']:.0f}% do not feel safe when out "
             "and about at night."
         )
@@ -175,7 +170,7 @@ else:
     fig = charts.survey_by_ward(d, answer=answer, city_share=city_share, highlighted=outlined)
     st.plotly_chart(fig, width="stretch", key="en_survey_chart")
     st.caption("Error bars: Wilson score 95% intervals; wide bars mean few respondents in that ward.")
-    common.download(
+    furniture.download(
         d.assign(share=100 * d["share"], ci_low=100 * d["ci_low"], ci_high=100 * d["ci_high"]).round(2),
         label="Download CSV",
         filename="survey-by-ward",
@@ -187,7 +182,7 @@ else:
 
     # --------------------------------------------------------- representativeness
     st.subheader("Who answered: respondents by ward against residents (Census 2021)")
-    rep = common.q(engagement_analysis.survey_representativeness, sub["survey"].iloc[0], question)
+    rep = gateway.q(engagement_analysis.survey_representativeness, sub["survey"].iloc[0], question)
     fig = charts.survey_representativeness(rep)
     st.plotly_chart(fig, width="stretch", key="en_rep_chart")
     under = rep.sort_values("ratio").head(3)
@@ -196,7 +191,7 @@ else:
         + "; ".join(f"{r.ward_name} {r.ratio:.2f}" for r in under.itertuples())
         + ". 1.00 = in proportion."
     )
-    common.download(
+    furniture.download(
         rep.round(3),
         label="Download CSV",
         filename="survey-representativeness",
@@ -208,13 +203,13 @@ else:
 
 # ------------------------------------------------------------- consultation
 st.subheader("Consultations: respondents by postcode district or ward")
-cons = common.q(engagement_analysis.consultation_shares)
+cons = gateway.q(engagement_analysis.consultation_shares)
 if cons.empty:
     st.info("No consultation figures are loaded.")
 else:
     for (name, period), d in cons.groupby(["consultation", "period"], sort=False):
         real = not d["is_demo"].any()
-        st.markdown(f"**{common.md(name)} ({common.md(period)})**" + (" — as published" if real else " — DEMO"))
+        st.markdown(f"**{fmt.md(name)} ({fmt.md(period)})**" + (" — as published" if real else " — DEMO"))
         fig = charts.consultation_shares(d)
         st.plotly_chart(fig, width="stretch", key=f"en_cons_{name}_{period}")
         if (d["geography_level"] == "postcode_district").any():
@@ -223,7 +218,7 @@ else:
                 "population by postcode district, so residents cannot be set beside them here; WV5 "
                 "(Wombourne) and WV8 (Codsall) lie mostly outside the city."
             )
-        common.download(
+        furniture.download(
             d.drop(columns=["dataset_id"]),
             label="Download CSV",
             filename=f"consultation-{period}",
@@ -233,4 +228,4 @@ else:
             key=f"en_cons_dl_{name}_{period}",
         )
 
-common.provenance(kinds=("reference", "engagement"))
+furniture.provenance(kinds=("reference", "engagement"))

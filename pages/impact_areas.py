@@ -8,27 +8,28 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from swp_data.analysis import crime_window
+from swp_data import fmt
+from swp_data.analysis import crime_window, reference
 from swp_data.demo import areas as demo_areas
 from swp_data.errors import InputError
 from swp_data.places import area_compare, area_files, impact_areas, indicators
-from ui import auth, charts, common, urlstate
+from ui import auth, charts, furniture, gateway, sidebar, urlstate
 
-common.page_header(
+furniture.page_header(
     "Impact Areas",
     "Place-based working, as the partnership aligns with West Midlands Police Impact Areas: define an area "
     "from LSOAs, then compare it with the rest of the city and with similar places.",
 )
-f = common.filters()
+f = sidebar.filters()
 urlstate.page("impact_areas")  # a link's choices seed the widgets below
 ss = st.session_state
-is_demo = common.demo_banner(kinds=("police_uk", "impact_area"))
+is_demo = furniture.demo_banner(kinds=("police_uk", "impact_area"))
 
 MODES = ["Profile of an area", "Create an area", "Import a file", "Rename or delete"]
 if not auth.may_change():  # viewers and the public site: profiles only, no editing
     MODES = MODES[:1]
-areas = common.q(impact_areas.list_areas)
-window = common.q(crime_window.crime_window)
+areas = gateway.q(impact_areas.list_areas)
+window = gateway.q(crime_window.crime_window)
 
 # Deferred state changes (a widget's value can only be set before it is drawn).
 for key in ("ia_mode", "ia_profile"):
@@ -51,7 +52,7 @@ def _write(fn, *args, ok: str, **kwargs):
     try:
         result = impact_areas.in_transaction(fn, *args, **kwargs)
     except InputError as e:
-        st.error(f"Not saved: {common.problem(e)}", icon=":material/error:")
+        st.error(f"Not saved: {furniture.problem(e)}", icon=":material/error:")
         return None
     ss["ia_flash"] = ok
     return result if result is not None else True
@@ -84,20 +85,20 @@ if mode == "Create an area":
         "Click LSOAs on the map to add or remove them (clicking the same LSOA twice in a row needs "
         "another click in between; the list below always works), or pick them in the list."
     )
-    lsoa_tbl = common.q(impact_areas.city_lsoas)
+    lsoa_tbl = gateway.q(impact_areas.city_lsoas)
     names = {r.code: f"{r.name}, {r.ward_name}" for r in lsoa_tbl.itertuples()}
     pending = [c for c in ss.get("ia_pending", []) if c in names]
-    geo = common.geo_frame("lsoa")
+    geo = gateway.geo_frame("lsoa")
     if window:
-        ind = common.q(indicators.indicators, "lsoa")[["crime_all"]].reset_index()
+        ind = gateway.q(indicators.indicators, "lsoa")[["crime_all"]].reset_index()
         value_col, value_label, kind = "crime_all", "Recorded crime (excl. ASB) per 1,000, last 12 months", "sequential"
     else:
-        ind = common.sql("SELECT lsoa21_code AS code, imd_decile FROM imd2025")
+        ind = gateway.q(reference.imd2025_deciles)
         value_col, value_label, kind = "imd_decile", "IMD 2025 decile", "deciles"
     gdf = geo.merge(ind, on="code", how="left")
     table = lsoa_tbl.assign(selected=lsoa_tbl["code"].isin(pending).map({True: "Yes", False: ""}))
     table = table.merge(ind, on="code", how="left").sort_values(["selected", "code"], ascending=[False, True])
-    clicked = common.map_block(
+    clicked = furniture.map_block(
         gdf,
         table.round(1),
         key="ia_pick",
@@ -127,7 +128,7 @@ if mode == "Create an area":
     pop = lsoa_tbl.set_index("code")["population"]
     k1, k2, k3 = st.columns(3)
     k1.metric("LSOAs picked", f"{len(pending)}")
-    k2.metric("Residents (Census 2021)", common.fmt_int(pop.reindex(pending).sum()))
+    k2.metric("Residents (Census 2021)", fmt.fmt_int(pop.reindex(pending).sum()))
     k3.metric("Share of the city's residents", f"{100 * pop.reindex(pending).sum() / pop.sum():.1f}%")
     c1, c2 = st.columns([3, 2])
     name = c1.text_input("Name of the area", key="ia_new_name", max_chars=impact_areas.NAME_MAX)
@@ -140,7 +141,7 @@ if mode == "Create an area":
             pending,
             source=source,
             replace=replace,
-            ok=f"Saved the Impact Area “{common.md(name.strip())}” ({len(pending)} LSOAs).",
+            ok=f"Saved the Impact Area “{fmt.md(name.strip())}” ({len(pending)} LSOAs).",
         )
         if aid:
             ss["ia_reset_new"] = True
@@ -171,15 +172,15 @@ elif mode == "Import a file":
             area_files.check_size(Path(up.name), up.size)
             plan = area_files.prepare_area_file(Path(up.name), up.getvalue(), name=name or None)
         except InputError as e:
-            st.error(f"Not saved: {common.problem(e)}", icon=":material/error:")
+            st.error(f"Not saved: {furniture.problem(e)}", icon=":material/error:")
             plan = None
-        rep = plan and _write(area_files.write_area_file, plan, ok=f"Imported {common.md(up.name)}.")
+        rep = plan and _write(area_files.write_area_file, plan, ok=f"Imported {fmt.md(up.name)}.")
         if rep:
             ss["ia_last_import"] = rep
             st.rerun()
     rep = ss.get("ia_last_import")
     if rep is not None:
-        st.markdown(f"**Last import: {common.md(rep.file)}**")
+        st.markdown(f"**Last import: {fmt.md(rep.file)}**")
         st.dataframe(
             pd.DataFrame(rep.areas).rename(columns={"n_lsoa": "LSOAs", "replaced": "replaced an area"}),
             hide_index=True,
@@ -201,7 +202,7 @@ elif mode == "Import a file":
             )
             st.markdown("**LSOA assignment** (every LSOA the polygons touch)")
             st.dataframe(a, hide_index=True, width="stretch")
-            common.download(
+            furniture.download(
                 a,
                 label="Download the assignment",
                 filename="impact-area-assignment",
@@ -219,17 +220,17 @@ elif mode == "Rename or delete":
         labels = {r.area_id: _label(r) for r in areas.itertuples()}
         aid = st.selectbox("Impact Area", list(labels), format_func=labels.get, key="ia_manage")
         row = areas.set_index("area_id").loc[aid]
-        st.caption(f"Source: {common.md(row['source'])}; {row['n_lsoa']} LSOAs; created {row['created_at']:%d %b %Y}.")
+        st.caption(f"Source: {fmt.md(row['source'])}; {row['n_lsoa']} LSOAs; created {row['created_at']:%d %b %Y}.")
         c1, c2 = st.columns(2)
         with c1:
             new = st.text_input("New name", key="ia_rename_to", max_chars=impact_areas.NAME_MAX)
             renamed = st.button("Rename", key="ia_rename", icon=":material/edit:", disabled=not new.strip())
-            if renamed and _write(impact_areas.rename_area, aid, new, ok=f"Renamed to “{common.md(new.strip())}”."):
+            if renamed and _write(impact_areas.rename_area, aid, new, ok=f"Renamed to “{fmt.md(new.strip())}”."):
                 st.rerun()
         with c2:
             sure = st.checkbox("Yes, delete this area", key="ia_delete_sure")
             deleted = st.button("Delete", key="ia_delete", icon=":material/delete:", disabled=not sure)
-            if deleted and _write(impact_areas.delete_area, aid, ok=f"Deleted “{common.md(row['name'])}”."):
+            if deleted and _write(impact_areas.delete_area, aid, ok=f"Deleted “{fmt.md(row['name'])}”."):
                 st.rerun()
 
 # =============================================================== profile
@@ -252,12 +253,12 @@ else:
         index=crime_window.measures().index(crime_window.DEFAULT_SELECTION),
     )
     area = areas.set_index("area_id").loc[aid]
-    codes = tuple(common.q(impact_areas.area_codes, aid))
-    st.markdown(f"### {common.md(area['name'])}")
+    codes = tuple(gateway.q(impact_areas.area_codes, aid))
+    st.markdown(f"### {fmt.md(area['name'])}")
     if area["approximate"]:
-        st.warning(f"**Approximate, for demonstration.** {common.md(area['note'] or '')}", icon=":material/help:")
+        st.warning(f"**Approximate, for demonstration.** {fmt.md(area['note'] or '')}", icon=":material/help:")
     st.caption(
-        f"Source: {common.md(area['source'])} · {len(codes)} LSOAs · {common.fmt_int(area['population'])} residents "
+        f"Source: {fmt.md(area['source'])} · {len(codes)} LSOAs · {fmt.fmt_int(area['population'])} residents "
         f"(Census 2021)" + (" · DEMO" if area["is_demo"] else "")
     )
 
@@ -270,22 +271,22 @@ else:
         wl = crime_window.window_label(window)
         # ------------------------------------------------ shares
         st.markdown(f"#### Share of the city's residents against share of its recorded crime ({wl})")
-        shares = common.q(area_compare.area_shares, codes)
+        shares = gateway.q(area_compare.area_shares, codes)
         row = shares.set_index("measure").loc[measure]
         k1, k2, k3 = st.columns(3)
         k1.metric("Share of the city's residents", f"{row['population_share']:.1f}%")
         k2.metric(
             f"Share of {crime_window.measure_text(measure)}",
             f"{row['crime_share']:.1f}%",
-            help=f"{common.fmt_int(row['inside'])} of {common.fmt_int(row['city'])} records, {wl}",
+            help=f"{fmt.fmt_int(row['inside'])} of {fmt.fmt_int(row['city'])} records, {wl}",
         )
         k3.metric(
             "Crime share ÷ population share",
             f"{row['ratio']:.2f}",
             help="1.00 = its share of crime equals its share of residents; 1.50 = half as much again.",
         )
-        pub = common.q(demo_areas.published_priority_shares)
-        union = tuple(common.q(demo_areas.demo_union_codes))
+        pub = gateway.q(demo_areas.published_priority_shares)
+        union = tuple(gateway.q(demo_areas.demo_union_codes))
         if pub["population_share"] is not None:
             status = "DEMO data" if is_demo else "loaded data"
             text = (
@@ -294,7 +295,7 @@ else:
                 f"recorded crime. **This app's figure on the {status}** ({wl}): "
             )
             if union:
-                u = common.q(area_compare.area_shares, union).set_index("measure").loc[crime_window.ALL_CRIME]
+                u = gateway.q(area_compare.area_shares, union).set_index("measure").loc[crime_window.ALL_CRIME]
                 text += (
                     f"the six approximate priority areas together hold {u['population_share']:.1f}% of "
                     f"residents and {u['crime_share']:.1f}% of recorded crime (excluding ASB); "
@@ -327,7 +328,7 @@ else:
                 width="stretch",
                 height=460,
             )
-            common.download(
+            furniture.download(
                 tbl,
                 label="Download CSV",
                 filename="impact-area-shares",
@@ -339,10 +340,10 @@ else:
 
         # ------------------------------------------------ inside against the rest
         st.markdown(f"#### Inside the area against the rest of the city: {crime_window.measure_text(measure)}")
-        monthly = common.q(area_compare.inside_vs_rest_monthly, codes, measure)
+        monthly = gateway.q(area_compare.inside_vs_rest_monthly, codes, measure)
         fig = charts.inside_vs_rest(monthly)
         st.plotly_chart(fig, width="stretch", key="ia_trend_chart")
-        common.download(
+        furniture.download(
             monthly.assign(month=monthly["month"].dt.strftime("%b %Y")).round(3),
             label="Download CSV",
             filename="impact-area-monthly",
@@ -351,7 +352,7 @@ else:
             source="data.police.uk; ONS Census 2021",
             key="ia_trend_dl",
         )
-        change = common.q(area_compare.inside_vs_rest_change, codes, measure)
+        change = gateway.q(area_compare.inside_vs_rest_change, codes, measure)
         if change.empty:
             st.caption("The change test needs 24 months of records.")
         else:
@@ -369,8 +370,8 @@ else:
 
         # ------------------------------------------------ LSOAs inside
         st.markdown(f"#### The area's LSOAs, ranked by harm ({wl})")
-        rank = common.q(area_compare.area_lsoa_ranking, codes, measure)
-        geo = common.geo_frame("lsoa")
+        rank = gateway.q(area_compare.area_lsoa_ranking, codes, measure)
+        geo = gateway.geo_frame("lsoa")
         gdf = geo[geo["code"].isin(codes)].merge(rank[["code", "harm_per_1000", "rate_per_1000"]], on="code")
         table = rank.rename(
             columns={
@@ -382,7 +383,7 @@ else:
                 "imd_decile": "IMD 2025 decile",
             }
         ).round(1)
-        picked = common.map_block(
+        picked = furniture.map_block(
             gdf,
             table,
             key="ia_lsoas",
@@ -399,10 +400,10 @@ else:
 
     # ------------------------------------------------ deprivation
     st.markdown("#### Deprivation profile (IMD 2025): how many of the area's LSOAs are in each national decile")
-    dep = common.q(area_compare.deprivation_profile, codes)
+    dep = gateway.q(area_compare.deprivation_profile, codes)
     fig = charts.area_deprivation(dep)
     st.plotly_chart(fig, width="stretch", key="ia_dep_chart")
-    common.download(
+    furniture.download(
         dep.round(1),
         label="Download CSV",
         filename="impact-area-deprivation",
@@ -415,7 +416,7 @@ else:
     # ------------------------------------------------ similar places
     if window:
         st.markdown(f"#### Against similar places outside the area: {crime_window.measure_text(measure)}")
-        comp = common.q(area_compare.comparators, codes, measure)
+        comp = gateway.q(area_compare.comparators, codes, measure)
         if comp["test"] is None:
             st.caption(comp["verdict"])
         else:
@@ -443,7 +444,7 @@ else:
                 .round(1)
             )
             st.dataframe(ct, hide_index=True, width="stretch")
-            common.download(
+            furniture.download(
                 ct,
                 label="Download CSV",
                 filename="impact-area-comparators",
@@ -471,4 +472,4 @@ else:
             with st.expander("Which LSOA is matched with which (click an LSOA on the map above for one)"):
                 st.dataframe(comp["pairs"].round(2), hide_index=True, width="stretch")
 
-common.provenance(kinds=("reference", "police_uk", "impact_area"))
+furniture.provenance(kinds=("reference", "police_uk", "impact_area"))

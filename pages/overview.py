@@ -2,24 +2,25 @@
 
 import streamlit as st
 
+from swp_data import fmt
 from swp_data.analysis import crime
 from swp_data.analysis import reference as ref
 from swp_data.periods import fmt_month
-from ui import charts, common, urlstate
+from ui import charts, furniture, gateway, urlstate
 
-common.page_header(
+furniture.page_header(
     "Safer Wolverhampton Insight",
     "The Safer Wolverhampton Partnership's dashboard: crime, deprivation and community engagement "
     "across the City of Wolverhampton's 20 wards and 161 neighbourhoods (LSOAs).",
 )
 urlstate.page("overview")
 
-s = common.q(ref.city_summary)
+s = gateway.q(ref.city_summary)
 i25, i19 = s["imd2025"], s["imd2019"]
 
 st.subheader("The city at a glance")
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Residents (Census 2021)", common.fmt_int(s["population"]), help=f"{s['n_lsoa']} LSOAs, {s['n_ward']} wards")
+c1.metric("Residents (Census 2021)", fmt.fmt_int(s["population"]), help=f"{s['n_lsoa']} LSOAs, {s['n_ward']} wards")
 c2.metric(
     "Most deprived local authorities, IMD 2025",
     f"{i25['rank_avg_score']} of {i25['n_la']}",
@@ -47,7 +48,7 @@ c4.metric(
 )
 
 st.subheader("Recorded crime in the whole city: the last 12 months")
-h = common.q(crime.headline)
+h = gateway.q(crime.headline)
 if not h["rows"]:
     st.info(
         "No crime data is loaded yet. Import police.uk files on the Data page, or load the demo dataset.",
@@ -55,7 +56,7 @@ if not h["rows"]:
     )
 else:
     if h["is_demo"]:
-        common.demo_banner(("police_uk",))
+        furniture.demo_banner(("police_uk",))
     st.caption(
         f"{h['current_label']} against {h['previous_label'] or 'the previous 12 months'}. "
         f"Latest month loaded: {fmt_month(h['last_month'])} (records from {fmt_month(h['first_month'])}). "
@@ -68,7 +69,7 @@ else:
         delta = None if ch is None or ch.previous == 0 else f"{ch.pct_change:+.1f}%"
         col.metric(
             r["grouping"] + (" (DEMO)" if h["is_demo"] else ""),
-            common.fmt_int(r["current"]),
+            fmt.fmt_int(r["current"]),
             delta=delta,
             delta_color="inverse" if ch is not None and ch.significant else "off",
             help="Red/green only when the change is significant at 95%; grey otherwise.",
@@ -90,15 +91,20 @@ with right:
     )
 
 st.subheader("Figures the partnership has published")
-pub = common.sql(
-    "SELECT indicator, breakdown, period, value, unit, geography, source_document FROM published_figure "
-    "WHERE indicator IN ('violence_with_injury', 'violence_against_person_share_of_recorded_crime', "
-    "'safety_of_women_and_girls_not_safe_at_night', 'safety_of_women_and_girls_survey_respondents', "
-    "'priority_areas_population_share', 'priority_areas_recorded_crime_share') ORDER BY indicator, period"
+pub = gateway.q(
+    ref.published_figures,
+    (
+        "violence_with_injury",
+        "violence_against_person_share_of_recorded_crime",
+        "safety_of_women_and_girls_not_safe_at_night",
+        "safety_of_women_and_girls_survey_respondents",
+        "priority_areas_population_share",
+        "priority_areas_recorded_crime_share",
+    ),
 )
 pub["indicator"] = pub["indicator"].str.replace("_", " ").str.capitalize()
 st.dataframe(pub, hide_index=True, width="stretch")
-common.download(
+furniture.download(
     pub,
     label="Download CSV",
     filename="published-figures",
@@ -108,9 +114,9 @@ common.download(
 )
 
 st.subheader("Data loaded")
-ds = common.datasets()
+ds = furniture.datasets()
 fresh = ds.assign(status=ds["is_demo"].map({True: "DEMO", False: "Real"}))[
     ["name", "kind", "status", "period_start", "period_end", "row_count", "loaded_at"]
 ]
 st.dataframe(fresh, hide_index=True, width="stretch")
-common.provenance()
+furniture.provenance()

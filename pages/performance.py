@@ -9,28 +9,28 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from swp_data import access, store, taxonomy
-from swp_data.analysis import crime
+from swp_data import access, fmt, store, taxonomy
+from swp_data.analysis import crime, reference
 from swp_data.errors import InputError
 from swp_data.periods import fmt_month
 from swp_data.report import performance
-from ui import charts, common, pack_panel, urlstate
+from ui import charts, furniture, gateway, pack_panel, sidebar, urlstate
 
-common.page_header(
+furniture.page_header(
     "Performance",
     "The quarterly performance report: each strategy priority the loaded data can measure, its last 12 months "
     "against the 12 before (exact test), direction of travel, target and RAG status.",
 )
 
-f = common.filters()
+f = sidebar.filters()
 urlstate.page("performance")
 public = f.public_mode or access.mode() == "public"
 
 if (flash := st.session_state.pop("perf_flash", None)) is not None:
     st.success(flash, icon=":material/check_circle:")
 
-months = common.q(crime.months_loaded)
-prios = common.q(performance.priorities)
+months = gateway.q(crime.months_loaded)
+prios = gateway.q(performance.priorities)
 if not prios:
     st.info(
         "No figures to report yet. Import police.uk files or partner returns on the Data page, or load the demo "
@@ -52,15 +52,15 @@ to_month = st.selectbox(
     "records loaded now.",
 )
 try:
-    rep = common.q(performance.report, to_month, public=public)
+    rep = gateway.q(performance.report, to_month, public=public)
 except InputError as e:
-    st.warning(common.md(str(e)), icon=":material/warning:")
+    st.warning(fmt.md(str(e)), icon=":material/warning:")
     st.stop()
 
 if rep.is_demo:
-    common.demo_banner(("police_uk", "partner", "impact_area"))
+    furniture.demo_banner(("police_uk", "partner", "impact_area"))
 st.caption(
-    f"{rep.window} against {rep.previous_window}. {common.md(rep.data_status)}."
+    f"{rep.window} against {rep.previous_window}. {fmt.md(rep.data_status)}."
     + (" Public version: partner figures for the whole city only." if public else "")
 )
 
@@ -110,7 +110,7 @@ st.caption(
     "seasons do not show as a change; flat within 1%. Violence stands in for public place violence (police.uk "
     "does not separate it)." + (" Counts under 10 are too few to judge." if table["Too few to judge"].any() else "")
 )
-common.download(
+furniture.download(
     table.drop(columns=["trend"]),
     label="Download the priorities (CSV)",
     filename=f"performance-{rep.to_month:%Y-%m}",
@@ -136,7 +136,7 @@ with st.expander("One priority's rolling 12 months against its target"):
         amber_margin=rep.amber_margin,
     )
     st.plotly_chart(fig, width="stretch", key="perf_chart")
-    st.caption(common.md(f"{row.rag_reason}. {row.verdict}."))
+    st.caption(fmt.md(f"{row.rag_reason}. {row.verdict}."))
 
 
 # ----------------------------------------------------------------- targets (analysts)
@@ -145,7 +145,7 @@ def _write(fn, *args, done: str) -> None:
         with store.transaction() as con:
             fn(con, *args)
     except InputError as e:
-        st.error(common.md(str(e)), icon=":material/error:")
+        st.error(fmt.md(str(e)), icon=":material/error:")
         return
     st.session_state["perf_flash"] = done
     st.session_state["perf_editor_open"] = True  # keep the editor open after the rerun
@@ -156,12 +156,12 @@ actor = access.current()
 if actor is not None and actor.is_analyst and not public:
     with st.expander("Targets and thresholds (analysts)", expanded=st.session_state.get("perf_editor_open", False)):
         labels = {p.key: p.label for p in prios}
-        current = common.q(performance.targets)
+        current = gateway.q(performance.targets)
         key = st.selectbox("Priority to set a target for", list(labels), format_func=labels.get, key="perf_t_priority")
         if key in current:
             t = current[key]
             st.caption(
-                common.md(
+                fmt.md(
                     f"Current target: {performance.describe_target(t)}; set by {t.set_by} on {t.set_at:%d %b %Y %H:%M}."
                 )
             )
@@ -172,7 +172,7 @@ if actor is not None and actor.is_analyst and not public:
             value = c1.number_input("Percent fewer", -99.0, 99.0, 5.0, 0.5, key="perf_t_pct")
             baseline = c2.text_input(
                 "Baseline (financial year or 12 months)",
-                value=common.q(performance.last_complete_fy, to_month) or "",
+                value=gateway.q(performance.last_complete_fy, to_month) or "",
                 key="perf_t_baseline",
                 help="For example 2025/26, or 2025-01 to 2025-12. All 12 months must be loaded.",
             )
@@ -192,10 +192,10 @@ if actor is not None and actor.is_analyst and not public:
                 start,
                 end,
                 baseline,
-                done=f"Target set for {common.md(labels[key])}.",
+                done=f"Target set for {fmt.md(labels[key])}.",
             )
         if key in current and b2.button("Remove target", key="perf_t_remove", icon=":material/delete:"):
-            _write(performance.remove_target, key, done=f"Target removed for {common.md(labels[key])}.")
+            _write(performance.remove_target, key, done=f"Target removed for {fmt.md(labels[key])}.")
 
         st.divider()
         m1, m2 = st.columns([1, 3])
@@ -260,7 +260,7 @@ else:
     )
     if view["suppressed"].any():
         st.caption("Public version: partner figures are not published below city level.")
-    common.download(
+    furniture.download(
         w,
         label="Download the ward appendix, every priority (CSV)",
         filename=f"performance-wards-{rep.to_month:%Y-%m}",
@@ -300,9 +300,8 @@ else:
         )
     )
 
-    pub = common.sql(
-        "SELECT indicator, value, period FROM published_figure WHERE indicator IN "
-        "('priority_areas_population_share', 'priority_areas_recorded_crime_share')"
+    pub = gateway.q(
+        reference.published_figures, ("priority_areas_population_share", "priority_areas_recorded_crime_share")
     )
     together = ia[ia["name"] == "All Impact Areas together"]
     if len(pub) == 2 and len(together) and ia["approximate"].all():
@@ -310,11 +309,11 @@ else:
         st.caption(
             f"For comparison, the 2011-12 strategy said the priority areas held about "
             f"{v['priority_areas_population_share']:g}% of residents and {v['priority_areas_recorded_crime_share']:g}% "
-            f"of recorded crime ({common.md(pub['period'].iloc[0])}); these areas together: "
+            f"of recorded crime ({fmt.md(pub['period'].iloc[0])}); these areas together: "
             f"{together['population_share'].iloc[0]:.1f}% and {together['crime_share'].iloc[0]:.1f}%."
         )
 
 with st.expander("Methods"):
     for line in rep.methods:
-        st.markdown(f"- {common.md(line)}")
-common.provenance(kinds=("police_uk", "partner", "impact_area"))
+        st.markdown(f"- {fmt.md(line)}")
+furniture.provenance(kinds=("police_uk", "partner", "impact_area"))

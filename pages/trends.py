@@ -7,31 +7,31 @@ import pandas as pd
 import streamlit as st
 
 from geo import categorical, maps
-from swp_data import periods, taxonomy
+from swp_data import fmt, periods, taxonomy
 from swp_data.analysis import crime, stats
 from swp_data.analysis import public as public_site
 from swp_data.analysis import reference as ref
-from ui import charts, common, urlstate
+from ui import charts, furniture, gateway, sidebar, urlstate
 
-FREQS = {"month": "Monthly", "quarter": "Quarterly", "fy": "Financial year"}
+FREQS = periods.FREQ_LABELS
 
 
-common.page_header(
+furniture.page_header(
     "Trends",
     "Police recorded crime and anti-social behaviour (data.police.uk) by month, quarter or financial year, "
     "with change against the same period last year, and the partnership's domestic abuse and hate crime figures.",
 )
-f = common.filters()
+f = sidebar.filters()
 urlstate.page("trends")  # a link's choices seed the widgets below
 ss = st.session_state
-common.demo_banner(kinds=("police_uk", "partner"))
+furniture.demo_banner(kinds=("police_uk", "partner"))
 
-last = common.q(crime.last_month)
-months = common.q(crime.months_loaded)
+last = gateway.q(crime.last_month)
+months = gateway.q(crime.months_loaded)
 
 # ----------------------------------------------------------------- controls
 c1, c2, c3 = st.columns([3, 2, 2])
-options = common.q(crime.category_options)
+options = gateway.q(crime.category_options)
 if ss.get("tr_sel") not in options:
     ss["tr_sel"] = "All crime and ASB"
 selection = c1.selectbox(
@@ -63,7 +63,7 @@ if selection in taxonomy.GROUPINGS:
     split = st.toggle("Show each category of the grouping", key="tr_split")
 
 # LSOA picker: within the sidebar area
-lsoas = common.q(ref.areas, "lsoa")
+lsoas = gateway.q(ref.areas, "lsoa")
 names = dict(zip(lsoas["code"], lsoas["name"] + " (" + lsoas["ward_name"] + ")", strict=True))
 choices = [c for c in f.lsoa_codes if c in names]
 if "tr_lsoas" in ss:
@@ -80,7 +80,7 @@ if picked:
     scope = tuple(sorted(picked))
     scope_label = names[scope[0]] if len(scope) == 1 else f"{len(scope)} LSOAs of {f.area_label}"
 elif f.area_kind == "city":
-    scope, scope_label = None, common.CITY  # every record, including any without an LSOA
+    scope, scope_label = None, sidebar.CITY  # every record, including any without an LSOA
 else:
     scope, scope_label = tuple(f.lsoa_codes), f.area_label
 rates = measure != "Counts"
@@ -93,15 +93,15 @@ if last is None:
     )
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/database:")
 else:
-    view = common.q(crime.trend_view, cats, scope, freq, split)
+    view = gateway.q(crime.trend_view, cats, scope, freq, split)
     series, by, pop = view["series"], (["category"] if split else []), view["population"]
-    is_demo = common.q(crime.is_demo_selection, "crime", categories=cats)
+    is_demo = gateway.q(crime.is_demo_selection, "crime", categories=cats)
     st.markdown(
         f"**Latest month: {periods.fmt_month(last)}** · records loaded for {len(months):,} month(s), "
-        f"{periods.fmt_month(months[0])} to {periods.fmt_month(last)} · area: **{common.md(scope_label)}** "
-        f"({common.fmt_int(pop)} residents, Census 2021)"
+        f"{periods.fmt_month(months[0])} to {periods.fmt_month(last)} · area: **{fmt.md(scope_label)}** "
+        f"({fmt.fmt_int(pop)} residents, Census 2021)"
     )
-    unlocated = common.q(crime.unlocated_count, cats)
+    unlocated = gateway.q(crime.unlocated_count, cats)
     if unlocated:
         st.caption(
             f"{unlocated:,} record(s) of this selection have no location (from files holding only "
@@ -117,7 +117,7 @@ else:
     yfmt = ",.2f" if rates else ",.0f"
 
     # ------------------------------------------------------------- the series
-    st.subheader(f"{common.md(selection)}: {FREQS[freq].lower()} {'rates' if rates else 'counts'}")
+    st.subheader(f"{fmt.md(selection)}: {FREQS[freq].lower()} {'rates' if rates else 'counts'}")
     plot = crime.with_gaps(series, freq, by) if freq == "month" else series.copy()
     if freq == "month":
         x, axis_order = "period_start", None
@@ -152,7 +152,7 @@ else:
     out = series.assign(area=scope_label, population=pop)[
         ["period", "period_start", *by, "count", "rate_per_1000", "months", "complete", "area", "population"]
     ]
-    common.download(
+    furniture.download(
         out,
         label="Download the series (CSV)",
         filename="trend-series",
@@ -175,7 +175,7 @@ else:
                 st.caption(f"{what}: the earlier months are not loaded, so there is nothing to compare with.")
                 continue
             r = ch["result"]
-            value = f"{1000 * r.current / pop:,.2f} per 1,000" if rates and pop else common.fmt_int(r.current)
+            value = f"{1000 * r.current / pop:,.2f} per 1,000" if rates and pop else fmt.fmt_int(r.current)
             delta = None if pd.isna(r.pct_change) or abs(r.pct_change) == float("inf") else f"{r.pct_change:+.1f}%"
             st.metric(
                 f"{what}: {ch['current_label']} vs {ch['previous_label']}",
@@ -206,7 +206,7 @@ else:
             )
             fig = charts.rolling_12(roll, ycol=ry, ylab=rlab, yfmt=yfmt)
             st.plotly_chart(fig, width="stretch", key="tr_roll_chart")
-            common.download(
+            furniture.download(
                 roll[["month_label", "rolling_12", "rate_per_1000"]].rename(columns={"month_label": "12 months to"}),
                 label="Download (CSV)",
                 filename="trend-rolling-12",
@@ -231,7 +231,7 @@ else:
                 f"in {periods.MONTH_ABBR[int(peak.idxmin()) - 1]} (counts of the whole area in scope)."
             )
             dl = dec.reset_index().assign(month=lambda d: [periods.fmt_month(m) for m in d["month"]]).round(2)
-            common.download(
+            furniture.download(
                 dl,
                 label="Download (CSV)",
                 filename="trend-seasonality",
@@ -267,15 +267,14 @@ PANELS = {
 tabs = st.tabs(list(PANELS))
 for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items(), strict=True):
     with tab:
-        panel = common.q(crime.partner_panel, partner_measure, pub_measure, freq, p_geo, p_codes, public)
+        panel = gateway.q(crime.partner_panel, partner_measure, pub_measure, freq, p_geo, p_codes, public)
         part, pub, both = panel["part"], panel["published"], panel["years"]
         if panel["fell_back"]:
             st.info(
-                f"The partner data are not held for areas as small as {common.md(scope_label)}: showing the "
-                "whole city.",
+                f"The partner data are not held for areas as small as {fmt.md(scope_label)}: showing the whole city.",
                 icon=":material/info:",
             )
-        area_txt = common.CITY if panel["geography"] == "city" else scope_label
+        area_txt = sidebar.CITY if panel["geography"] == "city" else scope_label
         if part.empty and pub.empty:
             st.info(f"No {title.lower()} figures are loaded. Import a partner CSV on the Data page.")
             continue
@@ -307,7 +306,7 @@ for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items(), st
         table = table.assign(area=area_txt)[
             ["freq", "period", "breakdown", "source", "count", "suppressed", "months", "complete", "area"]
         ]
-        common.download(
+        furniture.download(
             table,
             label="Download the figures (CSV)",
             filename=f"trend-{partner_measure}",
@@ -317,4 +316,4 @@ for tab, (title, (pub_measure, partner_measure)) in zip(tabs, PANELS.items(), st
             key=f"tr_{partner_measure}_dl",
         )
 
-common.provenance(kinds=("police_uk", "partner"))
+furniture.provenance(kinds=("police_uk", "partner"))

@@ -1,4 +1,4 @@
-"""Command line (stable; see DESIGN.md):
+"""Command line (stable; see README.md):
 
     python -m swp_data build              reference tables from the bundle
     python -m swp_data import PATH... [--json] [--confirm-replace]

@@ -15,7 +15,6 @@ Conventions
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, datetime
 from typing import Literal, TypeAlias
@@ -25,6 +24,7 @@ import pandas as pd
 
 Freq = Literal["month", "quarter", "fy"]
 FREQS: tuple[str, ...] = ("month", "quarter", "fy")
+FREQ_LABELS = {"month": "Monthly", "quarter": "Quarterly", "fy": "Financial year"}  # as the pages name them
 
 MONTH_ABBR: tuple[str, ...] = (
     "Jan",
@@ -175,16 +175,25 @@ def month_range(start: DateLike, end: DateLike) -> list[pd.Timestamp]:
     return list(pd.date_range(first, last, freq="MS"))
 
 
-def fmt_int(n: float | int | None) -> str:
-    """``1234`` -> ``"1,234"`` (rounded to a whole number); missing -> ``"–"``."""
-    if n is None or pd.isna(n):
-        return "–"
-    value = float(n)
-    if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    return f"{int(round(value)):,}"
-
-
 def fmt_month(d: DateLike | None) -> str:
     """A date's month as ``"Jan 2025"``; missing -> ``""``."""
     return "" if d is None else period_label(d, "month")
+
+
+def month_span(start: DateLike, end: DateLike) -> str:
+    """``"Jan 2025 to Dec 2025"``; one month alone when both ends are in it."""
+    a, b = fmt_month(start), fmt_month(end)
+    return a if a == b else f"{a} to {b}"
+
+
+_YYYY_MM = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(text: object) -> pd.Timestamp | None:
+    """A month written ``YYYY-MM`` (years 1900 to 2199) as its first day; None
+    for anything else ("2026-13", "0000-05", "Sep 2026", ""). Callers say
+    what the month was for."""
+    m = _YYYY_MM.match(str(text or "").strip())
+    if not m or not 1 <= int(m.group(2)) <= 12 or not 1900 <= int(m.group(1)) < 2200:
+        return None
+    return pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)

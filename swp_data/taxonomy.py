@@ -94,7 +94,7 @@ def canonical_series(names: pd.Series) -> pd.Series:
     return names.astype("string").str.strip().str.lower().map(_ALIASES)
 
 
-# Strategy groupings (DESIGN.md, seeds/003). A category may sit in several.
+# Strategy groupings (docs/architecture.md, seeds/003). A category may sit in several.
 GROUPINGS: dict[str, tuple[str, ...]] = {
     "Neighbourhood crime": ("Burglary", "Robbery", "Theft from the person", "Vehicle crime"),
     "Violence": ("Violence and sexual offences", "Possession of weapons", "Robbery"),

@@ -14,8 +14,6 @@ navigation depend on :func:`role`; a page not in the navigation is not served.
 
 from __future__ import annotations
 
-import html
-import re
 import time
 from collections.abc import Sequence
 from typing import NoReturn
@@ -24,10 +22,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from swp_data import access
+from swp_data import access, fmt
 from swp_data.access import roles
 from swp_data.errors import InputError
 from swp_data.store import audit
+from ui import gateway
 
 ANALYST = ("analyst",)
 EVERYONE = ("analyst", "viewer", "public")
@@ -42,7 +41,7 @@ def startup(pages: Sequence[StreamlitPage] = ()) -> str:
     except InputError as e:
         st.set_option("client.showErrorDetails", "none")
         _stop_page(
-            pages, "This server is not set up correctly", f"{_inert(e)}. Nobody can use the app until it is fixed."
+            pages, "This server is not set up correctly", f"{fmt.md(e)}. Nobody can use the app until it is fixed."
         )
     # Tracebacks name server paths and code: only the analyst's own machine sees them.
     st.set_option("client.showErrorDetails", "full" if mode == "local" else "none")
@@ -53,7 +52,7 @@ def _stop_page(
     pages: Sequence[StreamlitPage], heading: str, text: str, *, sign_out: bool = False, sign_in: str | None = None
 ) -> NoReturn:
     """A page showing only ``heading`` and ``text`` (Markdown: callers make data inert
-    with :func:`_inert`) and sign-in/out buttons; ends the run.
+    with :func:`swp_data.fmt.md`) and sign-in/out buttons; ends the run.
 
     The app's pages are registered with a hidden navigation and none is run:
     the sidebar lists nothing (not even the pages/ folder Streamlit lists
@@ -71,14 +70,6 @@ def _stop_page(
         st.logout()
     st.stop()
     raise AssertionError("st.stop() returned")  # pragma: no cover
-
-
-def _inert(text: object) -> str:
-    """Text (an address, a reason, a file's problem) made inert in Markdown: HTML
-    special characters escaped, then Markdown punctuation backslash-escaped.
-    Quotes stay as they are (they are harmless in Markdown text, and an escaped
-    ``&#x27;`` would show as such once its ``#`` is escaped: o'neill@...)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", html.escape(str(text), quote=False))
 
 
 def _auth_configured() -> bool:
@@ -131,10 +122,10 @@ def gate(pages: Sequence[StreamlitPage] = ()) -> access.Actor | None:
         _stop_page(
             pages,
             "Sign-in is not available",
-            f"The list of who may use this app cannot be read ({_inert(e)}), so nobody is let in. "
-            f"Please tell {_inert(roles.contact(None))}.",
+            f"The list of who may use this app cannot be read ({fmt.md(e)}), so nobody is let in. "
+            f"Please tell {fmt.md(roles.contact(None))}.",
         )
-    contact = _inert(roles.contact(table))
+    contact = fmt.md(roles.contact(table))
     if not _auth_configured():
         _stop_page(
             pages,
@@ -155,7 +146,7 @@ def gate(pages: Sequence[StreamlitPage] = ()) -> access.Actor | None:
     try:
         hours = roles.session_hours()
     except InputError as e:
-        _stop_page(pages, "This server is not set up correctly", f"{_inert(e)}. Please tell {contact}.", sign_out=True)
+        _stop_page(pages, "This server is not set up correctly", f"{fmt.md(e)}. Please tell {contact}.", sign_out=True)
     if roles.expired(claims, first_seen, time.time(), hours):
         _stop_page(
             pages,
@@ -169,7 +160,7 @@ def gate(pages: Sequence[StreamlitPage] = ()) -> access.Actor | None:
         _stop_page(
             pages,
             "You are signed in, but not authorised to use this app",
-            f"Why: {_inert(decision.reason)}. To ask for access, contact {contact}.",
+            f"Why: {fmt.md(decision.reason)}. To ask for access, contact {contact}.",
             sign_out=True,
         )
     access.set_actor(decision.actor)
@@ -195,13 +186,13 @@ def sidebar() -> None:
     with st.sidebar:
         if mode == "local":
             who = actor.who if actor else "unknown"
-            st.caption(f"Local mode: no sign-in; you are {_inert(who)} (analyst).")
+            st.caption(f"Local mode: no sign-in; you are {fmt.md(who)} (analyst).")
         elif mode == "public":
             st.caption(
                 "Public site: police.uk and published figures; small numbers are suppressed. No sign-in.",
             )
         elif actor is not None:
-            st.caption(f"Signed in as {_inert(actor.who)} ({actor.role}).")
+            st.caption(f"Signed in as {fmt.md(actor.who)} ({actor.role}).")
             if st.button("Sign out", key="auth_sign_out", icon=":material/logout:"):
                 st.logout()
         st.divider()
@@ -213,9 +204,8 @@ def audit_block(limit: int = 200) -> None:
     if not may_change():
         return
     st.subheader("Audit trail")
-    from ui import common
 
-    df: pd.DataFrame = common.q(audit.entries, limit=limit)
+    df: pd.DataFrame = gateway.q(audit.entries, limit=limit)
     if df.empty:
         st.caption("No changes are recorded yet.")
         return

@@ -4,11 +4,16 @@ progress bar month by month and the import report at the end."""
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
+from swp_data import fmt
 from swp_data.errors import InputError
 from swp_data.sources import fetch
-from ui import common
+from ui import gateway
+
+_log = logging.getLogger(__name__)
 
 ss = st.session_state
 
@@ -23,10 +28,10 @@ def render() -> None:
         "(demo records included), and a problem leaves that month as it was. Older months are not in the "
         "API: import them from a data.police.uk archive above."
     )
-    state = common.q(fetch.fetched_summary)
+    state = gateway.q(fetch.fetched_summary)
     if state:
         st.caption(
-            common.md(
+            fmt.md(
                 f"Fetched from the API so far: {state['months']:,} month(s), {state['first']} to {state['last']}; "
                 f"last request {state['requested']}, police.uk update of {state['release']}."
             )
@@ -53,7 +58,8 @@ def _run() -> None:
         result = fetch.fetch(progress=progress)
     except InputError as e:
         ss["fetch_result"] = {"kind": "error", "message": str(e)}
-    except Exception as e:  # never a traceback in the browser
+    except Exception as e:  # never a traceback in the browser: the server log has it
+        _log.exception("the police.uk update failed")
         ss["fetch_result"] = {"kind": "error", "message": f"the update failed unexpectedly ({type(e).__name__})"}
     else:
         ss["fetch_result"] = {"kind": "done", "result": result.to_dict(), "text": result.to_text()}
@@ -65,7 +71,7 @@ def _show(res: dict | None) -> None:
         return
     if res["kind"] == "error":
         st.error(
-            common.md(f"Update from police.uk stopped: {res['message']}. Months fetched before it are kept."),
+            fmt.md(f"Update from police.uk stopped: {res['message']}. Months fetched before it are kept."),
             icon=":material/error:",
         )
         return

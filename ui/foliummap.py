@@ -123,6 +123,7 @@ def _layer_keys(layers: tuple) -> tuple:
                 "a map layer must be a functools.partial of a module-level function (its arguments are the "
                 f"cache key): got {layer!r}"
             )
+        assert func is not None  # a partial has one
         out.append((f"{func.__module__}.{func.__qualname__}", layer.args, layer.keywords))
     return tuple(out)
 

@@ -7,6 +7,7 @@ the page shows, so the pack carries the page's figures, period and audience
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 from pathlib import Path
 
@@ -14,9 +15,11 @@ import streamlit as st
 
 from swp_data import store
 from swp_data.errors import InputError
+from swp_data.fmt import md
 from swp_data.report.pack import FORMATS, prepare, write_files
 from ui import auth
-from ui.common import md
+
+_log = logging.getLogger(__name__)
 
 LABELS = {
     "pptx": "PowerPoint (.pptx)",
@@ -70,7 +73,7 @@ def render(report, public: bool) -> None:
         f"{report.to_month:%Y-%m} --format pptx,pdf,html,docx --out DIR`" + (" --public" if public else "") + "."
     )
     formats = st.multiselect(
-        "Formats", list(FORMATS), default=list(FORMATS), format_func=LABELS.get, key="pack_formats"
+        "Formats", list(FORMATS), default=list(FORMATS), format_func=lambda f: LABELS.get(f, f), key="pack_formats"
     )
     template = None
     # the public version uses the default design; only analysts upload files (auth: viewers upload nothing)
@@ -88,7 +91,8 @@ def render(report, public: bool) -> None:
                 where = f"{md(template.name)}: " if template is not None and e.file else ""
                 st.error(f"The pack was not built: {where}{md(e.problem)}")
                 st.session_state.pop(key, None)
-            except Exception:  # noqa: BLE001 - no traceback or server path in the browser
+            except Exception:  # noqa: BLE001 - no traceback or server path in the browser: the server log has it
+                _log.exception("the meeting pack was not built")
                 st.error("The pack could not be built. The command line (`python -m swp_data pack`) says why.")
                 st.session_state.pop(key, None)
     files = st.session_state.get(key) or []

@@ -32,12 +32,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import pandas as pd
 import streamlit as st
 
-from swp_data import config
+from swp_data import config, fmt, periods
 from swp_data.places import engagement_analysis
-from ui import common
+from ui import gateway, sidebar
 
 _LAST = "_urlstate_last"  # (page, query) this app wrote last
 _RUN = "_urlstate_run"  # this run: page, mode, fields, notes
@@ -148,7 +147,7 @@ class Multi(Choice):
         value = list(value or [])
         if value == self.default_value():
             return {}
-        back = {}
+        back: dict[Any, str] = {}
         for tok, v in self.tokens().items():
             back.setdefault(v, tok)
         return {self.name: ",".join(back[v] for v in value if v in back)}
@@ -256,14 +255,11 @@ class MonthRange:
         if name not in query:
             return _ABSENT
         raw = query[name]
-        if not re.fullmatch(r"\d{4}-\d{2}", raw):
+        ts = periods.parse_month(raw)
+        if ts is None:
             bad.append(Rejected(name, raw, "not a month written YYYY-MM"))
             return _ABSENT
-        try:
-            ts = pd.Timestamp(raw + "-01")
-        except ValueError:
-            ts = None
-        if ts is None or ts not in self.months:
+        if ts not in self.months:
             bad.append(Rejected(name, raw, "no records are loaded for that month"))
             return _ABSENT
         return ts
@@ -307,7 +303,7 @@ def _seed(run: _Run, fields: Iterable[Field]) -> list[Field]:
     the fields whose value the URL gave."""
     fields = list(fields)
     run.fields.extend(fields)
-    given = []
+    given: list[Field] = []
     if run.mode == "none":
         return given
     ss = st.session_state
@@ -365,7 +361,7 @@ def note() -> None:
     run.shown = True
 
     def cut(text: str) -> str:
-        return common.md(text if len(text) <= SHOWN else text[:SHOWN] + "…")
+        return fmt.md(text if len(text) <= SHOWN else text[:SHOWN] + "…")
 
     parts = [f"**{cut(r.name)}**" + (f" “{cut(r.value)}”" if r.value else "") + f" ({r.why})" for r in run.rejected]
     st.info(
@@ -428,8 +424,8 @@ def shared_fields() -> list[Field]:
         Choice(
             "area",
             "area",
-            lambda: {_area_token(*v): label for label, v in common._area_options().items()},
-            default=common.CITY,
+            lambda: {_area_token(*v): label for label, v in sidebar._area_options().items()},
+            default=sidebar.CITY,
             always=True,
             why="not a ward or Impact Area of the city",
         ),
@@ -443,7 +439,7 @@ ALL = "All crime and ASB"
 def _categories() -> dict[str, str]:
     from swp_data.analysis import crime
 
-    return {slug(c): c for c in common.q(crime.category_options)}
+    return {slug(c): c for c in gateway.q(crime.category_options)}
 
 
 def _trends(run: _Run) -> None:
@@ -457,7 +453,7 @@ def _trends(run: _Run) -> None:
             Multi(
                 "lsoa",
                 "tr_lsoas",
-                lambda: {c: c for c in common.filters().lsoa_codes},
+                lambda: {c: c for c in sidebar.filters().lsoa_codes},
                 why="not an LSOA of the area",
             ),
         ],
@@ -467,7 +463,7 @@ def _trends(run: _Run) -> None:
 def _crime_map(run: _Run) -> None:
     from swp_data.analysis import crime
 
-    months = common.q(crime.months_loaded)
+    months = gateway.q(crime.months_loaded)
     ss = st.session_state
 
     def sel_key() -> str:
@@ -480,7 +476,7 @@ def _crime_map(run: _Run) -> None:
 
     def sel_codes() -> dict[str, str]:
         level = "ward" if ss.get("level") == "Ward" and ss.get("cm_view", "Areas") == "Areas" else "lsoa"
-        return {c: c for c in common.geo_frame(level)["code"]}
+        return {c: c for c in gateway.geo_frame(level)["code"]}
 
     fields: list[Field] = [Choice("cat", "cm_sel", _categories, default=ALL, why="not a crime type")]
     if months:
@@ -507,13 +503,13 @@ def _impact_areas(run: _Run) -> None:
     from swp_data.analysis import crime_window
     from swp_data.places import impact_areas
 
-    areas = common.q(impact_areas.list_areas)
+    areas = gateway.q(impact_areas.list_areas)
     ids = list(areas["area_id"])
     ss = st.session_state
 
     def lsoas() -> dict[str, str]:
         aid = ss.get("ia_profile")
-        return {c: c for c in common.q(impact_areas.area_codes, aid)} if aid in ids else {}
+        return {c: c for c in gateway.q(impact_areas.area_codes, aid)} if aid in ids else {}
 
     given = _seed(
         run,
@@ -527,9 +523,9 @@ def _impact_areas(run: _Run) -> None:
             ),
         ],
     )
-    if any(f.name == "ia" for f in given):
+    if any("ia" in f.names for f in given):
         # the link's area wins over the sidebar's Impact Area, which would otherwise replace it
-        f = common.filters()
+        f = sidebar.filters()
         st.session_state["ia_sidebar_seen"] = f.area_code if f.area_kind == "impact" else None
 
 
@@ -563,7 +559,7 @@ def _deprivation(run: _Run) -> None:
     def sel_codes() -> dict[str, str]:
         pockets = ss.get("dep_view") == DEP_VIEWS["pockets"]
         level = "ward" if ss.get("level") == "Ward" and not pockets else "lsoa"
-        return {c: c for c in common.geo_frame(level)["code"]}
+        return {c: c for c in gateway.geo_frame(level)["code"]}
 
     _seed(
         run,
@@ -585,7 +581,7 @@ def _deprivation(run: _Run) -> None:
             Choice(
                 "group",
                 lambda: f"dep_census_cat_{topic()}",
-                lambda: common.q(ref.census_categories, topic()),
+                lambda: gateway.q(ref.census_categories, topic()),
             ),
             Choice("pockets", "pockets_edition", list(ref.EDITIONS)),
             Choice("band", "pockets_band", ["decile", "quintile"]),
@@ -597,8 +593,8 @@ def _deprivation(run: _Run) -> None:
 def _clusters(run: _Run) -> None:
     from swp_data.places import clustering, indicators, priority
 
-    available = common.q(indicators.available_indicators)
-    defaults = list(common.q(indicators.default_indicators))
+    available = gateway.q(indicators.available_indicators)
+    defaults = list(gateway.q(indicators.default_indicators))
     fields: list[Field] = [
         Multi("ind", "cl_ind", {c: c for c in available}, default=defaults, why="not an indicator"),
         Choice("method", "cl_method", list(clustering.METHODS)),
@@ -606,17 +602,17 @@ def _clusters(run: _Run) -> None:
     ]
     fields += [Number(f"w_{k}", f"cl_w_{k}", 0.0, 1.0, default=float(v)) for k, v in priority.DEFAULT_WEIGHTS.items()]
     given = _seed(run, fields)
-    if any(f.name == "k" for f in given):
+    if any("k" in f.names for f in given):
         # the page picks the best k again when the indicators change: these are the link's
         ss = st.session_state
         cols = ss.get("cl_ind", defaults)
         method = ss.get("cl_method", next(iter(clustering.METHODS)))
-        ss["cl_k_for"] = (common.filters().level, tuple(c for c in cols if c in available), method)
+        ss["cl_k_for"] = (sidebar.filters().level, tuple(c for c in cols if c in available), method)
 
 
 def _engagement(run: _Run) -> None:
 
-    sv = common.q(engagement_analysis.survey_by_ward)
+    sv = gateway.q(engagement_analysis.survey_by_ward)
     if sv.empty:
         return
     sv = sv.assign(label=sv["survey"] + " (" + sv["period"] + ")")
@@ -645,8 +641,8 @@ def _performance(run: _Run) -> None:
     from swp_data.analysis import crime
     from swp_data.report import performance
 
-    months = list(reversed(common.q(crime.months_loaded)))[:60]  # the page offers the last 5 years
-    keys = {p.key: p.key for p in common.q(performance.priorities)}
+    months = list(reversed(gateway.q(crime.months_loaded)))[:60]  # the page offers the last 5 years
+    keys = {p.key: p.key for p in gateway.q(performance.priorities)}
     first = next(iter(keys), None)
     _seed(
         run,

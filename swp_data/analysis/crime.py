@@ -32,9 +32,7 @@ from swp_data.analysis import public as public_site
 from swp_data.analysis import stats
 from swp_data.store.datasets import PUBLISHED_PREFIX
 
-CITY_CODE = "E08000031"
 FREQ_MONTHS = {"month": 1, "quarter": 3, "fy": 12}
-FREQ_LABELS = {"month": "Monthly", "quarter": "Quarterly", "fy": "Financial year"}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -275,8 +273,13 @@ def trend_view(
 def rolling_12(monthly_total: pd.DataFrame) -> pd.DataFrame:
     """month, rolling_12: the sum of the 12 months ending in each month, where
     all 12 are loaded."""
-    s = complete_months(monthly_total)
-    r = s.rolling(12, min_periods=12).sum()
+    return rolling_sum_12(complete_months(monthly_total))
+
+
+def rolling_sum_12(s: pd.Series) -> pd.DataFrame:
+    """month, rolling_12 of a monthly series indexed by month (NaN: a month not
+    loaded): the sum of the 12 months ending in each month, where all 12 are."""
+    r = s.astype("float64").rolling(12, min_periods=12).sum()
     return pd.DataFrame({"month": r.index, "rolling_12": r.to_numpy()}).dropna().reset_index(drop=True)
 
 
@@ -296,15 +299,11 @@ def stl(monthly_total: pd.DataFrame) -> pd.DataFrame | None:
 
 
 # --------------------------------------------------------------------------- change
-def _window_sum(s: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> tuple[int, int]:
-    """(count, months loaded) of a complete-months series between two month starts."""
+def window_sum(s: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> tuple[int, int]:
+    """(count, months loaded) of a monthly series (NaN: a month not loaded)
+    between two month starts."""
     w = s[(s.index >= start) & (s.index <= end)]
     return int(w.sum(skipna=True)), int(w.notna().sum())
-
-
-def _span(start: pd.Timestamp, end: pd.Timestamp) -> str:
-    a, b = periods.fmt_month(start), periods.fmt_month(end)
-    return a if a == b else f"{a} to {b}"
 
 
 def same_period_change(monthly_total: pd.DataFrame, freq: str) -> dict | None:
@@ -334,8 +333,8 @@ def same_period_change(monthly_total: pd.DataFrame, freq: str) -> dict | None:
         cur_label, prev_label = periods.period_label(start, freq), periods.period_label(prev_months[0], freq)
     else:
         what = "quarter" if freq == "quarter" else periods.period_label(start, freq)
-        cur_label = f"{_span(cur_months[0], cur_months[-1])} ({what} so far)"
-        prev_label = _span(prev_months[0], prev_months[-1])
+        cur_label = f"{periods.month_span(cur_months[0], cur_months[-1])} ({what} so far)"
+        prev_label = periods.month_span(prev_months[0], prev_months[-1])
     res = stats.poisson_change(cur, prev)
     return {
         "current_label": cur_label,
@@ -358,14 +357,14 @@ def last12_change(monthly_total: pd.DataFrame, end: pd.Timestamp | None = None) 
     end = pd.Timestamp(end) if end is not None else s.index.max()
     c_start = end - pd.DateOffset(months=11)
     p_end, p_start = end - pd.DateOffset(months=12), end - pd.DateOffset(months=23)
-    cur, n_cur = _window_sum(s, c_start, end)
-    prev, n_prev = _window_sum(s, p_start, p_end)
+    cur, n_cur = window_sum(s, c_start, end)
+    prev, n_prev = window_sum(s, p_start, p_end)
     if n_cur == 0 or n_prev == 0:
         return None
     res = stats.poisson_change(cur, prev, exposure_current=n_cur, exposure_previous=n_prev)
     return {
-        "current_label": _span(c_start, end),
-        "previous_label": _span(p_start, p_end),
+        "current_label": periods.month_span(c_start, end),
+        "previous_label": periods.month_span(p_start, p_end),
         "months_current": n_cur,
         "months_previous": n_prev,
         "result": res,
@@ -437,7 +436,7 @@ def headline(con: duckdb.DuckDBPyConnection) -> dict:
             out["current_label"], out["previous_label"] = ch["current_label"], ch["previous_label"]
         out["rows"].append(row)
     if not out["current_label"]:
-        out["current_label"] = _span(last - pd.DateOffset(months=11), last)
+        out["current_label"] = periods.month_span(last - pd.DateOffset(months=11), last)
     return out
 
 
@@ -621,7 +620,7 @@ def area_profile(
         "population": pop,
         "monthly": monthly,
         "top": top[["category", "count", "rate_per_1000", "city_rate_per_1000", "times_city"]],
-        "period": _span(start12, end),
+        "period": periods.month_span(start12, end),
     }
 
 

@@ -250,3 +250,68 @@ def lsoa_profile(con: duckdb.DuckDBPyConnection, code: str) -> dict:
         c["share"] = 100 * c["n"] / c["n"].sum()
         prof[overlay] = c
     return prof
+
+
+# --------------------------------------------------------------------------- places the sidebar offers
+def display_geometry(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
+    """Display geometry (simplified once at build time, WKB) with code and name:
+    wards (code, name, geom) or LSOAs (code, "name (ward)", ward_code, geom)."""
+    if level == "ward":
+        return con.execute(
+            "SELECT ward_code AS code, ward_name AS name, geom_display AS geom FROM ward ORDER BY ward_code"
+        ).df()
+    return con.execute(
+        "SELECT lsoa21_code AS code, lsoa21_name || ' (' || ward_name || ')' AS name, "
+        "ward_code, geom_display AS geom FROM lsoa21 ORDER BY lsoa21_code"
+    ).df()
+
+
+def area_choices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The areas a page can be limited to: every ward (by name), then every
+    Impact Area (by name): kind ("ward" | "impact"), code, name, approximate."""
+    wards = con.execute(
+        "SELECT 'ward' AS kind, ward_code AS code, ward_name AS name, false AS approximate FROM ward ORDER BY ward_name"
+    ).df()
+    if not store.table_exists(con, "impact_area"):
+        return wards
+    areas = con.execute(
+        "SELECT 'impact' AS kind, area_id AS code, name, approximate FROM impact_area ORDER BY name"
+    ).df()
+    return pd.concat([wards, areas], ignore_index=True)
+
+
+def area_lsoas(con: duckdb.DuckDBPyConnection, kind: str, code: str | None) -> list[str]:
+    """The LSOA 2021 codes of a ward, an Impact Area or (kind "city") the city, sorted."""
+    if kind == "ward":
+        q, params = "SELECT lsoa21_code FROM lsoa21 WHERE ward_code = ? ORDER BY 1", [code]
+    elif kind == "impact":
+        q, params = "SELECT lsoa21_code FROM impact_area_lsoa WHERE area_id = ? ORDER BY 1", [code]
+    else:
+        q, params = "SELECT lsoa21_code FROM lsoa21 ORDER BY 1", []
+    return [r[0] for r in con.execute(q, params).fetchall()]
+
+
+def wards_of(con: duckdb.DuckDBPyConnection, lsoa_codes: tuple[str, ...]) -> list[str]:
+    """The ward codes of these LSOAs (best-fit), sorted."""
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT ward_code FROM lsoa21 WHERE list_contains(?, lsoa21_code) ORDER BY 1", [list(lsoa_codes)]
+        ).fetchall()
+    ]
+
+
+def imd2025_deciles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """code (LSOA 2021), imd_decile (IMD 2025, 1 = England's most deprived 10%)."""
+    return con.execute("SELECT lsoa21_code AS code, imd_decile FROM imd2025").df()
+
+
+def published_figures(con: duckdb.DuckDBPyConnection, indicators: tuple[str, ...]) -> pd.DataFrame:
+    """Figures the partnership has published (bundle ``published/``), for these
+    indicators: indicator, breakdown, period, value, unit, geography,
+    source_document; sorted by indicator and period."""
+    return con.execute(
+        "SELECT indicator, breakdown, period, value, unit, geography, source_document FROM published_figure "
+        "WHERE list_contains(?, indicator) ORDER BY indicator, period",
+        [list(indicators)],
+    ).df()

@@ -1,4 +1,4 @@
-"""Statistics that users can trust (DESIGN.md): change between periods, rates,
+"""Statistics that users can trust (docs/architecture.md): change between periods, rates,
 seasonality, smoothed rates and small-number suppression.
 
 Pure functions: no streamlit, no store access.
@@ -17,7 +17,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import test_poisson_2indep
 
-from swp_data.periods import fmt_int
+from swp_data.fmt import fmt_int, fmt_p
 
 UNRELIABLE_BELOW = 10  # counts under this are flagged "too few to judge"
 STL_MIN_MONTHS = 24
@@ -133,12 +133,6 @@ def poisson_change(
     )
 
 
-def _fmt_p(p: float) -> str:
-    if p < 0.001:
-        return "p < 0.001"
-    return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
-
-
 def _fmt_direction(result: ChangeResult) -> str:
     pct = result.pct_change
     if math.isnan(pct) or pct == 0:
@@ -162,8 +156,8 @@ def describe_change(result: ChangeResult) -> str:
         return f"{head}: too few to judge"
     confidence = f"{(1 - result.alpha) * 100:g}%"
     if result.significant:
-        return f"{head}: a real change ({confidence} confidence, {_fmt_p(result.p_value)})"
-    return f"{head}: within normal variation ({_fmt_p(result.p_value)})"
+        return f"{head}: a real change ({confidence} confidence, {fmt_p(result.p_value)})"
+    return f"{head}: within normal variation ({fmt_p(result.p_value)})"
 
 
 # --------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The demo Impact Areas: the six 2011-12 priority areas of the seeds,
-approximated from the given place centres (DESIGN.md, Demo dataset); see
+approximated from the given place centres (docs/architecture.md, Demo dataset); see
 :data:`DEMO_AREAS` and :func:`demo_area_members` for the rule. Always
 labelled approximate and demo.
 
@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.boundaries import BNG, WGS84
 from swp_data import access, store
-from swp_data.places.area_files import BNG, lsoa_shapes
+from swp_data.places.area_files import lsoa_shapes
 from swp_data.places.impact_areas import dataset_id_of, list_areas, write_area
 from swp_data.store import audit
 
@@ -26,7 +27,7 @@ PUBLISHED_POPULATION = "priority_areas_population_share"
 PUBLISHED_CRIME = "priority_areas_recorded_crime_share"
 
 # The six 2011-12 priority areas (seeds/001) and approximate place centres
-# (lat, lon) from DESIGN.md, in the order they grow (see ensure_demo_impact_areas).
+# (lat, lon) from docs/architecture.md (Demo dataset), in the order they grow (see ensure_demo_impact_areas).
 DEMO_AREAS: dict[str, dict] = {
     "City Centre": {"rating": "red", "centres": (("City Centre", 52.586, -2.128),)},
     "Whitmore Reans": {"rating": "red", "centres": (("Whitmore Reans", 52.592, -2.143),)},
@@ -87,13 +88,13 @@ def demo_area_members(con: duckdb.DuckDBPyConnection, target_share: float | None
         target = published_priority_shares(con)["population_share"] or DEMO_TARGET_SHARE
     shapes = lsoa_shapes(con)
     reps = con.execute("SELECT lsoa21_code AS code, lat, lon, population FROM lsoa21 ORDER BY 1").df()
-    pts = gpd.GeoSeries(gpd.points_from_xy(reps["lon"], reps["lat"]), crs=4326).to_crs(BNG)
+    pts = gpd.GeoSeries(gpd.points_from_xy(reps["lon"], reps["lat"]), crs=WGS84).to_crs(BNG)
     xy = np.column_stack([pts.x, pts.y])
     pop = reps["population"].to_numpy(dtype=float)
     city_pop = pop.sum()
     codes = reps["code"].to_numpy()
     centres = [(area, place, lat, lon) for area, spec in DEMO_AREAS.items() for place, lat, lon in spec["centres"]]
-    cxy = gpd.GeoSeries(gpd.points_from_xy([c[3] for c in centres], [c[2] for c in centres]), crs=4326).to_crs(BNG)
+    cxy = gpd.GeoSeries(gpd.points_from_xy([c[3] for c in centres], [c[2] for c in centres]), crs=WGS84).to_crs(BNG)
     order = [np.argsort(np.hypot(xy[:, 0] - p.x, xy[:, 1] - p.y), kind="stable") for p in cxy]
     taken = np.zeros(len(codes), dtype=bool)
     members: dict[str, list[str]] = {a: [] for a in DEMO_AREAS}

@@ -1,5 +1,6 @@
-"""An Impact Area against the city and against similar places (DESIGN.md
-page 5): shares of population and crime, inside against the rest of the city
+"""An Impact Area against the city and against similar places
+(docs/architecture.md, page 5): shares of population and crime, inside against
+the rest of the city
 (monthly series and the change test), its LSOAs ranked, its deprivation
 profile and comparators among similar LSOAs outside it (:func:`comparators`).
 

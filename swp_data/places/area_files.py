@@ -39,6 +39,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
+from geo.boundaries import BNG, WGS84
 from swp_data import access, store
 from swp_data.errors import InputError
 from swp_data.places.impact_areas import (
@@ -69,7 +70,6 @@ MAX_COLLECTION_DEPTH = 2  # GeometryCollections inside GeometryCollections
 # make_valid's default method, and still seconds with method="structure".
 REPAIR_SECONDS = 5.0
 REPAIR_MEMORY_BYTES = 512 * 1024 * 1024
-BNG = 27700
 LSOA_CODE = re.compile(r"^E01\d{6}$")
 
 # CSV header names accepted for the LSOA code and the (optional) area name.
@@ -273,7 +273,7 @@ def read_geojson(path: str | Path, data: bytes | None = None) -> list[tuple[int,
             raise InputError(path, f"{where}: the polygon is empty")
         minx, miny, maxx, maxy = polys.bounds
         if bng:
-            polys = gpd.GeoSeries([polys], crs=BNG).to_crs(4326).iloc[0]
+            polys = gpd.GeoSeries([polys], crs=BNG).to_crs(WGS84).iloc[0]
         elif not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
             raise InputError(
                 path,
@@ -438,7 +438,7 @@ def assign_lsoas(con: duckdb.DuckDBPyConnection, geoms, lsoa: gpd.GeoDataFrame |
     lsoa = lsoa if lsoa is not None else lsoa_shapes(con)
     if not isinstance(geoms, (list, tuple)):
         geoms = [geoms]
-    union = shapely.union_all(gpd.GeoSeries(list(geoms), crs=4326).to_crs(BNG).to_numpy())
+    union = shapely.union_all(gpd.GeoSeries(list(geoms), crs=WGS84).to_crs(BNG).to_numpy())
     proj = lsoa.to_crs(BNG)
     areas = proj.area.to_numpy()
     hit = proj.intersects(union).to_numpy()

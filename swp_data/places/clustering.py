@@ -1,4 +1,4 @@
-"""Neighbourhood clusters (DESIGN.md page 6) and similar areas (page 5).
+"""Neighbourhood clusters (docs/architecture.md, page 6) and similar areas (page 5).
 
 Pure functions on a pandas DataFrame ``features``: one row per area (LSOA or
 ward code as the index), one numeric column per indicator the user chose

@@ -1,4 +1,4 @@
-"""Engagement by place (DESIGN.md page 7): the imported meetings, surveys and
+"""Engagement by place (docs/architecture.md, page 7): the imported meetings, surveys and
 consultation shares by ward and quarter, meeting attendance against harm per
 ward, survey respondents against the population, and the Wilson interval of a
 survey share.

@@ -1,5 +1,5 @@
 """Impact Areas: the named sets of LSOAs 2021 (tables ``impact_area`` and
-``impact_area_lsoa``) and their edits (DESIGN.md page 5).
+``impact_area_lsoa``) and their edits (docs/architecture.md, page 5).
 
 An **Impact Area** is made from a list of LSOA codes (picked on the map or in
 a list: :func:`save_area`) or from a file (:mod:`swp_data.places.area_files`), and

@@ -1,5 +1,5 @@
 """Clusters of LSOAs or wards on the place indicators and the ranked list of
-where delivery should focus (DESIGN.md page 6): glue between
+where delivery should focus (docs/architecture.md, page 6): glue between
 :mod:`swp_data.places.indicators` and the pure :mod:`swp_data.places.clustering` and
 :mod:`swp_data.places.priority`.
 

@@ -1,5 +1,5 @@
 """Where partnership delivery should focus: a transparent priority score
-(DESIGN.md page 6).
+(docs/architecture.md, page 6).
 
 Each area (LSOA or ward) gets four components:
 

@@ -25,7 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from swp_data import access, config, periods, store, taxonomy
+from swp_data import access, config, fmt, periods, store, taxonomy
 from swp_data.analysis import crime, stats
 from swp_data.errors import InputError
 from swp_data.sources.tables import clean_text
@@ -112,7 +112,7 @@ PUBLIC_SETTER = "an analyst"  # Target.set_by in a public report
 KINDS = ("reduction_pct", "count")
 SMALL = stats.UNRELIABLE_BELOW  # counts under 10 are flagged unreliable
 
-# The strategy priorities (DESIGN.md) that police.uk records measure, in strategy order.
+# The strategy priorities (docs/architecture.md) that police.uk records measure, in strategy order.
 _POLICE_PRIORITIES: tuple[Priority, ...] = (
     Priority("asb", "Anti-social behaviour", "police_uk", taxonomy.GROUPINGS["Anti-social behaviour"]),
     Priority("violence", "Violence", "police_uk", taxonomy.GROUPINGS["Violence"]),
@@ -165,11 +165,6 @@ IMPACT_COLUMNS = [
 def _month(value) -> pd.Timestamp:
     ts = pd.Timestamp(value)
     return pd.Timestamp(year=ts.year, month=ts.month, day=1)
-
-
-def _span(start: pd.Timestamp, end: pd.Timestamp) -> str:
-    a, b = periods.fmt_month(start), periods.fmt_month(end)
-    return a if a == b else f"{a} to {b}"
 
 
 def _pct(margin: float) -> str:
@@ -283,17 +278,11 @@ def _partner_monthly(con, measure: str, start: pd.Timestamp, end: pd.Timestamp) 
     return s, bool(g["is_demo"].any())
 
 
-def _window(s: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> tuple[int, int]:
-    """(count, months loaded) of a monthly series between two month starts."""
-    w = s[(s.index >= start) & (s.index <= end)]
-    return int(w.sum(skipna=True)), int(w.notna().sum())
-
-
 def _direction(s: pd.Series, to: pd.Timestamp) -> str:
     """Rolling 12 months to ``to`` against the rolling 12 to 3 months earlier
     (per month loaded, so a gap does not read as a fall); flat within 1%."""
-    now, n_now = _window(s, to - pd.DateOffset(months=11), to)
-    before, n_before = _window(s, to - pd.DateOffset(months=14), to - pd.DateOffset(months=3))
+    now, n_now = crime.window_sum(s, to - pd.DateOffset(months=11), to)
+    before, n_before = crime.window_sum(s, to - pd.DateOffset(months=14), to - pd.DateOffset(months=3))
     if not n_now or not n_before:
         return "flat"
     a, b = now / n_now, before / n_before
@@ -384,7 +373,7 @@ def parse_baseline(text: str) -> tuple[str, pd.Timestamp, pd.Timestamp]:
     n = (end.year - start.year) * 12 + end.month - start.month + 1
     if n != 12:
         raise InputError(None, f"baseline {t[:40]!r} covers {n} months; a baseline must cover 12 months")
-    label = periods.fy_label(start.year) if start.month == 4 else _span(start, end)
+    label = periods.fy_label(start.year) if start.month == 4 else periods.month_span(start, end)
     return label, start, end
 
 
@@ -402,7 +391,7 @@ def _baseline_count(con, p: Priority, label: str) -> tuple[int | None, str]:
     """The priority's count in a baseline period, or None and why not."""
     name, start, end = parse_baseline(label)
     s, _ = _priority_series(con, p, start, end)
-    n, months = _window(s, start, end)
+    n, months = crime.window_sum(s, start, end)
     if months < 12:
         return None, f"the baseline {name} is not fully loaded for {p.label} ({months} of 12 months)"
     return n, ""
@@ -420,16 +409,16 @@ def target_limit(target: Target) -> float | None:
 def describe_target(target: Target) -> str:
     """e.g. "5% fewer than in 2025-26 (at most 1,172 in 12 months), Apr 2026 to Mar 2027"."""
     limit = target_limit(target)
-    when = _span(pd.Timestamp(target.start), pd.Timestamp(target.end))
+    when = periods.month_span(pd.Timestamp(target.start), pd.Timestamp(target.end))
     if target.kind == "count":
-        return f"at most {periods.fmt_int(target.value)} in 12 months, {when}"
+        return f"at most {fmt.fmt_int(target.value)} in 12 months, {when}"
     v = target.value
     what = (
         f"{v:g}% fewer than in {target.baseline_label}"
         if v >= 0
         else f"at most {-v:g}% more than in {target.baseline_label}"
     )
-    lim = "" if limit is None else f" (at most {periods.fmt_int(math.floor(limit + 1e-9))} in 12 months)"
+    lim = "" if limit is None else f" (at most {fmt.fmt_int(math.floor(limit + 1e-9))} in 12 months)"
     return f"{what}{lim}, {when}"
 
 
@@ -565,7 +554,7 @@ def rag_status(actual: int | None, target: Target | None, margin: float = DEFAUL
     if limit is None:
         return "grey", f"The baseline {target.baseline_label} is not loaded: no figure to compare with"
     a = int(actual)
-    head = f"{periods.fmt_int(a)} against a target of at most {periods.fmt_int(math.floor(limit + 1e-9))}"
+    head = f"{fmt.fmt_int(a)} against a target of at most {fmt.fmt_int(math.floor(limit + 1e-9))}"
     eps = 1e-9 * max(1.0, abs(limit))
     if a <= limit + eps:
         return "green", f"{head}: met"
@@ -592,7 +581,7 @@ def _resolve_to_month(con, to_month, prios: list[Priority]) -> pd.Timestamp:
     have = sorted(set(loaded or partner_months))
     if not have:
         raise InputError(None, "no figures to report: load police.uk records or partner data first")
-    span = _span(have[0], have[-1])
+    span = periods.month_span(have[0], have[-1])
     if to_month is None or (isinstance(to_month, str) and not to_month.strip()):
         return have[-1]
     try:
@@ -613,8 +602,8 @@ def _resolve_to_month(con, to_month, prios: list[Priority]) -> pd.Timestamp:
 def _figures(p: Priority, s: pd.Series, demo: bool, to: pd.Timestamp, pop: int, tgt, margin) -> PriorityFigures:
     cur_start = to - pd.DateOffset(months=11)
     prev_start, prev_end = to - pd.DateOffset(months=23), to - pd.DateOffset(months=12)
-    cur, n_cur = _window(s, cur_start, to)
-    prev, n_prev = _window(s, prev_start, prev_end)
+    cur, n_cur = crime.window_sum(s, cur_start, to)
+    prev, n_prev = crime.window_sum(s, prev_start, prev_end)
     spark_start = max(to - pd.DateOffset(months=SPARK_MONTHS - 1), s.first_valid_index() or to)
     monthly = s[(s.index >= spark_start) & (s.index <= to)]
     monthly = pd.DataFrame({"month": monthly.index, "count": monthly.to_numpy()}).reset_index(drop=True)
@@ -623,7 +612,7 @@ def _figures(p: Priority, s: pd.Series, demo: bool, to: pd.Timestamp, pop: int, 
     if n_cur and n_prev:
         res = stats.poisson_change(cur, prev, exposure_current=n_cur, exposure_previous=n_prev)
     if last12 is None:
-        verdict = f"No {p.label.lower()} figures for {_span(cur_start, to)}"
+        verdict = f"No {p.label.lower()} figures for {periods.month_span(cur_start, to)}"
     elif res is None:
         verdict = "No earlier year loaded to compare with"
     else:
@@ -822,7 +811,7 @@ def _sources(con, prios: list[Priority]) -> list[str]:
         status = "DEMO" if r.is_demo else "real"
         when = ""
         if pd.notna(r.period_start) and pd.notna(r.period_end):
-            when = f", {_span(pd.Timestamp(r.period_start), pd.Timestamp(r.period_end))}"
+            when = f", {periods.month_span(pd.Timestamp(r.period_start), pd.Timestamp(r.period_end))}"
         out.append(f"{r.name} ({status}{when}; {int(r.row_count):,} rows). Licence: {r.licence}")
     out.append("Residents: ONS Census 2021 usual residents by LSOA 2021 (OGL v3).")
     return out
@@ -893,7 +882,7 @@ def report(
     is_demo = any(r.is_demo for r in rows) or bool(impact["is_demo"].any())
     months = crime.months_loaded(con)
     if months:
-        status = f"Crime records {_span(months[0], months[-1])} ({len(months)} months loaded)"
+        status = f"Crime records {periods.month_span(months[0], months[-1])} ({len(months)} months loaded)"
         unloc = crime.unlocated_count(con, start=to - pd.DateOffset(months=11), end=to)
         status += f"; {unloc:,} records in the last 12 months without a location (city totals only)"
     else:
@@ -901,8 +890,8 @@ def report(
     status += "; DEMO data: figures are synthetic" if is_demo else "; real data"
     return PerformanceReport(
         to_month=to,
-        window=_span(to - pd.DateOffset(months=11), to),
-        previous_window=_span(to - pd.DateOffset(months=23), to - pd.DateOffset(months=12)),
+        window=periods.month_span(to - pd.DateOffset(months=11), to),
+        previous_window=periods.month_span(to - pd.DateOffset(months=23), to - pd.DateOffset(months=12)),
         public=public,
         amber_margin=margin,
         rows=rows,
@@ -923,7 +912,7 @@ DIRECTION_LABELS = {"up": "▲ Up", "down": "▼ Down", "flat": "► Flat"}
 
 def rag_label(colour: str) -> str:
     """The status as words (never colour alone), e.g. "Amber: near"."""
-    return RAG_LABELS.get(colour, colour)
+    return RAG_LABELS.get(colour, RAG_LABELS["grey"])
 
 
 def short_verdict(row: PriorityFigures) -> str:
@@ -935,7 +924,7 @@ def short_verdict(row: PriorityFigures) -> str:
         return "No earlier year"
     if row.small_numbers or row.p_value is None:
         return "Too few to judge"
-    p = "p < 0.001" if row.p_value < 0.001 else f"p = {row.p_value:.2f}"
+    p = fmt.fmt_p(row.p_value, digits=2)
     return f"Yes ({p})" if row.significant else f"No: normal variation ({p})"
 
 
@@ -977,9 +966,7 @@ def rolling12(row: PriorityFigures) -> pd.DataFrame:
     """month, rolling_12: the sum of the 12 months ending in each month of the
     priority's series, where all 12 are loaded (what the RAG status compares
     with the target)."""
-    s = row.monthly.set_index("month")["count"].astype("float64")
-    r = s.rolling(12, min_periods=12).sum()
-    return pd.DataFrame({"month": r.index, "rolling_12": r.to_numpy()}).dropna().reset_index(drop=True)
+    return crime.rolling_sum_12(row.monthly.set_index("month")["count"])
 
 
 def last_complete_fy(con: duckdb.DuckDBPyConnection, to_month: str | pd.Timestamp | None = None) -> str | None:

@@ -53,10 +53,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import requests
 import shapely
 
-from swp_data import access, store
+from swp_data import access, periods, store
 from swp_data.errors import InputError
 from swp_data.sources import imports, policeuk
 from swp_data.store import audit
@@ -89,15 +90,15 @@ def api_base() -> str:
 
 def month_label(month: str) -> str:
     """'2018-06' -> 'Jun 2018'."""
-    return dt.date(int(month[:4]), int(month[5:7]), 1).strftime("%b %Y")
+    return periods.fmt_month(pd.Timestamp(month + "-01"))
 
 
 def parse_month(text: str, what: str) -> str:
     """'YYYY-MM' checked, or InputError naming ``what``."""
-    m = _MONTH.match((text or "").strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    ts = periods.parse_month(text)
+    if ts is None:
         raise InputError(None, f"{what} must be a month like 2024-01, not {str(text)[:40]!r}")
-    return m.group(0)
+    return f"{ts:%Y-%m}"
 
 
 class FetchError(InputError):
@@ -595,8 +596,8 @@ class FetchResult:
 
 
 def _span(months: list[str]) -> str:
-    a, b = month_label(months[0]), month_label(months[-1])
-    return a if a == b else f"{a} to {b}"
+    """'YYYY-MM' months, first to last, as people read them."""
+    return periods.month_span(pd.Timestamp(months[0] + "-01"), pd.Timestamp(months[-1] + "-01"))
 
 
 def fetch(

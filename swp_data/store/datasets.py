@@ -93,3 +93,8 @@ def delete_dataset(dataset_id: str, path: Path | None = None) -> dict[str, int]:
             + (", ".join(f"{n:,} row(s) of {t}" for t, n in deleted.items() if n) or "no rows"),
         )
     return deleted
+
+
+def provenance(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The provenance table as stored: one row per dataset, by kind and id."""
+    return con.execute("SELECT * FROM dataset ORDER BY kind, dataset_id").df()

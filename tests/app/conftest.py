@@ -35,12 +35,12 @@ def no_errors(at: AppTest) -> None:
 @pytest.fixture(autouse=True)
 def _no_navigation_rerun(monkeypatch):
     """AppTest resets Streamlit's legacy pages-folder flag before every run, so
-    ``common.ensure_navigation`` would rerun every AppTest run, and a rerun
+    ``navigation.ensure_navigation`` would rerun every AppTest run, and a rerun
     drops a button click. In a real server it runs once per process; the
     browser tests cover it (tests/e2e/test_deep_link.py)."""
-    from ui import common
+    from ui import navigation
 
-    monkeypatch.setattr(common, "ensure_navigation", lambda: None)
+    monkeypatch.setattr(navigation, "ensure_navigation", lambda: None)
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ IA = "pages/impact_areas.py"
 
 @pytest.fixture(autouse=True)
 def _no_navigation_rerun():
-    """Unlike the page tests (conftest.py), let common.ensure_navigation rerun
+    """Unlike the page tests (conftest.py), let navigation.ensure_navigation rerun
     through app.py: without it AppTest runs a switched-to page alone, without
     app.py's sign-in gate (a real server does the same on a first visit to a
     page's URL, which is why every page calls it first). No test here clicks
@@ -85,7 +85,7 @@ def signed_in(user: dict | None, page: str | None = None, *, auth: bool = True) 
 def _nav_pages(at: AppTest) -> list[str]:
     """The script paths the navigation serves (AppTest refuses to switch to any other)."""
     with pytest.raises(ValueError, match="Known pages") as e:
-        at.switch_page("ui/common.py")  # a module that is no page
+        at.switch_page("ui/gateway.py")  # a module that is no page
     known = ast.literal_eval(str(e.value).split("Known pages: ")[1].rstrip("."))
     return [p.rsplit("/", 1)[-1] for p in known]
 
@@ -307,14 +307,14 @@ def test_app_pages_are_found():
 def test_every_page_goes_through_app_py_first(path):
     """A first visit straight to a page's URL runs the page file alone (Streamlit's
     legacy pages/ folder), without app.py's sign-in gate: the page must call
-    common.page_header (which reruns through app.py) before anything else."""
+    furniture.page_header (which reruns through app.py) before anything else."""
     tree = ast.parse((Path(APP).parent / "pages" / path).read_text(encoding="utf-8"))
     for stmt in tree.body:
         if _runs_before_the_gate(stmt):
             call = stmt.value if isinstance(stmt, ast.Expr) else None
             assert isinstance(call, ast.Call) and ast.unparse(call.func) in (
-                "common.page_header",
-                "common.ensure_navigation",
-            ), f"{path}: line {stmt.lineno} runs before common.page_header"
+                "furniture.page_header",
+                "navigation.ensure_navigation",
+            ), f"{path}: line {stmt.lineno} runs before furniture.page_header"
             return
-    pytest.fail(f"{path} never calls common.page_header")
+    pytest.fail(f"{path} never calls furniture.page_header")

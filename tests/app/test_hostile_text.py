@@ -12,6 +12,7 @@ import sys
 import duckdb
 import pytest
 
+from swp_data import fmt
 from swp_data.places import impact_areas
 from tests.app.conftest import open_page
 
@@ -138,7 +139,6 @@ def test_store_busy_warning_keeps_path_and_process_id_in_the_log(demo_store_path
 
 def test_md_keeps_apostrophes_readable():
     """An apostrophe HTML-escaped as &#x27; had its '#' backslash-escaped and showed as typed."""
-    from ui import common
 
-    assert common.md("Don't know") == "Don't know"
-    assert common.md("O'Neill & Sons <b>") == "O'Neill &amp; Sons &lt;b&gt;"
+    assert fmt.md("Don't know") == "Don't know"
+    assert fmt.md("O'Neill & Sons <b>") == "O'Neill &amp; Sons &lt;b&gt;"

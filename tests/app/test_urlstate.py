@@ -1,7 +1,7 @@
 """AppTest: every view is a link (ui/urlstate.py).
 
 These tests run the pages through app.py, sidebar included (the real
-``common.ensure_navigation``, not the conftest's stand-in), because the
+``navigation.ensure_navigation``, not the conftest's stand-in), because the
 sidebar's filters and the publishing of the URL happen there. A link is
 opened the way a browser opens it on a page: a run of that page with the
 link's query string, which is not the one the app wrote last.

@@ -2,7 +2,7 @@
 
 Skipped until that page is merged; checked on a merge of perf (8cf09b9) and
 this branch, with `urlstate.page("performance")` after the page's
-`common.filters()`."""
+`sidebar.filters()`."""
 
 from __future__ import annotations
 

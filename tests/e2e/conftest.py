@@ -29,15 +29,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(src, workdir: Path) -> dict:
-    """`streamlit run app.py` on a free port against a copy of store ``src``."""
+def start_server(src, workdir: Path, env: dict | None = None) -> dict:
+    """`streamlit run app.py` on a free port against a copy of store ``src``
+    (``env``: more environment variables, e.g. SWP_MODE)."""
     from geo.assets import ensure_static
 
     ensure_static(ROOT)  # as `make run` does (python -m swp_data ensure)
     store = workdir / "swp.duckdb"
     shutil.copy(src, store)
     port = _free_port()
-    env = {**os.environ, "SWP_STORE": str(store)}
+    env = {**os.environ, "SWP_STORE": str(store), **(env or {})}
     log_path = workdir / "streamlit.log"
     log = open(log_path, "w")  # noqa: SIM115 - the server writes to it until stopped
     proc = subprocess.Popen(

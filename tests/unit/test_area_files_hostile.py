@@ -20,7 +20,7 @@ from swp_data.store import audit
 
 from .area_helpers import ro, snapshot
 
-CENTRE = (-2.128, 52.586)  # City Centre (DESIGN.md)
+CENTRE = (-2.128, 52.586)  # City Centre (docs/architecture.md)
 
 
 def feature(geom, props=None) -> dict:

@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from swp_data.periods import fmt_int, fmt_month, month_range, parse_period, period_label, period_start
+from swp_data.fmt import fmt_int
+from swp_data.periods import fmt_month, month_range, parse_period, period_label, period_start
 
 DATES = pd.Series(
     pd.to_datetime(["2019-03-31", "2019-04-01", "2024-02-29", "2024-12-31", "2025-01-01", None]),

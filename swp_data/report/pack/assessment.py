@@ -12,14 +12,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from swp_data import config, periods, store
+from swp_data import config, fmt, periods, store
 from swp_data.analysis import crime
 from swp_data.report import performance
 from swp_data.report.pack.common import IMPACT_COLUMNS, SUPPRESSED, fmt_count, fmt_rate, impact_rows
-
-
-def _span(a: pd.Timestamp, b: pd.Timestamp) -> str:
-    return f"{periods.fmt_month(a)} to {periods.fmt_month(b)}"
 
 
 def levels(report: performance.PerformanceReport, pop: int) -> pd.DataFrame:
@@ -34,19 +30,19 @@ def levels(report: performance.PerformanceReport, pop: int) -> pd.DataFrame:
         for a, b in years:
             w = m[(m.index >= a) & (m.index <= b)]
             n = int(w.notna().sum())
-            label = _span(a, b)
+            label = periods.month_span(a, b)
             if n == 0:
                 rec[label] = "not loaded"
             else:
                 total = float(w.sum())
                 part = "" if n == 12 else f" ({n} of 12 months)"
-                rec[label] = f"{periods.fmt_int(total)} ({fmt_rate(total / pop * 1000)} per 1,000){part}"
+                rec[label] = f"{fmt.fmt_int(total)} ({fmt_rate(total / pop * 1000)} per 1,000){part}"
         last = m[(m.index >= years[-1][0]) & (m.index <= to)].dropna()
         if len(last):
             hi, lo = last.idxmax(), last.idxmin()
             rec["Pattern, last 12 months"] = (
-                f"highest {periods.fmt_month(hi)} ({periods.fmt_int(last[hi])}), "
-                f"lowest {periods.fmt_month(lo)} ({periods.fmt_int(last[lo])})"
+                f"highest {periods.fmt_month(hi)} ({fmt.fmt_int(last[hi])}), "
+                f"lowest {periods.fmt_month(lo)} ({fmt.fmt_int(last[lo])})"
             )
         else:
             rec["Pattern, last 12 months"] = "–"
@@ -82,7 +78,7 @@ def ward_profiles(con: duckdb.DuckDBPyConnection, report: performance.Performanc
             else:
                 vals.append(f"{fmt_count(r['count'])} ({fmt_rate(r['rate_per_1000'])})")
         w[row.priority.label] = vals
-    w["Residents"] = w["Residents"].map(periods.fmt_int)
+    w["Residents"] = w["Residents"].map(fmt.fmt_int)
     return w.drop(columns=["ward_code", "imd", "d1", "n"])
 
 
@@ -94,11 +90,11 @@ def impact_profiles(report: performance.PerformanceReport) -> pd.DataFrame:
         return pd.DataFrame()
     out = pd.DataFrame(rows, columns=list(IMPACT_COLUMNS))
     if "n_lsoa" in ia:
-        out.insert(1, "LSOAs", ia["n_lsoa"].map(periods.fmt_int).to_numpy())
+        out.insert(1, "LSOAs", ia["n_lsoa"].map(fmt.fmt_int).to_numpy())
     if "population" in ia:
-        out.insert(2, "Residents", ia["population"].map(periods.fmt_int).to_numpy())
+        out.insert(2, "Residents", ia["population"].map(fmt.fmt_int).to_numpy())
     if "crime" in ia:
-        out.insert(4, f"Crime, {report.window}", ia["crime"].map(periods.fmt_int).to_numpy())
+        out.insert(4, f"Crime, {report.window}", ia["crime"].map(fmt.fmt_int).to_numpy())
     return out
 
 
@@ -152,7 +148,7 @@ def residents(con: duckdb.DuckDBPyConnection, report: performance.PerformanceRep
         ).df()
         if len(s):
             tot = s.groupby(["Survey", "Period", "Question"])["n"].transform("sum")
-            s["Responses"] = s["n"].map(periods.fmt_int)
+            s["Responses"] = s["n"].map(fmt.fmt_int)
             s["Share"] = (s["n"] / tot * 100).map(lambda v: f"{v:.1f}%")
             s["Data"] = np.where(s["demo"], "DEMO", "real")
             out["survey"] = s.drop(columns=["n", "demo"])
@@ -181,8 +177,8 @@ def residents(con: duckdb.DuckDBPyConnection, report: performance.PerformanceRep
             [start.date(), to.date()],
         ).df()
         if len(m):
-            m["Meetings"] = m["n"].map(periods.fmt_int)
-            m["Attendees"] = m["a"].map(periods.fmt_int)
+            m["Meetings"] = m["n"].map(fmt.fmt_int)
+            m["Attendees"] = m["a"].map(fmt.fmt_int)
             m["Data"] = np.where(m["demo"], "DEMO", "real")
             out["meetings"] = m.drop(columns=["n", "a", "demo"])
     return out
@@ -194,7 +190,7 @@ def data_quality(con: duckdb.DuckDBPyConnection, report: performance.Performance
     if months:
         every = pd.date_range(months[0], months[-1], freq="MS")
         gaps = [m for m in every if m not in set(months)]
-        lines.append(f"Police.uk records: {_span(months[0], months[-1])}, {len(months)} months loaded.")
+        lines.append(f"Police.uk records: {periods.month_span(months[0], months[-1])}, {len(months)} months loaded.")
         if gaps:
             shown = ", ".join(periods.fmt_month(g) for g in gaps[:24]) + (" …" if len(gaps) > 24 else "")
             lines.append(f"Coverage gaps: {len(gaps)} months not loaded inside that span ({shown}).")
@@ -218,10 +214,10 @@ def data_quality(con: duckdb.DuckDBPyConnection, report: performance.Performance
                   period_start, period_end, row_count FROM dataset WHERE kind <> 'reference' ORDER BY kind, name"""
     ).df()
     ds["Period"] = [
-        _span(pd.Timestamp(a), pd.Timestamp(b)) if pd.notna(a) and pd.notna(b) else "–"
+        periods.month_span(pd.Timestamp(a), pd.Timestamp(b)) if pd.notna(a) and pd.notna(b) else "–"
         for a, b in zip(ds["period_start"], ds["period_end"], strict=True)
     ]
-    ds["Rows"] = ds["row_count"].map(periods.fmt_int)
+    ds["Rows"] = ds["row_count"].map(fmt.fmt_int)
     return {"lines": lines, "datasets": ds.drop(columns=["period_start", "period_end", "row_count"])}
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from swp_data import periods
+from swp_data import fmt, periods
 from swp_data.errors import InputError
 from swp_data.report import performance
 
@@ -23,11 +23,6 @@ SUPPRESSED = "suppressed"
 # Colour-blind-safe RAG fills (Okabe-Ito-like); the text label always goes with the colour.
 RAG_FILL = {"green": "1B7837", "amber": "E69F00", "red": "B2182B", "grey": "8C8C8C"}
 RAG_TEXT = {"green": "FFFFFF", "amber": "000000", "red": "FFFFFF", "grey": "FFFFFF"}
-
-
-def rag_label(colour: str) -> str:
-    """The RAG colour in words, as the Performance page says it."""
-    return performance.RAG_LABELS.get(colour, performance.RAG_LABELS["grey"])
 
 
 def rag_thresholds(margin: float) -> str:
@@ -49,9 +44,7 @@ def fmt_rate(v: float | None) -> str:
 
 
 def fmt_p(p: float | None) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return fmt.fmt_p(p, prefix=False, digits=3)
 
 
 def fmt_count(v) -> str:
@@ -59,7 +52,7 @@ def fmt_count(v) -> str:
     are said "suppressed" by :func:`ward_rows`, from the report's ``suppressed`` flag."""
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return "–"
-    return periods.fmt_int(v)
+    return fmt.fmt_int(v)
 
 
 def significance(row: performance.PriorityFigures) -> str:
@@ -104,7 +97,7 @@ def facts(row: performance.PriorityFigures, report: performance.PerformanceRepor
 
 def status_text(row: performance.PriorityFigures) -> str:
     """The RAG label and, when a target exists, why."""
-    label = rag_label(row.rag)
+    label = performance.rag_label(row.rag)
     if row.target is None or not row.rag_reason:
         return f"{label}."
     return f"{label}. {row.rag_reason.rstrip('.')}."
@@ -207,16 +200,13 @@ def xml_safe(text: object) -> str:
     return _NOT_XML.sub("", str(text))
 
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
 def parse_month(text: str | None) -> pd.Timestamp | None:
     if text is None or text == "":
         return None
-    m = _MONTH.match(text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    ts = periods.parse_month(text)
+    if ts is None:
         raise InputError(None, f"--to {text!r}: give the last month as YYYY-MM, e.g. 2026-09")
-    return pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)
+    return ts
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:

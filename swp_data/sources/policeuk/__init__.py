@@ -16,7 +16,7 @@ them through :class:`StreetImporter`, one stage per module:
 * :mod:`.archives`, :mod:`.fingerprints`, :mod:`.schema`: archives, provenance
   fingerprints, the shape of the files.
 
-Facts of police.uk that drive the decisions (DESIGN.md, Crime taxonomy):
+Facts of police.uk that drive the decisions (docs/architecture.md, Crime taxonomy):
 
 * Street CSVs have 12 columns (:data:`POLICE_COLUMNS`). The force key is
   "Reported by" (British Transport Police reports its own records). A force's

@@ -1,4 +1,4 @@
-"""De-duplicating (DESIGN.md, Crime taxonomy).
+"""De-duplicating (docs/architecture.md, Crime taxonomy).
 
 * Sources: a (force, month) arriving in several files of one import is taken
   from the last in sorted path order (:func:`winners`, table ``_fm``); the rows

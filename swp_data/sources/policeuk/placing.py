@@ -1,4 +1,4 @@
-"""Placing records in the city's LSOAs (DESIGN.md, Geography).
+"""Placing records in the city's LSOAs (docs/architecture.md, Geography).
 
 A kept record goes to the LSOA 2021 its coordinates fall in (point in polygon
 on the full shapes); without coordinates, or with coordinates just outside the

@@ -1,0 +1,110 @@
+"""The shared sidebar: the geography level and area every page filters by,
+and the data status under them (app.py draws it before the page runs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from swp_data import access, config
+from swp_data.analysis import reference
+from ui import furniture, gateway, navigation
+
+CITY = "Whole city"
+
+
+@dataclass
+class Filters:
+    level: str = "lsoa"  # lsoa | ward (map and table level)
+    area_kind: str = "city"  # city | ward | impact
+    area_code: str | None = None
+    area_label: str = CITY
+    lsoa_codes: list[str] = field(default_factory=list)  # LSOAs in scope (all for the city)
+    public_mode: bool = False
+
+    def scope(self, df: pd.DataFrame, level: str | None = None) -> pd.DataFrame:
+        """Rows of a table by ``code`` (LSOA or ward: ``level``, default the
+        sidebar's) in the sidebar area; maps keep the whole city for context."""
+        if self.area_kind == "city":
+            return df
+        if (level or self.level) == "lsoa":
+            return df[df["code"].isin(self.lsoa_codes)]
+        wards = set(gateway.q(reference.wards_of, tuple(self.lsoa_codes)))
+        return df[df["code"].isin(wards)]
+
+
+def _area_options() -> dict[str, tuple[str, str | None]]:
+    opts: dict[str, tuple[str, str | None]] = {CITY: ("city", None)}
+    for r in gateway.q(reference.area_choices).itertuples():
+        if r.kind == "ward":
+            opts[f"Ward: {r.name}"] = ("ward", r.code)
+        else:
+            opts[f"Impact Area: {r.name}" + (" (approximate)" if r.approximate else "")] = ("impact", r.code)
+    return opts
+
+
+def sidebar() -> None:
+    """The shared sidebar; called by app.py before the page runs."""
+    navigation.ensure_navigation()
+    gateway.pin_store_version()  # this run reads the store as it is now
+    with st.sidebar:
+        st.markdown("### Filters")
+        if not config.store_path().exists():
+            st.error("The store is not built. Run `make run` (or `python -m swp_data build`).")
+            return
+        st.radio(
+            "Geography level",
+            ["LSOA", "Ward"],
+            key="level",
+            horizontal=True,
+            help="LSOA: 161 small areas of about 1,600 residents (2021). Ward: the 20 wards of May 2023 "
+            "(best-fit from LSOAs).",
+        )
+        opts = _area_options()
+        if st.session_state.get("area") not in opts:
+            st.session_state["area"] = CITY
+        st.selectbox(
+            "Area",
+            list(opts),
+            key="area",
+            help="Limit figures to a ward or an Impact Area. Maps still show the whole city, "
+            "with the chosen area outlined.",
+        )
+        st.divider()
+        _data_status()
+        st.caption(config.ATTRIBUTION)
+
+
+def filters() -> Filters:
+    ss = st.session_state
+    level = "ward" if ss.get("level") == "Ward" else "lsoa"
+    label = ss.get("area", CITY)
+    opts = _area_options() if config.store_path().exists() else {CITY: ("city", None)}
+    kind, code = opts.get(label, ("city", None))
+    codes = gateway.q(reference.area_lsoas, kind, code)
+    if kind == "city":
+        label = CITY
+    return Filters(
+        level=level,
+        area_kind=kind,
+        area_code=code,
+        area_label=label,
+        lsoa_codes=list(codes),
+        public_mode=access.mode() == "public",  # the server's mode (SWP_MODE), never a control on the page
+    )
+
+
+def _data_status() -> None:
+    ds = furniture.datasets()
+    demo = ds[ds["is_demo"]]
+    if len(demo):
+        st.warning(
+            f"**Demo data loaded** ({len(demo)} dataset(s)). Figures marked DEMO are synthetic.",
+            icon=":material/science:",
+        )
+    crime = ds[ds["kind"] == "police_uk"]
+    if len(crime):
+        last = pd.to_datetime(crime["period_end"]).max()
+        st.caption(f"Crime records to {last:%b %Y}." if pd.notna(last) else "")
