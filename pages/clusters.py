@@ -10,6 +10,7 @@ from swp_data import fmt, taxonomy
 from swp_data.analysis import crime_window, reference
 from swp_data.places import clustering, indicators, place_clusters, priority
 from ui import charts, furniture, gateway, sidebar, urlstate
+from ui.urlstate import Choice, Multi, Number
 
 furniture.page_header(
     "Neighbourhood clusters",
@@ -19,15 +20,29 @@ furniture.page_header(
 
 
 f = sidebar.filters()
-urlstate.page("clusters")  # a link's choices seed the widgets below
 ss = st.session_state
 level = f.level
 unit = "wards" if level == "ward" else "LSOAs"
-is_demo = furniture.demo_banner(kinds=("police_uk", "engagement"))
 labels = indicators.labels()
 
 available = gateway.q(indicators.available_indicators)
 defaults = gateway.q(indicators.default_indicators)
+given = urlstate.page(  # a link's choices seed the widgets below
+    "clusters",
+    Multi("ind", "cl_ind", {c: c for c in available}, default=list(defaults), why="not an indicator"),
+    Choice("method", "cl_method", list(clustering.METHODS)),
+    Number("k", "cl_k", 2, 50, default=None, integer=True),
+    *(Number(f"w_{k}", f"cl_w_{k}", 0.0, 1.0, default=float(v)) for k, v in priority.DEFAULT_WEIGHTS.items()),
+)
+if any("k" in fld.names for fld in given):
+    # the page picks the best k again when the indicators change: these are the link's
+    picked = ss.get("cl_ind", defaults)
+    ss["cl_k_for"] = (
+        level,
+        tuple(c for c in picked if c in available),
+        ss.get("cl_method", next(iter(clustering.METHODS))),
+    )
+is_demo = furniture.demo_banner(kinds=("police_uk", "engagement"))
 window = gateway.q(crime_window.crime_window)
 
 c1, c2 = st.columns([3, 2])

@@ -13,11 +13,17 @@ from swp_data import fmt, periods, taxonomy
 from swp_data.analysis import crime, stats
 from swp_data.analysis import reference as ref
 from ui import charts, furniture, gateway, sidebar, urlstate
+from ui.urlstate import Choice, Field, MonthRange
 
 POINTS_CAP = 1000  # each folium marker with its popup adds about 1 kB to the page: 1,000 keeps maps light
 HEAT_CAP = 30000
 SOURCE = "data.police.uk street-level crime; ONS Census 2021"
 HOT_PALETTE = {HOT: maps.PUOR[-1], COLD: maps.PUOR[0], NOT_SIG: "#eeeeee"}
+# URL token -> the widget's label (one list for both: a renamed label cannot break a link)
+VIEWS = {"areas": "Areas", "hotspots": "Hotspots (Gi*)"}
+LAYERS = {"none": "None", "points": "Points", "heat": "Heat"}
+MEASURES = {"count": "Count", "rate": "Rate per 1,000 residents", "change": "Change"}
+CHANGE_AS = {"pct": "%", "ratio": "Ratio"}
 
 
 furniture.page_header(
@@ -26,10 +32,36 @@ furniture.page_header(
     "rates per 1,000 residents, change on the year before, and statistically significant hotspots.",
 )
 f = sidebar.filters()
-urlstate.page("crime_map")  # a link's choices seed the widgets below
 ss = st.session_state
-furniture.demo_banner(kinds=("police_uk",))
 months = gateway.q(crime.months_loaded)
+
+
+def _selected_key() -> str:
+    """The area picker's key for the map being shown (one per view, measure and level)."""
+    level = "ward" if ss.get("level") == sidebar.LEVELS["ward"] else "lsoa"
+    if ss.get("cm_view", VIEWS["areas"]) != VIEWS["areas"]:
+        return "cm_hotspots_selected"
+    what = {MEASURES["count"]: "count", MEASURES["change"]: "change"}.get(ss.get("cm_measure", MEASURES["count"]))
+    return f"cm_change_{level}_selected" if what == "change" else f"cm_{what or 'rate_per_1000'}_{level}_selected"
+
+
+def _selectable() -> dict[str, str]:
+    areas = ss.get("level") == sidebar.LEVELS["ward"] and ss.get("cm_view", VIEWS["areas"]) == VIEWS["areas"]
+    return {c: c for c in gateway.geo_frame("ward" if areas else "lsoa")["code"]}
+
+
+fields: list[Field] = [Choice("cat", "cm_sel", urlstate.category_tokens, default=urlstate.ALL, why="not a crime type")]
+if months:
+    fields.append(MonthRange("from", "to", "cm_period", months))
+fields += [
+    Choice("map", "cm_view", VIEWS),
+    Choice("layer", "cm_overlay", LAYERS),
+    Choice("measure", "cm_measure", MEASURES),
+    Choice("change", "cm_change_as", CHANGE_AS),
+    Choice("select", _selected_key, _selectable, default=None, why="not an area of this map"),
+]
+urlstate.page("crime_map", *fields)  # a link's choices seed the widgets below
+furniture.demo_banner(kinds=("police_uk",))
 if not months:
     st.info(
         "No police.uk crime records are loaded yet. Import a data.police.uk download, or load the demo "
@@ -52,7 +84,7 @@ highlight = (
 c1, c2, c3 = st.columns([3, 3, 2])
 options = gateway.q(crime.category_options)
 if ss.get("cm_sel") not in options:
-    ss["cm_sel"] = "All crime and ASB"
+    ss["cm_sel"] = urlstate.ALL
 selection = c1.selectbox("Crime type", options, key="cm_sel", format_func=crime.category_label)
 cats = taxonomy.categories_for(selection)
 if "cm_period" in ss and not (isinstance(ss["cm_period"], tuple) and all(m in months for m in ss["cm_period"])):
@@ -67,13 +99,13 @@ start, end = c2.select_slider(
 )
 view = c3.radio(
     "Map",
-    ["Areas", "Hotspots (Gi*)"],
+    list(VIEWS.values()),
     key="cm_view",
     horizontal=True,
     help="Areas: counts, rates or change by area. Hotspots: Getis-Ord Gi* on LSOA rates.",
 )
 d1, d2, d3 = st.columns([3, 3, 2])
-overlay = d3.radio("Records layer", ["None", "Points", "Heat"], key="cm_overlay", horizontal=True)
+overlay = d3.radio("Records layer", list(LAYERS.values()), key="cm_overlay", horizontal=True)
 is_demo = gateway.q(crime.is_demo_selection, "crime", categories=cats, start=start, end=end)
 span = periods.fmt_month(start) if start == end else f"{periods.fmt_month(start)} to {periods.fmt_month(end)}"
 st.markdown(f"**Latest month: {periods.fmt_month(last)}** · showing **{fmt.md(selection)}**, {span}")
@@ -87,8 +119,8 @@ if unlocated:
 
 # ----------------------------------------------------------------- records layer
 record_layers: tuple = ()
-if overlay != "None":
-    cap = POINTS_CAP if overlay == "Points" else HEAT_CAP
+if overlay != LAYERS["none"]:
+    cap = POINTS_CAP if overlay == LAYERS["points"] else HEAT_CAP
     pts, n_all = gateway.q(crime.points, cats, start, end, cap)
     shown = len(pts)
     more = f"{shown:,} of {n_all:,} records (a reproducible sample)" if shown < n_all else f"all {n_all:,} records"
@@ -97,7 +129,7 @@ if overlay != "None":
         "on or near the street, never the exact address."
     )
 
-    if overlay == "Points":
+    if overlay == LAYERS["points"]:
         record_layers = (
             functools.partial(
                 maps.points_layer,
@@ -117,17 +149,19 @@ if overlay != "None":
 
 # ----------------------------------------------------------------- areas view
 selected = None
-if view == "Areas":
+if view == VIEWS["areas"]:
     measure = d1.radio(
         "Show",
-        ["Count", "Rate per 1,000 residents", "Change"],
+        list(MEASURES.values()),
         key="cm_measure",
         horizontal=True,
         help="Change: the 12 months to the last month chosen against the 12 months before.",
     )
     geo = gateway.geo_frame(level)
-    if measure == "Change":
-        as_ratio = d2.radio("Change as", ["%", "Ratio"], key="cm_change_as", horizontal=True) == "Ratio"
+    if measure == MEASURES["change"]:
+        as_ratio = (
+            d2.radio("Change as", list(CHANGE_AS.values()), key="cm_change_as", horizontal=True) == CHANGE_AS["ratio"]
+        )
         prev_start, prev_end = end - pd.DateOffset(months=23), end - pd.DateOffset(months=12)
         n_prev = sum(prev_start <= m <= prev_end for m in months)
         n_cur = sum(end - pd.DateOffset(months=11) <= m <= end for m in months)
@@ -206,7 +240,7 @@ if view == "Areas":
             "from 0 to some records have no ratio and are grey."
         )
     else:
-        rates = measure != "Count"
+        rates = measure != MEASURES["count"]
         data = gateway.q(crime.area_counts, cats, start, end, level)
         vcol = "rate_per_1000" if rates else "count"
         label = f"{selection}, {span}: " + ("rate per 1,000 residents" if rates else "records")

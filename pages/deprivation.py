@@ -6,6 +6,7 @@ import streamlit as st
 from swp_data import fmt
 from swp_data.analysis import reference as ref
 from ui import charts, furniture, gateway, sidebar, urlstate
+from ui.urlstate import Choice, slug
 
 furniture.page_header(
     "Deprivation",
@@ -13,12 +14,62 @@ furniture.page_header(
     "Census 2021, by LSOA or ward. Rank 1 and decile 1 are the most deprived in England.",
 )
 f = sidebar.filters()
-urlstate.page("deprivation")  # a link's choices seed the widgets below
 level = f.level
+ss = st.session_state
+# URL token -> the picker's label (one list for both: a renamed label cannot break a link)
+VIEWS = {
+    "imd": "IMD and domains",
+    "crime": "IoD2025 crime indicators",
+    "census": "Census 2021",
+    "pockets": "Pockets of deprivation",
+}
+BANDS = ["decile", "quintile"]
 
-VIEWS = ["IMD and domains", "IoD2025 crime indicators", "Census 2021", "Pockets of deprivation"]
+
+def _edition() -> str:
+    return ss.get("dep_edition", ref.EDITIONS[0])
+
+
+def _topic() -> str:
+    return ss.get("dep_census", next(iter(ref.CENSUS_OVERLAYS)))
+
+
+def _measures() -> list[str]:
+    return ["decile", "rank"] + (["score"] if _edition() == "2025" else [])
+
+
+def _selected_key() -> str:
+    """The area picker's key for the map being shown."""
+    lvl = "ward" if ss.get("level") == sidebar.LEVELS["ward"] else "lsoa"
+    view = ss.get("dep_view", VIEWS["imd"])
+    if view == VIEWS["pockets"]:
+        return f"pockets_{ss.get('pockets_edition', ref.EDITIONS[0])}_{ss.get('pockets_band', BANDS[0])}_selected"
+    part = {VIEWS["imd"]: "imd", VIEWS["crime"]: "crime", VIEWS["census"]: "census"}[view]
+    return f"dep_{part}_{lvl}_selected"
+
+
+def _selectable() -> dict[str, str]:
+    pockets = ss.get("dep_view") == VIEWS["pockets"]
+    lvl = "ward" if ss.get("level") == sidebar.LEVELS["ward"] and not pockets else "lsoa"
+    return {c: c for c in gateway.geo_frame(lvl)["code"]}
+
+
+urlstate.page(  # a link's choices seed the widgets below
+    "deprivation",
+    Choice("view", "dep_view", VIEWS),
+    Choice("edition", "dep_edition", list(ref.EDITIONS)),
+    Choice("domain", lambda: f"dep_domain_{_edition()}", lambda: list(ref.DOMAINS[_edition()])),
+    Choice("measure", "dep_measure", _measures),
+    Choice("indicator", "dep_crime_ind", {slug(k.split("_rate_per")[0]): k for k in ref.CRIME_INDICATORS}),
+    Choice("topic", "dep_census", list(ref.CENSUS_OVERLAYS)),
+    Choice("group", lambda: f"dep_census_cat_{_topic()}", lambda: gateway.q(ref.census_categories, _topic())),
+    Choice("pockets", "pockets_edition", list(ref.EDITIONS)),
+    Choice("band", "pockets_band", BANDS),
+    Choice("select", _selected_key, _selectable, default=None, why="not an area of this map"),
+)
+
 c1, c2, c3 = st.columns([2, 2, 2])
-view = c1.selectbox("Show", VIEWS, key="dep_view")
+view = c1.selectbox("Show", list(VIEWS.values()), key="dep_view")
 
 geo = gateway.geo_frame(level)
 highlight = (
@@ -31,7 +82,7 @@ highlight = (
 source = "MHCLG English Indices of Deprivation 2025/2019; ONS Census 2021"
 selected = None
 
-if view == "IMD and domains":
+if view == VIEWS["imd"]:
     edition = c2.radio(
         "Edition",
         ref.EDITIONS,
@@ -42,7 +93,7 @@ if view == "IMD and domains":
     )
     domains = ref.DOMAINS[edition]
     domain = c3.selectbox("Domain", list(domains), format_func=domains.get, key=f"dep_domain_{edition}")
-    measures = ["decile", "rank"] + (["score"] if edition == "2025" else [])
+    measures = _measures()
     measure = st.radio(
         "Measure",
         measures,
@@ -79,7 +130,7 @@ if view == "IMD and domains":
         highlight=highlight,
     )
 
-elif view == "IoD2025 crime indicators":
+elif view == VIEWS["crime"]:
     ind = c2.selectbox(
         "Indicator", list(ref.CRIME_INDICATORS), format_func=ref.CRIME_INDICATORS.get, key="dep_crime_ind"
     )
@@ -115,7 +166,7 @@ elif view == "IoD2025 crime indicators":
         r = both[["score", ind]].corr(method="spearman").iloc[0, 1]
         st.caption(f"Spearman rank correlation: {r:.2f} across {len(both)} areas.")
 
-elif view == "Census 2021":
+elif view == VIEWS["census"]:
     overlay = c2.selectbox(
         "Topic", list(ref.CENSUS_OVERLAYS), key="dep_census", format_func=lambda k: ref.CENSUS_OVERLAYS[k][3]
     )
@@ -147,7 +198,7 @@ else:  # Pockets of deprivation
     edition = c2.radio("Edition", ref.EDITIONS, horizontal=True, key="pockets_edition")
     band = c3.radio(
         "Nationally most deprived",
-        ["decile", "quintile"],
+        BANDS,
         horizontal=True,
         key="pockets_band",
         format_func={"decile": "10%", "quintile": "20%"}.get,

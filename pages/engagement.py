@@ -11,6 +11,7 @@ from swp_data.analysis import reference, stats
 from swp_data.periods import period_label
 from swp_data.places import engagement_analysis
 from ui import charts, furniture, gateway, sidebar, urlstate
+from ui.urlstate import Choice
 
 furniture.page_header(
     "Engagement",
@@ -20,8 +21,33 @@ furniture.page_header(
 
 
 f = sidebar.filters()
-urlstate.page("engagement")  # a link's choices seed the widgets below
 ss = st.session_state
+sv = gateway.q(engagement_analysis.survey_by_ward)
+sv_labels = sv["survey"] + " (" + sv["period"] + ")"
+surveys = list(dict.fromkeys(sv_labels))
+
+
+def _questions() -> list[str]:
+    return list(dict.fromkeys(sv.loc[sv_labels == ss.get("en_survey", surveys[0]), "question"]))
+
+
+def _answers() -> list[str]:
+    pick = (sv_labels == ss.get("en_survey", surveys[0])) & (sv["question"] == ss.get("en_question", _questions()[0]))
+    return list(dict.fromkeys(sv.loc[pick, "answer"]))
+
+
+urlstate.page(  # a link's choices seed the widgets below
+    "engagement",
+    *(
+        [
+            Choice("survey", "en_survey", surveys),
+            Choice("question", "en_question", _questions),
+            Choice("answer", "en_answer", _answers, default=lambda: "No" if "No" in _answers() else _answers()[0]),
+        ]
+        if len(sv)
+        else []
+    ),
+)
 is_demo = furniture.demo_banner(kinds=("engagement",))
 ds = furniture.datasets()
 eng_ds = ds[ds["kind"] == "engagement"]
@@ -112,7 +138,6 @@ else:
 
 # ------------------------------------------------------------- survey
 st.subheader("Surveys: answers by ward, with 95% intervals")
-sv = gateway.q(engagement_analysis.survey_by_ward)
 survey_demo = demo_of(":survey:")
 if sv.empty:
     st.info(
@@ -121,9 +146,8 @@ if sv.empty:
     )
 else:
     c1, c2 = st.columns(2)
-    surveys = list(dict.fromkeys(sv["survey"] + " (" + sv["period"] + ")"))
     pick = c1.selectbox("Survey", surveys, key="en_survey")
-    sub = sv[(sv["survey"] + " (" + sv["period"] + ")") == pick]
+    sub = sv[sv_labels == pick]
     question = c2.selectbox("Question", list(dict.fromkeys(sub["question"])), key="en_question")
     sub = sub[sub["question"] == question]
     answers = list(dict.fromkeys(sub["answer"]))

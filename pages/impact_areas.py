@@ -14,6 +14,7 @@ from swp_data.demo import areas as demo_areas
 from swp_data.errors import InputError
 from swp_data.places import area_compare, area_files, impact_areas, indicators
 from ui import auth, charts, furniture, gateway, sidebar, urlstate
+from ui.urlstate import Choice
 
 furniture.page_header(
     "Impact Areas",
@@ -21,14 +22,38 @@ furniture.page_header(
     "from LSOAs, then compare it with the rest of the city and with similar places.",
 )
 f = sidebar.filters()
-urlstate.page("impact_areas")  # a link's choices seed the widgets below
 ss = st.session_state
-is_demo = furniture.demo_banner(kinds=("police_uk", "impact_area"))
-
-MODES = ["Profile of an area", "Create an area", "Import a file", "Rename or delete"]
+# URL token -> the radio's label (one list for both: a renamed label cannot break a link)
+IA_MODES = {
+    "profile": "Profile of an area",
+    "create": "Create an area",
+    "import": "Import a file",
+    "manage": "Rename or delete",
+}
+MODES = list(IA_MODES.values())
 if not auth.may_change():  # viewers and the public site: profiles only, no editing
     MODES = MODES[:1]
 areas = gateway.q(impact_areas.list_areas)
+ids = list(areas["area_id"])
+
+
+def _area_lsoas() -> dict[str, str]:
+    aid = ss.get("ia_profile")
+    return {c: c for c in gateway.q(impact_areas.area_codes, aid)} if aid in ids else {}
+
+
+given = urlstate.page(  # a link's choices seed the widgets below
+    "impact_areas",
+    Choice("mode", "ia_mode", IA_MODES, default=IA_MODES["profile"] if ids else IA_MODES["create"]),
+    Choice("ia", "ia_profile", {i: i for i in ids}, default=ids[0] if ids else None, why="no such Impact Area"),
+    Choice("measure", "ia_measure", crime_window.measures(), default=crime_window.DEFAULT_SELECTION),
+    Choice("lsoa", "ia_lsoas_selected", _area_lsoas, default=None, why="not an LSOA of the area"),
+    Choice("edit", "ia_manage", {i: i for i in ids}, default=ids[0] if ids else None, why="no such Impact Area"),
+)
+if any("ia" in fld.names for fld in given):
+    # the link's area wins over the sidebar's Impact Area, which would otherwise replace it
+    ss["ia_sidebar_seen"] = f.area_code if f.area_kind == "impact" else None
+is_demo = furniture.demo_banner(kinds=("police_uk", "impact_area"))
 window = gateway.q(crime_window.crime_window)
 
 # Deferred state changes (a widget's value can only be set before it is drawn).

@@ -15,6 +15,7 @@ from swp_data.errors import InputError
 from swp_data.periods import fmt_month
 from swp_data.report import performance
 from ui import charts, furniture, gateway, pack_panel, sidebar, urlstate
+from ui.urlstate import Choice
 
 furniture.page_header(
     "Performance",
@@ -23,14 +24,28 @@ furniture.page_header(
 )
 
 f = sidebar.filters()
-urlstate.page("performance")
+months = gateway.q(crime.months_loaded)
+prios = gateway.q(performance.priorities)
+# months as "YYYY-MM" (the form a link or the command line uses); None: the latest month held
+options: list[str | None] = [f"{m:%Y-%m}" for m in reversed(months)][:60] or [None]
+keys = {p.key: p.key for p in prios}
+urlstate.page(
+    "performance",
+    Choice(
+        "to",
+        "perf_to",
+        {m: m for m in options if m},
+        default=options[0],
+        why="not a month of the last 5 years loaded",
+    ),
+    Choice("chart", "perf_chart_priority", keys, default=next(iter(keys), None), why="not a priority of this report"),
+    Choice("wards", "perf_ward_priority", keys, default=next(iter(keys), None), why="not a priority of this report"),
+)
 public = f.public_mode or access.mode() == "public"
 
 if (flash := st.session_state.pop("perf_flash", None)) is not None:
     st.success(flash, icon=":material/check_circle:")
 
-months = gateway.q(crime.months_loaded)
-prios = gateway.q(performance.priorities)
 if not prios:
     st.info(
         "No figures to report yet. Import police.uk files or partner returns on the Data page, or load the demo "
@@ -39,8 +54,6 @@ if not prios:
     )
     st.stop()
 
-# months as "YYYY-MM" (the form a link or the command line uses); None: the latest month held
-options: list[str | None] = [f"{m:%Y-%m}" for m in reversed(months)][:60] or [None]
 if st.session_state.get("perf_to") not in options:
     st.session_state["perf_to"] = options[0]
 to_month = st.selectbox(

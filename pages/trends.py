@@ -12,8 +12,10 @@ from swp_data.analysis import crime, stats
 from swp_data.analysis import public as public_site
 from swp_data.analysis import reference as ref
 from ui import charts, furniture, gateway, sidebar, urlstate
+from ui.urlstate import Choice, Flag, Multi
 
 FREQS = periods.FREQ_LABELS
+MEASURES = {"count": "Counts", "rate": "Rate per 1,000 residents"}  # URL token -> label
 
 
 furniture.page_header(
@@ -22,7 +24,14 @@ furniture.page_header(
     "with change against the same period last year, and the partnership's domestic abuse and hate crime figures.",
 )
 f = sidebar.filters()
-urlstate.page("trends")  # a link's choices seed the widgets below
+urlstate.page(  # a link's choices seed the widgets below
+    "trends",
+    Choice("cat", "tr_sel", urlstate.category_tokens, default=urlstate.ALL, why="not a crime type"),
+    Choice("freq", "tr_freq", list(FREQS)),
+    Choice("measure", "tr_measure", MEASURES),
+    Flag("split", "tr_split"),
+    Multi("lsoa", "tr_lsoas", lambda: {c: c for c in f.lsoa_codes}, why="not an LSOA of the area"),
+)
 ss = st.session_state
 furniture.demo_banner(kinds=("police_uk", "partner"))
 
@@ -33,7 +42,7 @@ months = gateway.q(crime.months_loaded)
 c1, c2, c3 = st.columns([3, 2, 2])
 options = gateway.q(crime.category_options)
 if ss.get("tr_sel") not in options:
-    ss["tr_sel"] = "All crime and ASB"
+    ss["tr_sel"] = urlstate.ALL
 selection = c1.selectbox(
     "Crime type",
     options,
@@ -52,7 +61,7 @@ freq = c2.radio(
 )
 measure = c3.radio(
     "Show",
-    ["Counts", "Rate per 1,000 residents"],
+    list(MEASURES.values()),
     horizontal=True,
     key="tr_measure",
     help="Rates use the Census 2021 usual residents of the area in scope.",
@@ -83,7 +92,7 @@ elif f.area_kind == "city":
     scope, scope_label = None, sidebar.CITY  # every record, including any without an LSOA
 else:
     scope, scope_label = tuple(f.lsoa_codes), f.area_label
-rates = measure != "Counts"
+rates = measure != MEASURES["count"]
 
 if last is None:
     st.info(

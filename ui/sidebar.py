@@ -13,6 +13,7 @@ from swp_data.analysis import reference
 from ui import furniture, gateway, navigation
 
 CITY = "Whole city"
+LEVELS = {"lsoa": "LSOA", "ward": "Ward"}  # URL token -> the radio's label
 
 
 @dataclass
@@ -56,7 +57,7 @@ def sidebar() -> None:
             return
         st.radio(
             "Geography level",
-            ["LSOA", "Ward"],
+            list(LEVELS.values()),
             key="level",
             horizontal=True,
             help="LSOA: 161 small areas of about 1,600 residents (2021). Ward: the 20 wards of May 2023 "
@@ -79,7 +80,7 @@ def sidebar() -> None:
 
 def filters() -> Filters:
     ss = st.session_state
-    level = "ward" if ss.get("level") == "Ward" else "lsoa"
+    level = "ward" if ss.get("level") == LEVELS["ward"] else "lsoa"
     label = ss.get("area", CITY)
     opts = _area_options() if config.store_path().exists() else {CITY: ("city", None)}
     kind, code = opts.get(label, ("city", None))

@@ -35,7 +35,6 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from swp_data import config, fmt, periods
-from swp_data.places import engagement_analysis
 from ui import gateway, sidebar
 
 _LAST = "_urlstate_last"  # (page, query) this app wrote last
@@ -335,22 +334,23 @@ def begin(page: str) -> None:
         _seed(run, shared_fields())
 
 
-def page(name: str, *fields: Field) -> None:
+def page(name: str, *fields: Field) -> list[Field]:
     """Seed this page's widgets from the URL and say what was not used.
-    Call once, before the page's widgets are drawn. The page's parameters are
-    declared in ``PAGES[name]`` below, or given here as ``fields``."""
+    Call once, before the page's widgets are drawn, with the page's own
+    fields, declared in the page script beside its widgets (with the same
+    option lists, so a renamed label cannot break a link). Returns the
+    fields whose value the link gave."""
     run = st.session_state.get(_RUN)
     if run is None:  # the page ran without app.py (AppTest with ensure_navigation stubbed)
-        return
+        return []
+    given: list[Field] = []
     if config.store_path().exists():
-        spec = PAGES.get(name)
-        if spec is not None:
-            spec(run)
-        _seed(run, fields)
+        given = _seed(run, fields)
     if run.mode == "full":
         known = {n for f in run.fields for n in f.names}
         run.rejected += [Rejected(k, "", "not a setting of this page") for k in run.query if k not in known]
     note()
+    return given
 
 
 def note() -> None:
@@ -429,243 +429,15 @@ def shared_fields() -> list[Field]:
             always=True,
             why="not a ward or Impact Area of the city",
         ),
-        Choice("level", "level", {"lsoa": "LSOA", "ward": "Ward"}),
+        Choice("level", "level", sidebar.LEVELS),
     ]
 
 
 ALL = "All crime and ASB"
 
 
-def _categories() -> dict[str, str]:
+def category_tokens() -> dict[str, str]:
+    """Every crime type a page offers, by its URL token ('theft-from-the-person')."""
     from swp_data.analysis import crime
 
     return {slug(c): c for c in gateway.q(crime.category_options)}
-
-
-def _trends(run: _Run) -> None:
-    _seed(
-        run,
-        [
-            Choice("cat", "tr_sel", _categories, default=ALL, why="not a crime type"),
-            Choice("freq", "tr_freq", ["month", "quarter", "fy"]),
-            Choice("measure", "tr_measure", {"count": "Counts", "rate": "Rate per 1,000 residents"}),
-            Flag("split", "tr_split"),
-            Multi(
-                "lsoa",
-                "tr_lsoas",
-                lambda: {c: c for c in sidebar.filters().lsoa_codes},
-                why="not an LSOA of the area",
-            ),
-        ],
-    )
-
-
-def _crime_map(run: _Run) -> None:
-    from swp_data.analysis import crime
-
-    months = gateway.q(crime.months_loaded)
-    ss = st.session_state
-
-    def sel_key() -> str:
-        level = "ward" if ss.get("level") == "Ward" else "lsoa"
-        if ss.get("cm_view", "Areas") != "Areas":
-            return "cm_hotspots_selected"
-        measure = ss.get("cm_measure", "Count")
-        what = {"Count": "count", "Change": "change"}.get(measure, "rate_per_1000")
-        return f"cm_change_{level}_selected" if what == "change" else f"cm_{what}_{level}_selected"
-
-    def sel_codes() -> dict[str, str]:
-        level = "ward" if ss.get("level") == "Ward" and ss.get("cm_view", "Areas") == "Areas" else "lsoa"
-        return {c: c for c in gateway.geo_frame(level)["code"]}
-
-    fields: list[Field] = [Choice("cat", "cm_sel", _categories, default=ALL, why="not a crime type")]
-    if months:
-        fields.append(MonthRange("from", "to", "cm_period", months))
-    fields += [
-        Choice("map", "cm_view", {"areas": "Areas", "hotspots": "Hotspots (Gi*)"}),
-        Choice("layer", "cm_overlay", {"none": "None", "points": "Points", "heat": "Heat"}),
-        Choice("measure", "cm_measure", {"count": "Count", "rate": "Rate per 1,000 residents", "change": "Change"}),
-        Choice("change", "cm_change_as", {"pct": "%", "ratio": "Ratio"}),
-        Choice("select", sel_key, sel_codes, default=None, why="not an area of this map"),
-    ]
-    _seed(run, fields)
-
-
-IA_MODES = {
-    "profile": "Profile of an area",
-    "create": "Create an area",
-    "import": "Import a file",
-    "manage": "Rename or delete",
-}
-
-
-def _impact_areas(run: _Run) -> None:
-    from swp_data.analysis import crime_window
-    from swp_data.places import impact_areas
-
-    areas = gateway.q(impact_areas.list_areas)
-    ids = list(areas["area_id"])
-    ss = st.session_state
-
-    def lsoas() -> dict[str, str]:
-        aid = ss.get("ia_profile")
-        return {c: c for c in gateway.q(impact_areas.area_codes, aid)} if aid in ids else {}
-
-    given = _seed(
-        run,
-        [
-            Choice("mode", "ia_mode", IA_MODES, default=IA_MODES["profile"] if ids else IA_MODES["create"]),
-            Choice("ia", "ia_profile", {i: i for i in ids}, default=ids[0] if ids else None, why="no such Impact Area"),
-            Choice("measure", "ia_measure", crime_window.measures(), default=crime_window.DEFAULT_SELECTION),
-            Choice("lsoa", "ia_lsoas_selected", lsoas, default=None, why="not an LSOA of the area"),
-            Choice(
-                "edit", "ia_manage", {i: i for i in ids}, default=ids[0] if ids else None, why="no such Impact Area"
-            ),
-        ],
-    )
-    if any("ia" in f.names for f in given):
-        # the link's area wins over the sidebar's Impact Area, which would otherwise replace it
-        f = sidebar.filters()
-        st.session_state["ia_sidebar_seen"] = f.area_code if f.area_kind == "impact" else None
-
-
-DEP_VIEWS = {
-    "imd": "IMD and domains",
-    "crime": "IoD2025 crime indicators",
-    "census": "Census 2021",
-    "pockets": "Pockets of deprivation",
-}
-
-
-def _deprivation(run: _Run) -> None:
-    from swp_data.analysis import reference as ref
-
-    ss = st.session_state
-
-    def edition() -> str:
-        return ss.get("dep_edition", ref.EDITIONS[0])
-
-    def topic() -> str:
-        return ss.get("dep_census", next(iter(ref.CENSUS_OVERLAYS)))
-
-    def sel_key() -> str:
-        level = "ward" if ss.get("level") == "Ward" else "lsoa"
-        view = ss.get("dep_view", DEP_VIEWS["imd"])
-        if view == DEP_VIEWS["pockets"]:
-            return f"pockets_{ss.get('pockets_edition', ref.EDITIONS[0])}_{ss.get('pockets_band', 'decile')}_selected"
-        part = {DEP_VIEWS["imd"]: "imd", DEP_VIEWS["crime"]: "crime", DEP_VIEWS["census"]: "census"}[view]
-        return f"dep_{part}_{level}_selected"
-
-    def sel_codes() -> dict[str, str]:
-        pockets = ss.get("dep_view") == DEP_VIEWS["pockets"]
-        level = "ward" if ss.get("level") == "Ward" and not pockets else "lsoa"
-        return {c: c for c in gateway.geo_frame(level)["code"]}
-
-    _seed(
-        run,
-        [
-            Choice("view", "dep_view", DEP_VIEWS),
-            Choice("edition", "dep_edition", list(ref.EDITIONS)),
-            Choice("domain", lambda: f"dep_domain_{edition()}", lambda: list(ref.DOMAINS[edition()])),
-            Choice(
-                "measure",
-                "dep_measure",
-                lambda: ["decile", "rank"] + (["score"] if edition() == "2025" else []),
-            ),
-            Choice(
-                "indicator",
-                "dep_crime_ind",
-                {slug(k.split("_rate_per")[0]): k for k in ref.CRIME_INDICATORS},
-            ),
-            Choice("topic", "dep_census", list(ref.CENSUS_OVERLAYS)),
-            Choice(
-                "group",
-                lambda: f"dep_census_cat_{topic()}",
-                lambda: gateway.q(ref.census_categories, topic()),
-            ),
-            Choice("pockets", "pockets_edition", list(ref.EDITIONS)),
-            Choice("band", "pockets_band", ["decile", "quintile"]),
-            Choice("select", sel_key, sel_codes, default=None, why="not an area of this map"),
-        ],
-    )
-
-
-def _clusters(run: _Run) -> None:
-    from swp_data.places import clustering, indicators, priority
-
-    available = gateway.q(indicators.available_indicators)
-    defaults = list(gateway.q(indicators.default_indicators))
-    fields: list[Field] = [
-        Multi("ind", "cl_ind", {c: c for c in available}, default=defaults, why="not an indicator"),
-        Choice("method", "cl_method", list(clustering.METHODS)),
-        Number("k", "cl_k", 2, 50, default=None, integer=True),
-    ]
-    fields += [Number(f"w_{k}", f"cl_w_{k}", 0.0, 1.0, default=float(v)) for k, v in priority.DEFAULT_WEIGHTS.items()]
-    given = _seed(run, fields)
-    if any("k" in f.names for f in given):
-        # the page picks the best k again when the indicators change: these are the link's
-        ss = st.session_state
-        cols = ss.get("cl_ind", defaults)
-        method = ss.get("cl_method", next(iter(clustering.METHODS)))
-        ss["cl_k_for"] = (sidebar.filters().level, tuple(c for c in cols if c in available), method)
-
-
-def _engagement(run: _Run) -> None:
-
-    sv = gateway.q(engagement_analysis.survey_by_ward)
-    if sv.empty:
-        return
-    sv = sv.assign(label=sv["survey"] + " (" + sv["period"] + ")")
-    surveys = list(dict.fromkeys(sv["label"]))
-    ss = st.session_state
-
-    def questions() -> list[str]:
-        return list(dict.fromkeys(sv.loc[sv["label"] == ss.get("en_survey", surveys[0]), "question"]))
-
-    def answers() -> list[str]:
-        qs = questions()
-        sub = sv[(sv["label"] == ss.get("en_survey", surveys[0])) & (sv["question"] == ss.get("en_question", qs[0]))]
-        return list(dict.fromkeys(sub["answer"]))
-
-    _seed(
-        run,
-        [
-            Choice("survey", "en_survey", surveys),
-            Choice("question", "en_question", questions),
-            Choice("answer", "en_answer", answers, default=lambda: "No" if "No" in answers() else answers()[0]),
-        ],
-    )
-
-
-def _performance(run: _Run) -> None:
-    from swp_data.analysis import crime
-    from swp_data.report import performance
-
-    months = list(reversed(gateway.q(crime.months_loaded)))[:60]  # the page offers the last 5 years
-    keys = {p.key: p.key for p in gateway.q(performance.priorities)}
-    first = next(iter(keys), None)
-    _seed(
-        run,
-        [
-            Choice(
-                "to",
-                "perf_to",
-                {f"{m:%Y-%m}": f"{m:%Y-%m}" for m in months},  # the page's options are "YYYY-MM"
-                default=f"{months[0]:%Y-%m}" if months else None,
-                why="not a month of the last 5 years loaded",
-            ),
-            Choice("chart", "perf_chart_priority", keys, default=first, why="not a priority of this report"),
-            Choice("wards", "perf_ward_priority", keys, default=first, why="not a priority of this report"),
-        ],
-    )
-
-
-PAGES: dict[str, Callable[[_Run], None]] = {
-    "performance": _performance,
-    "trends": _trends,
-    "crime_map": _crime_map,
-    "impact_areas": _impact_areas,
-    "deprivation": _deprivation,
-    "clusters": _clusters,
-    "engagement": _engagement,
-}
