@@ -13,7 +13,7 @@ from swp_data import access, fmt, store, taxonomy
 from swp_data.analysis import crime, reference
 from swp_data.errors import InputError
 from swp_data.periods import fmt_month
-from swp_data.report import performance
+from swp_data.report import performance, priorities, targets, wording
 from ui import charts, furniture, gateway, pack_panel, sidebar, urlstate
 from ui.urlstate import Choice
 
@@ -25,7 +25,7 @@ furniture.page_header(
 
 f = sidebar.filters()
 months = gateway.q(crime.months_loaded)
-prios = gateway.q(performance.priorities)
+prios = gateway.q(priorities.priorities)
 # months as "YYYY-MM" (the form a link or the command line uses); None: the latest month held
 options: list[str | None] = [f"{m:%Y-%m}" for m in reversed(months)][:60] or [None]
 keys = {p.key: p.key for p in prios}
@@ -79,7 +79,7 @@ st.caption(
 
 # ----------------------------------------------------------------- the priorities
 st.subheader("Strategy priorities")
-table = performance.summary_table(rep)
+table = wording.summary_table(rep)
 spark = f"Monthly, {fmt_month(rep.rows[0].monthly['month'].iloc[0])} to {fmt_month(rep.to_month)}"
 st.dataframe(
     table,
@@ -117,7 +117,7 @@ st.dataframe(
         "Status reason": st.column_config.TextColumn(width="large"),
     },
 )
-st.markdown(f"**RAG thresholds.** {performance.rag_thresholds_text(rep.amber_margin)}")
+st.markdown(f"**RAG thresholds.** {targets.rag_thresholds_text(rep.amber_margin)}")
 st.caption(
     "Direction of travel: the rolling 12 months against the rolling 12 months to 3 months earlier, so the "
     "seasons do not show as a change; flat within 1%. Violence stands in for public place violence (police.uk "
@@ -140,9 +140,9 @@ with st.expander("One priority's rolling 12 months against its target"):
         "Priority to chart", list(by_key), format_func=lambda x: by_key[x].priority.label, key="perf_chart_priority"
     )
     row = by_key[k]
-    limit = None if row.target is None else performance.target_limit(row.target)
+    limit = None if row.target is None else targets.target_limit(row.target)
     fig = charts.priority_rolling_12(
-        performance.rolling12(row),
+        wording.rolling12(row),
         label=row.priority.label,
         is_demo=row.is_demo,
         limit=limit,
@@ -169,14 +169,12 @@ actor = access.current()
 if actor is not None and actor.is_analyst and not public:
     with st.expander("Targets and thresholds (analysts)", expanded=st.session_state.get("perf_editor_open", False)):
         labels = {p.key: p.label for p in prios}
-        current = gateway.q(performance.targets)
+        current = gateway.q(targets.targets)
         key = st.selectbox("Priority to set a target for", list(labels), format_func=labels.get, key="perf_t_priority")
         if key in current:
             t = current[key]
             st.caption(
-                fmt.md(
-                    f"Current target: {performance.describe_target(t)}; set by {t.set_by} on {t.set_at:%d %b %Y %H:%M}."
-                )
+                fmt.md(f"Current target: {targets.describe_target(t)}; set by {t.set_by} on {t.set_at:%d %b %Y %H:%M}.")
             )
         kinds = {"reduction_pct": "A percentage fewer than a baseline year", "count": "At most a number in 12 months"}
         kind = st.radio("Kind of target", list(kinds), format_func=kinds.get, key="perf_t_kind", horizontal=True)
@@ -198,7 +196,7 @@ if actor is not None and actor.is_analyst and not public:
         b1, b2 = st.columns(2)
         if b1.button("Set target", key="perf_t_set", icon=":material/flag:", type="primary"):
             _write(
-                performance.set_target,
+                targets.set_target,
                 key,
                 kind,
                 value,
@@ -208,7 +206,7 @@ if actor is not None and actor.is_analyst and not public:
                 done=f"Target set for {fmt.md(labels[key])}.",
             )
         if key in current and b2.button("Remove target", key="perf_t_remove", icon=":material/delete:"):
-            _write(performance.remove_target, key, done=f"Target removed for {fmt.md(labels[key])}.")
+            _write(targets.remove_target, key, done=f"Target removed for {fmt.md(labels[key])}.")
 
         st.divider()
         m1, m2 = st.columns([1, 3])
@@ -217,7 +215,7 @@ if actor is not None and actor.is_analyst and not public:
         )
         m2.caption("Amber: above the target by no more than this; red beyond it.")
         if m2.button("Save the margin", key="perf_margin_save"):
-            _write(performance.set_amber_margin, margin / 100.0, done=f"Amber margin set to {margin:g}%.")
+            _write(targets.set_amber_margin, margin / 100.0, done=f"Amber margin set to {margin:g}%.")
 
         st.divider()
         st.markdown("**Add a priority of your own** (from police.uk categories)")
@@ -225,7 +223,7 @@ if actor is not None and actor.is_analyst and not public:
         name = n1.text_input("Name", key="perf_p_name", max_chars=80)
         cats = n2.multiselect("Categories", list(taxonomy.CATEGORIES), key="perf_p_cats")
         if st.button("Add priority", key="perf_p_add", icon=":material/add:"):
-            _write(performance.add_priority, name, tuple(cats), done="Priority added.")
+            _write(priorities.add_priority, name, tuple(cats), done="Priority added.")
         own = [p for p in prios if p.custom]
         if own:
             r1, r2 = st.columns([2, 1])
@@ -233,7 +231,7 @@ if actor is not None and actor.is_analyst and not public:
                 "Remove one of your priorities", [p.key for p in own], format_func=labels.get, key="perf_p_drop"
             )
             if r2.button("Remove priority", key="perf_p_remove", icon=":material/delete:"):
-                _write(performance.remove_priority, drop, done="Priority removed.")
+                _write(priorities.remove_priority, drop, done="Priority removed.")
 
 # ----------------------------------------------------------------- exports (helper 'pack')
 st.subheader("Meeting pack")

@@ -11,54 +11,35 @@ both build on it, so change it only together with them):
   (``swp_data.analysis.stats.poisson_change``, rates per 1,000 Census 2021 residents).
 - Targets and RAG thresholds are stored in the store (tables ``target`` and
   ``setting``), changed only by an analyst (``access.require_analyst``), with
-  who and when, and each change is written to the audit trail.
+  who and when, and each change is written to the audit trail: that is
+  :mod:`swp_data.report.targets`. The priorities and their monthly series are
+  :mod:`swp_data.report.priorities`; the report in words and tables for people
+  is :mod:`swp_data.report.wording`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import re
 from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from swp_data import access, config, fmt, periods, store, taxonomy
+from swp_data import config, periods
 from swp_data.analysis import crime, stats
 from swp_data.errors import InputError
-from swp_data.sources.tables import clean_text
-from swp_data.store import audit
-
-# RAG colours (colour-blind-safe fills are chosen by the page/pack, not here).
-RAG = ("green", "amber", "red", "grey")
-DEFAULT_AMBER_MARGIN = 0.05  # within 5% of the target: amber
-
-
-@dataclass(frozen=True)
-class Priority:
-    """A strategy priority the data can measure."""
-
-    key: str  # stable id, e.g. "asb", "violence", "neighbourhood", "domestic_abuse", "hate_crime", "cat:<category>"
-    label: str  # "Anti-social behaviour"
-    source: str  # "police_uk" | "partner"
-    categories: tuple[str, ...] = ()  # police.uk categories (source police_uk)
-    measure: str | None = None  # partner measure name (source partner)
-    custom: bool = False  # added by an analyst from the categories
-
-
-@dataclass(frozen=True)
-class Target:
-    priority: str  # Priority.key
-    kind: str  # "reduction_pct" (e.g. 5 = 5% fewer than the baseline) | "count" (at most N in the period)
-    value: float
-    baseline_label: str | None  # e.g. "2025/26" for reduction_pct (financial year or "Jan 2025 to Dec 2025")
-    baseline_count: int | None  # the baseline's count, resolved when the target is set or computed
-    start: dt.date
-    end: dt.date
-    set_by: str
-    set_at: dt.datetime
+from swp_data.report.priorities import Priority, crime_counts, has_table, month_start, priorities, priority_series
+from swp_data.report.targets import (
+    Target,
+    amber_margin,
+    baseline_count,
+    describe_target,
+    pct_text,
+    rag_status,
+    rag_thresholds_text,
+    targets,
+)
 
 
 @dataclass
@@ -107,27 +88,9 @@ class PerformanceReport:
 # --------------------------------------------------------------------------- constants
 SPARK_MONTHS = 36  # months in each priority's monthly series (sparklines, pack charts)
 DIRECTION_BAND = 0.01  # rolling 12 months within +/-1% of 3 months earlier: "flat"
-MARGIN_KEY = "rag_amber_margin"
 PUBLIC_SETTER = "an analyst"  # Target.set_by in a public report
-KINDS = ("reduction_pct", "count")
 SMALL = stats.UNRELIABLE_BELOW  # counts under 10 are flagged unreliable
 
-# The strategy priorities (docs/architecture.md) that police.uk records measure, in strategy order.
-_POLICE_PRIORITIES: tuple[Priority, ...] = (
-    Priority("asb", "Anti-social behaviour", "police_uk", taxonomy.GROUPINGS["Anti-social behaviour"]),
-    Priority("violence", "Violence", "police_uk", taxonomy.GROUPINGS["Violence"]),
-    Priority("neighbourhood", "Neighbourhood crime", "police_uk", taxonomy.GROUPINGS["Neighbourhood crime"]),
-)
-# Partner measures that can stand for a priority, best first (only monthly rows are used).
-_PARTNER_PRIORITIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
-        "domestic_abuse",
-        "Domestic abuse",
-        ("domestic_abuse_incidents", "domestic_abuse_crimes", "domestic_violence_reports"),
-    ),
-    ("hate_crime", "Hate crime", ("hate_crime", "hate_crime_reports")),
-)
-BUILTIN_KEYS = tuple(p.key for p in _POLICE_PRIORITIES) + tuple(k for k, _, _ in _PARTNER_PRIORITIES)
 
 WARD_COLUMNS = [
     "ward_code",
@@ -161,123 +124,6 @@ IMPACT_COLUMNS = [
 ]
 
 
-# --------------------------------------------------------------------------- small helpers
-def _month(value) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    return pd.Timestamp(year=ts.year, month=ts.month, day=1)
-
-
-def _pct(margin: float) -> str:
-    return f"{100 * margin:g}%"
-
-
-def _day(ts) -> str:
-    return "no date" if pd.isna(ts) else f"{ts.day} {periods.MONTH_ABBR[ts.month - 1]} {ts.year}"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
-
-def _has(con, table: str) -> bool:
-    return store.table_exists(con, table)
-
-
-def _partner_measure(con, candidates: tuple[str, ...]) -> str | None:
-    """The first candidate measure with monthly rows in the store."""
-    if not _has(con, "partner_series"):
-        return None
-    have = {
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT measure FROM partner_series WHERE period_type = 'month' AND list_contains(?, measure)",
-            [list(candidates)],
-        ).fetchall()
-    }
-    return next((m for m in candidates if m in have), None)
-
-
-def _custom_priorities(con) -> list[Priority]:
-    if not _has(con, "custom_priority"):
-        return []
-    rows = con.execute("SELECT key, label, categories FROM custom_priority ORDER BY created_at, key").fetchall()
-    return [Priority(k, lab, "police_uk", tuple(cats), custom=True) for k, lab, cats in rows]
-
-
-# --------------------------------------------------------------------------- priorities
-def priorities(con: duckdb.DuckDBPyConnection) -> list[Priority]:
-    """The priorities the loaded data can measure, strategy order, then custom ones."""
-    out: list[Priority] = []
-    police = crime.crime_loaded(con)
-    if police:
-        out += list(_POLICE_PRIORITIES)
-    for key, label, candidates in _PARTNER_PRIORITIES:
-        measure = _partner_measure(con, candidates)
-        if measure is not None:
-            out.append(Priority(key, label, "partner", measure=measure))
-    if police:
-        out += _custom_priorities(con)
-    return out
-
-
-def _priority(con, key: str) -> Priority:
-    for p in priorities(con):
-        if p.key == key:
-            return p
-    known = ", ".join(p.key for p in priorities(con)) or "none: no data loaded"
-    raise InputError(None, f"no priority {str(key)[:60]!r} that the loaded data can measure (known: {known})")
-
-
-# --------------------------------------------------------------------------- monthly series
-def _crime_counts(con, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """month, category, demo (from a demo dataset), n: the crime records of
-    the months ``start`` to ``end``, in one query (every police.uk figure of
-    the report is added up from it)."""
-    if not _has(con, "crime"):
-        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "category": [], "demo": [], "n": []})
-    df = con.execute(
-        """SELECT c.month, c.category, coalesce(d.is_demo, false) AS demo, c.n
-           FROM (SELECT month, category, dataset_id, count(*) AS n FROM crime
-                 WHERE month BETWEEN ? AND ? GROUP BY ALL) c
-           LEFT JOIN dataset d USING (dataset_id)""",
-        [start.date(), end.date()],
-    ).df()
-    df["month"] = pd.to_datetime(df["month"])
-    return df
-
-
-def _police_monthly(
-    counts: pd.DataFrame, categories: tuple[str, ...], start: pd.Timestamp, end: pd.Timestamp
-) -> tuple[pd.Series, bool]:
-    """Counts per calendar month from ``start`` to ``end`` (0 in a loaded month
-    without such a record; NaN: month not loaded) and whether a demo dataset
-    contributes (as crime.is_demo_selection)."""
-    months = pd.date_range(start, end, freq="MS")
-    counts = counts[(counts["month"] >= start) & (counts["month"] <= end)]
-    s = pd.Series(np.nan, index=months, dtype="float64")
-    s[s.index.isin(counts["month"].unique())] = 0.0
-    sub = counts[counts["category"].isin(categories)]
-    got = sub.groupby("month")["n"].sum().astype("float64")
-    s.loc[got.index] = got.to_numpy()
-    return s, bool(sub["demo"].any())
-
-
-def _partner_monthly(con, measure: str, start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Series, bool]:
-    """City counts of a partner measure per calendar month (all breakdowns
-    added up; NaN: month not held) and whether any of them is demo. Where
-    real and demo returns cover the same month, the real one is used."""
-    months = pd.date_range(start, end, freq="MS")
-    df = crime.partner_series(con, measure, "month", "city")
-    s = pd.Series(np.nan, index=months, dtype="float64")
-    if df.empty:
-        return s, False
-    df = df[(df["period_start"] >= start) & (df["period_start"] <= end)]
-    g = df.groupby(["period_start", "source"], as_index=False).agg(count=("count", "sum"), is_demo=("is_demo", "any"))
-    g = g.sort_values(["period_start", "is_demo"]).drop_duplicates("period_start")
-    s.loc[pd.DatetimeIndex(g["period_start"])] = g["count"].to_numpy(dtype="float64")
-    return s, bool(g["is_demo"].any())
-
-
 def _direction(s: pd.Series, to: pd.Timestamp) -> str:
     """Rolling 12 months to ``to`` against the rolling 12 to 3 months earlier
     (per month loaded, so a gap does not read as a fall); flat within 1%."""
@@ -290,280 +136,6 @@ def _direction(s: pd.Series, to: pd.Timestamp) -> str:
         return "flat" if a == 0 else "up"
     r = a / b - 1
     return "up" if r > DIRECTION_BAND else "down" if r < -DIRECTION_BAND else "flat"
-
-
-# --------------------------------------------------------------------------- settings and targets
-def amber_margin(con: duckdb.DuckDBPyConnection) -> float:
-    """The RAG amber margin in force (default 5%)."""
-    if not _has(con, "setting"):
-        return DEFAULT_AMBER_MARGIN
-    r = con.execute("SELECT value FROM setting WHERE key = ?", [MARGIN_KEY]).fetchone()
-    try:
-        return DEFAULT_AMBER_MARGIN if r is None else float(r[0])
-    except ValueError:
-        return DEFAULT_AMBER_MARGIN
-
-
-def set_amber_margin(con: duckdb.DuckDBPyConnection, margin: float) -> None:
-    """Analyst only; audited. 0 <= margin < 1."""
-    actor = access.require_analyst("changing the RAG thresholds")
-    try:
-        m = float(margin)
-    except (TypeError, ValueError):
-        raise InputError(None, f"the amber margin must be a number, not {str(margin)[:40]!r}") from None
-    if not (math.isfinite(m) and 0 <= m < 1):
-        raise InputError(None, f"the amber margin must be from 0% to under 100%, not {100 * m:g}%")
-    old = amber_margin(con)
-    store.ensure_data_tables(con)
-    con.execute("DELETE FROM setting WHERE key = ?", [MARGIN_KEY])
-    con.execute("INSERT INTO setting VALUES (?, ?, ?, ?)", [MARGIN_KEY, repr(m), actor.who, _now()])
-    audit.record(
-        con, "setting", dataset_id=f"setting:{MARGIN_KEY}", detail=f"RAG amber margin {_pct(old)} -> {_pct(m)}"
-    )
-
-
-def _row_target(row) -> Target:
-    priority, kind, value, label, count, start, end, who, at = row
-    return Target(
-        priority=priority,
-        kind=kind,
-        value=float(value),
-        baseline_label=label,
-        baseline_count=None if count is None else int(count),
-        start=pd.Timestamp(start).date(),
-        end=pd.Timestamp(end).date(),
-        set_by=who,
-        set_at=pd.Timestamp(at).to_pydatetime(),
-    )
-
-
-def targets(con: duckdb.DuckDBPyConnection) -> dict[str, Target]:
-    """Every stored target, by priority key."""
-    if not _has(con, "target"):
-        return {}
-    rows = con.execute(
-        "SELECT priority, kind, value, baseline_label, baseline_count, start_date, end_date, set_by, set_at "
-        "FROM target ORDER BY priority"
-    ).fetchall()
-    return {r[0]: _row_target(r) for r in rows}
-
-
-def parse_baseline(text: str) -> tuple[str, pd.Timestamp, pd.Timestamp]:
-    """A baseline period of 12 months: a financial year ("2025/26", "2025-26",
-    "FY2025-26") or "YYYY-MM to YYYY-MM". Returns (label, first month, last
-    month); InputError otherwise."""
-    t = str(text or "").strip()
-    if not t:
-        raise InputError(None, "a reduction target needs a baseline period, e.g. 2025/26")
-    parts = re.split(r"\s+to\s+|\s*\.\.\s*", t, flags=re.IGNORECASE)
-    try:
-        if len(parts) == 2:
-            a, b = (periods.parse_period(x) for x in parts)
-            if a[0] != "month" or b[0] != "month":
-                raise ValueError("write two months, e.g. 2025-01 to 2025-12")
-            start, end = _month(a[1]), _month(b[1])
-        else:
-            kind, d0, _ = periods.parse_period(t)
-            if kind != "fy":
-                raise ValueError("use a financial year (2025/26) or 12 months (2025-01 to 2025-12)")
-            start = _month(d0)
-            end = start + pd.DateOffset(months=11)
-    except ValueError as e:
-        raise InputError(None, f"baseline {t[:40]!r}: {e}") from None
-    n = (end.year - start.year) * 12 + end.month - start.month + 1
-    if n != 12:
-        raise InputError(None, f"baseline {t[:40]!r} covers {n} months; a baseline must cover 12 months")
-    label = periods.fy_label(start.year) if start.month == 4 else periods.month_span(start, end)
-    return label, start, end
-
-
-def _priority_series(
-    con, p: Priority, start: pd.Timestamp, end: pd.Timestamp, counts: pd.DataFrame | None = None
-) -> tuple[pd.Series, bool]:
-    """A priority's monthly counts and whether any is demo (``counts``: the
-    crime records of those months from :func:`_crime_counts`, if at hand)."""
-    if p.source == "partner":
-        return _partner_monthly(con, p.measure or "", start, end)
-    return _police_monthly(_crime_counts(con, start, end) if counts is None else counts, p.categories, start, end)
-
-
-def _baseline_count(con, p: Priority, label: str) -> tuple[int | None, str]:
-    """The priority's count in a baseline period, or None and why not."""
-    name, start, end = parse_baseline(label)
-    s, _ = _priority_series(con, p, start, end)
-    n, months = crime.window_sum(s, start, end)
-    if months < 12:
-        return None, f"the baseline {name} is not fully loaded for {p.label} ({months} of 12 months)"
-    return n, ""
-
-
-def target_limit(target: Target) -> float | None:
-    """The count a target allows over 12 months (None: baseline unknown)."""
-    if target.kind == "count":
-        return float(target.value)
-    if target.baseline_count is None:
-        return None
-    return target.baseline_count * (1 - target.value / 100.0)
-
-
-def describe_target(target: Target) -> str:
-    """e.g. "5% fewer than in 2025-26 (at most 1,172 in 12 months), Apr 2026 to Mar 2027"."""
-    limit = target_limit(target)
-    when = periods.month_span(pd.Timestamp(target.start), pd.Timestamp(target.end))
-    if target.kind == "count":
-        return f"at most {fmt.fmt_int(target.value)} in 12 months, {when}"
-    v = target.value
-    what = (
-        f"{v:g}% fewer than in {target.baseline_label}"
-        if v >= 0
-        else f"at most {-v:g}% more than in {target.baseline_label}"
-    )
-    lim = "" if limit is None else f" (at most {fmt.fmt_int(math.floor(limit + 1e-9))} in 12 months)"
-    return f"{what}{lim}, {when}"
-
-
-def set_target(
-    con: duckdb.DuckDBPyConnection,
-    priority: str,
-    kind: str,
-    value: float,
-    start: dt.date,
-    end: dt.date,
-    baseline: str | None = None,
-) -> Target:
-    """Create or replace a priority's target (analyst only; audited).
-
-    ``kind="reduction_pct"``: ``value`` percent fewer than in ``baseline`` (a
-    financial year or 12 months, fully loaded; a negative value allows a
-    rise of at most that much); ``kind="count"``: at most ``value`` in 12
-    months. Targets are annual levels: the RAG compares the rolling 12
-    months with them while the target is in force (``start`` to ``end``).
-    """
-    actor = access.require_analyst("setting a target")
-    p = _priority(con, priority)
-    if kind not in KINDS:
-        raise InputError(None, f"unknown kind of target {str(kind)[:40]!r}: use {' or '.join(KINDS)}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(None, f"the target value must be a number, not {str(value)[:40]!r}") from None
-    if not math.isfinite(v):
-        raise InputError(None, "the target value must be a number")
-    s, e = pd.Timestamp(start), pd.Timestamp(end)
-    if pd.isna(s) or pd.isna(e) or e < s:
-        raise InputError(None, f"the target's end ({_day(e)}) must not be before its start ({_day(s)})")
-    label: str | None = None
-    base: int | None = None
-    if kind == "reduction_pct":
-        if not -100 < v < 100:
-            raise InputError(None, f"a reduction must be between -100% and 100%, not {v:g}%")
-        label = parse_baseline(baseline or "")[0]
-        base, why = _baseline_count(con, p, baseline or "")
-        if base is None:
-            raise InputError(None, why)
-    elif v < 0 or not v.is_integer():
-        raise InputError(None, f"a count target must be a whole number of 0 or more, not {v:g}")
-    t = Target(p.key, kind, v, label, base, s.date(), e.date(), actor.who, _now())
-    store.ensure_data_tables(con)
-    old = targets(con).get(p.key)
-    con.execute("DELETE FROM target WHERE priority = ?", [p.key])
-    con.execute(
-        "INSERT INTO target VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [t.priority, t.kind, t.value, t.baseline_label, t.baseline_count, t.start, t.end, t.set_by, t.set_at],
-    )
-    verb = "changed" if old else "set"
-    audit.record(
-        con, "target", dataset_id=f"target:{p.key}", detail=f"{p.label}: target {verb} to {describe_target(t)}"
-    )
-    return t
-
-
-def remove_target(con: duckdb.DuckDBPyConnection, priority: str) -> bool:
-    """Remove a priority's target (analyst only; audited); False if it had none."""
-    access.require_analyst("removing a target")
-    old = targets(con).get(priority)
-    if old is None:
-        return False
-    con.execute("DELETE FROM target WHERE priority = ?", [priority])
-    audit.record(con, "target", dataset_id=f"target:{priority}", detail=f"target removed (was {describe_target(old)})")
-    return True
-
-
-def add_priority(con: duckdb.DuckDBPyConnection, label: str, categories: tuple[str, ...]) -> Priority:
-    """An analyst's own priority from police.uk categories (analyst only; audited)."""
-    actor = access.require_analyst("adding a priority")
-    name = clean_text(str(label or ""))
-    if not name:
-        raise InputError(None, "a priority needs a name")
-    if len(name) > 80:
-        raise InputError(None, f"the priority's name is {len(name)} characters long (at most 80)")
-    cats = tuple(dict.fromkeys(categories or ()))
-    if not cats:
-        raise InputError(None, f"the priority {name!r} needs at least one police.uk category")
-    allowed = set(taxonomy.CATEGORIES) | set(taxonomy.HISTORIC_CATEGORIES)
-    bad = [c for c in cats if c not in allowed]
-    if bad:
-        raise InputError(None, f"{str(bad[0])[:60]!r} is not a police.uk category")
-    key = "cat:" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "priority")
-    taken = {p.label.casefold() for p in [*_POLICE_PRIORITIES, *_custom_priorities(con)]}
-    taken |= {lab.casefold() for _, lab, _ in _PARTNER_PRIORITIES}
-    if name.casefold() in taken or key in {p.key for p in _custom_priorities(con)}:
-        raise InputError(None, f"a priority called {name!r} already exists: choose another name")
-    store.ensure_data_tables(con)
-    con.execute("INSERT INTO custom_priority VALUES (?, ?, ?, ?, ?)", [key, name, list(cats), actor.who, _now()])
-    audit.record(con, "setting", dataset_id=f"priority:{key}", detail=f"priority added: {name} ({', '.join(cats)})")
-    return Priority(key, name, "police_uk", cats, custom=True)
-
-
-def remove_priority(con: duckdb.DuckDBPyConnection, key: str) -> bool:
-    """Remove an analyst's own priority and its target (analyst only; audited);
-    False if there is none. The strategy priorities cannot be removed."""
-    access.require_analyst("removing a priority")
-    if key in BUILTIN_KEYS:
-        raise InputError(None, f"{key!r} is a strategy priority: only priorities added by an analyst can be removed")
-    found = next((p for p in _custom_priorities(con) if p.key == key), None)
-    if found is None:
-        return False
-    con.execute("DELETE FROM custom_priority WHERE key = ?", [key])
-    if _has(con, "target"):
-        con.execute("DELETE FROM target WHERE priority = ?", [key])
-    audit.record(con, "setting", dataset_id=f"priority:{key}", detail=f"priority removed: {found.label}")
-    return True
-
-
-# --------------------------------------------------------------------------- RAG
-def rag_thresholds_text(margin: float) -> str:
-    """The thresholds as stated on the page and in every export."""
-    m = _pct(margin)
-    return (
-        f"Green: at or below the target. Amber: above the target by up to {m}. "
-        f"Red: more than {m} above the target. Grey: no target in force, or no figure to compare. "
-        "The colour compares the last 12 months with the target; the change verdict beside it says "
-        "whether the change is more than chance (95% confidence)."
-    )
-
-
-def rag_status(actual: int | None, target: Target | None, margin: float = DEFAULT_AMBER_MARGIN) -> tuple[str, str]:
-    """(colour, reason): green met, amber within ``margin`` of the target, red
-    worse, grey no target or nothing to compare."""
-    if target is None:
-        return "grey", "No target set"
-    if actual is None or (isinstance(actual, float) and math.isnan(actual)):
-        return "grey", "No figure to compare with the target"
-    limit = target_limit(target)
-    if limit is None:
-        return "grey", f"The baseline {target.baseline_label} is not loaded: no figure to compare with"
-    a = int(actual)
-    head = f"{fmt.fmt_int(a)} against a target of at most {fmt.fmt_int(math.floor(limit + 1e-9))}"
-    eps = 1e-9 * max(1.0, abs(limit))
-    if a <= limit + eps:
-        return "green", f"{head}: met"
-    if a <= limit * (1 + margin) + eps:
-        return "amber", f"{head}: above it, within the {_pct(margin)} margin"
-    return "red", f"{head}: more than {_pct(margin)} above it"
-
-
-RAG_LABELS = {"green": "Green: met", "amber": "Amber: near", "red": "Red: missed", "grey": "Grey: no target"}
 
 
 # --------------------------------------------------------------------------- the report
@@ -589,9 +161,9 @@ def _resolve_to_month(con, to_month, prios: list[Priority]) -> pd.Timestamp:
             kind, d0, _ = periods.parse_period(to_month.strip())
             if kind != "month":
                 raise ValueError("give a month, e.g. 2026-09")
-            m = _month(d0)
+            m = month_start(d0)
         else:
-            m = _month(to_month)
+            m = month_start(to_month)
     except (ValueError, TypeError) as e:
         raise InputError(None, f"period {str(to_month)[:40]!r}: {e}") from None
     if m not in have:
@@ -751,7 +323,7 @@ def _impact_areas(con, to: pd.Timestamp, crime_demo: bool) -> pd.DataFrame:
     from swp_data.places.area_compare import share_table
     from swp_data.places.impact_areas import area_codes, list_areas
 
-    if not _has(con, "impact_area"):
+    if not has_table(con, "impact_area"):
         return pd.DataFrame(columns=IMPACT_COLUMNS)
     areas = list_areas(con)
     if areas.empty:
@@ -796,7 +368,7 @@ def _impact_areas(con, to: pd.Timestamp, crime_demo: bool) -> pd.DataFrame:
 def _sources(con, prios: list[Priority]) -> list[str]:
     ds = con.execute("SELECT * FROM dataset ORDER BY kind, dataset_id").df()
     used = set()
-    if any(p.source == "police_uk" for p in prios) and _has(con, "crime"):
+    if any(p.source == "police_uk" for p in prios) and has_table(con, "crime"):
         used |= {r[0] for r in con.execute("SELECT DISTINCT dataset_id FROM crime").fetchall()}
     measures = [p.measure for p in prios if p.source == "partner"]
     if measures:
@@ -832,7 +404,7 @@ def _methods(margin: float, pop: int, public: bool, to: pd.Timestamp) -> list[st
         f"Rates per 1,000 Census 2021 usual residents (the city: {pop:,}; each ward: its own residents).",
         "Direction of travel: the rolling 12 months against the rolling 12 months to 3 months earlier "
         f"(the last quarter against the same quarter a year before, so no seasonal swing); flat within "
-        f"{_pct(DIRECTION_BAND)}.",
+        f"{pct_text(DIRECTION_BAND)}.",
         "Targets are annual levels set by an analyst (a count, or a percentage fewer than a 12-month "
         f"baseline); the last 12 months to {periods.fmt_month(to)} are compared with them while they are in force.",
         "RAG thresholds: " + rag_thresholds_text(margin),
@@ -865,13 +437,13 @@ def report(
     tg = targets(con)
     pop = crime.population(con)
     start = to - pd.DateOffset(months=max(SPARK_MONTHS, 24) - 1)
-    counts = _crime_counts(con, start, to)
+    counts = crime_counts(con, start, to)
     rows = []
     for p in prios:
-        s, demo = _priority_series(con, p, start, to, counts)
+        s, demo = priority_series(con, p, start, to, counts)
         t = tg.get(p.key)
         if t is not None and t.kind == "reduction_pct" and t.baseline_label:
-            base, _ = _baseline_count(con, p, t.baseline_label)
+            base, _ = baseline_count(con, p, t.baseline_label)
             t = replace(t, baseline_count=base)
         if t is not None and public:
             t = replace(t, set_by=PUBLIC_SETTER)  # no analyst's name or email in public material
@@ -905,77 +477,13 @@ def report(
     )
 
 
-# --------------------------------------------------------------------------- tables for people
-RAG_MARKS = {"green": "🟢", "amber": "🟠", "red": "🔴", "grey": "⚪"}
-DIRECTION_LABELS = {"up": "▲ Up", "down": "▼ Down", "flat": "► Flat"}
-
-
-def rag_label(colour: str) -> str:
-    """The status as words (never colour alone), e.g. "Amber: near"."""
-    return RAG_LABELS.get(colour, RAG_LABELS["grey"])
-
-
-def short_verdict(row: PriorityFigures) -> str:
-    """Is the change real, in a few words: "Yes (p < 0.001)", "No: normal
-    variation (p = 0.41)", "Too few to judge" or "No earlier year"."""
-    if row.last12 is None:
-        return "No figures"
-    if row.prev12 is None:
-        return "No earlier year"
-    if row.small_numbers or row.p_value is None:
-        return "Too few to judge"
-    p = fmt.fmt_p(row.p_value, digits=2)
-    return f"Yes ({p})" if row.significant else f"No: normal variation ({p})"
-
-
-def summary_table(rep: PerformanceReport) -> pd.DataFrame:
-    """One row per priority as the page and the exports show it: words and
-    formatted numbers, plus ``trend`` (the monthly counts, a list) for a
-    sparkline."""
-    rows = []
-    for r in rep.rows:
-        change = "–" if r.change_pct is None else f"{r.change_pct:+.1f}%"
-        rows.append(
-            {
-                "key": r.priority.key,
-                "Priority": r.priority.label + (" (DEMO)" if r.is_demo else ""),
-                "Status": f"{RAG_MARKS.get(r.rag, '')} {rag_label(r.rag)}".strip(),
-                "Last 12 months": r.last12,
-                "Previous 12 months": r.prev12,
-                "Change": change,
-                "Is the change real?": short_verdict(r),
-                "Verdict": r.verdict,
-                "Rate per 1,000": None if r.rate_per_1000 is None else round(r.rate_per_1000, 2),
-                "Direction of travel": DIRECTION_LABELS.get(r.direction, r.direction),
-                "trend": [None if pd.isna(v) else float(v) for v in r.monthly["count"]],
-                "Target": "No target" if r.target is None else describe_target(r.target),
-                "Target set by": "" if r.target is None else f"{r.target.set_by}, {r.target.set_at:%d %b %Y %H:%M}",
-                "Status reason": r.rag_reason,
-                "Source": "Partner data" if r.priority.source == "partner" else "police.uk",
-                "Too few to judge": r.small_numbers,
-            }
-        )
-    out = pd.DataFrame(rows)
-    if len(out):
-        out["Last 12 months"] = out["Last 12 months"].astype("Int64")
-        out["Previous 12 months"] = out["Previous 12 months"].astype("Int64")
-    return out
-
-
-def rolling12(row: PriorityFigures) -> pd.DataFrame:
-    """month, rolling_12: the sum of the 12 months ending in each month of the
-    priority's series, where all 12 are loaded (what the RAG status compares
-    with the target)."""
-    return crime.rolling_sum_12(row.monthly.set_index("month")["count"])
-
-
 def last_complete_fy(con: duckdb.DuckDBPyConnection, to_month: str | pd.Timestamp | None = None) -> str | None:
     """The latest financial year whose 12 months of crime records are all
     loaded, up to ``to_month`` (a default baseline for a reduction target)."""
     months = set(crime.months_loaded(con))
     if not months:
         return None
-    last = _month(to_month) if to_month is not None else max(months)
+    last = month_start(to_month) if to_month is not None else max(months)
     year = last.year if last.month >= 3 else last.year - 1  # FY ending in March of `year`
     for y in range(year, year - 20, -1):
         fy = pd.date_range(pd.Timestamp(year=y - 1, month=4, day=1), periods=12, freq="MS")

@@ -152,7 +152,7 @@ DATA_TABLES_DDL: dict[str, str] = {
     # Performance (swp_data.report.performance): targets per priority, settings (RAG amber margin), own priorities.
     "target": """
         CREATE TABLE IF NOT EXISTS target (
-            priority       VARCHAR NOT NULL,   -- performance.Priority.key (one target per priority)
+            priority       VARCHAR NOT NULL,   -- priorities.Priority.key (one target per priority)
             kind           VARCHAR NOT NULL,   -- reduction_pct | count
             value          DOUBLE NOT NULL,    -- percent fewer than the baseline, or the count allowed in 12 months
             baseline_label VARCHAR,            -- e.g. '2025-26' (reduction_pct)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from swp_data import config
-from swp_data.report import performance
+from swp_data.report import targets
 from tests.app.conftest import no_errors
 
 PAGE = "pages/performance.py"
@@ -23,7 +23,7 @@ def _status(at, label: str) -> str:
 def _store_targets():
     c = duckdb.connect(str(config.store_path()), read_only=True)
     try:
-        return performance.targets(c)
+        return targets.targets(c)
     finally:
         c.close()
 

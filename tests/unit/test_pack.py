@@ -17,7 +17,7 @@ from pptx import Presentation
 
 from swp_data import config, store, taxonomy
 from swp_data.errors import InputError
-from swp_data.report import pack, performance
+from swp_data.report import pack, performance, priorities, targets
 from swp_data.report.pack import common
 
 TO = "2026-09"
@@ -504,9 +504,9 @@ def test_targets_colour_the_rag_in_every_format(demo_store_path, tmp_path):
     import docx
 
     with store.transaction() as con:
-        performance.set_target(con, "asb", "count", 2000, dt.date(2026, 4, 1), dt.date(2027, 3, 31))  # 2,505: red
-        performance.set_target(con, "violence", "count", 10_500, dt.date(2026, 4, 1), dt.date(2027, 3, 31))  # amber
-        performance.set_target(con, "neighbourhood", "count", 6000, dt.date(2026, 4, 1), dt.date(2027, 3, 31))
+        targets.set_target(con, "asb", "count", 2000, dt.date(2026, 4, 1), dt.date(2027, 3, 31))  # 2,505: red
+        targets.set_target(con, "violence", "count", 10_500, dt.date(2026, 4, 1), dt.date(2027, 3, 31))  # amber
+        targets.set_target(con, "neighbourhood", "count", 6000, dt.date(2026, 4, 1), dt.date(2027, 3, 31))
     files = {f.suffix: f for f in pack.build_pack("pptx,html,docx", tmp_path, to_month=TO)}
     prs = Presentation(str(files[".pptx"]))
     boxes = {s.shapes.title.text: sh for s in prs.slides for sh in s.shapes if sh.name.startswith("RAG ")}
@@ -562,7 +562,7 @@ def test_hostile_priority_name_in_every_format(demo_store_path, tmp_path):
 
     name = '<script>alert("x")</script> & Co $\\bad{$'  # $...$ would be mathtext on a matplotlib map
     with store.transaction() as con:
-        performance.add_priority(con, name, ("Burglary",))
+        priorities.add_priority(con, name, ("Burglary",))
     files = {f.suffix: f for f in pack.build_pack("pptx,html,docx", tmp_path, to_month=TO)}
     prs = Presentation(str(files[".pptx"]))
     assert name in [s.shapes.title.text for s in prs.slides]

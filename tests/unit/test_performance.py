@@ -13,7 +13,7 @@ from scipy.stats import binomtest
 
 from swp_data import access, store
 from swp_data.errors import InputError
-from swp_data.report import performance
+from swp_data.report import performance, priorities, targets, wording
 from swp_data.report.performance import Target
 from swp_data.store import audit
 
@@ -49,16 +49,16 @@ def _row(rep, key):
 
 # --------------------------------------------------------------------------- figures
 def test_priorities_the_demo_can_measure(con):
-    keys = [p.key for p in performance.priorities(con)]
+    keys = [p.key for p in priorities.priorities(con)]
     assert keys == ["asb", "violence", "neighbourhood", "domestic_abuse", "hate_crime"]
-    da = next(p for p in performance.priorities(con) if p.key == "domestic_abuse")
+    da = next(p for p in priorities.priorities(con) if p.key == "domestic_abuse")
     assert (da.source, da.measure) == ("partner", "domestic_abuse_incidents")
 
 
 def test_reference_only_store_has_no_priorities_and_report_says_why(ref_store):
     c = duckdb.connect(str(ref_store), read_only=True)
     try:
-        assert performance.priorities(c) == []
+        assert priorities.priorities(c) == []
         with pytest.raises(InputError) as e:
             performance.report(c)
         assert str(e.value) == "no figures to report: load police.uk records or partner data first"
@@ -223,22 +223,22 @@ def _t(kind="count", value=1000.0, baseline=None):
     [(999, "green"), (1000, "green"), (1001, "amber"), (1050, "amber"), (1051, "red"), (None, "grey")],
 )
 def test_rag_at_the_edges_of_a_count_target(actual, colour):
-    assert performance.rag_status(actual, _t(), 0.05)[0] == colour
+    assert targets.rag_status(actual, _t(), 0.05)[0] == colour
 
 
 @pytest.mark.parametrize(("actual", "colour"), [(950, "green"), (951, "amber"), (997, "amber"), (998, "red")])
 def test_rag_at_the_edges_of_a_reduction_target(actual, colour):
     # 5% fewer than 1,000: at most 950; amber up to 950 x 1.05 = 997.5
-    assert performance.rag_status(actual, _t("reduction_pct", 5.0, 1000), 0.05)[0] == colour
+    assert targets.rag_status(actual, _t("reduction_pct", 5.0, 1000), 0.05)[0] == colour
 
 
 def test_rag_margin_zero_and_reasons():
-    assert performance.rag_status(1001, _t(), 0.0)[0] == "red"
-    assert performance.rag_status(1000, _t(), 0.0)[0] == "green"
-    assert performance.rag_status(500, None) == ("grey", "No target set")
-    colour, reason = performance.rag_status(1030, _t(), 0.05)
+    assert targets.rag_status(1001, _t(), 0.0)[0] == "red"
+    assert targets.rag_status(1000, _t(), 0.0)[0] == "green"
+    assert targets.rag_status(500, None) == ("grey", "No target set")
+    colour, reason = targets.rag_status(1030, _t(), 0.05)
     assert (colour, reason) == ("amber", "1,030 against a target of at most 1,000: above it, within the 5% margin")
-    assert performance.rag_status(900, _t("reduction_pct", 5.0, None))[0] == "grey"
+    assert targets.rag_status(900, _t("reduction_pct", 5.0, None))[0] == "grey"
 
 
 # --------------------------------------------------------------------------- targets (writes)
@@ -254,26 +254,26 @@ def _read(fn, *args, **kwargs):
 
 def test_set_change_remove_target_with_who_when_and_audit(demo_store_path):
     before = dt.datetime.now().replace(microsecond=0)
-    t = _write(performance.set_target, "asb", "reduction_pct", 5, dt.date(2026, 4, 1), dt.date(2027, 3, 31), "2025/26")
+    t = _write(targets.set_target, "asb", "reduction_pct", 5, dt.date(2026, 4, 1), dt.date(2027, 3, 31), "2025/26")
     with store.reading() as c:
         base = _count(c, ASB, "2025-04-01", "2026-03-01")
     assert (t.baseline_label, t.baseline_count) == ("2025-26", base)
-    stored = _read(performance.targets)["asb"]
+    stored = _read(targets.targets)["asb"]
     assert stored == t
     assert stored.set_by == getpass.getuser() and before <= stored.set_at <= dt.datetime.now()
     rep = _read(performance.report)
     asb = _row(rep, "asb")
-    expected = performance.rag_status(asb.last12, t, 0.05)
+    expected = targets.rag_status(asb.last12, t, 0.05)
     assert (asb.rag, asb.rag_reason) == expected and asb.rag != "grey"
     assert asb.target == t
     # change: a count target replaces it
-    t2 = _write(performance.set_target, "asb", "count", 2000, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-    assert _read(performance.targets) == {"asb": t2}
+    t2 = _write(targets.set_target, "asb", "count", 2000, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert _read(targets.targets) == {"asb": t2}
     assert _row(_read(performance.report), "asb").rag == ("green" if asb.last12 <= 2000 else "red")
     # remove
-    assert _write(performance.remove_target, "asb") is True
-    assert _write(performance.remove_target, "asb") is False
-    assert _read(performance.targets) == {}
+    assert _write(targets.remove_target, "asb") is True
+    assert _write(targets.remove_target, "asb") is False
+    assert _read(targets.targets) == {}
     trail = _read(audit.entries)
     tg = trail[trail["action"] == "target"]
     assert len(tg) == 3 and set(tg["who"]) == {getpass.getuser()}
@@ -283,7 +283,7 @@ def test_set_change_remove_target_with_who_when_and_audit(demo_store_path):
 
 
 def test_target_outside_its_dates_is_grey(demo_store_path):
-    _write(performance.set_target, "violence", "count", 1, dt.date(2027, 4, 1), dt.date(2028, 3, 31))
+    _write(targets.set_target, "violence", "count", 1, dt.date(2027, 4, 1), dt.date(2028, 3, 31))
     v = _row(_read(performance.report), "violence")
     assert v.rag == "grey" and v.rag_reason.startswith("Target not in force in Sep 2026")
 
@@ -305,14 +305,14 @@ def test_target_outside_its_dates_is_grey(demo_store_path):
 def test_bad_targets_are_refused_and_nothing_is_stored(demo_store_path, args, message):
     key, kind, value, *baseline = args
     with pytest.raises(InputError) as e:
-        _write(performance.set_target, key, kind, value, dt.date(2026, 4, 1), dt.date(2027, 3, 31), *baseline)
+        _write(targets.set_target, key, kind, value, dt.date(2026, 4, 1), dt.date(2027, 3, 31), *baseline)
     assert message in str(e.value) and "\n" not in str(e.value)
-    assert _read(performance.targets) == {}
+    assert _read(targets.targets) == {}
 
 
 def test_end_before_start_is_refused(demo_store_path):
     with pytest.raises(InputError) as e:
-        _write(performance.set_target, "asb", "count", 5, dt.date(2027, 4, 1), dt.date(2026, 3, 31))
+        _write(targets.set_target, "asb", "count", 5, dt.date(2027, 4, 1), dt.date(2026, 3, 31))
     assert str(e.value) == "the target's end (31 Mar 2026) must not be before its start (1 Apr 2027)"
 
 
@@ -321,76 +321,76 @@ def test_a_viewer_is_refused_by_the_function_itself(demo_store_path):
     try:
         with access.acting_as(VIEWER):
             for call in (
-                lambda: performance.set_target(c, "asb", "count", 10, dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
-                lambda: performance.remove_target(c, "asb"),
-                lambda: performance.set_amber_margin(c, 0.1),
-                lambda: performance.add_priority(c, "Drugs", ("Drugs",)),
-                lambda: performance.remove_priority(c, "cat:drugs"),
+                lambda: targets.set_target(c, "asb", "count", 10, dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+                lambda: targets.remove_target(c, "asb"),
+                lambda: targets.set_amber_margin(c, 0.1),
+                lambda: priorities.add_priority(c, "Drugs", ("Drugs",)),
+                lambda: priorities.remove_priority(c, "cat:drugs"),
             ):
                 with pytest.raises(access.NotAuthorised) as e:
                     call()
                 assert "needs an analyst; viewer@example.org is signed in as viewer" in str(e.value)
-        assert performance.targets(c) == {} and performance.amber_margin(c) == 0.05
+        assert targets.targets(c) == {} and targets.amber_margin(c) == 0.05
     finally:
         c.close()
 
 
 def test_amber_margin_setting(demo_store_path):
-    assert _read(performance.amber_margin) == 0.05
-    _write(performance.set_amber_margin, 0.1)
-    assert _read(performance.amber_margin) == 0.1
+    assert _read(targets.amber_margin) == 0.05
+    _write(targets.set_amber_margin, 0.1)
+    assert _read(targets.amber_margin) == 0.1
     assert _read(performance.report).amber_margin == 0.1
     for bad in (1.0, -0.01, float("nan"), "x"):
         with pytest.raises(InputError, match="amber margin"):
-            _write(performance.set_amber_margin, bad)
-    assert _read(performance.amber_margin) == 0.1
+            _write(targets.set_amber_margin, bad)
+    assert _read(targets.amber_margin) == 0.1
     trail = _read(audit.entries)
     assert trail[trail["action"] == "setting"]["detail"].tolist() == ["RAG amber margin 5% -> 10%"]
 
 
 def test_own_priority_added_reported_and_removed(demo_store_path):
-    p = _write(performance.add_priority, "Drugs and <b>weapons</b>", ("Drugs", "Possession of weapons"))
+    p = _write(priorities.add_priority, "Drugs and <b>weapons</b>", ("Drugs", "Possession of weapons"))
     assert p.key == "cat:drugs-and-b-weapons-b" and p.custom
-    assert [x.key for x in _read(performance.priorities)][-1] == p.key
+    assert [x.key for x in _read(priorities.priorities)][-1] == p.key
     with store.reading() as c:
         r = _row(performance.report(c), p.key)
         assert r.last12 == _count(c, ("Drugs", "Possession of weapons"), "2025-10-01", "2026-09-01")
         assert len(performance.report(c).wards) == 20 * 6
-    _write(performance.set_target, p.key, "count", 100, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    _write(targets.set_target, p.key, "count", 100, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     with pytest.raises(InputError, match="already exists"):
-        _write(performance.add_priority, "drugs and <b>weapons</b>", ("Drugs",))
+        _write(priorities.add_priority, "drugs and <b>weapons</b>", ("Drugs",))
     # a historic category with no records in these years: 0 against 0, too few to judge
-    old = _write(performance.add_priority, "Old disorder", ("Public disorder and weapons",))
+    old = _write(priorities.add_priority, "Old disorder", ("Public disorder and weapons",))
     with store.reading() as c:
         o = _row(performance.report(c), old.key)
     assert (o.last12, o.prev12, o.change_pct, o.p_value) == (0, 0, None, None) and o.small_numbers
-    assert performance.short_verdict(o) == "Too few to judge"
-    _write(performance.remove_priority, old.key)
+    assert wording.short_verdict(o) == "Too few to judge"
+    _write(priorities.remove_priority, old.key)
     with pytest.raises(InputError, match="'Shoplifting!' is not a police.uk category"):
-        _write(performance.add_priority, "Retail", ("Shoplifting!",))
+        _write(priorities.add_priority, "Retail", ("Shoplifting!",))
     with pytest.raises(InputError, match="is a strategy priority"):
-        _write(performance.remove_priority, "asb")
-    assert _write(performance.remove_priority, p.key) is True
-    assert _write(performance.remove_priority, p.key) is False
-    assert p.key not in {x.key for x in _read(performance.priorities)}
-    assert _read(performance.targets) == {}
+        _write(priorities.remove_priority, "asb")
+    assert _write(priorities.remove_priority, p.key) is True
+    assert _write(priorities.remove_priority, p.key) is False
+    assert p.key not in {x.key for x in _read(priorities.priorities)}
+    assert _read(targets.targets) == {}
 
 
 def test_rebuild_keeps_targets_settings_and_own_priorities(demo_store_path):
     from swp_data.sources.build import build
 
-    _write(performance.set_target, "asb", "count", 2000, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-    _write(performance.set_amber_margin, 0.08)
-    _write(performance.add_priority, "Drugs", ("Drugs",))
+    _write(targets.set_target, "asb", "count", 2000, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    _write(targets.set_amber_margin, 0.08)
+    _write(priorities.add_priority, "Drugs", ("Drugs",))
     build(target=demo_store_path)
-    assert _read(performance.targets)["asb"].value == 2000
-    assert _read(performance.amber_margin) == 0.08
-    assert "cat:drugs" in {p.key for p in _read(performance.priorities)}
+    assert _read(targets.targets)["asb"].value == 2000
+    assert _read(targets.amber_margin) == 0.08
+    assert "cat:drugs" in {p.key for p in _read(priorities.priorities)}
 
 
 # --------------------------------------------------------------------------- tables for people
 def test_summary_table_says_the_status_in_words(rep):
-    t = performance.summary_table(rep)
+    t = wording.summary_table(rep)
     assert list(t["key"]) == [r.priority.key for r in rep.rows]
     assert (t["Status"] == "⚪ Grey: no target").all()
     asb = t[t["key"] == "asb"].iloc[0]
@@ -414,16 +414,16 @@ def test_last_complete_financial_year(con):
 
 
 def test_describe_target():
-    assert performance.describe_target(_t("reduction_pct", 5.0, 1000)) == (
+    assert targets.describe_target(_t("reduction_pct", 5.0, 1000)) == (
         "5% fewer than in 2025-26 (at most 950 in 12 months), Apr 2026 to Mar 2027"
     )
-    assert performance.describe_target(_t("count", 1200.0)) == "at most 1,200 in 12 months, Apr 2026 to Mar 2027"
-    assert performance.describe_target(_t("reduction_pct", -2.0, 1000)).startswith("at most 2% more than in 2025-26")
+    assert targets.describe_target(_t("count", 1200.0)) == "at most 1,200 in 12 months, Apr 2026 to Mar 2027"
+    assert targets.describe_target(_t("reduction_pct", -2.0, 1000)).startswith("at most 2% more than in 2025-26")
 
 
 def test_partner_reduction_target_uses_the_partner_baseline(demo_store_path):
     t = _write(
-        performance.set_target, "hate_crime", "reduction_pct", 10, dt.date(2026, 4, 1), dt.date(2027, 3, 31), "2025-26"
+        targets.set_target, "hate_crime", "reduction_pct", 10, dt.date(2026, 4, 1), dt.date(2027, 3, 31), "2025-26"
     )
     with store.reading() as c:
         base = c.execute(
@@ -432,13 +432,13 @@ def test_partner_reduction_target_uses_the_partner_baseline(demo_store_path):
         ).fetchone()[0]
         hc = _row(performance.report(c), "hate_crime")
     assert t.baseline_count == base
-    assert (hc.rag, hc.rag_reason) == performance.rag_status(hc.last12, t, 0.05)
+    assert (hc.rag, hc.rag_reason) == targets.rag_status(hc.last12, t, 0.05)
 
 
 def test_a_month_not_loaded_is_a_gap_not_a_zero(demo_store_path):
     with store.transaction() as c:
         c.execute("DELETE FROM crime WHERE month = '2026-03-01'")
-    _write(performance.set_target, "asb", "count", 100000, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    _write(targets.set_target, "asb", "count", 100000, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     with store.reading() as c:
         rep = performance.report(c)
         cur = _count(c, ASB, "2025-10-01", "2026-09-01")
@@ -457,7 +457,7 @@ def test_a_month_not_loaded_is_a_gap_not_a_zero(demo_store_path):
 
 def test_rolling_12_months_match_sql(con, rep):
     r = _row(rep, "asb")
-    roll = performance.rolling12(r)
+    roll = wording.rolling12(r)
     assert len(roll) == 25  # 36 months of series: 25 complete 12-month windows
     assert roll["rolling_12"].iloc[-1] == r.last12
     assert roll["rolling_12"].iloc[0] == _count(con, ASB, "2023-10-01", "2024-09-01")
@@ -465,13 +465,13 @@ def test_rolling_12_months_match_sql(con, rep):
 
 
 def test_public_report_names_no_analyst(demo_store_path):
-    _write(performance.set_target, "asb", "count", 3000, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    _write(targets.set_target, "asb", "count", 3000, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     with store.reading() as c:
         full, pub = performance.report(c), performance.report(c, public=True)
     assert _row(full, "asb").target.set_by == getpass.getuser()
     assert _row(pub, "asb").target.set_by == "an analyst"
     assert _row(pub, "asb").rag == _row(full, "asb").rag
-    assert getpass.getuser() not in performance.summary_table(pub).to_csv()
+    assert getpass.getuser() not in wording.summary_table(pub).to_csv()
 
 
 def test_no_target_says_so_even_with_a_gap(demo_store_path):

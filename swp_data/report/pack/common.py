@@ -13,7 +13,7 @@ import pandas as pd
 
 from swp_data import fmt, periods
 from swp_data.errors import InputError
-from swp_data.report import performance
+from swp_data.report import performance, targets, wording
 
 FORMATS = ("pptx", "pdf", "html", "docx")
 DEMO_MARK = "DEMO DATA"
@@ -26,7 +26,7 @@ RAG_TEXT = {"green": "FFFFFF", "amber": "000000", "red": "FFFFFF", "grey": "FFFF
 
 
 def rag_thresholds(margin: float) -> str:
-    return performance.rag_thresholds_text(margin)
+    return targets.rag_thresholds_text(margin)
 
 
 def fmt_pct(v: float | None) -> str:
@@ -63,8 +63,8 @@ def significance(row: performance.PriorityFigures) -> str:
     return "a real change (95% confidence)" if row.significant else "within normal variation"
 
 
-def target_text(t: performance.Target | None) -> str:
-    return "No target set" if t is None else performance.describe_target(t)
+def target_text(t: targets.Target | None) -> str:
+    return "No target set" if t is None else targets.describe_target(t)
 
 
 DIRECTION = {"up": "Up", "down": "Down", "flat": "Level"}
@@ -97,7 +97,7 @@ def facts(row: performance.PriorityFigures, report: performance.PerformanceRepor
 
 def status_text(row: performance.PriorityFigures) -> str:
     """The RAG label and, when a target exists, why."""
-    label = performance.rag_label(row.rag)
+    label = wording.rag_label(row.rag)
     if row.target is None or not row.rag_reason:
         return f"{label}."
     return f"{label}. {row.rag_reason.rstrip('.')}."

@@ -18,7 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from swp_data.report import performance
+from swp_data.report import wording
 from swp_data.report.pack import common
 from swp_data.report.pack.common import PackInput
 
@@ -143,7 +143,7 @@ def write(data: PackInput, path: Path) -> None:
                 "p-value": common.fmt_p(row.p_value),
                 "Significance": common.significance(row),
                 "Target": common.target_text(row.target),
-                "Status": performance.rag_label(row.rag),
+                "Status": wording.rag_label(row.rag),
             }
             for row in r.rows
         ]

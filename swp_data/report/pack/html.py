@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from plotly.utils import PlotlyJSONEncoder
 
-from swp_data.report import performance
+from swp_data.report import performance, wording
 from swp_data.report.pack import common
 from swp_data.report.pack.common import PackInput
 
@@ -127,7 +127,7 @@ def render(data: PackInput) -> str:
             common.fmt_count(row.prev12),
             common.fmt_pct(row.change_pct),
             common.significance(row),
-            performance.rag_label(row.rag),
+            wording.rag_label(row.rag),
         )
         for row in r.rows
     ]

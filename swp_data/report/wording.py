@@ -1,0 +1,77 @@
+"""The performance report in words and tables for people: RAG status as a
+word and a symbol (never colour alone), the verdict on a change, the summary
+table the page and every export show (no Streamlit here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from swp_data import fmt
+from swp_data.analysis import crime
+from swp_data.report.performance import PerformanceReport, PriorityFigures
+from swp_data.report.targets import RAG_LABELS, describe_target
+
+# --------------------------------------------------------------------------- tables for people
+RAG_MARKS = {"green": "🟢", "amber": "🟠", "red": "🔴", "grey": "⚪"}
+
+
+DIRECTION_LABELS = {"up": "▲ Up", "down": "▼ Down", "flat": "► Flat"}
+
+
+def rag_label(colour: str) -> str:
+    """The status as words (never colour alone), e.g. "Amber: near"."""
+    return RAG_LABELS.get(colour, RAG_LABELS["grey"])
+
+
+def short_verdict(row: PriorityFigures) -> str:
+    """Is the change real, in a few words: "Yes (p < 0.001)", "No: normal
+    variation (p = 0.41)", "Too few to judge" or "No earlier year"."""
+    if row.last12 is None:
+        return "No figures"
+    if row.prev12 is None:
+        return "No earlier year"
+    if row.small_numbers or row.p_value is None:
+        return "Too few to judge"
+    p = fmt.fmt_p(row.p_value, digits=2)
+    return f"Yes ({p})" if row.significant else f"No: normal variation ({p})"
+
+
+def summary_table(rep: PerformanceReport) -> pd.DataFrame:
+    """One row per priority as the page and the exports show it: words and
+    formatted numbers, plus ``trend`` (the monthly counts, a list) for a
+    sparkline."""
+    rows = []
+    for r in rep.rows:
+        change = "–" if r.change_pct is None else f"{r.change_pct:+.1f}%"
+        rows.append(
+            {
+                "key": r.priority.key,
+                "Priority": r.priority.label + (" (DEMO)" if r.is_demo else ""),
+                "Status": f"{RAG_MARKS.get(r.rag, '')} {rag_label(r.rag)}".strip(),
+                "Last 12 months": r.last12,
+                "Previous 12 months": r.prev12,
+                "Change": change,
+                "Is the change real?": short_verdict(r),
+                "Verdict": r.verdict,
+                "Rate per 1,000": None if r.rate_per_1000 is None else round(r.rate_per_1000, 2),
+                "Direction of travel": DIRECTION_LABELS.get(r.direction, r.direction),
+                "trend": [None if pd.isna(v) else float(v) for v in r.monthly["count"]],
+                "Target": "No target" if r.target is None else describe_target(r.target),
+                "Target set by": "" if r.target is None else f"{r.target.set_by}, {r.target.set_at:%d %b %Y %H:%M}",
+                "Status reason": r.rag_reason,
+                "Source": "Partner data" if r.priority.source == "partner" else "police.uk",
+                "Too few to judge": r.small_numbers,
+            }
+        )
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["Last 12 months"] = out["Last 12 months"].astype("Int64")
+        out["Previous 12 months"] = out["Previous 12 months"].astype("Int64")
+    return out
+
+
+def rolling12(row: PriorityFigures) -> pd.DataFrame:
+    """month, rolling_12: the sum of the 12 months ending in each month of the
+    priority's series, where all 12 are loaded (what the RAG status compares
+    with the target)."""
+    return crime.rolling_sum_12(row.monthly.set_index("month")["count"])
