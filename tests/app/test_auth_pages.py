@@ -18,11 +18,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from swp_data import access, store
+from swp_data import access, fmt, store
 from swp_data.analysis import public as public_site
 from swp_data.places import engagement_analysis
 from swp_data.store import audit
-from ui import auth
 
 from .conftest import APP, no_errors, open_page
 
@@ -105,7 +104,7 @@ def test_local_mode_no_sign_in_and_the_os_user_is_the_analyst(store_path, monkey
     monkeypatch.delenv("SWP_MODE", raising=False)
     at = open_page()
     no_errors(at)
-    assert f"Local mode: no sign-in; you are {auth._inert(getpass.getuser())} (analyst)." in [
+    assert f"Local mode: no sign-in; you are {fmt.md(getpass.getuser())} (analyst)." in [
         c.value for c in at.sidebar.caption
     ]
     assert "data.py" in _nav_pages(at)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 import duckdb
 import numpy as np
@@ -490,16 +489,14 @@ def test_indicator_table(store_path):
     assert ward["population"].sum() == ind["population"].sum()
 
 
-def test_clustering_and_priority_are_reproducible_and_fast(store_path):
+def test_clustering_and_priority_are_reproducible(store_path):
     _synthetic_crime(store_path)
     con = ro(store_path)
     cols = ("crime_violence", "harm", "imd_imd", "imd_health")
-    t = time.perf_counter()
     sil = place_clusters.silhouettes(con, "lsoa", cols, "kmeans")
     k = clustering.choose_k(sil)
     res = place_clusters.cluster_analysis(con, "lsoa", cols, "kmeans", k)
     p1 = place_clusters.priority_list(con, "lsoa")
-    elapsed = time.perf_counter() - t
     assert list(sil["k"]) == list(range(2, 11))
     assert len(res["labels"]) == 161 and set(res["labels"]) == set(range(1, k + 1))
     assert 0 <= res["stability"] <= 1
@@ -513,8 +510,6 @@ def test_clustering_and_priority_are_reproducible_and_fast(store_path):
     # contiguity-constrained clusters are connected patches
     res_c = place_clusters.cluster_analysis(con, "lsoa", cols, "ward_contiguous", 4)
     assert set(res_c["labels"]) == {1, 2, 3, 4}
-    # a generous bound: the bar is 1 s warm on an idle machine (see the report)
-    assert elapsed < 10
 
 
 def test_nice_names_read_the_right_way_round():
