@@ -546,6 +546,14 @@ def evaluate_action(con: duckdb.DuckDBPyConnection, action_id: int, end=None) ->
     return evaluate_codes(con, codes, a["start_date"], end, a["measure"], label=label)
 
 
+def evaluable(actions: pd.DataFrame) -> pd.DataFrame:
+    """The actions "did it work?" can be asked of: a place smaller than the
+    city, a start date and a police.uk measure (plan.list_actions rows)."""
+    police = set(taxonomy.GROUPINGS) | set(taxonomy.CATEGORIES)
+    ok = (actions["place_kind"] != "city") & actions["start_date"].notna() & actions["measure"].isin(police)
+    return actions[ok]
+
+
 def to_text(ev: Evaluation) -> str:
     e = ev.estimate
     lines = [

@@ -334,6 +334,20 @@ def _place_labels(con, df: pd.DataFrame) -> list[str]:
     return out
 
 
+def place_choices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Places an action can have, for pickers: kind, code, label (wards, then
+    Impact Areas; LSOAs are picked from the city's list)."""
+    rows = [
+        ("ward", str(c), str(n)) for c, n in con.execute("SELECT ward_code, ward_name FROM ward ORDER BY 2").fetchall()
+    ]
+    if store.table_exists(con, "impact_area"):
+        rows += [
+            ("impact_area", str(c), str(n))
+            for c, n in con.execute("SELECT area_id, name FROM impact_area ORDER BY name, area_id").fetchall()
+        ]
+    return pd.DataFrame(rows, columns=["kind", "code", "label"])
+
+
 def get_action(con: duckdb.DuckDBPyConnection, action_id: int) -> dict | None:
     if not _has_table(con):
         return None
@@ -423,16 +437,31 @@ def _iso(d) -> str | None:
 
 
 # ----------------------------------------------------------------- CSV
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """A cell a spreadsheet will not run: text starting like a formula gets a
+    leading apostrophe (taken off again by :func:`import_csv`)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def _uncell(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA) else text
+
+
 def export_csv(con: duckdb.DuckDBPyConnection) -> str:
-    """The plan in the documented CSV format (:data:`CSV_COLUMNS`); import it
-    back unchanged and nothing changes."""
+    """The plan in the documented CSV format (:data:`CSV_COLUMNS`), safe to
+    open in a spreadsheet; import it back unchanged and nothing changes."""
     df = list_actions(con)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for r in df.itertuples(index=False):
         w.writerow(
-            [
+            _cell(v)
+            for v in [
                 int(r.action_id),
                 r.title,
                 r.priority,
@@ -467,7 +496,8 @@ def import_csv(con: duckdb.DuckDBPyConnection, path: str | Path, data: bytes | N
     reader = TableReader(p, columns=CSV_COLUMNS, required=CSV_REQUIRED, what="action plan", data=data)
     added = changed = unchanged = 0
     seen: set[int] = set()
-    for rec, row in reader:
+    for raw, row in reader:
+        rec = {k: _uncell(v) for k, v in raw.items()}
         if reader.rows_read > MAX_IMPORT_ROWS:
             raise InputError(p, f"more than {MAX_IMPORT_ROWS:,} actions: not an action plan", row=row)
         f = _fields(

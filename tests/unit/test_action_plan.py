@@ -171,3 +171,17 @@ def test_status_table_has_words_for_every_status(store_path):
     assert set(t["Status"]) == {s.capitalize() for s in plan.STATUSES}
     assert t.attrs["counts"] == dict.fromkeys(plan.STATUSES, 1)
     assert set(t["Due"]) == {"01 Mar 2026"}
+
+
+def test_export_is_formula_safe_and_still_round_trips(store_path, tmp_path):
+    with store.transaction() as con:
+        plan.add_action(con, title='=HYPERLINK("http://x")', priority="+Violence", note="-1 @risk")
+    with store.reading() as con:
+        text = plan.export_csv(con)
+    assert "'=HYPERLINK" in text and ",'+Violence," in text and ",'-1 @risk," in text
+    f = tmp_path / "export.csv"
+    f.write_text(text, encoding="utf-8")
+    with store.transaction() as con:
+        assert plan.import_csv(con, f) == {"rows": 1, "added": 0, "changed": 0, "unchanged": 1}
+    with store.reading() as con:
+        assert plan.list_actions(con).iloc[0]["title"] == '=HYPERLINK("http://x")'
