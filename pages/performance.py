@@ -14,7 +14,7 @@ from swp_data.analysis import crime
 from swp_data.errors import InputError
 from swp_data.periods import fmt_month
 from swp_data.report import performance
-from ui import charts, common, pack_panel, urlstate
+from ui import action_panel, charts, common, pack_panel, urlstate
 
 common.page_header(
     "Performance",
@@ -221,6 +221,8 @@ if actor is not None and actor.is_analyst and not public:
             )
             if r2.button("Remove priority", key="perf_p_remove", icon=":material/delete:"):
                 _write(performance.remove_priority, drop, done="Priority removed.")
+
+action_panel.render(public)  # each priority's actions and their status (not on the public site)
 
 # ----------------------------------------------------------------- exports (helper 'pack')
 st.subheader("Meeting pack")

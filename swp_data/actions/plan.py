@@ -585,6 +585,21 @@ def status_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return out
 
 
+def priority_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per strategy priority of the plan: Priority, Actions, and the
+    number of actions in each status (columns named by the status, in words)."""
+    df = list_actions(con)
+    cols = ["Priority", "Actions", *[s.capitalize() for s in STATUSES]]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for prio, g in df.groupby("priority", sort=True):
+        rows.append(
+            {"Priority": prio, "Actions": len(g), **{s.capitalize(): int((g["status"] == s).sum()) for s in STATUSES}}
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
 __all__ = [
     "COLUMNS",
     "CSV_COLUMNS",
@@ -598,6 +613,7 @@ __all__ = [
     "get_action",
     "import_csv",
     "list_actions",
+    "priority_summary",
     "status_table",
     "update_action",
 ]

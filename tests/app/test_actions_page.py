@@ -136,3 +136,18 @@ def test_viewers_read_the_plan_without_editing_and_the_public_site_has_no_plan(d
     at.run()
     no_errors(at)
     assert "actions.py" not in _nav(at) and "overview.py" in _nav(at)
+
+
+def test_performance_page_shows_each_priority_actions_and_status(demo_app):
+    _seed_plan()
+    at = demo_app("pages/performance.py")
+    no_errors(at)
+    assert any(s.value == "Action plan" for s in at.subheader)
+    summary = next(d.value for d in at.dataframe if "Actions" in d.value.columns)
+    assert list(summary["Priority"]) == ["Domestic abuse", "Neighbourhood crime"]
+    assert list(summary["At risk"]) == [0, 1] and list(summary["On track"]) == [1, 0]
+    lead = "2 actions across 2 priorities: 1 on track, 1 at risk; 1 at risk or off track."
+    assert any(lead in m.value for m in at.markdown)
+    # the priorities table is still the page's first table with a Status column
+    first = next(d.value for d in at.dataframe if "Status" in d.value.columns)
+    assert "Is the change real?" in first.columns
