@@ -210,7 +210,7 @@ if auth.may_change():
         with tab_add:
             fields = _form("act_new", {})
             if st.button("Add the action", key="act_add", icon=":material/add:"):
-                _write(plan.add_action, ok=f"Added “{fields['title']}”.", **fields)
+                _write(plan.add_action, ok=f"Added “{common.md(fields['title'])}”.", **fields)
         with tab_edit:
             if actions.empty:
                 st.caption("No actions yet.")
@@ -251,6 +251,8 @@ if not months:
     st.info("No crime records are loaded: import police.uk data or load the demo on the Data page.")
     st.stop()
 is_demo = common.demo_banner(("police_uk",))
+if ss.get("act_for") not in FOR.values():
+    ss["act_for"] = FOR["action"] if action_tokens else FOR["area"]
 choice = st.radio("For", list(FOR.values()), key="act_for", horizontal=True)
 ev = None
 try:
@@ -269,6 +271,8 @@ try:
             st.info("Choose a ward or an Impact Area in the sidebar (Area): the city has no comparison areas in it.")
             st.stop()
         c1, c2 = st.columns(2)
+        if ss.get("act_measure") not in measures:
+            ss["act_measure"] = evaluate.DEFAULT_MEASURE
         measure = c1.selectbox("Measure", measures, key="act_measure")
         opts = list(month_tokens)
         if ss.get("act_start") not in opts:
