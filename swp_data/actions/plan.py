@@ -493,7 +493,7 @@ def import_csv(con: duckdb.DuckDBPyConnection, path: str | Path, data: bytes | N
     access.require_analyst("importing the action plan")
     ensure_table(con)
     p = Path(path)
-    reader = TableReader(p, columns=CSV_COLUMNS, required=CSV_REQUIRED, what="action plan", data=data)
+    reader = TableReader(p, columns=CSV_COLUMNS, required=CSV_REQUIRED, what="plan", data=data)  # "a plan file has the columns ..."
     added = changed = unchanged = 0
     seen: set[int] = set()
     for raw, row in reader:
