@@ -493,7 +493,8 @@ def import_csv(con: duckdb.DuckDBPyConnection, path: str | Path, data: bytes | N
     access.require_analyst("importing the action plan")
     ensure_table(con)
     p = Path(path)
-    reader = TableReader(p, columns=CSV_COLUMNS, required=CSV_REQUIRED, what="plan", data=data)  # "a plan file has the columns ..."
+    # what="plan": its messages read "a plan file has the columns ..."
+    reader = TableReader(p, columns=CSV_COLUMNS, required=CSV_REQUIRED, what="plan", data=data)
     added = changed = unchanged = 0
     seen: set[int] = set()
     for raw, row in reader:

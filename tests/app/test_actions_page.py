@@ -151,3 +151,30 @@ def test_performance_page_shows_each_priority_actions_and_status(demo_app):
     # the priorities table is still the page's first table with a Status column
     first = next(d.value for d in at.dataframe if "Status" in d.value.columns)
     assert "Is the change real?" in first.columns
+
+
+def test_hostile_area_names_are_inert_in_the_verdict_and_chart(demo_app):
+    """An Impact Area named by hostile text: the verdict, captions and the
+    chart's legend and hover show it as text (tests/app/test_hostile_text.py)."""
+    from swp_data.places import impact_areas
+    from tests.app.test_hostile_text import HOSTILE, assert_inert
+
+    with store.reading() as con:
+        codes = impact_areas.area_codes(con, find_area(con, "Whitmore Reans"))
+    impact_areas.in_transaction(impact_areas.save_area, HOSTILE, codes, source="list")
+    with store.transaction() as con:
+        plan.add_action(
+            con,
+            title=HOSTILE,
+            priority=HOSTILE,
+            lead_name=HOSTILE,
+            place_kind="impact_area",
+            place_code=find_area(con, HOSTILE),
+            start="2025-01",
+            measure="Violence",
+            note=HOSTILE,
+        )
+    at = demo_app(PAGE)
+    assert any(m.value.startswith("**Violence in ") and "Click to log in" in m.value for m in at.markdown)
+    assert at.get("plotly_chart")
+    assert_inert(at)
