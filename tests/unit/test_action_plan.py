@@ -185,3 +185,14 @@ def test_export_is_formula_safe_and_still_round_trips(store_path, tmp_path):
         assert plan.import_csv(con, f) == {"rows": 1, "added": 0, "changed": 0, "unchanged": 1}
     with store.reading() as con:
         assert plan.list_actions(con).iloc[0]["title"] == '=HYPERLINK("http://x")'
+
+
+def test_the_plan_survives_a_rebuild_of_the_reference_tables(store_path):
+    from swp_data.sources.build import build
+
+    with store.transaction() as con:
+        plan.add_action(con, title="Kept across rebuilds", priority="Violence", status="at risk")
+    build(target=store_path)
+    with store.reading() as con:
+        df = plan.list_actions(con)
+    assert list(df["title"]) == ["Kept across rebuilds"] and df.iloc[0]["status"] == "at risk"
