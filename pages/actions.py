@@ -264,6 +264,8 @@ try:
             )
             st.stop()
         titles = dict(zip(ev_actions["action_id"].astype(int), ev_actions["title"], strict=True))
+        if ss.get("act_action") not in titles:  # deleted, or changed so it cannot be asked
+            ss["act_action"] = next(iter(titles))
         aid = st.selectbox("Action", list(titles), format_func=lambda a: f"{a}: {titles[a]}", key="act_action")
         ev = common.q(evaluate.evaluate_action, int(aid))
     else:
