@@ -18,6 +18,8 @@ PAGES = [
     (st.Page("pages/impact_areas.py", title="Impact Areas", icon=":material/location_on:"), auth.EVERYONE),
     (st.Page("pages/clusters.py", title="Neighbourhood clusters", icon=":material/hub:"), auth.EVERYONE),
     (st.Page("pages/engagement.py", title="Engagement", icon=":material/groups:"), auth.EVERYONE),
+    # The plan names people and internal work: signed-in roles, not the public site.
+    (st.Page("pages/actions.py", title="Action plan", icon=":material/checklist:"), auth.SIGNED_IN),
     (st.Page("pages/data.py", title="Data", icon=":material/database:"), auth.ANALYST),
 ]
 

@@ -1,4 +1,4 @@
-"""Categorical colours for maps drawn by ``common.map_block`` (clusters).
+"""Categorical colours for maps drawn by ``furniture.map_block`` (clusters).
 
 ``map_block`` always draws a :func:`geo.maps.choropleth` of a numeric column;
 :func:`recolour` returns a ``layers`` callback for it that recolours that

@@ -14,7 +14,7 @@ from swp_data.analysis import crime, reference
 from swp_data.errors import InputError
 from swp_data.periods import fmt_month
 from swp_data.report import performance, priorities, targets, wording
-from ui import charts, furniture, gateway, pack_panel, sidebar, urlstate
+from ui import action_panel, charts, furniture, gateway, pack_panel, sidebar, urlstate
 from ui.urlstate import Choice
 
 furniture.page_header(
@@ -232,6 +232,8 @@ if actor is not None and actor.is_analyst and not public:
             )
             if r2.button("Remove priority", key="perf_p_remove", icon=":material/delete:"):
                 _write(priorities.remove_priority, drop, done="Priority removed.")
+
+action_panel.render(public)  # each priority's actions and their status (not on the public site)
 
 # ----------------------------------------------------------------- exports (helper 'pack')
 st.subheader("Meeting pack")

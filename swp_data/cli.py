@@ -12,6 +12,8 @@
     python -m swp_data backup OUT [--json]  a consistent copy of the store, while the app runs
     python -m swp_data restore IN [--json]  replace the store by a backup (analyst; audited)
     python -m swp_data publish LINK [--keep N] [--json]  the store to a read-only instance (link switch)
+    python -m swp_data evaluate --area NAME_OR_ID --start YYYY-MM [--end YYYY-MM] [--measure NAME] [--json]
+                                          did it work? the area against matched comparison LSOAs
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
 """
@@ -173,6 +175,16 @@ def _cmd_publish(args) -> int:
     return 0
 
 
+def _cmd_evaluate(args) -> int:
+    from swp_data import store
+    from swp_data.actions import evaluate
+
+    with store.reading() as con:
+        ev = evaluate.evaluate_area(con, args.area, args.start, args.end, args.measure)
+    print(json.dumps(ev.to_dict()) if args.json else evaluate.to_text(ev))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -226,6 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     pu.add_argument("--keep", type=int, default=3, help="published files to keep (default 3)")
     pu.add_argument("--json", action="store_true")
     pu.set_defaults(func=_cmd_publish)
+    pe = sub.add_parser("evaluate", help="did it work? an area's change against matched comparison LSOAs")
+    pe.add_argument("--area", required=True, help="an Impact Area (name or id), a ward (name or code) or LSOA codes")
+    pe.add_argument("--start", required=True, metavar="YYYY-MM", help="the month the action started")
+    pe.add_argument("--end", metavar="YYYY-MM", help="the last month after the start (default: the last loaded)")
+    pe.add_argument("--measure", help="a police.uk grouping or category (default: All crime (excluding ASB))")
+    pe.add_argument("--json", action="store_true", help="print one JSON object (rate_ratio, ci_low, ci_high, ...)")
+    pe.set_defaults(func=_cmd_evaluate)
     args = p.parse_args(argv)
     from swp_data import access
 

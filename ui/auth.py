@@ -30,6 +30,7 @@ from ui import gateway
 
 ANALYST = ("analyst",)
 EVERYONE = ("analyst", "viewer", "public")
+SIGNED_IN = ("analyst", "viewer")  # the partnership's roles: not the public site
 TITLE = "Safer Wolverhampton Insight"
 
 

@@ -511,3 +511,32 @@ def profile_months(mon: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(tickformat="%b %Y")
     fig.update_layout(margin=TIGHT, yaxis={"rangemode": "tozero"})
     return fig
+
+
+# ------------------------------------------------------------------ Action plan
+@_cached
+def did_it_work(series: pd.DataFrame, *, start: pd.Timestamp, start_label: str) -> go.Figure:
+    """Action plan: the area against its comparison LSOAs, records per 1,000
+    residents by month, the start marked. ``series``: month, where (already
+    HTML-escaped by the caller: plotly renders legend text as HTML),
+    rate_per_1000, label (hover text, escaped)."""
+    names = list(dict.fromkeys(series["where"]))
+    fig = px.line(
+        series,
+        x="month",
+        y="rate_per_1000",
+        color="where",
+        color_discrete_sequence=["#0b5394", "#b35806"],
+        category_orders={"where": names},
+        custom_data=["label"],
+        labels={"rate_per_1000": "Records per 1,000 residents (monthly)", "month": "", "where": ""},
+        height=380,
+    )
+    fig.update_traces(hovertemplate="%{customdata[0]}<extra></extra>")
+    fig.add_shape(
+        type="line", x0=start, x1=start, xref="x", y0=0, y1=1, yref="paper", line={"dash": "dash", "color": "#444"}
+    )
+    fig.add_annotation(x=start, y=1, yref="paper", text=start_label, showarrow=False, xanchor="left", yanchor="top")
+    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_layout(margin=TIGHT, legend={"orientation": "h"}, yaxis={"rangemode": "tozero"})
+    return fig

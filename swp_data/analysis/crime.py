@@ -1,7 +1,7 @@
 """Crime queries and metrics for the Trends, Crime map, Data and Overview pages.
 
 Pure functions: every query takes an open DuckDB connection first (pages call
-them through ``common.q``, which caches on the store version) and does its
+them through ``gateway.q``, which caches on the store version) and does its
 counting in SQL; the metrics work on the small frames the queries return.
 No Streamlit here.
 

@@ -177,6 +177,26 @@ DATA_TABLES_DDL: dict[str, str] = {
             created_by VARCHAR NOT NULL,
             created_at TIMESTAMP NOT NULL
         )""",
+    # The action plan (swp_data.actions.plan): one row per action, changed by analysts (audited).
+    "action": """
+        CREATE TABLE IF NOT EXISTS action (
+            action_id  INTEGER PRIMARY KEY,
+            title      VARCHAR NOT NULL,
+            priority   VARCHAR NOT NULL,     -- a strategy priority (plan.STRATEGY_PRIORITIES or the analyst's words)
+            lead_org   VARCHAR NOT NULL,
+            lead_name  VARCHAR NOT NULL,
+            place_kind VARCHAR NOT NULL,     -- city | ward | impact_area | lsoas
+            place_code VARCHAR,              -- ward code, Impact Area id, or LSOA 2021 codes separated by ';'
+            start_date DATE,
+            due_date   DATE,
+            status     VARCHAR NOT NULL,     -- plan.STATUSES
+            measure    VARCHAR,              -- police.uk grouping or category, or a partner measure key
+            note       VARCHAR NOT NULL,
+            created_by VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            updated_by VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )""",
 }
 
 

@@ -43,6 +43,10 @@ def _check_folder(out_dir: Path) -> Path:
 def prepare(con: duckdb.DuckDBPyConnection, report: performance.PerformanceReport, formats: Sequence[str]) -> PackInput:
     """Everything the writers need besides the report (maps, the annex's tables)."""
     data = PackInput(report=report, generated=dt.datetime.now().strftime("%-d %b %Y %H:%M"))
+    if not report.public:  # the plan names people: not in the public version
+        from swp_data.actions import plan
+
+        data.actions = [tuple(str(v) for v in r) for r in plan.status_table(con).itertuples(index=False)]
     if {"pptx", "pdf", "html"} & set(formats):
         from swp_data.report.pack.maps import priority_maps
 

@@ -19,6 +19,7 @@ FORMATS = ("pptx", "pdf", "html", "docx")
 DEMO_MARK = "DEMO DATA"
 DEMO_LINE = "DEMO DATA: synthetic figures for demonstration, not real crime records"
 SUPPRESSED = "suppressed"
+ACTION_COLUMNS = ("Priority", "Action", "Lead", "Place", "Due", "Status")  # swp_data.actions.plan.status_table
 
 # Colour-blind-safe RAG fills (Okabe-Ito-like); the text label always goes with the colour.
 RAG_FILL = {"green": "1B7837", "amber": "E69F00", "red": "B2182B", "grey": "8C8C8C"}
@@ -232,3 +233,4 @@ class PackInput:
     maps: dict[str, bytes] = field(default_factory=dict)  # priority key -> ward choropleth PNG
     assessment: dict | None = None  # the DOCX annex's extra tables (swp_data.report.pack.assessment)
     generated: str = ""  # "30 Nov 2026 05:10"
+    actions: list[tuple[str, ...]] = field(default_factory=list)  # the action plan's status table (ACTION_COLUMNS)

@@ -189,6 +189,12 @@ def render(data: PackInput) -> str:
             + _table(common.IMPACT_COLUMNS, ia, {1, 2, 3})
             + "</section>"
         )
+    if data.actions:
+        parts.append(
+            "<section><h2>Action plan: status of each action</h2>"
+            + _table(common.ACTION_COLUMNS, data.actions, set())
+            + "</section>"
+        )
     notes = "".join(
         f"<h3>{e(k)}</h3><ul class=notes>" + "".join(f"<li>{e(t)}</li>" for t in v) + "</ul>"
         for k, v in common.notes(r).items()

@@ -311,6 +311,16 @@ class _Deck:
         self.table(s, common.IMPACT_COLUMNS, rows, [4, 1.5, 1.5, 2])
         self.finish(s)
 
+    def action_slides(self) -> None:
+        """The action plan's status table (not in the public version)."""
+        rows = self.data.actions
+        chunks = [rows[i : i + ROWS_PER_TABLE_SLIDE] for i in range(0, len(rows), ROWS_PER_TABLE_SLIDE)]
+        for i, chunk in enumerate(chunks, start=1):
+            part = f" ({i} of {len(chunks)})" if len(chunks) > 1 else ""
+            s = self.slide(f"Action plan: status of each action{part}")
+            self.table(s, common.ACTION_COLUMNS, chunk, [2, 3.2, 2, 2, 1.2, 1.2])
+            self.finish(s)
+
     def notes_slides(self) -> None:
         """Sources, methods, thresholds, attribution: as many slides as the text needs."""
         width_chars = int((self.W - 2 * self.margin) / Inches(1) * 15)  # about 15 characters an inch at 10 pt
@@ -340,6 +350,7 @@ class _Deck:
         for row in self.r.rows:
             self.ward_slides(row)
         self.impact_slide()
+        self.action_slides()
         self.notes_slides()
         return self.prs
 
