@@ -38,7 +38,14 @@ from swp_data.store import audit
 CITY_CODE = "E08000031"
 FREQ_MONTHS = {"month": 1, "quarter": 3, "fy": 12}
 FREQ_LABELS = {"month": "Monthly", "quarter": "Quarterly", "fy": "Financial year"}
-DATA_TABLES = ("crime", "partner_series", "engagement_meeting", "engagement_survey", "engagement_consultation")
+DATA_TABLES = (
+    "crime",
+    "partner_series",
+    "engagement_meeting",
+    "engagement_survey",
+    "engagement_consultation",
+    "crime_outcome",  # police.uk outcomes (sources.policeuk.outcomes)
+)
 PUBLISHED_PREFIX = "published:"
 
 
