@@ -259,7 +259,8 @@ def test_zip_then_plain_csv_gives_same_rows(store_path, csv2012, tmp_path):
 
 def test_month_in_two_archives_counts_once(store_path, csv2012, tmp_path):
     data = csv2012.read_bytes()
-    a = zip_of(tmp_path / "a-2023.zip", {MEMBER: data, "2012-01/2012-01-west-midlands-outcomes.csv": b"x\n"})
+    # (outcomes members are read since issue 19: the skipped member here is another kind)
+    a = zip_of(tmp_path / "a-2023.zip", {MEMBER: data, "2012-01/2012-01-west-midlands-stop-and-search.csv": b"x\n"})
     b = zip_of(tmp_path / "b-2024.zip", {MEMBER: data, "2012-01/2012-01-west-midlands-stop-and-search.csv": b"y\n"})
     rep = import_paths([b, a], today=TODAY)
     check_balance(rep)
@@ -624,7 +625,7 @@ def _truncated(tmp, src):
 def _zip_without_street(tmp, src):
     p = zip_of(
         tmp / "other.zip",
-        {"2012-01/2012-01-west-midlands-outcomes.csv": src.read_bytes()[:500], "readme.txt": b"hello"},
+        {"2012-01/2012-01-west-midlands-stop-and-search.csv": src.read_bytes()[:500], "readme.txt": b"hello"},
     )
     return [p], p, None, "no police.uk street files"
 
@@ -853,6 +854,12 @@ def test_report_dict_and_text(store_path, csv2012):
         "skipped_members",
         "datasets",
         "warnings",
+        "outcomes_read",
+        "outcomes_kept",
+        "outcomes_not_in_store",
+        "outcomes_duplicates",
+        "unknown_outcomes",
+        "outcome_months",
     ]
     assert json.loads(json.dumps(d)) == d
     text = rep.to_text()

@@ -249,7 +249,8 @@ class OutcomesReader:
         if _norm(kforce) != _norm(force):
             raise InputError(
                 f.label,
-                f"an outcome for a crime of {kforce[:60]} reported by {force[:60]} (Crime ID {crime_id[:16]}…)",
+                f"another force's crime: Crime ID {crime_id[:16]}… is a crime of {kforce[:60]}, "
+                f"reported here by {force[:60]}",
                 row=row,
             )
         if first < kmonth:
