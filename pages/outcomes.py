@@ -168,7 +168,7 @@ else:
         }
     )
     st.caption(
-        f"Months of offence at least {oc.MATURE_MONTHS} months old in the range. \"Against the city\": the area's "
+        f'Months of offence at least {oc.MATURE_MONTHS} months old in the range. "Against the city": the area\'s '
         "95% interval lies wholly above (higher) or below (lower) the city's share, else similar."
     )
     st.dataframe(places, hide_index=True, width="stretch")

@@ -85,7 +85,10 @@ def charged_by_cohort(cohorts: pd.DataFrame, mature_months: int) -> go.Figure:
         height=360,
         margin=MARGIN,
         yaxis={"title": "% charged or summonsed (Wilson 95%)", "rangemode": "tozero"},
-        xaxis={"title": f"Month of offence (grey: under {mature_months} months on, not yet comparable)", "type": "category"},
+        xaxis={
+            "title": f"Month of offence (grey: under {mature_months} months on, not yet comparable)",
+            "type": "category",
+        },
     )
     return fig
 
