@@ -118,18 +118,24 @@ def crimes(
     if end is not None:
         where.append("c.month <= ?")
         params.append(pd.Timestamp(end).date())
-    age_cond = "" if at_age is None else f"AND o.month <= c.month + INTERVAL {int(at_age)} MONTH"
-    if _has_history(con):
+    if _has_history(con) and at_age is None:
+        hist = """
+            LEFT JOIN (
+                SELECT force, crime_id, arg_max(outcome, epoch(month) * 100000 + seq) AS last_outcome,
+                       min(month) AS first_month
+                FROM crime_outcome GROUP BY 1, 2) h ON h.crime_id = c.crime_id AND h.force = c.force"""
+        last, first = "coalesce(h.last_outcome, c.outcome)", "h.first_month"
+    elif _has_history(con) and at_age is not None:
         hist = f"""
             LEFT JOIN (
-                SELECT o.force, o.crime_id, c.month AS cmonth,
+                SELECT o.force, o.crime_id,
                        arg_max(o.outcome, epoch(o.month) * 100000 + o.seq) AS last_outcome,
                        min(o.month) AS first_month
                 FROM crime_outcome o JOIN crime c ON c.crime_id = o.crime_id AND c.force = o.force
-                WHERE true {age_cond}
-                GROUP BY 1, 2, 3) h ON h.crime_id = c.crime_id AND h.force = c.force AND h.cmonth = c.month"""
-        last = "h.last_outcome" if at_age is not None else "coalesce(h.last_outcome, c.outcome)"
-        first = "h.first_month"
+                WHERE o.month <= c.month + INTERVAL {int(at_age)} MONTH AND {" AND ".join(where)}
+                GROUP BY 1, 2) h ON h.crime_id = c.crime_id AND h.force = c.force"""
+        params = params + params
+        last, first = "h.last_outcome", "h.first_month"
     else:
         hist, last, first = "", "c.outcome" if at_age is None else "NULL", "NULL"
     sql = f"""
@@ -438,7 +444,7 @@ def view(
     mature_months = set(cohorts.loc[cohorts["mature"], "month"]) if len(cohorts) else set()
     mdf = df[df["month"].isin(mature_months)]
     hist = _has_history(con) and bool(store.one(con, "SELECT count(*) FROM crime_outcome"))
-    city_df = crimes(con, None, cats, start, end)
+    city_df = df if lsoa_codes is None else crimes(con, None, cats, start, end)
     city_mature = city_df[city_df["month"].isin(mature_months)] if mature_months else city_df.iloc[0:0]
     sa = None
     if hist and mature_months:
