@@ -456,7 +456,8 @@ def _import_paths(
 
 
 def _has_outcomes(items: list[_Item]) -> bool:
-    return any(i.kind == "outcomes" or i.outcome_members for i in items)
+    """Outcomes files, archive members, or API responses (their records' outcome_status)."""
+    return any(i.kind in ("outcomes", "api") or i.outcome_members for i in items)
 
 
 def _read_outcomes(
@@ -469,6 +470,8 @@ def _read_outcomes(
     known.update(staged_crimes)
     reader = police_outcomes.OutcomesReader(known, today)
     for item in items:
+        if item.kind == "api":
+            reader.read_api(item.path, str(item.path))
         if item.kind == "outcomes":
             reader.read(
                 police_outcomes.OutcomeFile(

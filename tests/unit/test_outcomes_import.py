@@ -314,3 +314,52 @@ def test_an_archive_member_named_outcomes_with_another_header_is_refused(with_st
     with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("2012-03/2012-03-west-midlands-outcomes.csv", csv2012.read_bytes()[:800])
     _refused(with_street, z, "2012-03-west-midlands-outcomes.csv", "row 1", "header")
+
+
+# ----------------------------------------------------------------------------- API
+def test_api_outcome_status_enters_the_history(store_path, bundle_dir):
+    """The real June 2018 API responses: each kept crime's outcome_status
+    (category, month) becomes a history entry; importing again changes nothing."""
+    api = bundle_dir / "police_uk" / "api" / "2018-06"
+    rep = import_paths([api], today=TODAY)
+    want = {}
+    for f in sorted(api.glob("*.json")):
+        for r in json.loads(f.read_text()):
+            s = r.get("outcome_status")
+            if s and s.get("category"):
+                want[r["persistent_id"] or str(r["id"])] = (s["date"], s["category"])
+    kept = dict(
+        (cid, (f"{m:%Y-%m}", o))
+        for cid, m, o in query(store_path, "SELECT crime_id, month, outcome FROM crime_outcome")
+    )
+    in_city = {r[0] for r in query(store_path, "SELECT crime_id FROM crime")}
+    assert kept == {k: v for k, v in want.items() if k in in_city}
+    assert rep.outcomes_kept == len(kept) > 1500
+    assert rep.outcomes_not_in_store == len({k for k in want if k not in in_city})
+    before = snapshot(store_path)
+    import_paths([api], today=TODAY)
+    assert snapshot(store_path) == before
+
+
+def test_fetch_brings_outcomes_without_more_requests(store_path, ref_store, bundle_dir, tmp_path, monkeypatch):
+    """``python -m swp_data fetch`` (against the loopback stand-in of the API):
+    the month's records' outcome_status gives the same history as the
+    bundle's files, and no request beyond the crimes' (no outcomes-for-crime)."""
+    from swp_data.sources import fetch
+    from tests.policeuk_standin import StandIn
+
+    api = bundle_dir / "police_uk" / "api" / "2018-06"
+    other = tmp_path / "files.duckdb"
+    other.write_bytes(ref_store.read_bytes())
+    monkeypatch.setenv("SWP_STORE", str(other))
+    import_paths([api], today=TODAY)
+    from_files = query(other, "SELECT crime_id, month, outcome FROM crime_outcome ORDER BY ALL")
+    monkeypatch.setenv("SWP_STORE", str(store_path))
+    with StandIn() as a:
+        monkeypatch.setenv("SWP_POLICE_API", a.url)
+        result = fetch.fetch(client=fetch.Client(a.url, backoff=0.01, max_wait=0.05, timeout=(2.0, 1.0)))
+        paths = [e["path"] for e in a.log]
+    assert result.months_fetched == ["2018-06"]
+    assert not [p for p in paths if "outcome" in p]
+    assert query(store_path, "SELECT crime_id, month, outcome FROM crime_outcome ORDER BY ALL") == from_files
+    assert len(from_files) > 1500

@@ -218,7 +218,13 @@ def test_real_2018_api(store_path, api2018):
     forces = dict(query(store_path, "SELECT force, count(*) FROM crime GROUP BY 1"))
     assert forces["British Transport Police"] == sum(r["location_type"] == "BTP" for r in kept)
     assert forces["West Midlands Police"] == sum(r["location_type"] != "BTP" for r in kept)
-    assert set(rep.datasets) == {"police_uk:west-midlands", "police_uk:british-transport"}
+    # (since issue 19 each record's outcome_status also enters its crime's outcome history)
+    assert set(rep.datasets) == {
+        "police_uk:west-midlands",
+        "police_uk:british-transport",
+        "police_uk_outcomes:west-midlands",
+        "police_uk_outcomes:british-transport",
+    }
     assert query(store_path, "SELECT DISTINCT placed_by FROM crime") == [("coordinates",)]
 
 

@@ -53,6 +53,7 @@ from swp_data.sources.policeuk.archives import (
 from swp_data.sources.policeuk.classifying import month_problem
 from swp_data.sources.policeuk.fingerprints import file_fingerprint
 from swp_data.sources.policeuk.placing import unregister
+from swp_data.sources.policeuk.reading import api_record, load_json
 from swp_data.sources.policeuk.schema import DEMO_LICENCE, FORCES, OGL, OUTCOMES_MEMBER, force_slug, is_force
 
 OUTCOME_COLUMNS: tuple[str, ...] = (
@@ -184,6 +185,51 @@ class OutcomesReader:
         self.by_fm: dict[tuple[str, dt.date], tuple[int, list[tuple[str, str, int]]]] = {}
         self.files: list[OutcomeFile] = []
         self._unknown_other = 0
+        # API responses: (force, crime_id) -> (month, outcome), the crime's latest outcome_status
+        self.api: dict[tuple[str, str], tuple[dt.date, str]] = {}
+        self.api_labels: list[str] = []
+
+    def read_api(self, path: Path, label: str) -> None:
+        """The ``outcome_status`` (category and month) of each record of an
+        API ``crimes-street`` response: the latest outcome of a crime, with
+        the month it was recorded. It costs no request beyond the crimes
+        themselves (``outcomes-for-crime`` would cost one per crime). Kept
+        as a history entry; a later release adds the next one."""
+        self.api_labels.append(label)
+        for k, rec in enumerate(load_json(path, label), start=1):
+            r = api_record(label, k, rec)
+            status = rec.get("outcome_status") if isinstance(rec, dict) else None
+            if not isinstance(status, dict) or not status.get("category") or not status.get("date"):
+                continue
+            name, month = " ".join(str(status["category"]).split()), str(status["date"]).strip()[:7]
+            self.stats.read += 1
+            problem = month_problem(month, self.today)
+            if problem:
+                raise InputError(label, f"record {k}: outcome_status date: {problem}")
+            first = dt.date(int(month[:4]), int(month[5:7]), 1)
+            self._note_unknown(name)
+            crime = self.known.get(r["crime_id"])
+            if crime is None:
+                self.stats.not_in_store += 1
+                continue
+            kforce, kmonth = crime
+            if first < kmonth:
+                raise InputError(
+                    label,
+                    f"record {k}: an outcome recorded in {first:%b %Y}, before its crime's month ({kmonth:%b %Y})",
+                )
+            key = (kforce, r["crime_id"])
+            if key in self.api:
+                self.stats.duplicates += 1
+            self.api[key] = (first, name)
+
+    def _note_unknown(self, outcome: str) -> None:
+        if not outcomes_taxonomy.is_known(outcome):
+            name = " ".join(outcome.split())[:120]
+            if name in self.stats.unknown or len(self.stats.unknown) < MAX_UNKNOWN_NAMES:
+                self.stats.unknown[name] = self.stats.unknown.get(name, 0) + 1
+            else:
+                self._unknown_other += 1
 
     def read(self, f: OutcomeFile) -> None:
         idx = len(self.files)
@@ -234,12 +280,7 @@ class OutcomesReader:
             )
         if not outcome:
             raise InputError(f.label, "no Outcome type", row=row)
-        if not outcomes_taxonomy.is_known(outcome):
-            name = " ".join(outcome.split())[:120]
-            if name in self.stats.unknown or len(self.stats.unknown) < MAX_UNKNOWN_NAMES:
-                self.stats.unknown[name] = self.stats.unknown.get(name, 0) + 1
-            else:
-                self._unknown_other += 1
+        self._note_unknown(outcome)
         first = dt.date(int(month[:4]), int(month[5:7]), 1)
         crime = self.known.get(crime_id)
         if crime is None:
@@ -292,9 +333,11 @@ def write(con: duckdb.DuckDBPyConnection, reader: OutcomesReader, report, *, is_
     whose crime is in the store (on the store's transaction ``con``); update
     provenance. Returns the dataset ids touched."""
     con.execute(DDL)
+    api_kept = _write_api(con, reader, is_demo)
     if not reader.by_fm:
+        reader.stats.kept += api_kept
         _fill(report, reader.stats, reader)
-        return []
+        return _record(con, reader, report, sorted({dataset_id(f, is_demo) for f, _ in reader.api}), is_demo)
     df = reader.frame(is_demo)
     fm = pd.DataFrame(sorted(reader.by_fm), columns=["force", "m"])
     con.register("_ofm_df", fm)
@@ -312,14 +355,49 @@ def write(con: duckdb.DuckDBPyConnection, reader: OutcomesReader, report, *, is_
     finally:
         unregister(con, "_ofm_df")
         unregister(con, "_orows_df")
-    reader.stats.kept = kept
+    reader.stats.kept = kept + api_kept
     reader.stats.not_in_store += len(df) - kept  # crimes gone since the files were read
     _fill(report, reader.stats, reader)
-    touched = sorted(set(df["dataset_id"])) if len(df) else sorted({dataset_id(f, is_demo) for f, _ in reader.by_fm})
+    touched = {dataset_id(f, is_demo) for f, _ in reader.by_fm} | {dataset_id(f, is_demo) for f, _ in reader.api}
+    return _record(con, reader, report, sorted(touched), is_demo)
+
+
+def _write_api(con: duckdb.DuckDBPyConnection, reader: OutcomesReader, is_demo: bool) -> int:
+    """The API's outcome_status entries: each replaces only the same crime's
+    entry of the same month (a later release adds to the history)."""
+    if not reader.api:
+        return 0
+    df = pd.DataFrame.from_records(
+        [(dataset_id(f, is_demo), f, cid, m, out, 0) for (f, cid), (m, out) in sorted(reader.api.items())],
+        columns=["dataset_id", "force", "crime_id", "month", "outcome", "seq"],
+    )
+    con.register("_oapi_df", df)
+    try:
+        con.execute(
+            f"""DELETE FROM {TABLE} USING _oapi_df a
+                WHERE {TABLE}.force = a.force AND {TABLE}.crime_id = a.crime_id AND {TABLE}.month = a.month"""
+        )
+        before = store.one(con, f"SELECT count(*) FROM {TABLE}")
+        con.execute(
+            f"""INSERT INTO {TABLE}
+                SELECT a.dataset_id, a.force, a.crime_id, CAST(a.month AS DATE), a.outcome, 0 FROM _oapi_df a
+                WHERE EXISTS (SELECT 1 FROM crime c WHERE c.crime_id = a.crime_id AND c.force = a.force)"""
+        )
+        kept = int(store.one(con, f"SELECT count(*) FROM {TABLE}") - before)
+    finally:
+        unregister(con, "_oapi_df")
+    reader.stats.not_in_store += len(df) - kept
+    return kept
+
+
+def _record(con, reader: OutcomesReader, report, touched: list[str], is_demo: bool) -> list[str]:
+    """Provenance rows of the outcome datasets touched."""
     h = hashlib.sha256()
     for f in reader.files:
         h.update(f"{f.name}:{f.fingerprint or file_fingerprint(f.path)}\n".encode())
-    names = [f.name for f in reader.files]
+    for label in reader.api_labels:
+        h.update(f"{label}\n".encode())
+    names = [f.name for f in reader.files] + [Path(x).name for x in reader.api_labels]
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5:,} more" if len(names) > 5 else "")
     for dsid in touched:
         got = con.execute(
@@ -327,7 +405,7 @@ def write(con: duckdb.DuckDBPyConnection, reader: OutcomesReader, report, *, is_
         ).fetchone()
         assert got is not None  # an aggregate always returns a row
         n, lo, hi, force = got
-        force = force or next(f for f, _ in reader.by_fm if dataset_id(f, is_demo) == dsid)
+        force = force or next(f for f, _ in [*reader.by_fm, *reader.api] if dataset_id(f, is_demo) == dsid)
         store.record_dataset(
             con,
             dataset_id=dsid,
