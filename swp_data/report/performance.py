@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from swp_data import access, config, periods, store, taxonomy
-from swp_data.analysis import crime, stats
+from swp_data.analysis import crime, outcomes, stats
 from swp_data.errors import InputError
 from swp_data.sources.partner import clean_text
 from swp_data.store import audit
@@ -82,6 +82,9 @@ class PriorityFigures:
     rag_reason: str  # e.g. "1,234 against a target of at most 1,200 (within the 5% margin)"
     small_numbers: bool  # any count under 10 (flag unreliable)
     is_demo: bool  # any figure from demo data
+    # share charged or summonsed of the priority's mature cohorts (swp_data.analysis.outcomes.priority_charged:
+    # from, to, crimes, charged, charged_share, charged_low, charged_high, few...); None: not police.uk, or ASB
+    charged: dict | None = None
 
 
 @dataclass
@@ -886,7 +889,10 @@ def report(
             t = replace(t, baseline_count=base)
         if t is not None and public:
             t = replace(t, set_by=PUBLIC_SETTER)  # no analyst's name or email in public material
-        rows.append(_figures(p, s, demo, to, pop, t, margin))
+        fig = _figures(p, s, demo, to, pop, t, margin)
+        if p.source == "police_uk":
+            fig.charged = outcomes.priority_charged(con, p.categories, to)
+        rows.append(fig)
     wards = _ward_frame(con, prios, to, public, counts)
     last12_demo = bool(counts.loc[counts["month"] > to - pd.DateOffset(months=12), "demo"].any())
     impact = _impact_areas(con, to, last12_demo) if len(counts) else pd.DataFrame(columns=IMPACT_COLUMNS)
@@ -939,6 +945,18 @@ def short_verdict(row: PriorityFigures) -> str:
     return f"Yes ({p})" if row.significant else f"No: normal variation ({p})"
 
 
+def charged_text(c: dict | None) -> str:
+    """The share charged or summonsed of a priority's mature cohorts, e.g.
+    "8.9% (8.7–9.1%) of offences Apr 2025 to Mar 2026"; "–" without one."""
+    if not c or not c.get("crimes"):
+        return "–"
+    text = (
+        f"{100 * c['charged_share']:.1f}% ({100 * c['charged_low']:.1f}–{100 * c['charged_high']:.1f}%) "
+        f"of offences {_span(c['from'], c['to'])}"
+    )
+    return text + (" (too few to judge)" if c.get("few") else "")
+
+
 def summary_table(rep: PerformanceReport) -> pd.DataFrame:
     """One row per priority as the page and the exports show it: words and
     formatted numbers, plus ``trend`` (the monthly counts, a list) for a
@@ -952,6 +970,7 @@ def summary_table(rep: PerformanceReport) -> pd.DataFrame:
                 "Priority": r.priority.label + (" (DEMO)" if r.is_demo else ""),
                 "Status": f"{RAG_MARKS.get(r.rag, '')} {rag_label(r.rag)}".strip(),
                 "Last 12 months": r.last12,
+                "Charged or summonsed": charged_text(r.charged),
                 "Previous 12 months": r.prev12,
                 "Change": change,
                 "Is the change real?": short_verdict(r),

@@ -311,6 +311,15 @@ class _Deck:
         self.table(s, common.IMPACT_COLUMNS, rows, [4, 1.5, 1.5, 2])
         self.finish(s)
 
+    def outcomes_slide(self) -> None:
+        """What happened next: each police.uk priority's share charged or summonsed (mature cohorts)."""
+        rows = common.outcome_rows(self.r)
+        if not rows:
+            return
+        s = self.slide("Outcomes: share charged or summonsed (offences at least 6 months old)")
+        self.table(s, common.OUTCOME_COLUMNS, rows, [3, 2.2, 1.2, 2, 1.8])
+        self.finish(s)
+
     def notes_slides(self) -> None:
         """Sources, methods, thresholds, attribution: as many slides as the text needs."""
         width_chars = int((self.W - 2 * self.margin) / Inches(1) * 15)  # about 15 characters an inch at 10 pt
@@ -340,6 +349,7 @@ class _Deck:
         for row in self.r.rows:
             self.ward_slides(row)
         self.impact_slide()
+        self.outcomes_slide()
         self.notes_slides()
         return self.prs
 
