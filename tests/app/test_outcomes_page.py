@@ -88,3 +88,12 @@ def test_outcomes_page_link(outcomes_store):
     text = _texts(at.markdown)
     assert "Heath Town" in text and "Burglary" in text
     assert not [i.value for i in at.info if "link could not be used" in i.value]
+
+
+def test_outcomes_page_public_mode(demo_store_path, monkeypatch):
+    """The public site shows the page (police.uk data is open), nothing to change."""
+    monkeypatch.setenv("SWP_MODE", "public")
+    at = open_page(OC)
+    no_errors(at)
+    assert "had a suspect charged or summonsed" in _texts(at.markdown)
+    assert len(at.button) == 0
