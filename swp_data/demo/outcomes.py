@@ -30,7 +30,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from swp_data import outcomes_taxonomy as ot
 from swp_data.sources.policeuk.outcomes import OUTCOME_COLUMNS
@@ -51,34 +50,41 @@ AWAITING = "Awaiting court outcome"
 _STREAM = 19  # the random stream of the demo's outcomes (seeded with [seed, 19])
 
 
+def _index(month: str) -> int:
+    """'2024-01' -> a month number (year x 12 + month - 1), for cheap arithmetic."""
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
 def write_outcomes(street_paths: list[Path], folder: str | Path, seed: int, end: str) -> list[Path]:
     """Write the outcomes files for the demo street files ``street_paths``
     into ``folder/YYYY-MM/``, rewriting the street files' last outcomes as
     known at ``end`` (YYYY-MM); returns the outcomes files' paths."""
     folder = Path(folder)
     rng = np.random.default_rng([int(seed), _STREAM])
-    last = pd.Period(end, "M")
-    by_month: dict[pd.Period, list[tuple]] = defaultdict(list)
+    last = _index(end)
+    by_month: dict[int, list[tuple]] = defaultdict(list)
     i_id, i_month, i_out = (POLICE_COLUMNS.index(c) for c in ("Crime ID", "Month", "Last outcome category"))
+    groups: dict[str, str] = {}  # outcome name -> group (a few dozen names)
     for path in sorted(street_paths):
         with open(path, encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
         header, body = rows[0], rows[1:]
         n = len(body)
-        d_first = {g: rng.geometric(p, size=n) - 1 for g, p in DELAYS.items() if g != "court"}
-        d_court = rng.geometric(DELAYS["court"], size=n)
+        changed = False
+        d_first = {g: (rng.geometric(p, size=n) - 1).tolist() for g, p in DELAYS.items() if g != "court"}
+        d_court = rng.geometric(DELAYS["court"], size=n).tolist()
         for k, r in enumerate(body):
             final = r[i_out]
             if not r[i_id] or not final or final == PENDING:
                 continue
-            group = ot.group_of(final)
-            month = pd.Period(r[i_month], "M")
+            group = groups.get(final) or groups.setdefault(final, ot.group_of(final))
+            month = _index(r[i_month])
             if group == ot.CHARGED:
-                steps = [(AWAITING, int(d_first["charge"][k]))]
+                steps = [(AWAITING, d_first["charge"][k])]
                 if final != AWAITING:
-                    steps.append((final, steps[0][1] + int(d_court[k])))
+                    steps.append((final, steps[0][1] + d_court[k]))
             else:
-                steps = [(final, int(d_first[group][k]))]
+                steps = [(final, d_first[group][k])]
             known = PENDING
             for name, delay in steps:
                 when = month + delay
@@ -86,14 +92,18 @@ def write_outcomes(street_paths: list[Path], folder: str | Path, seed: int, end:
                     break
                 by_month[when].append((r, name))
                 known = name
-            r[i_out] = known
+            if known != final:
+                r[i_out] = known
+                changed = True
+        if not changed:  # every outcome of the month reached by the end: the file stays as written
+            continue
         with open(path, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(header)
             w.writerows(body)
     paths = []
     for when in sorted(by_month):
-        m = str(when)
+        m = f"{when // 12:04d}-{when % 12 + 1:02d}"
         out = folder / m / f"{m}-west-midlands-outcomes.csv"
         out.parent.mkdir(parents=True, exist_ok=True)
         with open(out, "w", encoding="utf-8", newline="") as fh:

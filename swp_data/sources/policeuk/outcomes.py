@@ -185,6 +185,9 @@ class OutcomesReader:
         self.by_fm: dict[tuple[str, dt.date], tuple[int, list[tuple[str, str, int]]]] = {}
         self.files: list[OutcomeFile] = []
         self._unknown_other = 0
+        self._months: dict[str, dt.date] = {}  # month as written -> its first day (checked)
+        self._forces: dict[str, str] = {}  # 'Reported by' as written -> normalised (checked)
+        self._names: dict[str, bool] = {}  # outcome name -> known
         # API responses: (force, crime_id) -> (month, outcome), the crime's latest outcome_status
         self.api: dict[tuple[str, str], tuple[dt.date, str]] = {}
         self.api_labels: list[str] = []
@@ -267,12 +270,19 @@ class OutcomesReader:
             raise InputError(
                 f.label, f"a Crime ID of {len(crime_id):,} characters is not a police.uk Crime ID", row=row
             )
-        problem = month_problem(month, self.today)
-        if problem:
-            raise InputError(f.label, problem, row=row)
-        if not is_force(force):
-            raise InputError(f.label, f"'Reported by' {force[:60]!r} is not one of police.uk's forces", row=row)
-        if want is not None and _norm(force) not in want:
+        # Checks of values that repeat on every row (month, force, outcome name) are done once per value.
+        first = self._months.get(month)
+        if first is None:
+            problem = month_problem(month, self.today)
+            if problem:
+                raise InputError(f.label, problem, row=row)
+            first = self._months[month] = dt.date(int(month[:4]), int(month[5:7]), 1)
+        nforce = self._forces.get(force)
+        if nforce is None:
+            if not is_force(force):
+                raise InputError(f.label, f"'Reported by' {force[:60]!r} is not one of police.uk's forces", row=row)
+            nforce = self._forces[force] = _norm(force)
+        if want is not None and nforce not in want:
             raise InputError(
                 f.label,
                 f"another force's outcomes: 'Reported by' {force[:60]!r} in a file named for {f.force}",
@@ -280,14 +290,16 @@ class OutcomesReader:
             )
         if not outcome:
             raise InputError(f.label, "no Outcome type", row=row)
-        self._note_unknown(outcome)
-        first = dt.date(int(month[:4]), int(month[5:7]), 1)
+        if outcome not in self._names:
+            self._names[outcome] = outcomes_taxonomy.is_known(outcome)
+        if not self._names[outcome]:
+            self._note_unknown(outcome)
         crime = self.known.get(crime_id)
         if crime is None:
             self.stats.not_in_store += 1
             return
         kforce, kmonth = crime
-        if _norm(kforce) != _norm(force):
+        if _norm(kforce) != nforce:
             raise InputError(
                 f.label,
                 f"another force's crime: Crime ID {crime_id[:16]}… is a crime of {kforce[:60]}, "
