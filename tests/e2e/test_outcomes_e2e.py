@@ -16,8 +16,10 @@ def test_outcomes_page_answers_and_keeps_its_view_in_the_url(page):
     assert_no_exception(page)
     page.get_by_text("DEMO DATA", exact=False).first.wait_for()
     page.get_by_text("had a suspect charged or summonsed", exact=False).first.wait_for()
-    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
-    assert page.locator(".js-plotly-plot").count() >= 3  # mix, share charged, delays
+    # mix, share charged, delays (plotly draws each chart when it comes into view: scroll through the page)
+    page.mouse.wheel(0, 6000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=60_000)
+    page.mouse.wheel(0, -6000)
     shot(page, "outcomes-city")
     choose(page, "Crimes", "Burglary")
     page.wait_for_function("() => location.search.includes('measure=burglary')", timeout=30_000)
