@@ -14,6 +14,7 @@ PAGES = [
     (st.Page("pages/performance.py", title="Performance", icon=":material/flag:"), auth.EVERYONE),
     (st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"), auth.EVERYONE),
     (st.Page("pages/crime_map.py", title="Crime map", icon=":material/map:"), auth.EVERYONE),
+    (st.Page("pages/outcomes.py", title="Outcomes", icon=":material/gavel:"), auth.EVERYONE),
     (st.Page("pages/deprivation.py", title="Deprivation", icon=":material/layers:"), auth.EVERYONE),
     (st.Page("pages/impact_areas.py", title="Impact Areas", icon=":material/location_on:"), auth.EVERYONE),
     (st.Page("pages/clusters.py", title="Neighbourhood clusters", icon=":material/hub:"), auth.EVERYONE),

@@ -91,6 +91,7 @@ st.dataframe(
         "Status",
         "Is the change real?",
         "Last 12 months",
+        "Charged or summonsed",
         "Previous 12 months",
         "Change",
         "trend",
@@ -107,6 +108,10 @@ st.dataframe(
         "Status": st.column_config.TextColumn(help="RAG status against the target, in words"),
         "Last 12 months": st.column_config.NumberColumn(format="localized", help=rep.window),
         "Previous 12 months": st.column_config.NumberColumn(format="localized", help=rep.previous_window),
+        "Charged or summonsed": st.column_config.TextColumn(
+            help="Share of the priority's crimes charged or summonsed (Wilson 95% interval), of the 12 months of "
+            "offences at least 6 months old, so that each has had time to reach an outcome (see Outcomes)"
+        ),
         "Is the change real?": st.column_config.TextColumn(
             help="Exact Poisson test of the last 12 months against the 12 before: real only at 95% confidence"
         ),

@@ -14,6 +14,8 @@
     python -m swp_data publish LINK [--keep N] [--json]  the store to a read-only instance (link switch)
     python -m swp_data evaluate --area NAME_OR_ID --start YYYY-MM [--end YYYY-MM] [--measure NAME] [--json]
                                           did it work? the area against matched comparison LSOAs
+    python -m swp_data outcomes [--area CODE_OR_NAME] [--measure NAME] [--from YYYY-MM] [--to YYYY-MM] [--json]
+                                          police.uk outcomes by month of offence
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
 """
@@ -185,6 +187,20 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+def _cmd_outcomes(args) -> int:
+    """Outcome groups of the crimes of a measure and area (months of offence)."""
+    from swp_data import store
+    from swp_data.analysis import outcomes
+
+    with store.reading() as con:
+        try:
+            d = outcomes.summary_json(con, args.area, args.measure, args.from_, args.to)
+        except ValueError as e:
+            raise InputError(None, str(e)) from None
+    print(json.dumps(d) if args.json else outcomes.summary_text(d, args.measure))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -245,6 +261,13 @@ def main(argv: list[str] | None = None) -> int:
     pe.add_argument("--measure", help="a police.uk grouping or category (default: All crime (excluding ASB))")
     pe.add_argument("--json", action="store_true", help="print one JSON object (rate_ratio, ci_low, ci_high, ...)")
     pe.set_defaults(func=_cmd_evaluate)
+    po = sub.add_parser("outcomes", help="police.uk outcomes by month of offence (groups, shares, Wilson intervals)")
+    po.add_argument("--area", help="a ward or Impact Area (code or name), or city (default)")
+    po.add_argument("--measure", help="a strategy grouping or police.uk category (default: all crime excluding ASB)")
+    po.add_argument("--from", dest="from_", metavar="YYYY-MM", help="first month of offence")
+    po.add_argument("--to", metavar="YYYY-MM", help="last month of offence")
+    po.add_argument("--json", action="store_true")
+    po.set_defaults(func=_cmd_outcomes)
     args = p.parse_args(argv)
     from swp_data import access
 

@@ -47,7 +47,8 @@ Calibration (computed at run time from the bundle and the store, never typed in)
   Supermarket"). Points have uneven (Dirichlet) weights, as real ones do.
 * **Outcomes**: "Last outcome category" drawn per category in the proportions
   of the real June 2018 records (``outcome_status.category``; none -> empty;
-  anti-social behaviour has none). Crime IDs are 64 hex characters (seeded),
+  anti-social behaviour has none); :func:`write_all` adds each crime's
+  outcome history as monthly outcomes files (:mod:`swp_data.demo.outcomes`). Crime IDs are 64 hex characters (seeded),
   empty for anti-social behaviour, as police.uk publishes them.
 * **Partner series**: Apr 2014 to Mar 2019 add up exactly to the annual totals
   in the partnership's published figures (``published_figure``:
@@ -845,6 +846,9 @@ def write_all(
     say(0.0, "Writing the demo files: police.uk records")
     ref = load_reference()
     paths = write_police_uk(workdir / "police_uk", seed, cfg=cfg, ref=ref)
+    from swp_data.demo.outcomes import write_outcomes  # their histories, with delays (issue 19)
+
+    paths += write_outcomes(paths, workdir / "police_uk_outcomes", seed, cfg.end)
     say(0.8, "Writing the demo files: partner series and engagement")
     paths += write_partner(workdir / "partner", seed, cfg=cfg, ref=ref)
     paths += write_engagement(workdir / "engagement", seed, cfg=cfg, ref=ref)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from swp_data import config, periods
-from swp_data.analysis import crime, stats
+from swp_data.analysis import crime, outcomes, stats
 from swp_data.errors import InputError
 from swp_data.report.priorities import Priority, crime_counts, has_table, month_start, priorities, priority_series
 from swp_data.report.targets import (
@@ -63,6 +63,9 @@ class PriorityFigures:
     rag_reason: str  # e.g. "1,234 against a target of at most 1,200 (within the 5% margin)"
     small_numbers: bool  # any count under 10 (flag unreliable)
     is_demo: bool  # any figure from demo data
+    # share charged or summonsed of the priority's mature cohorts (swp_data.analysis.outcomes.priority_charged:
+    # from, to, crimes, charged, charged_share, charged_low, charged_high, few...); None: not police.uk, or ASB
+    charged: dict | None = None
 
 
 @dataclass
@@ -447,7 +450,10 @@ def report(
             t = replace(t, baseline_count=base)
         if t is not None and public:
             t = replace(t, set_by=PUBLIC_SETTER)  # no analyst's name or email in public material
-        rows.append(_figures(p, s, demo, to, pop, t, margin))
+        fig = _figures(p, s, demo, to, pop, t, margin)
+        if p.source == "police_uk":
+            fig.charged = outcomes.priority_charged(con, p.categories, to)
+        rows.append(fig)
     wards = _ward_frame(con, prios, to, public, counts)
     last12_demo = bool(counts.loc[counts["month"] > to - pd.DateOffset(months=12), "demo"].any())
     impact = _impact_areas(con, to, last12_demo) if len(counts) else pd.DataFrame(columns=IMPACT_COLUMNS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from swp_data import fmt
+from swp_data import fmt, periods
 from swp_data.analysis import crime
 from swp_data.report.performance import PerformanceReport, PriorityFigures
 from swp_data.report.targets import RAG_LABELS, describe_target
@@ -36,6 +36,18 @@ def short_verdict(row: PriorityFigures) -> str:
     return f"Yes ({p})" if row.significant else f"No: normal variation ({p})"
 
 
+def charged_text(c: dict | None) -> str:
+    """The share charged or summonsed of a priority's mature cohorts, e.g.
+    "8.9% (8.7–9.1%) of offences Apr 2025 to Mar 2026"; "–" without one."""
+    if not c or not c.get("crimes"):
+        return "–"
+    text = (
+        f"{100 * c['charged_share']:.1f}% ({100 * c['charged_low']:.1f}–{100 * c['charged_high']:.1f}%) "
+        f"of offences {periods.month_span(c['from'], c['to'])}"
+    )
+    return text + (" (too few to judge)" if c.get("few") else "")
+
+
 def summary_table(rep: PerformanceReport) -> pd.DataFrame:
     """One row per priority as the page and the exports show it: words and
     formatted numbers, plus ``trend`` (the monthly counts, a list) for a
@@ -49,6 +61,7 @@ def summary_table(rep: PerformanceReport) -> pd.DataFrame:
                 "Priority": r.priority.label + (" (DEMO)" if r.is_demo else ""),
                 "Status": f"{RAG_MARKS.get(r.rag, '')} {rag_label(r.rag)}".strip(),
                 "Last 12 months": r.last12,
+                "Charged or summonsed": charged_text(r.charged),
                 "Previous 12 months": r.prev12,
                 "Change": change,
                 "Is the change real?": short_verdict(r),

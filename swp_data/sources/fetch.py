@@ -30,6 +30,12 @@ Requests (police.uk's documentation, https://data.police.uk/docs/):
   every request; a User-Agent naming the app. Proxies come from the usual
   environment variables (``HTTPS_PROXY``...), as ``requests`` reads them.
 
+Outcomes: each record's ``outcome_status`` (its latest outcome and the month
+it was recorded) comes with the crimes and enters the crime's outcome history
+on import (:mod:`swp_data.sources.policeuk.outcomes`): no request more, where
+``outcomes-for-crime`` would cost one per crime (about 2,500 a month, over
+three minutes at the rate limit); a later release's fetch adds the next entry.
+
 The base address is ``SWP_POLICE_API`` (default ``https://data.police.uk/api``).
 Per-month state lives in the ``police_fetch`` table (written in the month's
 own transaction; its DDL is in :data:`swp_data.store.DATA_TABLES_DDL`): the

@@ -34,6 +34,7 @@ import pandas as pd
 from swp_data import access, config, store
 from swp_data.errors import InputError
 from swp_data.sources import engagement, partner, policeuk
+from swp_data.sources.policeuk import outcomes as police_outcomes
 from swp_data.store import audit
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,13 @@ class ImportReport:
     skipped_members: int = 0  # archive members that are not street CSVs
     datasets: list[str] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
+    # police.uk outcomes files (swp_data.sources.policeuk.outcomes)
+    outcomes_read: int = 0  # outcome rows read
+    outcomes_kept: int = 0  # of them, for crimes in the store (kept in each crime's outcome history)
+    outcomes_not_in_store: int = 0  # for crimes the store does not hold: counted, not kept
+    outcomes_duplicates: int = 0  # repeated within a file, or a (force, month) superseded in this import
+    unknown_outcomes: dict[str, int] = dataclasses.field(default_factory=dict)  # counted as "other"
+    outcome_months: list[str] = dataclasses.field(default_factory=list)  # months outcomes were recorded
 
     def to_dict(self) -> dict:
         """JSON-ready; keys are the field names."""
@@ -121,6 +129,17 @@ class ImportReport:
                 "Unknown categories (kept as written): "
                 + ", ".join(f"{c} ({n:,})" for c, n in self.unknown_categories.items())
             )
+        if self.outcomes_read:
+            lines.append(
+                f"Outcomes read: {self.outcomes_read:,}; kept: {self.outcomes_kept:,}; "
+                f"for crimes not in the store (not kept): {self.outcomes_not_in_store:,}"
+                + (f"; duplicates: {self.outcomes_duplicates:,}" if self.outcomes_duplicates else "")
+            )
+        if self.unknown_outcomes:
+            lines.append(
+                "Unknown outcome names (counted as other): "
+                + ", ".join(f"{c} ({n:,})" for c, n in self.unknown_outcomes.items())
+            )
         if self.datasets:
             lines.append("Datasets: " + ", ".join(self.datasets))
         for w in self.warnings:
@@ -138,11 +157,12 @@ def _month_label(m: str) -> str:
 # ----------------------------------------------------------------------------- planning
 @dataclasses.dataclass
 class _Item:
-    kind: str  # street | api | partner | engagement | zip
+    kind: str  # street | api | partner | engagement | zip | outcomes
     path: Path
     size: int
     engagement_kind: str | None = None
     members: list[zipfile.ZipInfo] = dataclasses.field(default_factory=list)
+    outcome_members: list[zipfile.ZipInfo] = dataclasses.field(default_factory=list)
 
 
 def _expand(paths: Iterable[str | Path], report: ImportReport) -> list[Path]:
@@ -182,14 +202,18 @@ def _plan(files: list[Path], report: ImportReport, today: dt.date) -> list[_Item
         size = p.stat().st_size
         if suffix == ".zip":
             members, skipped = policeuk.archive_members(p, str(p), today)
-            report.skipped_members += skipped
-            items.append(_Item("zip", p, sum(m.file_size for m in members), members=members))
+            omembers = police_outcomes.outcome_members(p, str(p), today)
+            report.skipped_members += skipped - len(omembers)
+            items.append(_Item("zip", p, sum(m.file_size for m in members), members=members, outcome_members=omembers))
         elif suffix == ".json":
             items.append(_Item("api", p, size))
         else:
             header = policeuk.read_header(p, str(p))
             if policeuk.is_street_header(header):
                 items.append(_Item("street", p, size))
+                continue
+            if police_outcomes.is_outcomes_header(header):
+                items.append(_Item("outcomes", p, size))
                 continue
             if partner.is_partner_header(header):
                 items.append(_Item("partner", p, size))
@@ -371,6 +395,7 @@ def _import_paths(
     with tempfile.TemporaryDirectory(prefix="swp-import-") as tmp:
         staged = None
         run = None
+        staged_crimes: dict = {}
         if any(i.kind in police_kinds for i in items):
             scon = _staging_connection(Path(tmp))
             try:
@@ -395,10 +420,16 @@ def _import_paths(
                         f"COPY {policeuk.replacing.OUT_TABLE} TO '{_sql_text(rows_file)}' "
                         "(FORMAT parquet, COMPRESSION uncompressed)"
                     )
+                if staged is not None and _has_outcomes(items):
+                    staged_crimes = police_outcomes.known_crimes(scon, f"SELECT * FROM {policeuk.replacing.OUT_TABLE}")
             finally:
                 if run is not None:
                     run.close()
                 scon.close()
+        outcomes_reader = None
+        if _has_outcomes(items):
+            say(0.9, "Reading the outcomes files")
+            outcomes_reader = _read_outcomes(items, staged_crimes, Path(tmp), today)
         say(0.92, "Writing the store")
         with store.transaction() as con:
             con.execute("SET enable_progress_bar = false")
@@ -415,12 +446,54 @@ def _import_paths(
                 if not (confirm_replace or is_demo):
                     _check_replacement(con, staged)
                 replaced = run.police.write(con, staged, f"SELECT * FROM read_parquet('{_sql_text(rows_file)}')")
+            if outcomes_reader is not None:
+                police_outcomes.write(con, outcomes_reader, report, is_demo=is_demo)
             _audit(con, report, staged, replaced, items)
             if also is not None:
                 also(con)
             say(0.98, "Committing")
     say(1.0, "Import complete")
     return report
+
+
+def _has_outcomes(items: list[_Item]) -> bool:
+    """Outcomes files, archive members, or API responses (their records' outcome_status)."""
+    return any(i.kind in ("outcomes", "api") or i.outcome_members for i in items)
+
+
+def _read_outcomes(
+    items: list[_Item], staged_crimes: dict, tmp: Path, today: dt.date
+) -> police_outcomes.OutcomesReader:
+    """Read every outcomes file (single files and archive members, in sorted
+    path order) against the store's crimes and this import's."""
+    with store.reading() as src:
+        known = police_outcomes.known_crimes(src) if store.table_exists(src, "crime") else {}
+    known.update(staged_crimes)
+    reader = police_outcomes.OutcomesReader(known, today)
+    for item in items:
+        if item.kind == "api":
+            reader.read_api(item.path, str(item.path))
+        if item.kind == "outcomes":
+            reader.read(
+                police_outcomes.OutcomeFile(
+                    item.path, str(item.path), item.path.name, police_outcomes.file_force(item.path.name)
+                )
+            )
+        for k, m in enumerate(item.outcome_members):
+            mlabel = _member_label(item.path, str(item.path), m)
+            dest = tmp / f"outcomes-{k:06d}.csv"
+            police_outcomes.extract_member(item.path, m, dest, mlabel)
+            reader.read(
+                police_outcomes.OutcomeFile(
+                    dest,
+                    mlabel,
+                    f"{item.path.name}!{m.filename}",
+                    police_outcomes.file_force(m.filename),
+                    policeuk.content_fingerprint(m.CRC, m.file_size),
+                )
+            )
+            dest.unlink(missing_ok=True)
+    return reader
 
 
 def _sql_text(p: Path) -> str:

@@ -148,6 +148,15 @@ DATA_TABLES_DDL: dict[str, str] = {
             rows_kept       BIGINT NOT NULL,   -- of them, kept in the city (real rows the crime table holds)
             requests        INTEGER NOT NULL   -- HTTP requests it took (retries and split areas included)
         )""",  # swp_data.sources.fetch: per-month state of the police.uk API update
+    "crime_outcome": """
+        CREATE TABLE IF NOT EXISTS crime_outcome (
+            dataset_id VARCHAR NOT NULL,   -- police_uk_outcomes:<force slug> (demo: prefixed)
+            force      VARCHAR NOT NULL,   -- 'Reported by', as the crime table's force
+            crime_id   VARCHAR NOT NULL,   -- police.uk Crime ID of a crime in the crime table
+            month      DATE NOT NULL,      -- the month the outcome was recorded
+            outcome    VARCHAR NOT NULL,   -- 'Outcome type' as police.uk wrote it
+            seq        INTEGER NOT NULL    -- row order in its file (the later of one month's outcomes is the latest)
+        )""",  # swp_data.sources.policeuk.outcomes: each crime's outcome history
     "audit": _AUDIT_DDL,  # who changed what, when (swp_data.store.audit)
     # Performance (swp_data.report.performance): targets per priority, settings (RAG amber margin), own priorities.
     "target": """

@@ -16,7 +16,14 @@ import pandas as pd
 from swp_data import access, store
 from swp_data.store import audit
 
-DATA_TABLES = ("crime", "partner_series", "engagement_meeting", "engagement_survey", "engagement_consultation")
+DATA_TABLES = (
+    "crime",
+    "partner_series",
+    "engagement_meeting",
+    "engagement_survey",
+    "engagement_consultation",
+    "crime_outcome",  # police.uk outcomes (sources.policeuk.outcomes)
+)
 
 
 PUBLISHED_PREFIX = "published:"

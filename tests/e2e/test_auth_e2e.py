@@ -49,6 +49,7 @@ NAV_PAGES = [
     "Performance",
     "Trends",
     "Crime map",
+    "Outcomes",
     "Deprivation",
     "Impact Areas",
     "Neighbourhood clusters",

@@ -218,7 +218,13 @@ def test_real_2018_api(store_path, api2018):
     forces = dict(query(store_path, "SELECT force, count(*) FROM crime GROUP BY 1"))
     assert forces["British Transport Police"] == sum(r["location_type"] == "BTP" for r in kept)
     assert forces["West Midlands Police"] == sum(r["location_type"] != "BTP" for r in kept)
-    assert set(rep.datasets) == {"police_uk:west-midlands", "police_uk:british-transport"}
+    # (since issue 19 each record's outcome_status also enters its crime's outcome history)
+    assert set(rep.datasets) == {
+        "police_uk:west-midlands",
+        "police_uk:british-transport",
+        "police_uk_outcomes:west-midlands",
+        "police_uk_outcomes:british-transport",
+    }
     assert query(store_path, "SELECT DISTINCT placed_by FROM crime") == [("coordinates",)]
 
 
@@ -259,7 +265,8 @@ def test_zip_then_plain_csv_gives_same_rows(store_path, csv2012, tmp_path):
 
 def test_month_in_two_archives_counts_once(store_path, csv2012, tmp_path):
     data = csv2012.read_bytes()
-    a = zip_of(tmp_path / "a-2023.zip", {MEMBER: data, "2012-01/2012-01-west-midlands-outcomes.csv": b"x\n"})
+    # (outcomes members are read since issue 19: the skipped member here is another kind)
+    a = zip_of(tmp_path / "a-2023.zip", {MEMBER: data, "2012-01/2012-01-west-midlands-stop-and-search.csv": b"x\n"})
     b = zip_of(tmp_path / "b-2024.zip", {MEMBER: data, "2012-01/2012-01-west-midlands-stop-and-search.csv": b"y\n"})
     rep = import_paths([b, a], today=TODAY)
     check_balance(rep)
@@ -624,7 +631,7 @@ def _truncated(tmp, src):
 def _zip_without_street(tmp, src):
     p = zip_of(
         tmp / "other.zip",
-        {"2012-01/2012-01-west-midlands-outcomes.csv": src.read_bytes()[:500], "readme.txt": b"hello"},
+        {"2012-01/2012-01-west-midlands-stop-and-search.csv": src.read_bytes()[:500], "readme.txt": b"hello"},
     )
     return [p], p, None, "no police.uk street files"
 
@@ -853,6 +860,12 @@ def test_report_dict_and_text(store_path, csv2012):
         "skipped_members",
         "datasets",
         "warnings",
+        "outcomes_read",
+        "outcomes_kept",
+        "outcomes_not_in_store",
+        "outcomes_duplicates",
+        "unknown_outcomes",
+        "outcome_months",
     ]
     assert json.loads(json.dumps(d)) == d
     text = rep.to_text()

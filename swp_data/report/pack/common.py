@@ -76,6 +76,11 @@ def facts(row: performance.PriorityFigures, report: performance.PerformanceRepor
     ci = "–" if row.ci is None else f"{row.ci[0]:.2f} to {row.ci[1]:.2f}" if math.isfinite(row.ci[1]) else "–"
     return [
         (f"Last 12 months ({report.window})", fmt_count(row.last12)),
+        *(
+            [("Charged or summonsed (offences at least 6 months old)", wording.charged_text(row.charged))]
+            if row.priority.source == "police_uk"
+            else []
+        ),
         (f"Previous 12 months ({report.previous_window})", fmt_count(row.prev12)),
         ("Rate per 1,000 residents", fmt_rate(row.rate_per_1000)),
         ("Change", fmt_pct(row.change_pct)),
@@ -148,6 +153,30 @@ def ward_rows(report: performance.PerformanceReport, key: str) -> list[tuple[str
 
 
 IMPACT_COLUMNS = ("Impact Area", "Share of residents", "Share of crime", "Crime share / resident share")
+
+
+OUTCOME_COLUMNS = ("Priority", "Months of offence", "Crimes", "Charged or summonsed", "95% interval")
+
+
+def outcome_rows(report: performance.PerformanceReport) -> list[tuple[str, ...]]:
+    """What happened next, per police.uk priority with outcomes: the share
+    charged or summonsed of its offences at least 6 months old."""
+    out: list[tuple[str, ...]] = []
+    for row in report.rows:
+        c = row.charged
+        if not c or not c.get("crimes"):
+            continue
+        share = f"{100 * c['charged_share']:.1f}%" + (" (too few to judge)" if c.get("few") else "")
+        out.append(
+            (
+                row.priority.label + (" (DEMO)" if row.is_demo else ""),
+                f"{c['from']:%b %Y} to {c['to']:%b %Y}",
+                f"{c['crimes']:,}",
+                share,
+                f"{100 * c['charged_low']:.1f}–{100 * c['charged_high']:.1f}%",
+            )
+        )
+    return out
 
 
 def impact_rows(report: performance.PerformanceReport) -> list[tuple[str, ...]]:

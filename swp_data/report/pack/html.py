@@ -195,6 +195,13 @@ def render(data: PackInput) -> str:
             + _table(common.ACTION_COLUMNS, data.actions, set())
             + "</section>"
         )
+    oc = common.outcome_rows(r)
+    if oc:
+        parts.append(
+            "<section><h2>Outcomes: share charged or summonsed (offences at least 6 months old)</h2>"
+            + _table(common.OUTCOME_COLUMNS, oc, {2, 3})
+            + "</section>"
+        )
     notes = "".join(
         f"<h3>{e(k)}</h3><ul class=notes>" + "".join(f"<li>{e(t)}</li>" for t in v) + "</ul>"
         for k, v in common.notes(r).items()

@@ -321,6 +321,15 @@ class _Deck:
             self.table(s, common.ACTION_COLUMNS, chunk, [2, 3.2, 2, 2, 1.2, 1.2])
             self.finish(s)
 
+    def outcomes_slide(self) -> None:
+        """What happened next: each police.uk priority's share charged or summonsed (mature cohorts)."""
+        rows = common.outcome_rows(self.r)
+        if not rows:
+            return
+        s = self.slide("Outcomes: share charged or summonsed (offences at least 6 months old)")
+        self.table(s, common.OUTCOME_COLUMNS, rows, [3, 2.2, 1.2, 2, 1.8])
+        self.finish(s)
+
     def notes_slides(self) -> None:
         """Sources, methods, thresholds, attribution: as many slides as the text needs."""
         width_chars = int((self.W - 2 * self.margin) / Inches(1) * 15)  # about 15 characters an inch at 10 pt
@@ -351,6 +360,7 @@ class _Deck:
             self.ward_slides(row)
         self.impact_slide()
         self.action_slides()
+        self.outcomes_slide()
         self.notes_slides()
         return self.prs
 

@@ -31,7 +31,7 @@ from typing import IO
 from swp_data.errors import InputError
 from swp_data.sources.policeuk.classifying import month_problem
 from swp_data.sources.policeuk.reading import header_of, is_street_header, show_header
-from swp_data.sources.policeuk.schema import FORCES, POLICE_COLUMNS, STREET_MEMBER, is_force
+from swp_data.sources.policeuk.schema import FORCES, OUTCOMES_MEMBER, POLICE_COLUMNS, STREET_MEMBER, is_force
 
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
 MAX_ARCHIVE_BYTES = 4 * 1024 * 1024 * 1024
@@ -73,6 +73,8 @@ def archive_members(
         check_member_name(label, info.filename)
     files = [i for i in infos if not i.is_dir()]
     street = [i for i in files if STREET_MEMBER.match(PurePosixPath(i.filename).name)]
+    if not street and any(OUTCOMES_MEMBER.match(PurePosixPath(i.filename).name) for i in files):
+        return [], len(files)  # an archive of outcomes files only (sources.policeuk.outcomes reads them)
     if not street:
         raise InputError(
             label,

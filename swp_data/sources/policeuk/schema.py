@@ -109,3 +109,8 @@ def force_slug(force: str) -> str:
 
 def dataset_id(force: str, is_demo: bool) -> str:
     return ("demo:" if is_demo else "") + f"{KIND}:{force_slug(force)}"
+
+
+# Outcomes files (``YYYY-MM/YYYY-MM-<force>-outcomes.csv``): every outcome
+# recorded that month for crimes of earlier months (see :mod:`.outcomes`).
+OUTCOMES_MEMBER = re.compile(r"^(\d{4})-(\d{2})-([a-z0-9][a-z0-9-]*)-outcomes\.csv$", re.IGNORECASE)
