@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from swp_data import fmt, periods
-from swp_data import outcomes_taxonomy as ot
 from swp_data.analysis import crime
 from swp_data.analysis import outcomes as oc
+from swp_data.taxonomy import outcomes as ot
 from ui import furniture, gateway, outcome_charts, sidebar, urlstate
 
 furniture.page_header(

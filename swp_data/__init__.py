@@ -6,7 +6,7 @@ Top-level modules, which any layer may use:
     config      where the bundle and the store live (SWP_DATA_DIR, SWP_STORE), licences, attribution
     errors      InputError: the one refusal users see (file, row, problem)
     periods     months, quarters, financial years: starts, labels, parsing
-    taxonomy    police.uk categories, strategy groupings, harm weights
+    taxonomy    police.uk categories, strategy groupings, harm weights; outcome groups (taxonomy.outcomes)
     fmt         numbers, p-values and data text formatted for people
 
 Subpackages, lowest first; each imports only from itself, from lower layers

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from swp_data import outcomes_taxonomy as ot
+from swp_data.taxonomy import outcomes as ot
 
 _cached = st.cache_resource(show_spinner=False, max_entries=64)
 MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}

@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint, test_proportions_2indep
 
-from swp_data import outcomes_taxonomy as ot
 from swp_data import store, taxonomy
 from swp_data.analysis.stats import UNRELIABLE_BELOW
+from swp_data.taxonomy import outcomes as ot
 
 MATURE_MONTHS = 6
 DEFAULT_MEASURE = "All crime (excluding ASB)"

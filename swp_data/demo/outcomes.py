@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from swp_data import outcomes_taxonomy as ot
 from swp_data.sources.policeuk.outcomes import OUTCOME_COLUMNS
 from swp_data.sources.policeuk.schema import POLICE_COLUMNS
+from swp_data.taxonomy import outcomes as ot
 
 # Geometric success probability of the delay in months (delay = draw - 1, so 0 is the offence month):
 # mean delay = 1/p - 1.

@@ -37,6 +37,7 @@ PUBLIC_PAGES = [
     "Performance",
     "Trends",
     "Crime map",
+    "Outcomes",
     "Deprivation",
     "Impact Areas",
     "Neighbourhood clusters",

@@ -10,8 +10,8 @@ import datetime as dt
 import duckdb
 import pytest
 
-from swp_data import outcomes_taxonomy as ot
 from swp_data.analysis import outcomes as oc
+from swp_data.taxonomy import outcomes as ot
 
 
 @pytest.fixture(scope="module")

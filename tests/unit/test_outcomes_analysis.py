@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from swp_data import outcomes_taxonomy as ot
 from swp_data import store
 from swp_data.analysis import outcomes as oc
+from swp_data.taxonomy import outcomes as ot
 
 BURGLARY = ("Burglary",)
 

@@ -21,10 +21,10 @@ import duckdb
 import pytest
 
 from swp_data import config
-from swp_data import outcomes_taxonomy as ot
 from swp_data.errors import InputError
 from swp_data.sources.imports import import_paths
 from swp_data.sources.policeuk.outcomes import OUTCOME_COLUMNS
+from swp_data.taxonomy import outcomes as ot
 
 CSV_2012 = "police_uk/csv/2012-01-west-midlands-street-wolverhampton.csv"
 TODAY = dt.date(2026, 11, 23)

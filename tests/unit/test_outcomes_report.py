@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from pptx import Presentation
 
-from swp_data import outcomes_taxonomy as ot
 from swp_data import store
 from swp_data.report import pack, performance, wording
+from swp_data.taxonomy import outcomes as ot
 
 TO = "2026-09"
 

@@ -40,7 +40,7 @@ from pathlib import Path, PurePosixPath
 import duckdb
 import pandas as pd
 
-from swp_data import outcomes_taxonomy, store
+from swp_data import store
 from swp_data.errors import InputError
 from swp_data.sources.policeuk.archives import (
     MAX_ARCHIVE_BYTES,
@@ -55,6 +55,7 @@ from swp_data.sources.policeuk.fingerprints import file_fingerprint
 from swp_data.sources.policeuk.placing import unregister
 from swp_data.sources.policeuk.reading import api_record, load_json
 from swp_data.sources.policeuk.schema import DEMO_LICENCE, FORCES, OGL, OUTCOMES_MEMBER, force_slug, is_force
+from swp_data.taxonomy import outcomes as outcomes_taxonomy
 
 OUTCOME_COLUMNS: tuple[str, ...] = (
     "Crime ID",
