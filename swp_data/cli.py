@@ -12,6 +12,7 @@
     python -m swp_data backup OUT [--json]  a consistent copy of the store, while the app runs
     python -m swp_data restore IN [--json]  replace the store by a backup (analyst; audited)
     python -m swp_data publish LINK [--keep N] [--json]  the store to a read-only instance (link switch)
+    python -m swp_data compare [--area CODE] [--json]  against the most similar places and England
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
 """
@@ -173,6 +174,17 @@ def _cmd_publish(args) -> int:
     return 0
 
 
+def _cmd_compare(args) -> int:
+    # Issue 18: the place against its most similar places and England (swp_data.places.benchmarks).
+    from swp_data import store
+    from swp_data.places import benchmarks
+
+    with store.reading() as con:
+        rep = benchmarks.report(con, args.area)
+    print(json.dumps(rep) if args.json else benchmarks.report_text(rep))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -226,6 +238,12 @@ def main(argv: list[str] | None = None) -> int:
     pu.add_argument("--keep", type=int, default=3, help="published files to keep (default 3)")
     pu.add_argument("--json", action="store_true")
     pu.set_defaults(func=_cmd_publish)
+    pc = sub.add_parser("compare", help="the place against its 15 most similar places and England (IoD2025)")
+    pc.add_argument(
+        "--area", metavar="CODE", help="an English district (E06-E09) or CSP (E22) code (default: the city)"
+    )
+    pc.add_argument("--json", action="store_true", help="one JSON object: area, peers, indicators")
+    pc.set_defaults(func=_cmd_compare)
     args = p.parse_args(argv)
     from swp_data import access
 
