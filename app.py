@@ -18,6 +18,7 @@ PAGES = [
     (st.Page("pages/impact_areas.py", title="Impact Areas", icon=":material/location_on:"), auth.EVERYONE),
     (st.Page("pages/clusters.py", title="Neighbourhood clusters", icon=":material/hub:"), auth.EVERYONE),
     (st.Page("pages/engagement.py", title="Engagement", icon=":material/groups:"), auth.EVERYONE),
+    (st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"), auth.EVERYONE),
     (st.Page("pages/data.py", title="Data", icon=":material/database:"), auth.ANALYST),
 ]
 
