@@ -6,7 +6,7 @@ import streamlit as st
 from swp_data import config, store
 from swp_data.errors import InputError
 from swp_data.places import benchmarks as bm
-from swp_data.places import peers
+from swp_data.places import peer_police, peers
 from ui import auth, charts, common, urlstate
 
 common.page_header(
@@ -254,11 +254,69 @@ with st.expander(f"Pockets the ward averages hide ({len(pockets)} LSOA-indicator
 
 # ----------------------------------------------------------------- police.uk
 st.subheader("Peers' current police.uk figures")
-st.info(
-    "Not available in this version: the store keeps police.uk records for the city only, so the peers' "
-    "recent recorded crime cannot be compared yet. The comparison above uses the IoD2025 indicators.",
-    icon=":material/info:",
-)
+if place.code != config.CITY_LAD:
+    st.caption(common.md(f"Compared for {config.CITY_NAME} only: its records are the ones loaded."))
+elif not common.q(peer_police.loaded):
+    st.info(
+        "No other district's police.uk figures are loaded. Import the monthly street files of the peers' "
+        "forces (or the national archive, all forces) on the Data page or with `python -m swp_data import`: "
+        "every import keeps monthly counts by district and category for every place in the file, and only "
+        "the city's records.",
+        icon=":material/info:",
+    )
+else:
+    pol = common.q(peer_police.comparison, code)
+    if pol.empty:
+        st.info("No month is loaded for both the city and a peer.", icon=":material/info:")
+    else:
+        if bool(pol["is_demo"].any()):
+            common.demo_banner(kinds=("police_uk",))
+        r0 = pol.iloc[0]
+        st.markdown(
+            common.md(
+                f"The city's last 12 months ({r0['from_month']:%b %Y} to {r0['to_month']:%b %Y}) per 1,000 "
+                "residents against the pooled rate of the peers with all 12 months loaded."
+            )
+        )
+        pview = pol.rename(
+            columns={
+                "city_count": "city count",
+                "city_rate": "city per 1,000",
+                "lo95": "95% lower",
+                "hi95": "95% upper",
+                "peer_rate": "peers per 1,000 (pooled)",
+                "peers_with_data": "peers with data",
+                "rank_in_group": "rank (1 = highest)",
+                "city_change_pct": "city change on the year before (%)",
+                "group_change_pct": "peers' change (%)",
+            }
+        ).drop(columns=["from_month", "to_month", "peer_count", "is_demo"])
+        st.dataframe(pview.round(2), hide_index=True, width="stretch")
+        common.download(
+            pol.round(3),
+            label="Download CSV",
+            filename="compare-police-uk",
+            title=f"{config.CITY_NAME} against its most similar places: police.uk, last 12 months",
+            is_demo=bool(pol["is_demo"].any()),
+            source="data.police.uk street-level crime (recorded crime, anonymised points)",
+            key="cmp_pol_dl",
+        )
+        pr = st.selectbox("Trend of", list(peer_police.PRIORITIES), key="cmp_pol_trend")
+        tr = common.q(peer_police.trend, pr, code)
+        st.plotly_chart(charts.peer_trend(tr, label=pr), width="stretch", key="cmp_pol_chart")
+        common.download(
+            tr.round(4),
+            label="Download the trend's data",
+            filename="compare-police-uk-trend",
+            title=f"{pr}: {config.CITY_NAME} and its peers pooled, per 1,000 residents a month",
+            is_demo=bool(pol["is_demo"].any()),
+            source="data.police.uk street-level crime",
+            key="cmp_pol_trend_dl",
+        )
+        st.caption(
+            "police.uk figures are recorded crime, moved to anonymised map points; a district's count is the "
+            "records police.uk placed in its LSOAs. Rates per 1,000 Census 2021 residents."
+        )
 
 # ----------------------------------------------------------------- weights (analysts)
 weights = common.q(peers.weights)

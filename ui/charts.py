@@ -662,3 +662,15 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, *, england_rate: float, u
         legend={"orientation": "h", "y": -0.2},
     )
     return fig
+
+
+@_cached
+def peer_trend(tr: pd.DataFrame, *, label: str) -> go.Figure:
+    """Compare: the city's monthly rate against its peers' pooled rate (police.uk)."""
+    fig = go.Figure()
+    fig.add_scatter(x=tr["month"], y=tr["peer_rate"], name="Most similar places (pooled)", line_color=PRIMARY)
+    fig.add_scatter(x=tr["month"], y=tr["city_rate"], name="Wolverhampton", line_color=CMP_PLACE)
+    fig.update_layout(
+        height=340, margin=TIGHT, yaxis_title=f"{_esc(label)} per 1,000 residents a month", legend={"orientation": "h"}
+    )
+    return fig

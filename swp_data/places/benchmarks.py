@@ -293,9 +293,12 @@ def report(con: duckdb.DuckDBPyConnection, code: str | None = None) -> dict:
     """The comparison as one object (the contract of ``compare --json``): ``area``, ``peers`` (code,
     name, distance, match, rank) and ``indicators`` (indicator, area_rate, peer_rate, england_rate,
     rank_in_group, verdict: against the peers' pooled rate)."""
+    from swp_data import config
+    from swp_data.places import peer_police
+
     g = peers_mod.nearest(con, code)
     ind = indicators(con, g.place.code)
-    return {
+    out: dict = {
         "area": {"code": g.place.code, "name": g.place.name, "kind": g.place.kind, "districts": list(g.place.lads)},
         "peers": [
             {
@@ -319,6 +322,24 @@ def report(con: duckdb.DuckDBPyConnection, code: str | None = None) -> dict:
             for r in ind.itertuples()
         ],
     }
+    if g.place.lads == (config.CITY_LAD,) and peer_police.loaded(con):
+        pol = peer_police.comparison(con, g.place.code)
+        out["police"] = [
+            {
+                "priority": r.priority,
+                "from_month": f"{r.from_month:%Y-%m}",
+                "to_month": f"{r.to_month:%Y-%m}",
+                "area_count": int(r.city_count),
+                "area_rate": round(float(r.city_rate), 3),
+                "peer_rate": None if r.peer_rate != r.peer_rate else round(float(r.peer_rate), 3),
+                "peers_with_data": int(r.peers_with_data),
+                "rank_in_group": int(r.rank_in_group),
+                "verdict": r.verdict,
+                "is_demo": bool(r.is_demo),
+            }
+            for r in pol.itertuples()
+        ]
+    return out
 
 
 def report_text(rep: dict) -> str:
@@ -334,5 +355,12 @@ def report_text(rep: dict) -> str:
             if r["verdict"] != "similar"
             else f"  {LABELS[r['indicator']]}: {r['area_rate']:.2f} against peers {r['peer_rate']:.2f}, England "
             f"{r['england_rate']:.2f}; rank {r['rank_in_group']}; similar to the peers"
+        )
+    for r in rep.get("police", []):
+        peer = "no peer data" if r["peer_rate"] is None else f"peers {r['peer_rate']:.2f}"
+        lines.append(
+            f"  police.uk {r['priority']} {r['from_month']} to {r['to_month']}: {r['area_rate']:.2f} per 1,000 "
+            f"against {peer} ({r['peers_with_data']} peers with data); {r['verdict']}"
+            + (" [DEMO]" if r["is_demo"] else "")
         )
     return "\n".join(lines)

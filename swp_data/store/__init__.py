@@ -148,6 +148,15 @@ DATA_TABLES_DDL: dict[str, str] = {
             rows_kept       BIGINT NOT NULL,   -- of them, kept in the city (real rows the crime table holds)
             requests        INTEGER NOT NULL   -- HTTP requests it took (retries and split areas included)
         )""",  # swp_data.sources.fetch: per-month state of the police.uk API update
+    "crime_lad_month": """
+        CREATE TABLE IF NOT EXISTS crime_lad_month (
+            force      VARCHAR NOT NULL,   -- 'Reported by' of the file
+            month      DATE NOT NULL,
+            lad24_code VARCHAR NOT NULL,   -- English district (not the city: its records are in crime)
+            category   VARCHAR NOT NULL,   -- canonical category
+            n          BIGINT NOT NULL,
+            is_demo    BOOLEAN NOT NULL
+        )""",  # swp_data.sources.policeuk.lad_counts: other places' monthly counts (issue 18)
     "audit": _AUDIT_DDL,  # who changed what, when (swp_data.store.audit)
     # Performance (swp_data.report.performance): targets per priority, settings (RAG amber margin), own priorities.
     "target": """

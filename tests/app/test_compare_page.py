@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from swp_data import store
 from swp_data.places import peers
 from swp_data.store import audit
 from tests.app.conftest import no_errors, open_page
+from tests.unit.test_peer_police import twelve_months  # noqa: F401 - a fixture
 
 CMP = "pages/compare.py"
 
@@ -64,3 +67,19 @@ def test_public_site_has_the_page_without_weights(store_path, monkeypatch):
     no_errors(at)
     assert "most similar places" in _text(at)
     assert not [b for b in at.button if b.key in ("cmp_w_save", "cmp_w_reset")]
+
+
+def test_no_peer_figures_says_how_to_get_them(ref_app):
+    at = ref_app(CMP)
+    assert any("No other district's police.uk figures are loaded" in i.value for i in at.info)
+
+
+@pytest.mark.usefixtures("twelve_months")
+def test_peers_police_figures(ref_app):
+    at = ref_app(CMP)
+    no_errors(at)
+    pol = next(d.value for d in at.dataframe if "peers with data" in d.value.columns)
+    v = pol.set_index("priority").loc["Violence"]
+    assert v["peers with data"] == 2 and v["verdict"] == "significantly lower"
+    assert any(c.key == "cmp_pol_chart" for c in at.get("plotly_chart"))
+    assert "Jan 2025 to Dec 2025" in _text(at)

@@ -22,7 +22,15 @@ import numpy as np
 
 from swp_data.errors import InputError
 from swp_data.sources.policeuk.classifying import cls_sql, month_problem
-from swp_data.sources.policeuk.schema import API_BTP_FORCE, API_DUPLICATE, API_FORCE, CAND, NO_LOCATION, POLICE_COLUMNS
+from swp_data.sources.policeuk.schema import (
+    API_BTP_FORCE,
+    API_DUPLICATE,
+    API_FORCE,
+    CAND,
+    NO_LOCATION,
+    OUTSIDE,
+    POLICE_COLUMNS,
+)
 
 # The staging table every reader writes (one per import, on the staging connection).
 STAGING_DDL = """CREATE OR REPLACE TEMP TABLE _g (
@@ -155,8 +163,8 @@ def scan_csv(con: duckdb.DuckDBPyConnection, inputs: list[CsvInput], bbox: tuple
                        CASE WHEN cls = {CAND} THEN lon END AS lon,
                        CASE WHEN cls = {CAND} THEN lat END AS lat,
                        CASE WHEN {keep} THEN location END AS location,
-                       CASE WHEN {keep} THEN code END AS code,
-                       CASE WHEN {keep} THEN crime_type END AS crime_type,
+                       CASE WHEN {keep} OR cls = {OUTSIDE} THEN code END AS code,  -- other places' counts
+                       CASE WHEN {keep} OR cls = {OUTSIDE} THEN crime_type END AS crime_type,
                        CASE WHEN {keep} THEN outcome END AS outcome,
                        CASE WHEN {keep} THEN context END AS context,
                        count(*) AS n
