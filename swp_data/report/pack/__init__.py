@@ -43,6 +43,9 @@ def _check_folder(out_dir: Path) -> Path:
 def prepare(con: duckdb.DuckDBPyConnection, report: performance.PerformanceReport, formats: Sequence[str]) -> PackInput:
     """Everything the writers need besides the report (maps, the annex's tables)."""
     data = PackInput(report=report, generated=dt.datetime.now().strftime("%-d %b %Y %H:%M"))
+    from swp_data.report.pack.compare import section
+
+    data.compare = section(con)  # how we compare (issue 18)
     if {"pptx", "pdf", "html"} & set(formats):
         from swp_data.report.pack.maps import priority_maps
 
