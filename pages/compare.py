@@ -261,7 +261,8 @@ elif not common.q(peer_police.loaded):
         "No other district's police.uk figures are loaded. Import the monthly street files of the peers' "
         "forces (or the national archive, all forces) on the Data page or with `python -m swp_data import`: "
         "every import keeps monthly counts by district and category for every place in the file, and only "
-        "the city's records.",
+        "the city's records. Or `python -m swp_data fetch --peers` fetches the peers' last 12 months from the "
+        "police.uk API (counted within generalised boundaries: approximate).",
         icon=":material/info:",
     )
 else:
@@ -290,7 +291,7 @@ else:
                 "city_change_pct": "city change on the year before (%)",
                 "group_change_pct": "peers' change (%)",
             }
-        ).drop(columns=["from_month", "to_month", "peer_count", "is_demo"])
+        ).drop(columns=["from_month", "to_month", "peer_count", "is_demo", "approximate"])
         st.dataframe(pview.round(2), hide_index=True, width="stretch")
         common.download(
             pol.round(3),
@@ -313,6 +314,11 @@ else:
             source="data.police.uk street-level crime",
             key="cmp_pol_trend_dl",
         )
+        if bool(pol["approximate"].any()):
+            st.caption(
+                "Some peers' counts come from the police.uk API within generalised district boundaries: "
+                "approximate (records near an edge may be counted in the wrong district)."
+            )
         st.caption(
             "police.uk figures are recorded crime, moved to anonymised map points; a district's count is the "
             "records police.uk placed in its LSOAs. Rates per 1,000 Census 2021 residents."

@@ -6,7 +6,7 @@
     python -m swp_data datasets [--json]  the provenance table
     python -m swp_data audit [--json]     who changed what, when
     python -m swp_data ensure             build if needed; load the demo if no crime data
-    python -m swp_data fetch [--since YYYY-MM] [--until YYYY-MM] [--json]
+    python -m swp_data fetch [--since YYYY-MM] [--until YYYY-MM] [--peers] [--json]
                                           update police.uk records from the police.uk API
     python -m swp_data pack --to YYYY-MM --format pptx,pdf,html,docx --out DIR [--public] [--template FILE.pptx]
     python -m swp_data backup OUT [--json]  a consistent copy of the store, while the app runs
@@ -117,6 +117,8 @@ def _cmd_audit(args) -> int:
 
 
 def _cmd_fetch(args) -> int:
+    if args.peers:  # issue 18: the city's most similar places, from the API (approximate boundaries)
+        return _cmd_fetch_peers(args)
     from swp_data.sources import fetch
 
     progress = None
@@ -174,6 +176,18 @@ def _cmd_publish(args) -> int:
     return 0
 
 
+def _cmd_fetch_peers(args) -> int:
+    from swp_data import store
+    from swp_data.places import peers
+    from swp_data.sources import peer_fetch
+
+    with store.reading() as con:
+        codes = peers.nearest(con).codes
+    result = peer_fetch.fetch_peers(codes, args.since, args.until)
+    print(json.dumps(result.to_dict()) if args.json else result.to_text())
+    return 0
+
+
 def _cmd_compare(args) -> int:
     # Issue 18: the place against its most similar places and England (swp_data.places.benchmarks).
     from swp_data import store
@@ -216,6 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     pf.add_argument("--until", metavar="YYYY-MM", help="last month (default: the newest the API offers)")
     pf.add_argument(
         "--json", action="store_true", help="print one JSON object (months fetched and skipped, requests...)"
+    )
+    pf.add_argument(
+        "--peers",
+        action="store_true",
+        help="the most similar places' monthly counts instead (generalised boundaries: approximate); "
+        "default months: the city's last 12 loaded",
     )
     pf.set_defaults(func=_cmd_fetch)
     pp = sub.add_parser("pack", help="write the meeting pack (PowerPoint, PDF, HTML, Word annex)")

@@ -18,6 +18,7 @@ import pandas as pd
 
 from swp_data import config, store, taxonomy
 from swp_data.places import benchmarks, peers
+from swp_data.sources import peer_fetch
 
 PRIORITIES = ("Neighbourhood crime", "Violence", "Anti-social behaviour", "All crime (excluding ASB)")
 
@@ -51,18 +52,25 @@ def monthly(con: duckdb.DuckDBPyConnection, code: str | None = None) -> pd.DataF
             "JOIN dataset d USING (dataset_id) WHERE list_contains(?, category) GROUP BY month",
             [cats],
         ).df()
-        city["code"], city["priority"] = config.CITY_LAD, pr
+        city["code"], city["priority"], city["approximate"] = config.CITY_LAD, pr, False
         rows.append(city)
+        # Counts from imported files win over the API's approximate ones for the same district and month.
         other = con.execute(
-            "SELECT lad24_code AS code, month, sum(n) AS n, bool_or(is_demo) AS demo FROM crime_lad_month "
-            "WHERE list_contains(?, category) AND list_contains(?, lad24_code) GROUP BY ALL",
-            [cats, g.codes],
+            """WITH t AS (SELECT *, force = ? AS api FROM crime_lad_month
+                          WHERE list_contains(?, category) AND list_contains(?, lad24_code)),
+                    f AS (SELECT DISTINCT lad24_code, month FROM t WHERE NOT api)
+               SELECT t.lad24_code AS code, t.month, sum(t.n) AS n, bool_or(t.is_demo) AS demo,
+                      bool_or(t.api) AS approximate
+               FROM t LEFT JOIN f ON f.lad24_code = t.lad24_code AND f.month = t.month
+               WHERE NOT t.api OR f.lad24_code IS NULL GROUP BY ALL""",
+            [peer_fetch.API_FORCE_LABEL, cats, g.codes],
         ).df()
         other["priority"] = pr
         rows.append(other)
     out = pd.concat(rows, ignore_index=True)
     out["month"] = pd.to_datetime(out["month"]).dt.date
-    return out[["code", "month", "priority", "n", "demo"]]
+    out["approximate"] = out["approximate"].fillna(False).astype(bool)
+    return out[["code", "month", "priority", "n", "demo", "approximate"]]
 
 
 def raise_for_place(place: peers.Place) -> None:
@@ -90,6 +98,7 @@ def comparison(con: duckdb.DuckDBPyConnection, code: str | None = None) -> pd.Da
         "city_change_pct",
         "group_change_pct",
         "is_demo",
+        "approximate",
     ]
     if not loaded(con):
         return pd.DataFrame(columns=cols)
@@ -152,6 +161,7 @@ def comparison(con: duckdb.DuckDBPyConnection, code: str | None = None) -> pd.Da
                 "city_change_pct": change(city_n, city_prev) if city_full_prev else float("nan"),
                 "group_change_pct": change(grp_now, grp_prev) if prev_complete else float("nan"),
                 "is_demo": bool(in_w.loc[in_w["code"] == config.CITY_LAD, "demo"].any()),
+                "approximate": bool(in_w.loc[in_w["code"].isin(complete), "approximate"].any()),
             }
         )
     return pd.DataFrame(rows, columns=cols)
