@@ -31,11 +31,15 @@ def count(con: duckdb.DuckDBPyConnection, exclude_lad: str) -> pd.DataFrame:
     have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if LOOKUP_TABLE not in have:
         return pd.DataFrame(columns=COLUMNS[:-1])
+    # Outside rows carry their district already (reading.scan_csv); candidates their LSOA code.
     df = con.execute(
-        f"""SELECT g.force, f.m AS month, l.lad24_code, g.crime_type, sum(g.n) AS n
-            FROM _g g JOIN _fm f ON f.force = g.force AND f.month = g.month AND f.win = g.src
-            JOIN {LOOKUP_TABLE} l ON l.lsoa21_code = g.code
-            WHERE g.cls IN ({CAND}, {OUTSIDE}) AND l.lad24_code <> ?
+        f"""SELECT force, month, lad24_code, crime_type, sum(n) AS n FROM (
+                SELECT g.force, f.m AS month, g.crime_type, g.n,
+                       CASE WHEN g.cls = {OUTSIDE} THEN g.code ELSE l.lad24_code END AS lad24_code
+                FROM _g g JOIN _fm f ON f.force = g.force AND f.month = g.month AND f.win = g.src
+                LEFT JOIN {LOOKUP_TABLE} l ON g.cls = {CAND} AND l.lsoa21_code = g.code
+                WHERE g.cls IN ({CAND}, {OUTSIDE}))
+            WHERE lad24_code IS NOT NULL AND lad24_code <> ?
             GROUP BY ALL""",
         [exclude_lad],
     ).df()
