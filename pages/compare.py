@@ -130,6 +130,15 @@ with b2:
         source=source,
         key="cmp_funnel_dl",
     )
+    common.download(
+        lim.round(4),
+        label="Download the funnel's limits",
+        filename=f"compare-funnel-limits-{indicator}",
+        title=f"England's {IND[indicator]} rate and the 95% and 99.8% limits by denominator",
+        is_demo=False,
+        source=source,
+        key="cmp_funnel_lim_dl",
+    )
 
 # ----------------------------------------------------------------- peers
 st.subheader("Who the most similar places are, and why")
