@@ -155,7 +155,7 @@ def scan_csv(con: duckdb.DuckDBPyConnection, inputs: list[CsvInput], bbox: tuple
     # Rows outside the city keep only the district of their LSOA code and their crime type (grouped: a
     # few hundred groups per force file), for other places' monthly counts (lad_counts).
     has_lookup = bool(
-        con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [LOOKUP_TABLE]).fetchone()[0]
+        con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [LOOKUP_TABLE]).fetchall()[0][0]
     )
     lad_col = "l.lad24_code" if has_lookup else "CAST(NULL AS VARCHAR)"
     lad_join = f'LEFT JOIN {LOOKUP_TABLE} l ON l.lsoa21_code = "LSOA code"' if has_lookup else ""
