@@ -21,6 +21,7 @@ PAGES = [
     (st.Page("pages/engagement.py", title="Engagement", icon=":material/groups:"), auth.EVERYONE),
     # The plan names people and internal work: signed-in roles, not the public site.
     (st.Page("pages/actions.py", title="Action plan", icon=":material/checklist:"), auth.SIGNED_IN),
+    (st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"), auth.EVERYONE),
     (st.Page("pages/data.py", title="Data", icon=":material/database:"), auth.ANALYST),
 ]
 

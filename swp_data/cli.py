@@ -6,7 +6,7 @@
     python -m swp_data datasets [--json]  the provenance table
     python -m swp_data audit [--json]     who changed what, when
     python -m swp_data ensure             build if needed; load the demo if no crime data
-    python -m swp_data fetch [--since YYYY-MM] [--until YYYY-MM] [--json]
+    python -m swp_data fetch [--since YYYY-MM] [--until YYYY-MM] [--peers] [--json]
                                           update police.uk records from the police.uk API
     python -m swp_data pack --to YYYY-MM --format pptx,pdf,html,docx --out DIR [--public] [--template FILE.pptx]
     python -m swp_data backup OUT [--json]  a consistent copy of the store, while the app runs
@@ -16,6 +16,7 @@
                                           did it work? the area against matched comparison LSOAs
     python -m swp_data outcomes [--area CODE_OR_NAME] [--measure NAME] [--from YYYY-MM] [--to YYYY-MM] [--json]
                                           police.uk outcomes by month of offence
+    python -m swp_data compare [--area CODE] [--json]  against the most similar places and England
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
 """
@@ -120,6 +121,8 @@ def _cmd_audit(args) -> int:
 
 
 def _cmd_fetch(args) -> int:
+    if args.peers:  # issue 18: the city's most similar places, from the API (approximate boundaries)
+        return _cmd_fetch_peers(args)
     from swp_data.sources import fetch
 
     progress = None
@@ -201,6 +204,29 @@ def _cmd_outcomes(args) -> int:
     return 0
 
 
+def _cmd_fetch_peers(args) -> int:
+    from swp_data import store
+    from swp_data.places import peers
+    from swp_data.sources import peer_fetch
+
+    with store.reading() as con:
+        codes = peers.nearest(con).codes
+    result = peer_fetch.fetch_peers(codes, args.since, args.until)
+    print(json.dumps(result.to_dict()) if args.json else result.to_text())
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    # Issue 18: the place against its most similar places and England (swp_data.places.benchmarks).
+    from swp_data import store
+    from swp_data.places import benchmarks
+
+    with store.reading() as con:
+        rep = benchmarks.report(con, args.area)
+    print(json.dumps(rep) if args.json else benchmarks.report_text(rep))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -232,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     pf.add_argument("--until", metavar="YYYY-MM", help="last month (default: the newest the API offers)")
     pf.add_argument(
         "--json", action="store_true", help="print one JSON object (months fetched and skipped, requests...)"
+    )
+    pf.add_argument(
+        "--peers",
+        action="store_true",
+        help="the most similar places' monthly counts instead (generalised boundaries: approximate); "
+        "default months: the city's last 12 loaded",
     )
     pf.set_defaults(func=_cmd_fetch)
     pp = sub.add_parser("pack", help="write the meeting pack (PowerPoint, PDF, HTML, Word annex)")
@@ -268,6 +300,12 @@ def main(argv: list[str] | None = None) -> int:
     po.add_argument("--to", metavar="YYYY-MM", help="last month of offence")
     po.add_argument("--json", action="store_true")
     po.set_defaults(func=_cmd_outcomes)
+    pc = sub.add_parser("compare", help="the place against its 15 most similar places and England (IoD2025)")
+    pc.add_argument(
+        "--area", metavar="CODE", help="an English district (E06-E09) or CSP (E22) code (default: the city)"
+    )
+    pc.add_argument("--json", action="store_true", help="one JSON object: area, peers, indicators")
+    pc.set_defaults(func=_cmd_compare)
     args = p.parse_args(argv)
     from swp_data import access
 

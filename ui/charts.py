@@ -540,3 +540,166 @@ def did_it_work(series: pd.DataFrame, *, start: pd.Timestamp, start_label: str) 
     fig.update_xaxes(tickformat="%b %Y")
     fig.update_layout(margin=TIGHT, legend={"orientation": "h"}, yaxis={"rangemode": "tozero"})
     return fig
+
+
+# ------------------------------------------------------------------ Compare (issue 18)
+def _esc(s) -> str:
+    """Data text in a plotly label or hover: HTML-escaped (plotly renders a subset of HTML)."""
+    import html
+
+    return html.escape(str(s), quote=False)
+
+
+CMP_PLACE = "#b35806"  # the place, against the peers in PRIMARY (colour-blind safe pair)
+
+
+@_cached
+def peer_contributions(contrib: pd.DataFrame, *, labels: dict) -> go.Figure:
+    """Compare: each peer's distance split by variable (share of the squared distance, %)."""
+    fig = go.Figure()
+    palette = px.colors.qualitative.Safe + px.colors.qualitative.Vivid
+    names = [_esc(n) for n in contrib["name"]]
+    for i, (k, label) in enumerate(labels.items()):
+        fig.add_bar(
+            x=contrib[f"contrib_{k}"],
+            y=names,
+            orientation="h",
+            name=_esc(label),
+            marker_color=palette[i % len(palette)],
+            hovertemplate="%{y}: " + _esc(label) + " %{x:.0f}% of the distance<extra></extra>",
+        )
+    fig.update_layout(
+        barmode="stack",
+        height=460,
+        margin=TIGHT,
+        yaxis={"autorange": "reversed"},
+        xaxis_title="share of the distance to the place (%)",
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return fig
+
+
+@_cached
+def spine(ind: pd.DataFrame) -> go.Figure:
+    """Compare: a spine chart. Each indicator as a ratio to the peers' pooled rate (the centre line at 1);
+    the band is the peers' interquartile range, the whiskers their range, the dot the place."""
+    fig = go.Figure()
+    y = [_esc(s) for s in ind["label"]]
+    base = ind["peer_rate"]
+    fig.add_bar(
+        x=(ind["peer_max"] - ind["peer_min"]) / base,
+        base=ind["peer_min"] / base,
+        y=y,
+        orientation="h",
+        marker_color="#deebf7",
+        name="Peers' range",
+        hoverinfo="skip",
+    )
+    fig.add_bar(
+        x=(ind["peer_q3"] - ind["peer_q1"]) / base,
+        base=ind["peer_q1"] / base,
+        y=y,
+        orientation="h",
+        marker_color="#9ecae1",
+        name="Peers' middle half",
+        hoverinfo="skip",
+    )
+    fig.add_scatter(
+        x=ind["area_rate"] / base,
+        y=y,
+        mode="markers",
+        marker={"color": CMP_PLACE, "size": 13, "symbol": "diamond"},
+        name="This place",
+        customdata=np.stack([ind["area_rate"], ind["peer_rate"], ind["verdict"]], axis=1),
+        hovertemplate="%{y}: %{customdata[0]:.2f} against %{customdata[1]:.2f} (%{customdata[2]})<extra></extra>",
+    )
+    fig.add_scatter(
+        x=ind["england_rate"] / base,
+        y=y,
+        mode="markers",
+        marker={"color": "#444444", "size": 9, "symbol": "line-ns-open", "line": {"width": 2}},
+        name="England",
+        hovertemplate="%{y}: England %{x:.2f} × the peers<extra></extra>",
+    )
+    fig.add_vline(x=1, line_color=PRIMARY, line_width=2)
+    fig.update_layout(
+        barmode="overlay",
+        height=380,
+        margin=TIGHT,
+        yaxis={"autorange": "reversed"},
+        xaxis_title="rate ÷ the peers' pooled rate (1 = the same)",
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+@_cached
+def group_bars(bars: pd.DataFrame, *, unit: str) -> go.Figure:
+    """Compare: the place and its peers on one indicator, highest first, the place highlighted."""
+    colours = np.where(bars["is_place"], CMP_PLACE, "#9ecae1")
+    fig = go.Figure(
+        go.Bar(
+            x=bars["rate"],
+            y=[_esc(n) for n in bars["name"]],
+            orientation="h",
+            marker_color=colours,
+            hovertemplate="%{y}: %{x:.2f} " + _esc(unit) + "<extra></extra>",
+        )
+    )
+    fig.update_layout(height=460, margin=TIGHT, yaxis={"autorange": "reversed"}, xaxis_title=_esc(unit))
+    return fig
+
+
+@_cached
+def funnel(points: pd.DataFrame, limits: pd.DataFrame, *, england_rate: float, unit: str) -> go.Figure:
+    """Compare: every English district's rate against its at-risk denominator, with England's rate and
+    the 95% and 99.8% limits around it."""
+    fig = go.Figure()
+    for col, dash, name in (("95", "dash", "95% limits"), ("998", "dot", "99.8% limits")):
+        for side in ("lo", "hi"):
+            fig.add_scatter(
+                x=limits["denominator"],
+                y=limits[f"{side}{col}"],
+                mode="lines",
+                line={"color": "#555555", "dash": dash, "width": 1},
+                name=name,
+                showlegend=side == "lo",
+                hoverinfo="skip",
+            )
+    fig.add_hline(y=england_rate, line_color="#222222", line_width=1)
+    style = {
+        "other": ("#c6dbef", 6, "Other districts"),
+        "peer": (PRIMARY, 9, "Most similar places"),
+        "place": (CMP_PLACE, 14, "This place"),
+    }
+    for grp, (colour, size, name) in style.items():
+        d = points[points["group"] == grp]
+        fig.add_scatter(
+            x=d["denominator"],
+            y=d["rate"],
+            mode="markers",
+            marker={"color": colour, "size": size},
+            name=name,
+            text=[_esc(n) for n in d["name"]],
+            hovertemplate="%{text}: %{y:.2f} " + _esc(unit) + "<extra></extra>",
+        )
+    fig.update_layout(
+        height=440,
+        margin=TIGHT,
+        xaxis={"type": "log", "title": "at-risk residents (households for burglary), log scale"},
+        yaxis_title=_esc(unit),
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+@_cached
+def peer_trend(tr: pd.DataFrame, *, label: str) -> go.Figure:
+    """Compare: the city's monthly rate against its peers' pooled rate (police.uk)."""
+    fig = go.Figure()
+    fig.add_scatter(x=tr["month"], y=tr["peer_rate"], name="Most similar places (pooled)", line_color=PRIMARY)
+    fig.add_scatter(x=tr["month"], y=tr["city_rate"], name="Wolverhampton", line_color=CMP_PLACE)
+    fig.update_layout(
+        height=340, margin=TIGHT, yaxis_title=f"{_esc(label)} per 1,000 residents a month", legend={"orientation": "h"}
+    )
+    return fig

@@ -19,7 +19,7 @@ import pandas as pd
 
 from geo import boundaries as gb
 from swp_data import config, store
-from swp_data.sources import bundle
+from swp_data.sources import bundle, national
 
 OGL = config.OGL
 
@@ -54,6 +54,12 @@ REFERENCE_DATASETS = {
         "Mid-2020 population estimates (LSOA 2011)",
         ["pop20"],
         "ONS mid-year estimates (via humaniverse/demographr)",
+    ),
+    "ref:national": (
+        "England: every LSOA 2021 (IoD2025 crime indicators, Census 2021 context) and district sums",
+        ["nat_lookup", "nat_age", "nat_accommodation", "nat_tenure", "nat_hh_dep", "nat_lad_geo"],
+        "ONS lookups, Census 2021 and boundaries; MHCLG IoD2025 (via humaniverse/geographr, "
+        "cwthom/hack25usefuldata, humaniverse/demographr, humaniverse/IMD)",
     ),
     "ref:published": (
         "Figures published in SWP strategy documents",
@@ -179,6 +185,7 @@ def read_reference() -> dict[str, pd.DataFrame]:
         "census_ethnicity": bundle.ethnicity(),
         "census_household_deprivation": bundle.household_deprivation(),
         "published_figure": bundle.published(),
+        **national.read_national(),  # England's LSOAs and districts (the Compare page)
     }
 
 
@@ -253,6 +260,8 @@ _ROWS_BY_KEY = {
     "hh_dep": "census_household_deprivation",
     "published": "published_figure",
     "pop20": "lsoa11",
+    "nat_lookup": "national_lsoa",
+    "nat_lad_geo": "national_lad",
 }
 
 

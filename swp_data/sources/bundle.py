@@ -46,6 +46,13 @@ FILES = {
     "ethnicity": "census2021/ethnicity_lsoa21_wolverhampton.csv",
     "hh_dep": "census2021/household_deprivation_lsoa21_wolverhampton.csv",
     "published": "published/swp_strategy_figures.csv",
+    # National tables (swp_data.sources.national): every LSOA of England, for the Compare page.
+    "nat_lookup": "lookups/lsoa21_ward2024_lad2024_england_wales.csv",
+    "nat_age": "population/census2021_lsoa21_age_bands_england_wales.csv",
+    "nat_accommodation": "census2021/accommodation_type_lsoa21_england_wales.csv",
+    "nat_tenure": "census2021/household_tenure_lsoa21_england_wales.csv",
+    "nat_hh_dep": "census2021/household_deprivation_lsoa21_england_wales.csv",
+    "nat_lad_geo": "boundaries/lad2024_england_wales_generalised.geojson",
 }
 
 N_LSOA21 = 161

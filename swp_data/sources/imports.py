@@ -511,6 +511,10 @@ def _staging_connection(tmp: Path) -> duckdb.DuckDBPyConnection:
     with store.reading() as src:
         have = {r[0] for r in src.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         frames = {t: src.execute(f"SELECT * FROM {t}").df() for t in ("lsoa21", "lsoa_crosswalk") if t in have}
+        if "national_lsoa" in have:  # other places' counts (policeuk.lad_counts)
+            frames[policeuk.lad_counts.LOOKUP_TABLE] = src.execute(
+                "SELECT lsoa21_code, lad24_code FROM national_lsoa"
+            ).df()
     for t, df in frames.items():
         con.register("_ref_df", df)
         con.execute(f"CREATE TABLE {t} AS SELECT * FROM _ref_df")

@@ -157,6 +157,15 @@ DATA_TABLES_DDL: dict[str, str] = {
             outcome    VARCHAR NOT NULL,   -- 'Outcome type' as police.uk wrote it
             seq        INTEGER NOT NULL    -- row order in its file (the later of one month's outcomes is the latest)
         )""",  # swp_data.sources.policeuk.outcomes: each crime's outcome history
+    "crime_lad_month": """
+        CREATE TABLE IF NOT EXISTS crime_lad_month (
+            force      VARCHAR NOT NULL,   -- 'Reported by' of the file
+            month      DATE NOT NULL,
+            lad24_code VARCHAR NOT NULL,   -- English district (not the city: its records are in crime)
+            category   VARCHAR NOT NULL,   -- canonical category
+            n          BIGINT NOT NULL,
+            is_demo    BOOLEAN NOT NULL
+        )""",  # swp_data.sources.policeuk.lad_counts: other places' monthly counts (issue 18)
     "audit": _AUDIT_DDL,  # who changed what, when (swp_data.store.audit)
     # Performance (swp_data.report.performance): targets per priority, settings (RAG amber margin), own priorities.
     "target": """

@@ -55,6 +55,7 @@ NAV_PAGES = [
     "Neighbourhood clusters",
     "Engagement",
     "Action plan",  # signed-in roles only (not the public site)
+    "Compare",
 ]
 
 

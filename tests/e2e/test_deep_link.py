@@ -42,6 +42,7 @@ PUBLIC_PAGES = [
     "Impact Areas",
     "Neighbourhood clusters",
     "Engagement",
+    "Compare",
 ]
 
 

@@ -47,6 +47,9 @@ def prepare(con: duckdb.DuckDBPyConnection, report: performance.PerformanceRepor
         from swp_data.actions import plan
 
         data.actions = [tuple(str(v) for v in r) for r in plan.status_table(con).itertuples(index=False)]
+    from swp_data.report.pack.compare import section
+
+    data.compare = section(con)  # how we compare (issue 18)
     if {"pptx", "pdf", "html"} & set(formats):
         from swp_data.report.pack.maps import priority_maps
 

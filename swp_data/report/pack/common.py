@@ -218,6 +218,14 @@ def notes(report: performance.PerformanceReport) -> dict[str, list[str]]:
     }
 
 
+def all_notes(data: PackInput) -> dict[str, list[str]]:
+    """The notes, with "how we compare"'s methods when the pack has that section."""
+    out = notes(data.report)
+    if data.compare:
+        out["How we compare"] = list(data.compare["notes"])
+    return out
+
+
 def file_stem(report: performance.PerformanceReport) -> str:
     return f"swp-performance-{report.to_month:%Y-%m}" + ("-public" if report.public else "")
 
@@ -261,5 +269,6 @@ class PackInput:
     report: performance.PerformanceReport
     maps: dict[str, bytes] = field(default_factory=dict)  # priority key -> ward choropleth PNG
     assessment: dict | None = None  # the DOCX annex's extra tables (swp_data.report.pack.assessment)
+    compare: dict | None = None  # "how we compare" (swp_data.report.pack.compare)
     generated: str = ""  # "30 Nov 2026 05:10"
     actions: list[tuple[str, ...]] = field(default_factory=list)  # the action plan's status table (ACTION_COLUMNS)

@@ -19,7 +19,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from swp_data.report import wording
-from swp_data.report.pack import common
+from swp_data.report.pack import common, compare
 from swp_data.report.pack.common import PackInput
 
 SECTIONS = (
@@ -30,7 +30,8 @@ SECTIONS = (
     "5. Deprivation context",
     "6. What residents say",
     "7. Data quality",
-    "8. Sources, methods and attribution",
+    "8. How we compare with the most similar places and England",
+    "9. Sources, methods and attribution",
 )
 
 
@@ -195,7 +196,19 @@ def write(data: PackInput, path: Path) -> None:
     _table(doc, q.get("datasets"))
 
     doc.add_heading(SECTIONS[7], 1)
-    for head_text, items in common.notes(r).items():
+    c = data.compare
+    if not c:
+        doc.add_paragraph("The store holds no national tables: run `python -m swp_data build`.")
+    else:
+        doc.add_paragraph(c["lead"])
+        doc.add_paragraph(c["peers"])
+        _table(doc, pd.DataFrame(c["rows"], columns=list(compare.COLUMNS)))
+        if c["police_rows"]:
+            doc.add_heading(f"police.uk, {c['police_window']}", 2)
+            _table(doc, pd.DataFrame(c["police_rows"], columns=list(compare.POLICE_COLUMNS)))
+
+    doc.add_heading(SECTIONS[8], 1)
+    for head_text, items in common.all_notes(data).items():
         doc.add_heading(head_text, 2)
         for t in items:
             doc.add_paragraph(t, style="List Bullet")

@@ -17,7 +17,7 @@ from plotly.offline import get_plotlyjs
 from plotly.utils import PlotlyJSONEncoder
 
 from swp_data.report import performance, wording
-from swp_data.report.pack import common
+from swp_data.report.pack import common, compare
 from swp_data.report.pack.common import PackInput
 
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:"
@@ -202,9 +202,22 @@ def render(data: PackInput) -> str:
             + _table(common.OUTCOME_COLUMNS, oc, {2, 3})
             + "</section>"
         )
+    c = data.compare
+    if c:  # how we compare (issue 18)
+        pol = ""
+        if c["police_rows"]:
+            pol = f"<h3>police.uk, {e(c['police_window'])}</h3>" + _table(
+                compare.POLICE_COLUMNS, c["police_rows"], {1, 2, 3}
+            )
+        parts.append(
+            f"<section><h2>{e(c['title'])}</h2><p>{e(c['lead'])}</p><p>{e(c['peers'])}</p>"
+            + _table(compare.COLUMNS, c["rows"], {1, 2, 3, 4})
+            + pol
+            + "</section>"
+        )
     notes = "".join(
         f"<h3>{e(k)}</h3><ul class=notes>" + "".join(f"<li>{e(t)}</li>" for t in v) + "</ul>"
-        for k, v in common.notes(r).items()
+        for k, v in common.all_notes(data).items()
     )
     parts.append(
         f'<section class="notes"><h2>Notes: sources, methods, RAG thresholds, attribution</h2>{notes}</section>'

@@ -32,6 +32,7 @@ from pptx.util import Emu, Inches, Pt
 
 from swp_data.errors import InputError
 from swp_data.report.pack import common
+from swp_data.report.pack import compare as common_compare
 from swp_data.report.pack.common import PackInput
 
 WIDE = (Inches(13.333), Inches(7.5))
@@ -330,13 +331,33 @@ class _Deck:
         self.table(s, common.OUTCOME_COLUMNS, rows, [3, 2.2, 1.2, 2, 1.8])
         self.finish(s)
 
+    def compare_slides(self) -> None:
+        c = self.data.compare
+        if not c:
+            return
+        s = self.slide(c["title"])
+        self.text(
+            s,
+            self.margin,
+            self.top,
+            Emu(self.W - 2 * self.margin),
+            Inches(0.9),
+            [(c["lead"], 12, True), (c["peers"], 9, False)],
+        )
+        self.table(s, common_compare.COLUMNS, c["rows"], [3, 1.2, 1.4, 1.2, 1.1, 2.2], y=self.top + Inches(1.0))
+        self.finish(s)
+        if c["police_rows"]:
+            s = self.slide(f"How we compare: police.uk, {c['police_window']}")
+            self.table(s, common_compare.POLICE_COLUMNS, c["police_rows"], [3, 1.4, 1.4, 1.2, 1.2, 2.2])
+            self.finish(s)
+
     def notes_slides(self) -> None:
         """Sources, methods, thresholds, attribution: as many slides as the text needs."""
         width_chars = int((self.W - 2 * self.margin) / Inches(1) * 15)  # about 15 characters an inch at 10 pt
         budget = int((self.bottom - self.top) / Pt(10) / 1.25)  # lines of 10 pt text that fit
         pages: list[list[tuple[str, int, bool]]] = [[]]
         used = 0.0
-        for head, items in common.notes(self.r).items():
+        for head, items in common.all_notes(self.data).items():
             block = [(head, 12, True)] + [(t, 10, False) for t in items]
             for line in block:
                 need = (1.3 if line[2] else 1.0) * (1 + len(line[0]) // width_chars)
@@ -361,6 +382,7 @@ class _Deck:
         self.impact_slide()
         self.action_slides()
         self.outcomes_slide()
+        self.compare_slides()
         self.notes_slides()
         return self.prs
 

@@ -60,7 +60,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from swp_data.sources.policeuk import classifying, dedup, placing, reading, replacing, reporting
+from swp_data import config
+from swp_data.sources.policeuk import classifying, dedup, lad_counts, placing, reading, replacing, reporting
 from swp_data.sources.policeuk.archives import archive_members, check_member_name
 from swp_data.sources.policeuk.fingerprints import content_fingerprint, file_fingerprint, sha256_file
 from swp_data.sources.policeuk.reading import (
@@ -124,6 +125,7 @@ class StreetImporter:
         # content_fingerprint).
         self._hashing = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="swp-hash")
         self._futures: dict[int, concurrent.futures.Future] = {}
+        self.lad_counts: pd.DataFrame | None = None  # other districts' monthly counts (lad_counts)
         self.locator = placing.load_geography(con)
         con.execute(STAGING_DDL)
 
@@ -197,6 +199,7 @@ class StreetImporter:
             return None
         classifying.check_crime_types(con, self.inputs)
         dedup.winners(con)
+        self.lad_counts = lad_counts.count(con, config.CITY_LAD)
         placing.place(con, self.locator)
         dedup.dedupe(con)
         staged = replacing.stage_rows(
@@ -215,6 +218,7 @@ class StreetImporter:
         """Replace the (force, month) records in ``crime`` on the store
         connection ``con`` by the staged rows (``rows_sql`` selects them)."""
         replaced = replacing.write(con, staged, rows_sql, self.report)
+        lad_counts.write(con, staged.force_months, self.lad_counts, self.is_demo)
         reporting.replaced_warning(self.report, replaced)
         return replaced
 

@@ -22,7 +22,16 @@ import numpy as np
 
 from swp_data.errors import InputError
 from swp_data.sources.policeuk.classifying import cls_sql, month_problem
-from swp_data.sources.policeuk.schema import API_BTP_FORCE, API_DUPLICATE, API_FORCE, CAND, NO_LOCATION, POLICE_COLUMNS
+from swp_data.sources.policeuk.lad_counts import LOOKUP_TABLE
+from swp_data.sources.policeuk.schema import (
+    API_BTP_FORCE,
+    API_DUPLICATE,
+    API_FORCE,
+    CAND,
+    NO_LOCATION,
+    OUTSIDE,
+    POLICE_COLUMNS,
+)
 
 # The staging table every reader writes (one per import, on the staging connection).
 STAGING_DDL = """CREATE OR REPLACE TEMP TABLE _g (
@@ -143,6 +152,13 @@ def scan_csv(con: duckdb.DuckDBPyConnection, inputs: list[CsvInput], bbox: tuple
     A reader error becomes an InputError naming file and row."""
     paths = [str(i.path) for i in inputs]
     keep = f"cls IN ({CAND}, {NO_LOCATION})"
+    # Rows outside the city keep only the district of their LSOA code and their crime type (grouped: a
+    # few hundred groups per force file), for other places' monthly counts (lad_counts).
+    has_lookup = bool(
+        con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [LOOKUP_TABLE]).fetchall()[0][0]
+    )
+    lad_col = "l.lad24_code" if has_lookup else "CAST(NULL AS VARCHAR)"
+    lad_join = f'LEFT JOIN {LOOKUP_TABLE} l ON l.lsoa21_code = "LSOA code"' if has_lookup else ""
     try:
         con.execute(
             f"""
@@ -155,8 +171,9 @@ def scan_csv(con: duckdb.DuckDBPyConnection, inputs: list[CsvInput], bbox: tuple
                        CASE WHEN cls = {CAND} THEN lon END AS lon,
                        CASE WHEN cls = {CAND} THEN lat END AS lat,
                        CASE WHEN {keep} THEN location END AS location,
-                       CASE WHEN {keep} THEN code END AS code,
-                       CASE WHEN {keep} THEN crime_type END AS crime_type,
+                       -- outside the city: the district of the LSOA code (other places' counts, lad_counts)
+                       CASE WHEN {keep} THEN code WHEN cls = {OUTSIDE} THEN lad END AS code,
+                       CASE WHEN {keep} OR cls = {OUTSIDE} THEN crime_type END AS crime_type,
                        CASE WHEN {keep} THEN outcome END AS outcome,
                        CASE WHEN {keep} THEN context END AS context,
                        count(*) AS n
@@ -167,8 +184,8 @@ def scan_csv(con: duckdb.DuckDBPyConnection, inputs: list[CsvInput], bbox: tuple
                                "Crime ID" AS crime_id, "Longitude" AS lon_txt, "Latitude" AS lat_txt,
                                TRY_CAST("Longitude" AS DOUBLE) AS lon, TRY_CAST("Latitude" AS DOUBLE) AS lat,
                                "Location" AS location, "LSOA code" AS code, "Crime type" AS crime_type,
-                               "Last outcome category" AS outcome, "Context" AS context
-                        FROM read_csv(?, {read_csv_options(filename=True)})
+                               "Last outcome category" AS outcome, "Context" AS context, {lad_col} AS lad
+                        FROM read_csv(?, {read_csv_options(filename=True)}) {lad_join}
                     )
                 )
                 GROUP BY ALL
