@@ -72,9 +72,8 @@ class PriorityFigures:
     significant: bool  # exact Poisson test at 95%
     ci: tuple[float, float] | None  # rate ratio interval
     verdict: str  # one sentence as the pages say it (stats.describe_change)
-    # direction of travel since the last quarter: the rolling 12 months to to_month against the rolling 12
-    # months to 3 months earlier (i.e. the last 3 months against the same 3 a year before: no seasonal
-    # swing); "flat" within +/-1%. "up" | "down" | "flat"
+    # direction of travel: the direction of the change shown (the last 12 months against the 12 before,
+    # per month loaded); "flat" within +/-1%, so a "-0.1%" change never reads "up". "up" | "down" | "flat"
     direction: str
     monthly: pd.DataFrame  # columns month (Timestamp, month start), count; 24+ months ending at to_month
     target: Target | None
@@ -106,7 +105,7 @@ class PerformanceReport:
 
 # --------------------------------------------------------------------------- constants
 SPARK_MONTHS = 36  # months in each priority's monthly series (sparklines, pack charts)
-DIRECTION_BAND = 0.01  # rolling 12 months within +/-1% of 3 months earlier: "flat"
+DIRECTION_BAND = 0.01  # last 12 months within +/-1% of the 12 before: "flat"
 MARGIN_KEY = "rag_amber_margin"
 PUBLIC_SETTER = "an analyst"  # Target.set_by in a public report
 KINDS = ("reduction_pct", "count")
@@ -127,6 +126,26 @@ _PARTNER_PRIORITIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
     ("hate_crime", "Hate crime", ("hate_crime", "hate_crime_reports")),
 )
+# The strategy's priorities (seeds/003, DESIGN.md) that no loaded data can measure yet, with what
+# they would need; the Performance page and the exports list them so none goes missing without a word.
+UNMEASURED: tuple[tuple[str, str, str], ...] = (
+    (
+        "Safety of women and girls",
+        "police.uk records do not say who the victim was, and no partner return measures it",
+        "a partner return (CSV, monthly, by ward) of violence against women and girls: e.g. a measure "
+        "vawg_offences from West Midlands Police's flagged offences, or the survey question 'feel safe "
+        "walking alone after dark' repeated each year",
+    ),
+    (
+        "Alcohol and substance related crime",
+        "police.uk has drugs offences but no flag for crimes where alcohol or drugs played a part",
+        "a partner return (CSV, monthly, by ward) of alcohol- or drug-flagged offences from West Midlands "
+        "Police, e.g. a measure alcohol_related_crime; drugs offences alone can be added now as a priority "
+        "of your own from the category 'Drugs'",
+    ),
+)
+# Targets the demo dataset sets (swp_data.demo.targets) are stored with this as their setter, and shown as DEMO.
+DEMO_SETTER = "DEMO target, for demonstration"
 BUILTIN_KEYS = tuple(p.key for p in _POLICE_PRIORITIES) + tuple(k for k, _, _ in _PARTNER_PRIORITIES)
 
 WARD_COLUMNS = [
@@ -290,10 +309,11 @@ def _window(s: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> tuple[int, 
 
 
 def _direction(s: pd.Series, to: pd.Timestamp) -> str:
-    """Rolling 12 months to ``to`` against the rolling 12 to 3 months earlier
-    (per month loaded, so a gap does not read as a fall); flat within 1%."""
+    """The direction of the change shown beside it: the last 12 months to
+    ``to`` against the 12 before (per month loaded, so a gap does not read as
+    a fall); flat within 1% either way, so "-0.1%" never sits beside "Up"."""
     now, n_now = _window(s, to - pd.DateOffset(months=11), to)
-    before, n_before = _window(s, to - pd.DateOffset(months=14), to - pd.DateOffset(months=3))
+    before, n_before = _window(s, to - pd.DateOffset(months=23), to - pd.DateOffset(months=12))
     if not n_now or not n_before:
         return "flat"
     a, b = now / n_now, before / n_before
@@ -415,6 +435,24 @@ def target_limit(target: Target) -> float | None:
     if target.baseline_count is None:
         return None
     return target.baseline_count * (1 - target.value / 100.0)
+
+
+def is_demo_target(target: Target | None) -> bool:
+    """Whether a target was set by the demo dataset (never a real commitment)."""
+    return target is not None and target.set_by == DEMO_SETTER
+
+
+def unmeasured_priorities(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The strategy's priorities the loaded data cannot measure: columns
+    Priority, Why it is not shown, What data it needs (a priority an analyst
+    has added under the same name counts as measured)."""
+    have = {p.label.casefold() for p in priorities(con)}
+    rows = [
+        {"Priority": label, "Why it is not shown": why, "What data it needs": needs}
+        for label, why, needs in UNMEASURED
+        if label.casefold() not in have
+    ]
+    return pd.DataFrame(rows, columns=["Priority", "Why it is not shown", "What data it needs"])
 
 
 def describe_target(target: Target) -> str:
@@ -841,9 +879,8 @@ def _methods(margin: float, pop: int, public: bool, to: pd.Timestamp) -> list[st
         "confidence. Months not loaded are left out and the comparison scaled by the months loaded.",
         f"Counts under {SMALL} are flagged as too few to judge.",
         f"Rates per 1,000 Census 2021 usual residents (the city: {pop:,}; each ward: its own residents).",
-        "Direction of travel: the rolling 12 months against the rolling 12 months to 3 months earlier "
-        f"(the last quarter against the same quarter a year before, so no seasonal swing); flat within "
-        f"{_pct(DIRECTION_BAND)}.",
+        "Direction of travel: the direction of the change shown (the last 12 months against the 12 before, "
+        f"so no seasonal swing); level when the change is within {_pct(DIRECTION_BAND)} either way.",
         "Targets are annual levels set by an analyst (a count, or a percentage fewer than a 12-month "
         f"baseline); the last 12 months to {periods.fmt_month(to)} are compared with them while they are in force.",
         "RAG thresholds: " + rag_thresholds_text(margin),
@@ -884,7 +921,7 @@ def report(
         if t is not None and t.kind == "reduction_pct" and t.baseline_label:
             base, _ = _baseline_count(con, p, t.baseline_label)
             t = replace(t, baseline_count=base)
-        if t is not None and public:
+        if t is not None and public and not is_demo_target(t):
             t = replace(t, set_by=PUBLIC_SETTER)  # no analyst's name or email in public material
         rows.append(_figures(p, s, demo, to, pop, t, margin))
     wards = _ward_frame(con, prios, to, public, counts)
@@ -959,7 +996,9 @@ def summary_table(rep: PerformanceReport) -> pd.DataFrame:
                 "Rate per 1,000": None if r.rate_per_1000 is None else round(r.rate_per_1000, 2),
                 "Direction of travel": DIRECTION_LABELS.get(r.direction, r.direction),
                 "trend": [None if pd.isna(v) else float(v) for v in r.monthly["count"]],
-                "Target": "No target" if r.target is None else describe_target(r.target),
+                "Target": "No target"
+                if r.target is None
+                else describe_target(r.target) + (" (DEMO target)" if is_demo_target(r.target) else ""),
                 "Target set by": "" if r.target is None else f"{r.target.set_by}, {r.target.set_at:%d %b %Y %H:%M}",
                 "Status reason": r.rag_reason,
                 "Source": "Partner data" if r.priority.source == "partner" else "police.uk",
@@ -971,6 +1010,30 @@ def summary_table(rep: PerformanceReport) -> pd.DataFrame:
         out["Last 12 months"] = out["Last 12 months"].astype("Int64")
         out["Previous 12 months"] = out["Previous 12 months"].astype("Int64")
     return out
+
+
+def headline(rep: PerformanceReport) -> str:
+    """The answer in one or two plain sentences, e.g. "Over Oct 2025 to Sep
+    2026, 2 of 5 priorities changed by more than chance: anti-social
+    behaviour down 13%, violence up 5%. Against their targets: 3 met, 1 near,
+    1 missed." (the page leads with it)."""
+    real = [r for r in rep.rows if r.significant and not r.small_numbers and r.change_pct is not None]
+    n = len(rep.rows)
+    if real:
+        moves = ", ".join(
+            f"{r.priority.label.lower()} {'up' if (r.change_pct or 0) > 0 else 'down'} {abs(r.change_pct or 0):.0f}%"
+            for r in real
+        )
+        head = f"Over {rep.window}, {len(real)} of {n} priorities changed by more than chance: {moves}."
+    else:
+        head = f"Over {rep.window}, none of the {n} priorities changed by more than chance on the year before."
+    counts = {c: sum(r.rag == c for r in rep.rows) for c in RAG}
+    if counts["grey"] == n:
+        return head + " No targets are set, so no RAG status shows."
+    parts = [f"{counts[c]} {w}" for c, w in (("green", "met"), ("amber", "near"), ("red", "missed")) if counts[c]]
+    demo = " (DEMO targets)" if any(is_demo_target(r.target) for r in rep.rows) else ""
+    no_target = f"; {counts['grey']} without a target" if counts["grey"] else ""
+    return head + f" Against their targets{demo}: {', '.join(parts)}{no_target}."
 
 
 def rolling12(row: PriorityFigures) -> pd.DataFrame:
