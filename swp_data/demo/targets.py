@@ -33,7 +33,7 @@ def ensure_demo_targets(con: duckdb.DuckDBPyConnection) -> list[str]:
     exists; returns the priority keys set ([] when targets exist or no
     financial year is complete). Runs in the caller's transaction."""
     store.ensure_data_tables(con)
-    if con.execute("SELECT count(*) FROM target").fetchone()[0]:
+    if store.one(con, "SELECT count(*) FROM target"):
         return []
     fy = performance.last_complete_fy(con)
     if fy is None:
