@@ -10,7 +10,7 @@ import streamlit as st
 from geo import categorical, maps
 from geo.hotspots import COLD, HOT, NOT_SIG
 from swp_data import periods, taxonomy
-from swp_data.analysis import crime, stats
+from swp_data.analysis import crime, hotspot_reading, stats
 from swp_data.analysis import reference as ref
 from ui import charts, common, urlstate
 
@@ -67,10 +67,11 @@ start, end = c2.select_slider(
 )
 view = c3.radio(
     "Map",
-    ["Areas", "Hotspots (Gi*)"],
+    ["Areas", "Hotspots"],
     key="cm_view",
     horizontal=True,
-    help="Areas: counts, rates or change by area. Hotspots: Getis-Ord Gi* on LSOA rates.",
+    help="Areas: counts, rates or change by area. Hotspots: clusters of neighbourhoods with high (or low) "
+    "rates, more than chance would give.",
 )
 d1, d2, d3 = st.columns([3, 3, 2])
 overlay = d3.radio("Records layer", ["None", "Points", "Heat"], key="cm_overlay", horizontal=True)
@@ -179,9 +180,20 @@ if view == "Areas":
                 "pct_change": "% change",
             }
         )
+        ccur = "12 months to " + periods.fmt_month(end)
         selected = common.map_block(
             gdf,
             f.scope(table).round(3),
+            column_order=["name", "% change", "judgement", ccur, "12 months before", "ratio", "p_value"],
+            column_config={
+                "name": st.column_config.TextColumn("Ward" if level == "ward" else "Neighbourhood"),
+                "% change": st.column_config.NumberColumn("Change", format="%+.1f%%"),
+                "judgement": st.column_config.TextColumn("Is it real?"),
+                ccur: st.column_config.NumberColumn(format="localized"),
+                "12 months before": st.column_config.NumberColumn(format="localized"),
+                "ratio": st.column_config.NumberColumn("Ratio", format="%.2f"),
+                "p_value": st.column_config.NumberColumn("p-value", format="%.3f"),
+            },
             key=f"cm_change_{level}",
             title=label,
             is_demo=is_demo,
@@ -215,6 +227,14 @@ if view == "Areas":
         selected = common.map_block(
             gdf,
             f.scope(table).round(2),
+            # the answer first, the code hidden (the CSV keeps it)
+            column_order=["name", vcol, "rate_per_1000" if not rates else "count", "population"],
+            column_config={
+                "name": st.column_config.TextColumn("Ward" if level == "ward" else "Neighbourhood"),
+                "count": st.column_config.NumberColumn("Records", format="localized"),
+                "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
+                "population": st.column_config.NumberColumn("Residents", format="localized"),
+            },
             key=f"cm_{vcol}_{level}",
             title=label,
             is_demo=is_demo,
@@ -239,17 +259,38 @@ if view == "Areas":
 else:
     hs = common.q(crime.hotspots, cats, start, end)
     n_hot, n_cold = int((hs["hotspot"] == HOT).sum()), int((hs["hotspot"] == COLD).sum())
+    top = common.q(hotspot_reading.highest_rates, hs)
+    # the answer first, in words; guidance and the highest rates when nothing stands out
+    answer = hotspot_reading.reading(hs, top, crime.category_label(selection), span)
+    (st.info if n_hot or n_cold else st.warning)(common.md(answer), icon=":material/travel_explore:")
     h1, h2, h3 = st.columns(3)
-    h1.metric("Hot spots", f"{n_hot}", help="LSOAs whose neighbourhood rate is significantly high")
-    h2.metric("Cold spots", f"{n_cold}", help="LSOAs whose neighbourhood rate is significantly low")
+    h1.metric("Hot spots", f"{n_hot}", help="Neighbourhoods in a cluster of high rates, more than chance would give")
+    h2.metric("Cold spots", f"{n_cold}", help="Neighbourhoods in a cluster of low rates, more than chance would give")
     h3.metric("Records", common.fmt_int(hs["count"].sum()))
-    st.caption(
-        "Getis-Ord Gi* on LSOA rates per 1,000 residents, with "
-        f"{hs.attrs.get('weights') or 'queen contiguity'} (each LSOA with its neighbours), 999 permutations and a "
-        "false discovery rate correction (Benjamini–Hochberg, 5%). Rates are smoothed first (empirical Bayes): "
-        "LSOAs with few residents are pulled towards the city rate, so a handful of records cannot make a hotspot."
-        + (" Hotspots are always computed on LSOAs, whatever the Geography level." if level == "ward" else "")
-    )
+    if not (n_hot or n_cold) and len(top):
+        st.dataframe(
+            top,
+            hide_index=True,
+            key="cm_top_rates",
+            column_order=["name", "ward_name", "times_city", "rate_per_1000", "count"],
+            column_config={
+                "name": st.column_config.TextColumn("Neighbourhood"),
+                "ward_name": st.column_config.TextColumn("Ward"),
+                "times_city": st.column_config.NumberColumn("Times the city rate", format="%.1f"),
+                "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
+                "count": st.column_config.NumberColumn("Records", format="localized"),
+            },
+        )
+    with st.expander("Method: how hotspots are found"):
+        st.markdown(
+            "Getis-Ord Gi* on LSOA rates per 1,000 residents, with "
+            f"{hs.attrs.get('weights') or 'queen contiguity'} (each LSOA with its neighbours), 999 permutations "
+            "and a false discovery rate correction (Benjamini–Hochberg, 5%). Rates are smoothed first "
+            "(empirical Bayes): LSOAs with few residents are pulled towards the city rate, so a handful of "
+            "records cannot make a hotspot. The highest rates listed when nothing is significant are the "
+            "smoothed rates."
+            + (" Hotspots are always computed on LSOAs, whatever the Geography level." if level == "ward" else "")
+        )
     geo = common.geo_frame("lsoa")
     gdf = geo.merge(hs[["code", "z", "hotspot", "count", "rate_per_1000", "eb_rate"]], on="code", how="left")
     labels = {HOT: "Hot spot", COLD: "Cold spot", NOT_SIG: "Not significant"}
@@ -257,7 +298,7 @@ else:
         categorical.recolour(
             dict(zip(hs["code"], hs["hotspot"], strict=True)),
             labels,
-            title="Gi* hotspots (false discovery rate 5%)",
+            title="Hotspots (clusters of high or low rates beyond chance)",
             palette=HOT_PALETTE,
         ),
         *record_layers,
@@ -266,12 +307,23 @@ else:
     table = hs[["code", "name", "population", "count", "rate_per_1000", "eb_rate", "z", "p_fdr", "hotspot"]].rename(
         columns={"eb_rate": "smoothed rate per 1,000", "z": "Gi* z", "p_fdr": "p (FDR adjusted)"}
     )
-    table = table.sort_values("Gi* z", ascending=False)
+    table = table.sort_values(["Gi* z"], ascending=False)
     if f.area_kind != "city":
         table = table[table["code"].isin(f.lsoa_codes)]
     selected = common.map_block(
         gdf,
         table.round(3),
+        column_order=["name", "hotspot", "rate_per_1000", "count", "smoothed rate per 1,000", "Gi* z"],
+        column_config={
+            "name": st.column_config.TextColumn("Neighbourhood"),
+            "hotspot": st.column_config.TextColumn("Class"),
+            "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
+            "count": st.column_config.NumberColumn("Records", format="localized"),
+            "smoothed rate per 1,000": st.column_config.NumberColumn(format="%.1f"),
+            "Gi* z": st.column_config.NumberColumn(
+                "Cluster strength", format="%.1f", help="Gi* z-score: above 0, neighbours with high rates"
+            ),
+        },
         key="cm_hotspots",
         title=f"Hotspots: {selection}, {span}",
         is_demo=is_demo,
@@ -279,7 +331,7 @@ else:
         id_col="code",
         name_col="name",
         value_col="z",
-        value_label="Gi* z-score",
+        value_label="Cluster strength (high rates with high-rate neighbours: above 0)",
         kind="diverging",
         tooltip={"hotspot": "Class", "rate_per_1000": "Rate per 1,000", "eb_rate": "Smoothed rate"},
         highlight=f.lsoa_codes if f.area_kind != "city" else [],

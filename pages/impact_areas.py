@@ -374,27 +374,52 @@ else:
         gdf = geo[geo["code"].isin(codes)].merge(rank[["code", "harm_per_1000", "rate_per_1000"]], on="code")
         table = rank.rename(
             columns={
-                "count": f"records ({measure})",
-                "rate_per_1000": "per 1,000",
-                "harm_per_1000": "harm per 1,000",
-                "rate_rank": "rank by rate",
-                "harm_rank": "rank by harm",
-                "imd_decile": "IMD 2025 decile",
+                "name": "Neighbourhood",
+                "ward_name": "Ward",
+                "population": "Residents",
+                "count": f"Records ({measure})",
+                "rate_per_1000": "Per 1,000 residents",
+                "harm_per_1000": "Harm: days of custody per 1,000",
+                "harm_index": "Harm (city = 100)",
+                "rate_rank": "Rank by rate",
+                "harm_rank": "Rank by harm",
+                "imd_decile": "Deprivation decile (1 = most deprived)",
             }
         ).round(1)
+        # the answer first, codes hidden (the CSV keeps every column)
+        lsoa_cols = [
+            "Neighbourhood",
+            "Harm (city = 100)",
+            "Per 1,000 residents",
+            f"Records ({measure})",
+            "Rank by harm",
+            "Deprivation decile (1 = most deprived)",
+            "Ward",
+        ]
         picked = common.map_block(
             gdf,
             table,
             key="ia_lsoas",
-            title="The area's LSOAs (harm-weighted crime per 1,000)",
+            title="The area's neighbourhoods (LSOAs), most harm first",
             is_demo=is_demo,
             source="data.police.uk; ONS Census 2021; harm weights approximated from the ONS Crime Severity Score",
             id_col="code",
             name_col="name",
             value_col="harm_per_1000",
-            value_label="Harm-weighted crime per 1,000 (last 12 months)",
+            value_label="Harm: days of custody equivalent per 1,000 residents (last 12 months)",
             tooltip={"rate_per_1000": f"{measure} per 1,000"},
             map_height=420,
+            column_order=lsoa_cols,
+            column_config={
+                "Harm (city = 100)": st.column_config.NumberColumn(
+                    format="%.0f",
+                    help="Harm-weighted crime per resident against the city's: 100 = the city average, "
+                    "200 = twice it. Harm weights: the sentencing days of custody each offence type gets on "
+                    "average (ONS Crime Severity Score).",
+                ),
+                "Per 1,000 residents": st.column_config.NumberColumn(format="%.1f"),
+                "Rank by harm": st.column_config.NumberColumn(format="%d"),
+            },
         )
 
     # ------------------------------------------------ deprivation

@@ -485,7 +485,7 @@ def _crime_map(run: _Run) -> None:
     if months:
         fields.append(MonthRange("from", "to", "cm_period", months))
     fields += [
-        Choice("map", "cm_view", {"areas": "Areas", "hotspots": "Hotspots (Gi*)"}),
+        Choice("map", "cm_view", {"areas": "Areas", "hotspots": "Hotspots"}),
         Choice("layer", "cm_overlay", {"none": "None", "points": "Points", "heat": "Heat"}),
         Choice("measure", "cm_measure", {"count": "Count", "rate": "Rate per 1,000 residents", "change": "Change"}),
         Choice("change", "cm_change_as", {"pct": "%", "ratio": "Ratio"}),

@@ -108,7 +108,7 @@ def test_a_bad_link_opens_the_page_with_defaults_and_a_note(page):
     assert_no_exception(pg)
     assert (
         pg.locator('[data-testid="stRadio"] label')
-        .filter(has_text="Hotspots (Gi*)")
+        .filter(has_text="Hotspots")
         .first.locator("input")
         .is_checked()
     )  # the valid part of the link is kept
