@@ -83,8 +83,8 @@ with left:
         "Agreement across 20 resamples",
         f"{res['stability']:.2f} out of 1",
         help="Adjusted Rand index. The clustering is repeated on 20 resampled versions of the data "
-        "(80% of areas each time; for neighbouring-areas-only, small random noise instead) and compared with the clustering "
-        "of all the data: 1 = identical every time, 0 = no better than chance.",
+        "(80% of areas each time; for neighbouring-areas-only, small random noise instead) and compared "
+        "with the clustering of all the data: 1 = identical every time, 0 = no better than chance.",
     )
     st.caption(f"Reading: {place_clusters.stability_reading(res['stability'])}.")
 with right:

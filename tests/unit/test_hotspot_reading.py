@@ -18,9 +18,7 @@ def con(ref_store):
 
 
 def _hs(con, hot=()):
-    df = con.execute(
-        "SELECT lsoa21_code AS code, lsoa21_name AS name, population FROM lsoa21 ORDER BY 1"
-    ).df()
+    df = con.execute("SELECT lsoa21_code AS code, lsoa21_name AS name, population FROM lsoa21 ORDER BY 1").df()
     df["count"] = 2
     df.loc[df.index[:3], "count"] = [40, 30, 20]  # three known high-rate LSOAs
     df["rate_per_1000"] = 1000 * df["count"] / df["population"]
