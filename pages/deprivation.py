@@ -3,7 +3,10 @@ overlays, and pockets of deprivation hidden inside average wards."""
 
 import streamlit as st
 
+from swp_data import taxonomy
+from swp_data.analysis import crime, crime_deprivation
 from swp_data.analysis import reference as ref
+from swp_data.periods import fmt_month
 from ui import charts, common, urlstate
 
 common.page_header(
@@ -15,7 +18,7 @@ f = common.filters()
 urlstate.page("deprivation")  # a link's choices seed the widgets below
 level = f.level
 
-VIEWS = ["IMD and domains", "IoD2025 crime indicators", "Census 2021", "Pockets of deprivation"]
+VIEWS = list(urlstate.DEP_VIEWS.values())
 c1, c2, c3 = st.columns([2, 2, 2])
 view = c1.selectbox("Show", VIEWS, key="dep_view")
 
@@ -78,6 +81,100 @@ if view == "IMD and domains":
         highlight=highlight,
     )
 
+elif view == "Crime and deprivation":
+    domains = ref.DOMAINS["2025"]
+    if st.session_state.get("dep_vs_domain", "income") not in domains:
+        del st.session_state["dep_vs_domain"]
+    domain = c2.selectbox(
+        "Deprivation domain (IoD 2025)",
+        list(domains),
+        index=list(domains).index(crime_deprivation.DEFAULT_DOMAIN),
+        format_func=domains.get,
+        key="dep_vs_domain",
+        help="Income (the default) is not built from crime. The overall IMD and the Crime domain are partly "
+        "made of police recorded crime.",
+    )
+    options = common.q(crime.category_options)
+    if st.session_state.get("dep_vs_cat") not in options:
+        st.session_state["dep_vs_cat"] = "All crime and ASB"
+    selection = c3.selectbox("Crime type", options, key="dep_vs_cat", format_func=crime.category_label)
+    months = common.q(crime.months_loaded)
+    if not months:
+        st.info(
+            "No police.uk records are loaded: import them (or the demo) on the Data page to compare crime "
+            "with deprivation.",
+            icon=":material/info:",
+        )
+    else:
+        what = selection
+        cats = taxonomy.categories_for(selection)
+        rel = common.q(crime_deprivation.relationship, domain, cats, None, None, "2025", what)
+        is_demo = common.demo_banner(kinds=("police_uk",))
+        last = months[-1]
+        first = months[max(0, len(months) - 12)]
+        span = f"{fmt_month(first)} to {fmt_month(last)}"
+        st.markdown(f"**{common.md(rel.reading)}**")
+        st.caption(f"Records of the last 12 months loaded ({span}), per 1,000 residents (Census 2021).")
+        if rel.warning:
+            st.warning(common.md(rel.warning), icon=":material/warning:")
+        st.markdown(common.md(rel.spearman_words))
+        left, right = st.columns(2)
+        with left:
+            fig = charts.crime_by_deprivation_fifth(rel.fifths, domain_label=rel.domain_label, what=what)
+            st.plotly_chart(fig, width="stretch", key="dep_vs_fifths")
+            common.download(
+                rel.fifths,
+                label="Download the fifths (CSV)",
+                filename=f"crime-by-{domain}-fifth",
+                title=f"{what} per 1,000 residents by fifth of {rel.domain_label} deprivation, {span}",
+                is_demo=is_demo,
+                source="data.police.uk; MHCLG IoD2025; ONS Census 2021",
+                key="dep_vs_fifths_dl",
+            )
+        with right:
+            fig = charts.crime_against_domain(rel.lsoas, domain_label=rel.domain_label, what=what)
+            st.plotly_chart(fig, width="stretch", key="dep_vs_scatter")
+        lsoa_geo = common.geo_frame("lsoa")
+        gdf = lsoa_geo.merge(rel.lsoas[["code", "rate_per_1000", "count"]], on="code", how="left")
+        most = rel.lsoas.loc[rel.lsoas["fifth"] == 1, "code"].tolist()
+        table = (
+            rel.lsoas.assign(fifth=rel.lsoas["fifth"].map(lambda i: crime_deprivation.FIFTHS[i - 1]))
+            .sort_values("rate_per_1000", ascending=False)
+            .round(2)
+        )
+        selected = common.map_block(
+            gdf,
+            f.scope(table, level="lsoa"),
+            key="dep_vs_lsoa",
+            title=f"{what} per 1,000 residents; outlined: the most deprived fifth ({rel.domain_label})",
+            is_demo=is_demo,
+            source="data.police.uk; MHCLG IoD2025; ONS Census 2021",
+            id_col="code",
+            name_col="name",
+            value_col="rate_per_1000",
+            value_label=f"{what} per 1,000 residents, {span}",
+            tooltip={"count": "Records"},
+            highlight=most,
+            column_order=["name", "rate_per_1000", "fifth", "rank", "count", "population"],
+            column_config={
+                "name": st.column_config.TextColumn("Neighbourhood"),
+                "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
+                "fifth": st.column_config.TextColumn(f"{rel.domain_label} deprivation"),
+                "rank": st.column_config.NumberColumn("National rank (1 = most deprived)", format="%d"),
+                "count": st.column_config.NumberColumn("Records", format="localized"),
+                "population": st.column_config.NumberColumn("Residents", format="localized"),
+            },
+        )
+        with st.expander("Method"):
+            st.markdown(
+                "The city's LSOAs are put in order of their national rank on the chosen IoD 2025 domain and cut "
+                "into five groups of nearly equal numbers of LSOAs. Each fifth's rate is its records over its "
+                "residents (pooled). Spearman's rank correlation compares the LSOAs' order of deprivation "
+                f"with their order of crime rate (rho = {rel.rho:.3f}, p = {rel.p_value:.3g}, n = {len(rel.lsoas)}). "
+                "Records without a location are left out. An association across areas says nothing about "
+                "individual people (the ecological fallacy)."
+            )
+
 elif view == "IoD2025 crime indicators":
     ind = c2.selectbox(
         "Indicator", list(ref.CRIME_INDICATORS), format_func=ref.CRIME_INDICATORS.get, key="dep_crime_ind"
@@ -112,7 +209,12 @@ elif view == "IoD2025 crime indicators":
         fig = charts.crime_against_deprivation(both, ind=ind, label=label)
         st.plotly_chart(fig, width="stretch")
         r = both[["score", ind]].corr(method="spearman").iloc[0, 1]
-        st.caption(f"Spearman rank correlation: {r:.2f} across {len(both)} areas.")
+        st.caption(
+            f"Spearman rank correlation {r:.2f} across {len(both)} areas: 1 would mean the areas fall in the "
+            "same order on both, 0 no relation. The overall IMD includes this crime domain, so the link is "
+            "partly circular: the 'Crime and deprivation' view compares the loaded records with a domain "
+            "of your choice (Income by default)."
+        )
 
 elif view == "Census 2021":
     overlay = c2.selectbox(

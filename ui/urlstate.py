@@ -534,6 +534,7 @@ def _impact_areas(run: _Run) -> None:
 
 DEP_VIEWS = {
     "imd": "IMD and domains",
+    "vs": "Crime and deprivation",
     "crime": "IoD2025 crime indicators",
     "census": "Census 2021",
     "pockets": "Pockets of deprivation",
@@ -556,11 +557,13 @@ def _deprivation(run: _Run) -> None:
         view = ss.get("dep_view", DEP_VIEWS["imd"])
         if view == DEP_VIEWS["pockets"]:
             return f"pockets_{ss.get('pockets_edition', ref.EDITIONS[0])}_{ss.get('pockets_band', 'decile')}_selected"
+        if view == DEP_VIEWS["vs"]:
+            return "dep_vs_lsoa_selected"
         part = {DEP_VIEWS["imd"]: "imd", DEP_VIEWS["crime"]: "crime", DEP_VIEWS["census"]: "census"}[view]
         return f"dep_{part}_{level}_selected"
 
     def sel_codes() -> dict[str, str]:
-        pockets = ss.get("dep_view") == DEP_VIEWS["pockets"]
+        pockets = ss.get("dep_view") in (DEP_VIEWS["pockets"], DEP_VIEWS["vs"])
         level = "ward" if ss.get("level") == "Ward" and not pockets else "lsoa"
         return {c: c for c in common.geo_frame(level)["code"]}
 
@@ -586,6 +589,8 @@ def _deprivation(run: _Run) -> None:
                 lambda: f"dep_census_cat_{topic()}",
                 lambda: common.q(ref.census_categories, topic()),
             ),
+            Choice("vsdomain", "dep_vs_domain", list(ref.DOMAINS["2025"]), default="income"),
+            Choice("vscat", "dep_vs_cat", _categories, default=ALL, why="not a crime type"),
             Choice("pockets", "pockets_edition", list(ref.EDITIONS)),
             Choice("band", "pockets_band", ["decile", "quintile"]),
             Choice("select", sel_key, sel_codes, default=None, why="not an area of this map"),
