@@ -241,10 +241,25 @@ else:
     if f.area_kind == "impact" and f.area_code in labels and ss.get("ia_sidebar_seen") != f.area_code:
         ss["ia_sidebar_seen"] = f.area_code
         ss["ia_profile"] = f.area_code
+    elif f.area_kind == "ward" and ss.get("ia_sidebar_seen") != f.area_code:
+        # a ward in the sidebar: open on the Impact Area sharing most of its neighbourhoods
+        ss["ia_sidebar_seen"] = f.area_code
+        overlap = {a: len(set(common.q(impact_areas.area_codes, a)) & set(f.lsoa_codes)) for a in labels}
+        if max(overlap.values(), default=0) > 0:
+            ss["ia_profile"] = max(overlap, key=lambda a: overlap[a])
     if ss.get("ia_profile") not in labels:
         ss["ia_profile"] = next(iter(labels))
+
+    def _to_sidebar() -> None:
+        """The page's choice becomes the sidebar's Area: one area everywhere."""
+        chosen = ss.get("ia_profile")
+        for label, (kind, code) in common._area_options().items():
+            if kind == "impact" and code == chosen:
+                ss["area"] = label
+                ss["ia_sidebar_seen"] = chosen
+
     c1, c2 = st.columns([2, 2])
-    aid = c1.selectbox("Impact Area", list(labels), format_func=labels.get, key="ia_profile")
+    aid = c1.selectbox("Impact Area", list(labels), format_func=labels.get, key="ia_profile", on_change=_to_sidebar)
     measure = c2.selectbox(
         "Crime measure",
         crime_window.measures(),

@@ -249,3 +249,33 @@ def test_pages_without_crime_or_engagement_records(store_path):
     no_errors(at)
     assert any("No community meeting returns are loaded" in i.value for i in at.info)
     assert any("as published" in m.value for m in at.markdown)
+
+
+def test_a_place_name_sets_the_area_and_the_impact_areas_page_follows_one_picker(demo_areas_app):
+    at = open_page()  # the Overview: the sidebar's place search
+    no_errors(at)
+    at.sidebar.selectbox(key="place_search").set_value("Whitmore Reans").run()
+    no_errors(at)
+    # (AppTest does not list the sidebar's elements after a widget's rerun: the state says it; the browser
+    # test shows the sidebar)
+    assert at.session_state["area"] == "Impact Area: Whitmore Reans (approximate)"
+    assert at.session_state["place_found"].startswith("Whitmore Reans: in Park ward; Impact Area Whitmore Reans")
+    at.switch_page(IA)
+    at.run()
+    no_errors(at)
+    assert at.selectbox(key="ia_profile").value == "demo-whitmore-reans"
+    # the page's choice becomes the sidebar's Area (the two never disagree)
+    at.selectbox(key="ia_profile").set_value("demo-pennfields").run()
+    no_errors(at)
+    assert any("Pennfields" in m.value for m in at.markdown)
+    assert at.session_state["ia_sidebar_seen"] == "demo-pennfields"
+
+
+def test_a_ward_in_the_sidebar_opens_the_impact_area_sharing_most_of_it(demo_areas_app):
+    at = open_page(IA, area="Ward: East Park")
+    no_errors(at)
+    con = _ro(demo_areas_app)
+    ward = {r[0] for r in con.execute("SELECT lsoa21_code FROM lsoa21 WHERE ward_name = 'East Park'").fetchall()}
+    overlap = {a: len(set(impact_areas.area_codes(con, a)) & ward) for a in impact_areas.list_areas(con)["area_id"]}
+    assert max(overlap.values()) > 0
+    assert at.selectbox(key="ia_profile").value == max(overlap, key=lambda a: overlap[a])
