@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from swp_data.analysis import crime_window
+from swp_data.analysis import crime_window, stats
 from swp_data.demo import areas as demo_areas
 from swp_data.errors import InputError
 from swp_data.places import area_compare, area_files, impact_areas, indicators
@@ -380,6 +380,17 @@ else:
                     delta_color="off",
                     delta_arrow="off",
                     delta=r.text,
+                )
+            by_where = change.set_index("where")
+            if {"Inside the area", "Rest of the city"} <= set(by_where.index):
+                ins, rest = by_where.loc["Inside the area"], by_where.loc["Rest of the city"]
+                diff = stats.change_difference(
+                    int(ins["current"]), int(ins["previous"]), int(rest["current"]), int(rest["previous"])
+                )
+                st.markdown(f"**Is the area doing better or worse than the rest of the city?** {common.md(diff.text)}.")
+                st.caption(
+                    f"Ratio of rate ratios {diff.rrr:.2f} (95% interval {diff.ci_low:.2f} to {diff.ci_high:.2f}): "
+                    "1 = the same change as the rest; Fisher's exact test of the 2x2 table."
                 )
 
         # ------------------------------------------------ LSOAs inside

@@ -279,3 +279,22 @@ def test_a_ward_in_the_sidebar_opens_the_impact_area_sharing_most_of_it(demo_are
     overlap = {a: len(set(impact_areas.area_codes(con, a)) & ward) for a in impact_areas.list_areas(con)["area_id"]}
     assert max(overlap.values()) > 0
     assert at.selectbox(key="ia_profile").value == max(overlap, key=lambda a: overlap[a])
+
+
+def test_impact_area_and_trends_test_whether_the_change_differs_from_the_rest(demo_areas_app):
+    from swp_data.analysis import stats
+
+    at = open_page(IA, area="Impact Area: Whitmore Reans (approximate)")
+    no_errors(at)
+    con = _ro(demo_areas_app)
+    codes = tuple(impact_areas.area_codes(con, "demo-whitmore-reans"))
+    ch = area_compare.inside_vs_rest_change(con, codes, crime_window.DEFAULT_SELECTION).set_index("where")
+    i, r = ch.loc["Inside the area"], ch.loc["Rest of the city"]
+    diff = stats.change_difference(int(i["current"]), int(i["previous"]), int(r["current"]), int(r["previous"]))
+    text = "\n".join(m.value for m in at.markdown).replace("\\", "")
+    assert f"**Is the area doing better or worse than the rest of the city?** {diff.text}." in text
+    at.switch_page("pages/trends.py")
+    at.run()
+    no_errors(at)
+    text = "\n".join(m.value for m in at.markdown).replace("\\", "")
+    assert "change differently from the rest of the city?**" in text
