@@ -57,6 +57,15 @@ selection = c1.selectbox("Crime type", options, key="cm_sel", format_func=crime.
 cats = taxonomy.categories_for(selection)
 if "cm_period" in ss and not (isinstance(ss["cm_period"], tuple) and all(m in months for m in ss["cm_period"])):
     del ss["cm_period"]  # months loaded have changed since
+
+
+def _preset(name: str) -> None:
+    """A quick period sets the months slider (and so the link)."""
+    rng = periods.preset_range(months, name)
+    if rng is not None:
+        ss["cm_period"] = rng
+
+
 start, end = c2.select_slider(
     "Months",
     months,
@@ -73,6 +82,10 @@ view = c3.radio(
     help="Areas: counts, rates or change by area. Hotspots: clusters of neighbourhoods with high (or low) "
     "rates, more than chance would give.",
 )
+q_cols = st.columns(len(periods.PRESETS) + 1, gap="small")
+q_cols[0].caption("Quick period:")
+for col, name in zip(q_cols[1:], periods.PRESETS, strict=True):
+    col.button(name, key=f"cm_preset_{name}", on_click=_preset, args=(name,), width="stretch")
 d1, d2, d3 = st.columns([3, 3, 2])
 overlay = d3.radio("Records layer", ["None", "Points", "Heat"], key="cm_overlay", horizontal=True)
 is_demo = common.q(crime.is_demo_selection, "crime", categories=cats, start=start, end=end)

@@ -378,3 +378,16 @@ def test_records_without_location_are_explained_on_trends_and_the_map(ref_app, s
     at = open_page(CM)
     no_errors(at)
     assert "2 record(s) of this selection and period have no location" in _texts(at.caption)
+
+
+def test_quick_periods_set_the_months(demo_app):
+    import pandas as pd
+
+    at = open_page(CM)
+    no_errors(at)
+    at.button(key="cm_preset_This financial year").click().run()
+    no_errors(at)
+    start, end = at.select_slider(key="cm_period").value
+    assert (start, end) == (pd.Timestamp("2026-04-01"), pd.Timestamp("2026-09-01"))
+    at.button(key="cm_preset_This calendar year").click().run()
+    assert at.select_slider(key="cm_period").value[0] == pd.Timestamp("2026-01-01")
