@@ -229,7 +229,7 @@ def sidebar() -> None:
             ["LSOA", "Ward"],
             key="level",
             horizontal=True,
-            format_func={"LSOA": "Neighbourhoods (LSOAs)", "Ward": "Wards"}.get,
+            format_func={"LSOA": "Neighbourhoods", "Ward": "Wards"}.get,
             help="What maps and tables are drawn by, inside the Area above. Neighbourhoods (LSOAs): 161 small "
             "areas of about 1,600 residents (2021). Wards: the 20 wards of May 2023 (best-fit from LSOAs).",
         )

@@ -26,6 +26,7 @@ the same page is a whole view (a parameter it lacks takes its default).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -411,9 +412,36 @@ def link(query: Mapping[str, str], page_path: str, slot: Any = None) -> None:
     """'Copy link to this view': the full URL with the copy button of st.code."""
     base = st.context.url or ("/" + page_path)  # no URL outside a browser (AppTest)
     url = base + ("?" + urlencode(query) if query else "")
+    with slot if slot is not None else st.sidebar:
+        st.components.v1.html(copy_button_html(url), height=46)
     with slot if slot is not None else st.sidebar, st.expander("Copy link to this view", icon=":material/link:"):
         st.code(url, language=None, wrap_lines=True)
         st.caption("The copy button is at the right of the link. The link opens this page with the same choices.")
+
+
+def copy_button_html(url: str) -> str:
+    """A real "Copy link" button (issue #22, finding 8): a <button>, so it is
+    reached with Tab and pressed with Enter or Space; it copies with
+    navigator.clipboard, or, where that is refused, by selecting a hidden
+    text field and the copy command; "Link copied" is announced (aria-live).
+    The URL goes in as a JSON string: nothing of it runs."""
+    data = json.dumps(url).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        "<style>body{margin:0;font-family:'Source Sans Pro',sans-serif}"
+        "button{font:inherit;font-size:15px;padding:6px 12px;border:1px solid #b9bcc4;border-radius:8px;"
+        "background:#fff;color:#31333f;cursor:pointer}button:focus-visible{outline:3px solid #0b5394;"
+        "outline-offset:1px}#ok{margin-left:8px;font-size:14px;color:#1b5e20}</style>"
+        '<button id="copy" type="button">Copy link</button><span id="ok" role="status" aria-live="polite"></span>'
+        "<script>(function(){var url=" + data + ";var ok=document.getElementById('ok');"
+        "function done(){ok.textContent='Link copied';setTimeout(function(){ok.textContent='';},4000);}"
+        "function fallback(){var t=document.createElement('textarea');t.value=url;t.setAttribute('readonly','');"
+        "t.style.position='absolute';t.style.left='-9999px';document.body.appendChild(t);t.select();"
+        "var good=false;try{good=document.execCommand('copy');}catch(e){}document.body.removeChild(t);"
+        "if(good){done();}else{ok.textContent='Copy the link below';}}"
+        "document.getElementById('copy').addEventListener('click',function(){"
+        "if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(url).then(done,fallback);}"
+        "else{fallback();}});})();</script>"
+    )
 
 
 # ----------------------------------------------------------------- declarations
@@ -534,7 +562,7 @@ def _impact_areas(run: _Run) -> None:
 
 DEP_VIEWS = {
     "imd": "IMD and domains",
-    "vs": "Crime and deprivation",
+    "crime-and-deprivation": "Crime and deprivation",
     "crime": "IoD2025 crime indicators",
     "census": "Census 2021",
     "pockets": "Pockets of deprivation",
@@ -557,13 +585,13 @@ def _deprivation(run: _Run) -> None:
         view = ss.get("dep_view", DEP_VIEWS["imd"])
         if view == DEP_VIEWS["pockets"]:
             return f"pockets_{ss.get('pockets_edition', ref.EDITIONS[0])}_{ss.get('pockets_band', 'decile')}_selected"
-        if view == DEP_VIEWS["vs"]:
+        if view == DEP_VIEWS["crime-and-deprivation"]:
             return "dep_vs_lsoa_selected"
         part = {DEP_VIEWS["imd"]: "imd", DEP_VIEWS["crime"]: "crime", DEP_VIEWS["census"]: "census"}[view]
         return f"dep_{part}_{level}_selected"
 
     def sel_codes() -> dict[str, str]:
-        pockets = ss.get("dep_view") in (DEP_VIEWS["pockets"], DEP_VIEWS["vs"])
+        pockets = ss.get("dep_view") in (DEP_VIEWS["pockets"], DEP_VIEWS["crime-and-deprivation"])
         level = "ward" if ss.get("level") == "Ward" and not pockets else "lsoa"
         return {c: c for c in common.geo_frame(level)["code"]}
 
