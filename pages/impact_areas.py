@@ -394,7 +394,7 @@ else:
                 )
 
         # ------------------------------------------------ LSOAs inside
-        st.markdown(f"#### The area's LSOAs, ranked by harm ({wl})")
+        st.markdown(f"#### The area's neighbourhoods (LSOAs), ranked by harm ({wl})")
         rank = common.q(area_compare.area_lsoa_ranking, codes, measure)
         geo = common.geo_frame("lsoa")
         gdf = geo[geo["code"].isin(codes)].merge(rank[["code", "harm_per_1000", "rate_per_1000"]], on="code")

@@ -54,6 +54,11 @@ class Relationship:
     warning: str | None  # partly circular domains (CIRCULAR)
 
 
+def _lower_first(text: str) -> str:
+    """ "All crime and ASB" -> "all crime and ASB"; an acronym ("ASB ...") stays."""
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+
+
 def _strength(rho: float) -> str:
     a = abs(rho)
     return (
@@ -109,7 +114,7 @@ def summarise(lsoas: pd.DataFrame, domain: str, domain_label: str, what: str = "
     else:
         words = (
             f"Put the city's {len(d)} neighbourhoods in order of {dom} deprivation and in order of their "
-            f"{what.lower()} rate: the two orders agree {_strength(rho)} (Spearman's rank correlation "
+            f"{_lower_first(what)} rate: the two orders agree {_strength(rho)} (Spearman's rank correlation "
             f"{rho:.2f}, where 1 is the same order, 0 no relation and -1 the opposite order"
             + ("; more than chance would give" if p < 0.05 else "; within what chance could give")
             + "). A link is not a cause: deprived areas may also be more densely populated, or more policed."
