@@ -22,7 +22,7 @@ def test_overview_reference_only(ref_app):
     assert _metric(at, "LSOAs in England's most deprived 10%").value.startswith("35 of 161")
     assert _metric(at, "West Midlands police force area").value == "3 of 7"
     # Sidebar: the shared filters are there, with every ward.
-    assert at.sidebar.radio(key="level").options == ["LSOA", "Ward"]
+    assert at.sidebar.radio(key="level").options == ["Neighbourhoods", "Wards"]  # shown in words (LSOA, Ward)
     assert "Ward: Park" in at.sidebar.selectbox(key="area").options
     assert any("Open Government Licence" in c.value for c in at.sidebar.caption)
 
