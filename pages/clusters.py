@@ -90,15 +90,16 @@ with left:
         "Number of clusters (k)",
         options=list(sil["k"]),
         key="cl_k",
-        help=f"Suggested: k = {best}, the highest silhouette (ties go to fewer clusters).",
+        help=f"Suggested: {best}, the number from 3 up whose groups are most distinct from each other "
+        "(highest silhouette; 2 would only split areas into more and less crime).",
     )
     res = gateway.q(place_clusters.cluster_analysis, level, cols_t, method, int(k))
     st.metric(
         "Agreement across 20 resamples",
-        f"{res['stability']:.2f} (adjusted Rand)",
-        help="The clustering is repeated on 20 resampled versions of the data (80% of areas each time; "
-        "for neighbouring-areas-only, small random noise instead) and compared with the clustering "
-        "of all the data: 1 = identical every time, 0 = no better than chance.",
+        f"{res['stability']:.2f} out of 1",
+        help="Adjusted Rand index. The clustering is repeated on 20 resampled versions of the data "
+        "(80% of areas each time; for neighbouring-areas-only, small random noise instead) and compared "
+        "with the clustering of all the data: 1 = identical every time, 0 = no better than chance.",
     )
     st.caption(f"Reading: {place_clusters.stability_reading(res['stability'])}.")
 with right:
@@ -148,7 +149,7 @@ furniture.map_block(
     ),
 )
 
-st.markdown("#### Cluster profiles (mean z-score: standard deviations from the city average)")
+st.markdown("#### Cluster profiles: how far above or below the city average each group is")
 short = {c: n[:1].upper() + n[1:] for c, n in indicators.nice_names().items()}
 prof = res["profile"].rename(columns=labels)
 fig = charts.cluster_profiles(
@@ -158,7 +159,8 @@ fig = charts.cluster_profiles(
 )
 st.plotly_chart(fig, width="stretch", key="cl_prof_chart")
 st.caption(
-    "Orange = above the city average, purple = below. Labels name each cluster's one or two most "
+    "Orange = above the city average, purple = below, in standard deviations (a z-score: 1 = well above "
+    "average, 2 = far above). Labels name each cluster's one or two most "
     "extreme indicators (at least half a standard deviation from average)."
 )
 pt = prof.round(3).reset_index()
@@ -214,11 +216,11 @@ shown = shown.rename(
 view = shown[
     [
         "rank",
-        "code",
         "area",
-        "ward",
-        "score",
         "reason",
+        "score",
+        "ward",
+        "code",
         "harm per 1,000",
         "IMD 2025 score",
         "attendees per 1,000",
@@ -232,9 +234,17 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     height=420,
+    # the answer first (area and why), the code hidden (the CSV keeps it)
+    column_order=[c for c in view.columns if c != "code"],
     column_config={
-        "reason": st.column_config.TextColumn("reason", width="large"),
-        "score": st.column_config.NumberColumn("score", format="%.1f"),
+        "rank": st.column_config.NumberColumn("Rank", format="%d"),
+        "area": st.column_config.TextColumn("Area", pinned=True),
+        "reason": st.column_config.TextColumn("Why it is high on the list", width="large"),
+        "score": st.column_config.NumberColumn("Score (0 to 100)", format="%.1f"),
+        "ward": st.column_config.TextColumn("Ward"),
+        "harm per 1,000": st.column_config.NumberColumn(
+            "Harm: days of custody per 1,000", format="%.0f", help="Harm weights: ONS Crime Severity Score"
+        ),
     },
 )
 furniture.download(

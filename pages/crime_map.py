@@ -10,7 +10,7 @@ import streamlit as st
 from geo import categorical, maps
 from geo.hotspots import COLD, HOT, NOT_SIG
 from swp_data import fmt, periods, taxonomy
-from swp_data.analysis import crime, stats
+from swp_data.analysis import crime, hotspot_reading, stats
 from swp_data.analysis import reference as ref
 from ui import charts, furniture, gateway, sidebar, urlstate
 from ui.urlstate import Choice, Field, MonthRange
@@ -20,7 +20,7 @@ HEAT_CAP = 30000
 SOURCE = "data.police.uk street-level crime; ONS Census 2021"
 HOT_PALETTE = {HOT: maps.PUOR[-1], COLD: maps.PUOR[0], NOT_SIG: "#eeeeee"}
 # URL token -> the widget's label (one list for both: a renamed label cannot break a link)
-VIEWS = {"areas": "Areas", "hotspots": "Hotspots (Gi*)"}
+VIEWS = {"areas": "Areas", "hotspots": "Hotspots"}
 LAYERS = {"none": "None", "points": "Points", "heat": "Heat"}
 MEASURES = {"count": "Count", "rate": "Rate per 1,000 residents", "change": "Change"}
 CHANGE_AS = {"pct": "%", "ratio": "Ratio"}
@@ -89,6 +89,15 @@ selection = c1.selectbox("Crime type", options, key="cm_sel", format_func=crime.
 cats = taxonomy.categories_for(selection)
 if "cm_period" in ss and not (isinstance(ss["cm_period"], tuple) and all(m in months for m in ss["cm_period"])):
     del ss["cm_period"]  # months loaded have changed since
+
+
+def _preset(name: str) -> None:
+    """A quick period sets the months slider (and so the link)."""
+    rng = periods.preset_range(months, name)
+    if rng is not None:
+        ss["cm_period"] = rng
+
+
 start, end = c2.select_slider(
     "Months",
     months,
@@ -102,8 +111,13 @@ view = c3.radio(
     list(VIEWS.values()),
     key="cm_view",
     horizontal=True,
-    help="Areas: counts, rates or change by area. Hotspots: Getis-Ord Gi* on LSOA rates.",
+    help="Areas: counts, rates or change by area. Hotspots: clusters of neighbourhoods with high (or low) "
+    "rates, more than chance would give.",
 )
+q_cols = st.columns(len(periods.PRESETS) + 1, gap="small")
+q_cols[0].caption("Quick period:")
+for col, name in zip(q_cols[1:], periods.PRESETS, strict=True):
+    col.button(name, key=f"cm_preset_{name}", on_click=_preset, args=(name,), width="stretch")
 d1, d2, d3 = st.columns([3, 3, 2])
 overlay = d3.radio("Records layer", list(LAYERS.values()), key="cm_overlay", horizontal=True)
 is_demo = gateway.q(crime.is_demo_selection, "crime", categories=cats, start=start, end=end)
@@ -213,9 +227,20 @@ if view == VIEWS["areas"]:
                 "pct_change": "% change",
             }
         )
+        ccur = "12 months to " + periods.fmt_month(end)
         selected = furniture.map_block(
             gdf,
             f.scope(table).round(3),
+            column_order=["name", "% change", "judgement", ccur, "12 months before", "ratio", "p_value"],
+            column_config={
+                "name": st.column_config.TextColumn("Ward" if level == "ward" else "Neighbourhood"),
+                "% change": st.column_config.NumberColumn("Change", format="%+.1f%%"),
+                "judgement": st.column_config.TextColumn("Is it real?"),
+                ccur: st.column_config.NumberColumn(format="localized"),
+                "12 months before": st.column_config.NumberColumn(format="localized"),
+                "ratio": st.column_config.NumberColumn("Ratio", format="%.2f"),
+                "p_value": st.column_config.NumberColumn("p-value", format="%.3f"),
+            },
             key=f"cm_change_{level}",
             title=label,
             is_demo=is_demo,
@@ -249,6 +274,14 @@ if view == VIEWS["areas"]:
         selected = furniture.map_block(
             gdf,
             f.scope(table).round(2),
+            # the answer first, the code hidden (the CSV keeps it)
+            column_order=["name", vcol, "rate_per_1000" if not rates else "count", "population"],
+            column_config={
+                "name": st.column_config.TextColumn("Ward" if level == "ward" else "Neighbourhood"),
+                "count": st.column_config.NumberColumn("Records", format="localized"),
+                "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
+                "population": st.column_config.NumberColumn("Residents", format="localized"),
+            },
             key=f"cm_{vcol}_{level}",
             title=label,
             is_demo=is_demo,
@@ -273,17 +306,38 @@ if view == VIEWS["areas"]:
 else:
     hs = gateway.q(crime.hotspots, cats, start, end)
     n_hot, n_cold = int((hs["hotspot"] == HOT).sum()), int((hs["hotspot"] == COLD).sum())
+    top = gateway.q(hotspot_reading.highest_rates, hs)
+    # the answer first, in words; guidance and the highest rates when nothing stands out
+    answer = hotspot_reading.reading(hs, top, crime.category_label(selection), span)
+    (st.info if n_hot or n_cold else st.warning)(fmt.md(answer), icon=":material/travel_explore:")
     h1, h2, h3 = st.columns(3)
-    h1.metric("Hot spots", f"{n_hot}", help="LSOAs whose neighbourhood rate is significantly high")
-    h2.metric("Cold spots", f"{n_cold}", help="LSOAs whose neighbourhood rate is significantly low")
+    h1.metric("Hot spots", f"{n_hot}", help="Neighbourhoods in a cluster of high rates, more than chance would give")
+    h2.metric("Cold spots", f"{n_cold}", help="Neighbourhoods in a cluster of low rates, more than chance would give")
     h3.metric("Records", fmt.fmt_int(hs["count"].sum()))
-    st.caption(
-        "Getis-Ord Gi* on LSOA rates per 1,000 residents, with "
-        f"{hs.attrs.get('weights') or 'queen contiguity'} (each LSOA with its neighbours), 999 permutations and a "
-        "false discovery rate correction (Benjamini–Hochberg, 5%). Rates are smoothed first (empirical Bayes): "
-        "LSOAs with few residents are pulled towards the city rate, so a handful of records cannot make a hotspot."
-        + (" Hotspots are always computed on LSOAs, whatever the Geography level." if level == "ward" else "")
-    )
+    if not (n_hot or n_cold) and len(top):
+        st.dataframe(
+            top,
+            hide_index=True,
+            key="cm_top_rates",
+            column_order=["name", "ward_name", "times_city", "rate_per_1000", "count"],
+            column_config={
+                "name": st.column_config.TextColumn("Neighbourhood"),
+                "ward_name": st.column_config.TextColumn("Ward"),
+                "times_city": st.column_config.NumberColumn("Times the city rate", format="%.1f"),
+                "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
+                "count": st.column_config.NumberColumn("Records", format="localized"),
+            },
+        )
+    with st.expander("Method: how hotspots are found"):
+        st.markdown(
+            "Getis-Ord Gi* on LSOA rates per 1,000 residents, with "
+            f"{hs.attrs.get('weights') or 'queen contiguity'} (each LSOA with its neighbours), 999 permutations "
+            "and a false discovery rate correction (Benjamini–Hochberg, 5%). Rates are smoothed first "
+            "(empirical Bayes): LSOAs with few residents are pulled towards the city rate, so a handful of "
+            "records cannot make a hotspot. The highest rates listed when nothing is significant are the "
+            "smoothed rates."
+            + (" Hotspots are always computed on LSOAs, whatever the Geography level." if level == "ward" else "")
+        )
     geo = gateway.geo_frame("lsoa")
     gdf = geo.merge(hs[["code", "z", "hotspot", "count", "rate_per_1000", "eb_rate"]], on="code", how="left")
     labels = {HOT: "Hot spot", COLD: "Cold spot", NOT_SIG: "Not significant"}
@@ -291,7 +345,7 @@ else:
         categorical.recolour(
             dict(zip(hs["code"], hs["hotspot"], strict=True)),
             labels,
-            title="Gi* hotspots (false discovery rate 5%)",
+            title="Hotspots (clusters of high or low rates beyond chance)",
             palette=HOT_PALETTE,
         ),
         *record_layers,
@@ -300,12 +354,23 @@ else:
     table = hs[["code", "name", "population", "count", "rate_per_1000", "eb_rate", "z", "p_fdr", "hotspot"]].rename(
         columns={"eb_rate": "smoothed rate per 1,000", "z": "Gi* z", "p_fdr": "p (FDR adjusted)"}
     )
-    table = table.sort_values("Gi* z", ascending=False)
+    table = table.sort_values(["Gi* z"], ascending=False)
     if f.area_kind != "city":
         table = table[table["code"].isin(f.lsoa_codes)]
     selected = furniture.map_block(
         gdf,
         table.round(3),
+        column_order=["name", "hotspot", "rate_per_1000", "count", "smoothed rate per 1,000", "Gi* z"],
+        column_config={
+            "name": st.column_config.TextColumn("Neighbourhood"),
+            "hotspot": st.column_config.TextColumn("Class"),
+            "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
+            "count": st.column_config.NumberColumn("Records", format="localized"),
+            "smoothed rate per 1,000": st.column_config.NumberColumn(format="%.1f"),
+            "Gi* z": st.column_config.NumberColumn(
+                "Cluster strength", format="%.1f", help="Gi* z-score: above 0, neighbours with high rates"
+            ),
+        },
         key="cm_hotspots",
         title=f"Hotspots: {selection}, {span}",
         is_demo=is_demo,
@@ -313,7 +378,7 @@ else:
         id_col="code",
         name_col="name",
         value_col="z",
-        value_label="Gi* z-score",
+        value_label="Cluster strength (high rates with high-rate neighbours: above 0)",
         kind="diverging",
         tooltip={"hotspot": "Class", "rate_per_1000": "Rate per 1,000", "eb_rate": "Smoothed rate"},
         highlight=f.lsoa_codes if f.area_kind != "city" else [],

@@ -3,8 +3,10 @@ overlays, and pockets of deprivation hidden inside average wards."""
 
 import streamlit as st
 
-from swp_data import fmt
+from swp_data import fmt, taxonomy
+from swp_data.analysis import crime, crime_deprivation
 from swp_data.analysis import reference as ref
+from swp_data.periods import fmt_month
 from ui import charts, furniture, gateway, sidebar, urlstate
 from ui.urlstate import Choice, slug
 
@@ -19,6 +21,7 @@ ss = st.session_state
 # URL token -> the picker's label (one list for both: a renamed label cannot break a link)
 VIEWS = {
     "imd": "IMD and domains",
+    "crime-and-deprivation": "Crime and deprivation",
     "crime": "IoD2025 crime indicators",
     "census": "Census 2021",
     "pockets": "Pockets of deprivation",
@@ -44,12 +47,14 @@ def _selected_key() -> str:
     view = ss.get("dep_view", VIEWS["imd"])
     if view == VIEWS["pockets"]:
         return f"pockets_{ss.get('pockets_edition', ref.EDITIONS[0])}_{ss.get('pockets_band', BANDS[0])}_selected"
+    if view == VIEWS["crime-and-deprivation"]:
+        return "dep_vs_lsoa_selected"
     part = {VIEWS["imd"]: "imd", VIEWS["crime"]: "crime", VIEWS["census"]: "census"}[view]
     return f"dep_{part}_{lvl}_selected"
 
 
 def _selectable() -> dict[str, str]:
-    pockets = ss.get("dep_view") == VIEWS["pockets"]
+    pockets = ss.get("dep_view") in (VIEWS["pockets"], VIEWS["crime-and-deprivation"])
     lvl = "ward" if ss.get("level") == sidebar.LEVELS["ward"] and not pockets else "lsoa"
     return {c: c for c in gateway.geo_frame(lvl)["code"]}
 
@@ -63,6 +68,8 @@ urlstate.page(  # a link's choices seed the widgets below
     Choice("indicator", "dep_crime_ind", {slug(k.split("_rate_per")[0]): k for k in ref.CRIME_INDICATORS}),
     Choice("topic", "dep_census", list(ref.CENSUS_OVERLAYS)),
     Choice("group", lambda: f"dep_census_cat_{_topic()}", lambda: gateway.q(ref.census_categories, _topic())),
+    Choice("vsdomain", "dep_vs_domain", list(ref.DOMAINS["2025"]), default="income"),
+    Choice("vscat", "dep_vs_cat", urlstate.category_tokens, default=urlstate.ALL, why="not a crime type"),
     Choice("pockets", "pockets_edition", list(ref.EDITIONS)),
     Choice("band", "pockets_band", BANDS),
     Choice("select", _selected_key, _selectable, default=None, why="not an area of this map"),
@@ -130,6 +137,100 @@ if view == VIEWS["imd"]:
         highlight=highlight,
     )
 
+elif view == VIEWS["crime-and-deprivation"]:
+    domains = ref.DOMAINS["2025"]
+    if st.session_state.get("dep_vs_domain", "income") not in domains:
+        del st.session_state["dep_vs_domain"]
+    domain = c2.selectbox(
+        "Deprivation domain (IoD 2025)",
+        list(domains),
+        index=list(domains).index(crime_deprivation.DEFAULT_DOMAIN),
+        format_func=domains.get,
+        key="dep_vs_domain",
+        help="Income (the default) is not built from crime. The overall IMD and the Crime domain are partly "
+        "made of police recorded crime.",
+    )
+    options = gateway.q(crime.category_options)
+    if st.session_state.get("dep_vs_cat") not in options:
+        st.session_state["dep_vs_cat"] = "All crime and ASB"
+    selection = c3.selectbox("Crime type", options, key="dep_vs_cat", format_func=crime.category_label)
+    months = gateway.q(crime.months_loaded)
+    if not months:
+        st.info(
+            "No police.uk records are loaded: import them (or the demo) on the Data page to compare crime "
+            "with deprivation.",
+            icon=":material/info:",
+        )
+    else:
+        what = selection
+        cats = taxonomy.categories_for(selection)
+        rel = gateway.q(crime_deprivation.relationship, domain, cats, None, None, "2025", what)
+        is_demo = furniture.demo_banner(kinds=("police_uk",))
+        last = months[-1]
+        first = months[max(0, len(months) - 12)]
+        span = f"{fmt_month(first)} to {fmt_month(last)}"
+        st.markdown(f"**{fmt.md(rel.reading)}**")
+        st.caption(f"Records of the last 12 months loaded ({span}), per 1,000 residents (Census 2021).")
+        if rel.warning:
+            st.warning(fmt.md(rel.warning), icon=":material/warning:")
+        st.markdown(fmt.md(rel.spearman_words))
+        left, right = st.columns(2)
+        with left:
+            fig = charts.crime_by_deprivation_fifth(rel.fifths, domain_label=rel.domain_label, what=what)
+            st.plotly_chart(fig, width="stretch", key="dep_vs_fifths")
+            furniture.download(
+                rel.fifths,
+                label="Download the fifths (CSV)",
+                filename=f"crime-by-{domain}-fifth",
+                title=f"{what} per 1,000 residents by fifth of {rel.domain_label} deprivation, {span}",
+                is_demo=is_demo,
+                source="data.police.uk; MHCLG IoD2025; ONS Census 2021",
+                key="dep_vs_fifths_dl",
+            )
+        with right:
+            fig = charts.crime_against_domain(rel.lsoas, domain_label=rel.domain_label, what=what)
+            st.plotly_chart(fig, width="stretch", key="dep_vs_scatter")
+        lsoa_geo = gateway.geo_frame("lsoa")
+        gdf = lsoa_geo.merge(rel.lsoas[["code", "rate_per_1000", "count"]], on="code", how="left")
+        most = rel.lsoas.loc[rel.lsoas["fifth"] == 1, "code"].tolist()
+        table = (
+            rel.lsoas.assign(fifth=rel.lsoas["fifth"].map(lambda i: crime_deprivation.FIFTHS[i - 1]))
+            .sort_values("rate_per_1000", ascending=False)
+            .round(2)
+        )
+        selected = furniture.map_block(
+            gdf,
+            f.scope(table, level="lsoa"),
+            key="dep_vs_lsoa",
+            title=f"{what} per 1,000 residents; outlined: the most deprived fifth ({rel.domain_label})",
+            is_demo=is_demo,
+            source="data.police.uk; MHCLG IoD2025; ONS Census 2021",
+            id_col="code",
+            name_col="name",
+            value_col="rate_per_1000",
+            value_label=f"{what} per 1,000 residents, {span}",
+            tooltip={"count": "Records"},
+            highlight=most,
+            column_order=["name", "rate_per_1000", "fifth", "rank", "count", "population"],
+            column_config={
+                "name": st.column_config.TextColumn("Neighbourhood"),
+                "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
+                "fifth": st.column_config.TextColumn(f"{rel.domain_label} deprivation"),
+                "rank": st.column_config.NumberColumn("National rank (1 = most deprived)", format="%d"),
+                "count": st.column_config.NumberColumn("Records", format="localized"),
+                "population": st.column_config.NumberColumn("Residents", format="localized"),
+            },
+        )
+        with st.expander("Method"):
+            st.markdown(
+                "The city's LSOAs are put in order of their national rank on the chosen IoD 2025 domain and cut "
+                "into five groups of nearly equal numbers of LSOAs. Each fifth's rate is its records over its "
+                "residents (pooled). Spearman's rank correlation compares the LSOAs' order of deprivation "
+                f"with their order of crime rate (rho = {rel.rho:.3f}, p = {rel.p_value:.3g}, n = {len(rel.lsoas)}). "
+                "Records without a location are left out. An association across areas says nothing about "
+                "individual people (the ecological fallacy)."
+            )
+
 elif view == VIEWS["crime"]:
     ind = c2.selectbox(
         "Indicator", list(ref.CRIME_INDICATORS), format_func=ref.CRIME_INDICATORS.get, key="dep_crime_ind"
@@ -164,7 +265,12 @@ elif view == VIEWS["crime"]:
         fig = charts.crime_against_deprivation(both, ind=ind, label=label)
         st.plotly_chart(fig, width="stretch")
         r = both[["score", ind]].corr(method="spearman").iloc[0, 1]
-        st.caption(f"Spearman rank correlation: {r:.2f} across {len(both)} areas.")
+        st.caption(
+            f"Spearman rank correlation {r:.2f} across {len(both)} areas: 1 would mean the areas fall in the "
+            "same order on both, 0 no relation. The overall IMD includes this crime domain, so the link is "
+            "partly circular: the 'Crime and deprivation' view compares the loaded records with a domain "
+            "of your choice (Income by default)."
+        )
 
 elif view == VIEWS["census"]:
     overlay = c2.selectbox(

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from swp_data import fmt
-from swp_data.analysis import crime_window, reference
+from swp_data.analysis import crime_window, reference, stats
 from swp_data.demo import areas as demo_areas
 from swp_data.errors import InputError
 from swp_data.places import area_compare, area_files, impact_areas, indicators
@@ -267,10 +267,25 @@ else:
     if f.area_kind == "impact" and f.area_code in labels and ss.get("ia_sidebar_seen") != f.area_code:
         ss["ia_sidebar_seen"] = f.area_code
         ss["ia_profile"] = f.area_code
+    elif f.area_kind == "ward" and ss.get("ia_sidebar_seen") != f.area_code:
+        # a ward in the sidebar: open on the Impact Area sharing most of its neighbourhoods
+        ss["ia_sidebar_seen"] = f.area_code
+        overlap = {a: len(set(gateway.q(impact_areas.area_codes, a)) & set(f.lsoa_codes)) for a in labels}
+        if max(overlap.values(), default=0) > 0:
+            ss["ia_profile"] = max(overlap, key=lambda a: overlap[a])
     if ss.get("ia_profile") not in labels:
         ss["ia_profile"] = next(iter(labels))
+
+    def _to_sidebar() -> None:
+        """The page's choice becomes the sidebar's Area: one area everywhere."""
+        chosen = ss.get("ia_profile")
+        for label, (kind, code) in sidebar._area_options().items():
+            if kind == "impact" and code == chosen:
+                ss["area"] = label
+                ss["ia_sidebar_seen"] = chosen
+
     c1, c2 = st.columns([2, 2])
-    aid = c1.selectbox("Impact Area", list(labels), format_func=labels.get, key="ia_profile")
+    aid = c1.selectbox("Impact Area", list(labels), format_func=labels.get, key="ia_profile", on_change=_to_sidebar)
     measure = c2.selectbox(
         "Crime measure",
         crime_window.measures(),
@@ -392,35 +407,71 @@ else:
                     delta_arrow="off",
                     delta=r.text,
                 )
+            by_where = change.set_index("where")
+            if {"Inside the area", "Rest of the city"} <= set(by_where.index):
+                ins, rest = by_where.loc["Inside the area"], by_where.loc["Rest of the city"]
+                diff = stats.change_difference(
+                    int(ins["current"]), int(ins["previous"]), int(rest["current"]), int(rest["previous"])
+                )
+                st.markdown(f"**Is the area doing better or worse than the rest of the city?** {fmt.md(diff.text)}.")
+                st.caption(
+                    f"Ratio of rate ratios {diff.rrr:.2f} (95% interval {diff.ci_low:.2f} to {diff.ci_high:.2f}): "
+                    "1 = the same change as the rest; Fisher's exact test of the 2x2 table."
+                )
 
         # ------------------------------------------------ LSOAs inside
-        st.markdown(f"#### The area's LSOAs, ranked by harm ({wl})")
+        st.markdown(f"#### The area's neighbourhoods (LSOAs), ranked by harm ({wl})")
         rank = gateway.q(area_compare.area_lsoa_ranking, codes, measure)
         geo = gateway.geo_frame("lsoa")
         gdf = geo[geo["code"].isin(codes)].merge(rank[["code", "harm_per_1000", "rate_per_1000"]], on="code")
         table = rank.rename(
             columns={
-                "count": f"records ({measure})",
-                "rate_per_1000": "per 1,000",
-                "harm_per_1000": "harm per 1,000",
-                "rate_rank": "rank by rate",
-                "harm_rank": "rank by harm",
-                "imd_decile": "IMD 2025 decile",
+                "name": "Neighbourhood",
+                "ward_name": "Ward",
+                "population": "Residents",
+                "count": f"Records ({measure})",
+                "rate_per_1000": "Per 1,000 residents",
+                "harm_per_1000": "Harm: days of custody per 1,000",
+                "harm_index": "Harm (city = 100)",
+                "rate_rank": "Rank by rate",
+                "harm_rank": "Rank by harm",
+                "imd_decile": "Deprivation decile (1 = most deprived)",
             }
         ).round(1)
+        # the answer first, codes hidden (the CSV keeps every column)
+        lsoa_cols = [
+            "Neighbourhood",
+            "Harm (city = 100)",
+            "Per 1,000 residents",
+            f"Records ({measure})",
+            "Rank by harm",
+            "Deprivation decile (1 = most deprived)",
+            "Ward",
+        ]
         picked = furniture.map_block(
             gdf,
             table,
             key="ia_lsoas",
-            title="The area's LSOAs (harm-weighted crime per 1,000)",
+            title="The area's neighbourhoods (LSOAs), most harm first",
             is_demo=is_demo,
             source="data.police.uk; ONS Census 2021; harm weights approximated from the ONS Crime Severity Score",
             id_col="code",
             name_col="name",
             value_col="harm_per_1000",
-            value_label="Harm-weighted crime per 1,000 (last 12 months)",
+            value_label="Harm: days of custody equivalent per 1,000 residents (last 12 months)",
             tooltip={"rate_per_1000": f"{measure} per 1,000"},
             map_height=420,
+            column_order=lsoa_cols,
+            column_config={
+                "Harm (city = 100)": st.column_config.NumberColumn(
+                    format="%.0f",
+                    help="Harm-weighted crime per resident against the city's: 100 = the city average, "
+                    "200 = twice it. Harm weights: the sentencing days of custody each offence type gets on "
+                    "average (ONS Crime Severity Score).",
+                ),
+                "Per 1,000 residents": st.column_config.NumberColumn(format="%.1f"),
+                "Rank by harm": st.column_config.NumberColumn(format="%d"),
+            },
         )
 
     # ------------------------------------------------ deprivation

@@ -103,7 +103,21 @@ pub = gateway.q(
     ),
 )
 pub["indicator"] = pub["indicator"].str.replace("_", " ").str.capitalize()
-st.dataframe(pub, hide_index=True, width="stretch")
+pub["source_document"] = pub["source_document"].map(ref.source_name)  # by name, not file name
+pub = pub.rename(
+    columns={
+        "indicator": "Figure",
+        "breakdown": "Breakdown",
+        "period": "Period",
+        "value": "Value",
+        "unit": "Unit",
+        "geography": "Area",
+        "source_document": "Source",
+    }
+)
+st.dataframe(
+    pub, hide_index=True, width="stretch", column_config={"Source": st.column_config.TextColumn(width="large")}
+)
 furniture.download(
     pub,
     label="Download CSV",

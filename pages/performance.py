@@ -78,6 +78,7 @@ st.caption(
 )
 
 # ----------------------------------------------------------------- the priorities
+st.markdown(f"**{fmt.md(wording.headline(rep))}**")
 st.subheader("Strategy priorities")
 table = wording.summary_table(rep)
 spark = f"Monthly, {fmt_month(rep.rows[0].monthly['month'].iloc[0])} to {fmt_month(rep.to_month)}"
@@ -86,19 +87,20 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     key="perf_table",
+    # the answer first (fits 1280x720): the change and its direction, whether it is real, the RAG and target
     column_order=[
         "Priority",
-        "Status",
+        "Change",
+        "Direction of travel",
         "Is the change real?",
+        "Status",
+        "Target",
+        "Rate per 1,000",
         "Last 12 months",
         "Charged or summonsed",
         "Previous 12 months",
-        "Change",
         "trend",
-        "Direction of travel",
-        "Rate per 1,000",
         "Verdict",
-        "Target",
         "Status reason",
         "Target set by",
         "Source",
@@ -115,18 +117,23 @@ st.dataframe(
         "Is the change real?": st.column_config.TextColumn(
             help="Exact Poisson test of the last 12 months against the 12 before: real only at 95% confidence"
         ),
+        "Change": st.column_config.TextColumn(help="The last 12 months against the 12 before"),
+        "Direction of travel": st.column_config.TextColumn(
+            "Direction", help="The direction of the change beside it; level within 1% either way"
+        ),
         "Verdict": st.column_config.TextColumn(width="large"),
         "Rate per 1,000": st.column_config.NumberColumn(format="%.2f", help="Per 1,000 residents (Census 2021)"),
         "trend": st.column_config.LineChartColumn(spark, y_min=0, width="medium"),
-        "Target": st.column_config.TextColumn(width="medium"),
+        "Target": st.column_config.TextColumn(width="medium", help="Targets marked DEMO are illustrative"),
         "Status reason": st.column_config.TextColumn(width="large"),
     },
 )
 st.markdown(f"**RAG thresholds.** {targets.rag_thresholds_text(rep.amber_margin)}")
 st.caption(
-    "Direction of travel: the rolling 12 months against the rolling 12 months to 3 months earlier, so the "
-    "seasons do not show as a change; flat within 1%. Violence stands in for public place violence (police.uk "
-    "does not separate it)." + (" Counts under 10 are too few to judge." if table["Too few to judge"].any() else "")
+    "Direction of travel: the direction of the change shown (the last 12 months against the 12 before, so the "
+    "seasons do not show as a change); level within 1% either way. Violence stands in for public place "
+    "violence (police.uk does not separate it)."
+    + (" Counts under 10 are too few to judge." if table["Too few to judge"].any() else "")
 )
 furniture.download(
     table.drop(columns=["trend"]),
@@ -138,6 +145,25 @@ furniture.download(
     key="perf_dl",
 )
 
+
+unmeasured = gateway.q(priorities.unmeasured_priorities)
+if len(unmeasured):
+    st.markdown(
+        f"**Not measured yet.** {len(unmeasured)} of the strategy's priorities are not in the table: "
+        + "; ".join(fmt.md(p).lower() for p in unmeasured["Priority"])
+        + ". The loaded data cannot measure them; this is what each would need."
+    )
+    st.dataframe(
+        unmeasured,
+        hide_index=True,
+        width="stretch",
+        key="perf_unmeasured",
+        column_config={
+            "Priority": st.column_config.TextColumn(pinned=True),
+            "Why it is not shown": st.column_config.TextColumn(width="large"),
+            "What data it needs": st.column_config.TextColumn(width="large"),
+        },
+    )
 
 with st.expander("One priority's rolling 12 months against its target"):
     by_key = {r.priority.key: r for r in rep.rows}

@@ -198,6 +198,21 @@ else:
             if r.unreliable:
                 st.warning("Fewer than 10 records in a period: too few to judge any change.", icon=":material/warning:")
 
+    # ------------------------------------------------------------- the area against the rest of the city
+    if scope is not None and view["last12"] is not None:
+        city12 = gateway.q(crime.trend_view, cats, None, freq, False)["last12"]
+        if city12 is not None:
+            a, c = view["last12"]["result"], city12["result"]
+            diff = stats.change_difference(a.current, a.previous, c.current - a.current, c.previous - a.previous)
+            st.markdown(
+                f"**Does {fmt.md(scope_label)} change differently from the rest of the city?** {fmt.md(diff.text)}."
+            )
+            st.caption(
+                "Last 12 months against the 12 before, inside against the rest of the city: ratio of rate "
+                f"ratios {diff.rrr:.2f} (95% interval {diff.ci_low:.2f} to {diff.ci_high:.2f}), Fisher's exact "
+                "test of the 2x2 table. 1 = the same change as the rest."
+            )
+
     # ------------------------------------------------------------- rolling 12 months
     roll = view["rolling"]
     left, right = st.columns(2)

@@ -197,3 +197,28 @@ def parse_month(text: object) -> pd.Timestamp | None:
     if not m or not 1 <= int(m.group(2)) <= 12 or not 1900 <= int(m.group(1)) < 2200:
         return None
     return pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)
+
+
+# Quick periods for a month-range picker (issue #22, finding 3): label -> rule.
+PRESETS = ("Last 12 months", "This financial year", "This calendar year")
+
+
+def preset_range(months: list[pd.Timestamp], preset: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """(first, last) month loaded of a quick period, ending at the latest
+    month loaded: "Last 12 months" (the 12 months to it), "This financial
+    year" (from April of its financial year), "This calendar year" (from
+    January of its year). None when no month of the period is loaded."""
+    if not months:
+        return None
+    have = sorted(pd.Timestamp(m) for m in months)
+    last = have[-1]
+    if preset == "Last 12 months":
+        first = last - pd.DateOffset(months=11)
+    elif preset == "This financial year":
+        first = pd.Timestamp(year=_fy_start_year(last), month=4, day=1)
+    elif preset == "This calendar year":
+        first = pd.Timestamp(year=last.year, month=1, day=1)
+    else:
+        raise ValueError(f"unknown period {preset!r}: use one of {', '.join(PRESETS)}")
+    inside = [m for m in have if m >= first]
+    return (inside[0], last) if inside else None

@@ -51,7 +51,8 @@ def demo_store(tmp_path_factory, ref_store) -> Path:
     old = os.environ.get("SWP_STORE")
     os.environ["SWP_STORE"] = str(p)
     try:
-        demo.generate_and_import(workdir=d / "files")
+        # without the demo targets, so the tests of targets start from none (tests/unit/test_demo_targets.py)
+        demo.generate_and_import(workdir=d / "files", targets=False)
     finally:
         if old is None:
             os.environ.pop("SWP_STORE", None)

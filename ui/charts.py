@@ -428,6 +428,55 @@ def crime_against_deprivation(both: pd.DataFrame, *, ind: str, label: str) -> go
     )
 
 
+@_cached
+def crime_by_deprivation_fifth(fifths: pd.DataFrame, *, domain_label: str, what: str) -> go.Figure:
+    """Deprivation: the rate per 1,000 residents in each fifth of the city's
+    LSOAs by a domain, most deprived first."""
+    fig = go.Figure(
+        go.Bar(
+            x=[maps.esc(v) for v in fifths["label"]],
+            y=fifths["rate_per_1000"],
+            marker_color=["#b35806", "#f1a340", "#bdbdbd", "#998ec3", "#542788"][: len(fifths)],
+            text=[f"{v:,.1f}" for v in fifths["rate_per_1000"]],
+            textposition="outside",
+            hovertemplate="%{x}: %{y:,.1f} per 1,000 residents<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=360,
+        margin=MARGIN,
+        title={
+            "text": maps.esc(f"{what} per 1,000 residents, by {domain_label.lower()} deprivation"),
+            "font": {"size": 14},
+        },
+        yaxis_title="per 1,000 residents",
+        xaxis_title=maps.esc(f"Fifths of the city's neighbourhoods by {domain_label.lower()} deprivation"),
+    )
+    return fig
+
+
+@_cached
+def crime_against_domain(lsoas: pd.DataFrame, *, domain_label: str, what: str) -> go.Figure:
+    """Deprivation: each LSOA's rate against its national rank on a domain
+    (axis reversed: more deprived to the right), sized by residents."""
+    d = lsoas.assign(hover=[maps.esc(n) for n in lsoas["name"]])
+    fig = px.scatter(
+        d,
+        x="rank",
+        y="rate_per_1000",
+        size="population",
+        hover_name="hover",
+        labels={
+            "rank": maps.esc(f"National rank on {domain_label.lower()} deprivation (more deprived to the right)"),
+            "rate_per_1000": maps.esc(f"{what} per 1,000 residents"),
+        },
+        color_discrete_sequence=["#31688e"],
+        height=360,
+    )
+    fig.update_layout(margin=MARGIN, xaxis={"autorange": "reversed"})
+    return fig
+
+
 # ------------------------------------------------------------------ Impact Areas
 @_cached
 def area_shares(shares: pd.DataFrame) -> go.Figure:

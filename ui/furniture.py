@@ -89,9 +89,14 @@ def map_block(
     source: str = "",
     map_height: int = 520,
     layers=None,
+    column_order: list[str] | None = None,
+    column_config: dict | None = None,
     **choropleth_kwargs,
 ) -> str | None:
     """A choropleth with its table and CSV download beside it.
+
+    ``column_order`` / ``column_config``: the table's shown columns (the
+    answer first, codes left out; the CSV keeps every column) and headers.
 
     ``layers``: extra layers drawn on the map, each a ``functools.partial``
     of a module-level function taking the map (see ui/foliummap.py: the
@@ -114,7 +119,14 @@ def map_block(
             st.session_state[sel_key] = clicked
     with right:
         st.markdown(f"**{md(title)}**")
-        st.dataframe(table, hide_index=True, width="stretch", height=map_height - 90)
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            height=map_height - 90,
+            column_order=column_order,
+            column_config=column_config,
+        )
         download(
             table, label="Download CSV", filename=key, title=title, is_demo=is_demo, source=source, key=f"{key}_dl"
         )

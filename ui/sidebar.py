@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from swp_data import access, config
+from swp_data import access, config, fmt
 from swp_data.analysis import reference
+from swp_data.places import placenames
 from ui import furniture, gateway, navigation
 
 CITY = "Whole city"
@@ -55,17 +56,23 @@ def sidebar() -> None:
         if not config.store_path().exists():
             st.error("The store is not built. Run `make run` (or `python -m swp_data build`).")
             return
-        st.radio(
-            "Geography level",
-            list(LEVELS.values()),
-            key="level",
-            horizontal=True,
-            help="LSOA: 161 small areas of about 1,600 residents (2021). Ward: the 20 wards of May 2023 "
-            "(best-fit from LSOAs).",
-        )
         opts = _area_options()
         if st.session_state.get("area") not in opts:
             st.session_state["area"] = CITY
+        places = gateway.q(placenames.place_table)
+        st.selectbox(
+            "Find a place",
+            list(places["place"]),
+            index=None,
+            key="place_search",
+            placeholder="Type a place, e.g. Whitmore Reans",
+            on_change=_go_to_place,
+            args=(places, opts),
+            help="Wards, parts of ward names and the places the strategy names (Whitmore Reans, Low Hill...): "
+            "choosing one sets the Area below to its Impact Area, or else its ward.",
+        )
+        if found := st.session_state.get("place_found"):
+            st.caption(fmt.md(found))
         st.selectbox(
             "Area",
             list(opts),
@@ -73,9 +80,38 @@ def sidebar() -> None:
             help="Limit figures to a ward or an Impact Area. Maps still show the whole city, "
             "with the chosen area outlined.",
         )
+        st.radio(
+            "Geography level",
+            list(LEVELS.values()),
+            key="level",
+            horizontal=True,
+            format_func={LEVELS["lsoa"]: "Neighbourhoods", LEVELS["ward"]: "Wards"}.get,
+            help="What maps and tables are drawn by, inside the Area above. Neighbourhoods (LSOAs): 161 small "
+            "areas of about 1,600 residents (2021). Wards: the 20 wards of May 2023 (best-fit from LSOAs).",
+        )
         st.divider()
         _data_status()
         st.caption(config.ATTRIBUTION)
+
+
+def _go_to_place(places: pd.DataFrame, opts: dict[str, tuple[str, str | None]]) -> None:
+    """ "Find a place": set the sidebar's Area to the place's Impact Area (one
+    carrying its name first), or else its ward, and say where it is."""
+    ss = st.session_state
+    place = ss.get("place_search")
+    hit = places[places["place"] == place]
+    if place is None or hit.empty:
+        ss.pop("place_found", None)
+        return
+    row = hit.iloc[0]
+    by_code = {v: k for k, v in opts.items()}
+    ia = sorted(row["impact_areas"], key=lambda a: place.casefold() not in a[1].casefold())
+    target = by_code.get(("impact", ia[0][0])) if ia and row["how"] != "ward" else None
+    if target is None and pd.notna(row["ward_code"]):
+        target = by_code.get(("ward", row["ward_code"]))
+    if target is not None:
+        ss["area"] = target
+    ss["place_found"] = placenames.describe(row) + (f". Showing {target}." if target else ".")
 
 
 def filters() -> Filters:

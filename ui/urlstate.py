@@ -26,6 +26,7 @@ the same page is a whole view (a parameter it lacks takes its default).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -408,9 +409,36 @@ def link(query: Mapping[str, str], page_path: str, slot: Any = None) -> None:
     """'Copy link to this view': the full URL with the copy button of st.code."""
     base = st.context.url or ("/" + page_path)  # no URL outside a browser (AppTest)
     url = base + ("?" + urlencode(query) if query else "")
+    with slot if slot is not None else st.sidebar:
+        st.components.v1.html(copy_button_html(url), height=46)
     with slot if slot is not None else st.sidebar, st.expander("Copy link to this view", icon=":material/link:"):
         st.code(url, language=None, wrap_lines=True)
         st.caption("The copy button is at the right of the link. The link opens this page with the same choices.")
+
+
+def copy_button_html(url: str) -> str:
+    """A real "Copy link" button (issue #22, finding 8): a <button>, so it is
+    reached with Tab and pressed with Enter or Space; it copies with
+    navigator.clipboard, or, where that is refused, by selecting a hidden
+    text field and the copy command; "Link copied" is announced (aria-live).
+    The URL goes in as a JSON string: nothing of it runs."""
+    data = json.dumps(url).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        "<style>body{margin:0;font-family:'Source Sans Pro',sans-serif}"
+        "button{font:inherit;font-size:15px;padding:6px 12px;border:1px solid #b9bcc4;border-radius:8px;"
+        "background:#fff;color:#31333f;cursor:pointer}button:focus-visible{outline:3px solid #0b5394;"
+        "outline-offset:1px}#ok{margin-left:8px;font-size:14px;color:#1b5e20}</style>"
+        '<button id="copy" type="button">Copy link</button><span id="ok" role="status" aria-live="polite"></span>'
+        "<script>(function(){var url=" + data + ";var ok=document.getElementById('ok');"
+        "function done(){ok.textContent='Link copied';setTimeout(function(){ok.textContent='';},4000);}"
+        "function fallback(){var t=document.createElement('textarea');t.value=url;t.setAttribute('readonly','');"
+        "t.style.position='absolute';t.style.left='-9999px';document.body.appendChild(t);t.select();"
+        "var good=false;try{good=document.execCommand('copy');}catch(e){}document.body.removeChild(t);"
+        "if(good){done();}else{ok.textContent='Copy the link below';}}"
+        "document.getElementById('copy').addEventListener('click',function(){"
+        "if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(url).then(done,fallback);}"
+        "else{fallback();}});})();</script>"
+    )
 
 
 # ----------------------------------------------------------------- declarations

@@ -67,7 +67,7 @@ def _has_crime(con) -> bool:
 
 def category_label(category: str) -> str:
     """A category or grouping as shown in pickers: historic categories say so."""
-    if category in taxonomy.GROUPINGS:
+    if category in taxonomy.GROUPINGS and taxonomy.GROUPINGS[category] != (category,):
         return f"{category} (grouping)"
     if category in taxonomy.HISTORIC_CATEGORIES:
         return f"{category} (historic, before 2013)"
@@ -119,7 +119,8 @@ def category_options(con: duckdb.DuckDBPyConnection) -> list[str]:
     if _has_crime(con):
         present = [r[0] for r in con.execute("SELECT DISTINCT category FROM crime ORDER BY 1").fetchall()]
     extra = [c for c in present if c not in taxonomy.CATEGORIES]
-    return [*taxonomy.GROUPINGS, *taxonomy.CATEGORIES, *extra]
+    # a grouping of one category of the same name (anti-social behaviour) is listed once, as a grouping
+    return list(dict.fromkeys([*taxonomy.GROUPINGS, *taxonomy.CATEGORIES, *extra]))
 
 
 def population(con: duckdb.DuckDBPyConnection, lsoa_codes: tuple[str, ...] | None = None) -> int:

@@ -41,6 +41,23 @@ DOMAINS = {
 
 CRIME_INDICATORS = IMD25_CRIME_INDICATORS
 
+# The partnership's documents (the bundle's seeds/, as published_figure.source_document names them) by the
+# titles they carry, so a published figure cites its source by name, not by file name.
+SOURCE_DOCUMENTS = {
+    "000_d7aedd038824b33d.txt": "SWP Community Safety and Harm Reduction Strategy 2017-2020",
+    "001_ac932429a4d359f5.txt": "SWP Crime Reduction, Community Safety and Drugs Strategy 2014-2017",
+    "002_2fe525b83ae8ece0.txt": "SWP Community Safety and Harm Reduction Strategy 2020-2023 (consultation draft)",
+    "003_f0a68813f0ea50b2.txt": "SWP Community Safety Strategy consultation (strategy from 2023)",
+    "004_1320956e06d51105.txt": "Health and Wellbeing Together, 21 Oct 2020: SWP Community Safety and Harm "
+    "Reduction Strategy 2020-2023",
+}
+
+
+def source_name(document: str) -> str:
+    """A seed document's title (the file name itself when unknown)."""
+    return SOURCE_DOCUMENTS.get(str(document), str(document))
+
+
 CENSUS_OVERLAYS = {
     "ethnicity": ("census_ethnicity", "ethnic_group", "total_residents", "Ethnic group (Census 2021)"),
     "household_deprivation": (

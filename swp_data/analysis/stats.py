@@ -160,6 +160,74 @@ def describe_change(result: ChangeResult) -> str:
     return f"{head}: within normal variation ({fmt_p(result.p_value)})"
 
 
+@dataclass(frozen=True)
+class DifferenceResult:
+    """Whether an area's change differs from the rest of the city's.
+
+    rrr         ratio of rate ratios: (area now / area before) / (rest now /
+                rest before); 1 = the area changed like the rest; 0.8 = the
+                area fell 20% more (relatively) than the rest. ``nan`` when it
+                cannot be formed (a zero count).
+    ci_low/high 95% interval of it (log scale: the standard error is
+                sqrt(1/a1 + 1/a0 + 1/b1 + 1/b0)).
+    p_value     two-sided Fisher exact test of the 2x2 table.
+    significant p_value < alpha. unreliable: any count under 10.
+    text        one plain sentence.
+    """
+
+    rrr: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    significant: bool
+    unreliable: bool
+    text: str
+    alpha: float = 0.05
+
+
+def change_difference(
+    area_current: int, area_previous: int, rest_current: int, rest_previous: int, alpha: float = 0.05
+) -> DifferenceResult:
+    """Test whether the area's change between two periods differs from the
+    rest of the city's (the inspector's question: "is my area doing better or
+    worse than the rest, beyond chance?"). Exact conditional test of the 2x2
+    table [[area now, area before], [rest now, rest before]]: Fisher's exact
+    p-value (the ratio of rate ratios equals the table's odds ratio for
+    counts over equal periods of a fixed population) and the log-scale
+    interval of the ratio of rate ratios."""
+    from scipy.stats import fisher_exact, norm
+
+    a1, a0 = _as_count(area_current, "area_current"), _as_count(area_previous, "area_previous")
+    b1, b0 = _as_count(rest_current, "rest_current"), _as_count(rest_previous, "rest_previous")
+    table = [[a1, a0], [b1, b0]]
+    unreliable = min(a1, a0, b1, b0) < UNRELIABLE_BELOW
+    if min(a1, a0, b1, b0) == 0:
+        rrr, lo, hi = float("nan"), 0.0, float("inf")
+        p = float(fisher_exact(table)[1]) if (a1 + a0) and (b1 + b0) and (a1 + b1) and (a0 + b0) else float("nan")
+    else:
+        rrr = (a1 / a0) / (b1 / b0)
+        half = float(norm.ppf(1 - alpha / 2)) * math.sqrt(1 / a1 + 1 / a0 + 1 / b1 + 1 / b0)
+        lo, hi = rrr * math.exp(-half), rrr * math.exp(half)
+        p = float(fisher_exact(table)[1])
+    sig = bool(p < alpha) if not math.isnan(p) else False
+    if unreliable:
+        text = "Too few records to tell whether the area's change differs from the rest of the city's"
+    elif not sig:
+        text = (
+            "The area's change is in line with the rest of the city's: the difference is within normal "
+            f"variation ({fmt_p(p)})"
+        )
+    else:
+        better = rrr < 1
+        size = abs(rrr - 1) * 100
+        text = (
+            f"The area's change differs from the rest of the city's ({(1 - alpha) * 100:g}% confidence, "
+            f"{fmt_p(p)}): its count is {size:.0f}% {'lower' if better else 'higher'} than if it had changed "
+            f"like the rest ({'better' if better else 'worse'} than the rest)"
+        )
+    return DifferenceResult(rrr, lo, hi, p, sig, unreliable, text, alpha)
+
+
 # --------------------------------------------------------------------------
 # Rates
 # --------------------------------------------------------------------------

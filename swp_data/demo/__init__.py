@@ -866,6 +866,7 @@ def generate_and_import(
     progress: Callable[[float, str], None] | None = None,
     *,
     cfg: DemoConfig = DEMO_CONFIG,
+    targets: bool = True,
 ):
     """Write the demo files (to ``workdir``, kept, or a temporary folder,
     removed) and import them, labelled demo, in ONE call of
@@ -876,7 +877,8 @@ def generate_and_import(
     0 to 1, never going back). Importing the demo again replaces the earlier
     demo rows (imports are idempotent). The demo Impact Areas (the six
     approximate 2011-12 priority areas) are added in the same transaction
-    when the store has none."""
+    when the store has none, and so are the demo targets (``targets``,
+    :mod:`swp_data.demo.targets`) when it has no target."""
     from swp_data.sources.imports import import_paths
 
     seed = cfg.seed if seed is None else int(seed)
@@ -888,8 +890,14 @@ def generate_and_import(
         paths = write_all(wd, seed, cfg=cfg, progress=write_say)
         # The six approximate 2011-12 priority areas (only when no Impact Area exists).
         from swp_data.demo.areas import ensure_demo_impact_areas
+        from swp_data.demo.targets import ensure_demo_targets
 
-        return import_paths(paths, is_demo=True, progress=import_say, also=ensure_demo_impact_areas)
+        def also(con):
+            ensure_demo_impact_areas(con)
+            if targets:
+                ensure_demo_targets(con)
+
+        return import_paths(paths, is_demo=True, progress=import_say, also=also)
 
 
 def crime_loaded() -> bool:

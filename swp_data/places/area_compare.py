@@ -176,16 +176,20 @@ def area_lsoa_ranking(
 ) -> pd.DataFrame:
     """The area's LSOAs ranked: code, name, ward_name, population, count
     (latest 12 months, of ``selection``), rate_per_1000, harm_per_1000 (all
-    categories, harm-weighted), rate_rank and harm_rank (1 = highest in the
-    area), imd_decile (IMD 2025). Sorted by harm rank."""
+    categories, harm-weighted: days of custody equivalent per 1,000
+    residents), harm_index (its harm per 1,000 against the city's, city =
+    100), rate_rank and harm_rank (1 = highest in the area), imd_decile
+    (IMD 2025). Sorted by harm rank."""
     counts = window_counts(con)
-    lsoa = city_lsoas(con)
-    lsoa = lsoa[lsoa["code"].isin(set(codes))].copy()
+    city = city_lsoas(con)
+    lsoa = city[city["code"].isin(set(codes))].copy()
     sel = sum_selection(counts, selection)
     harm = harm_per_lsoa(counts)
+    city_harm = float(stats.rate_per_1000(city["code"].map(harm).fillna(0.0).sum(), city["population"].sum()))
     lsoa["count"] = lsoa["code"].map(sel).fillna(0).astype("int64")
     lsoa["rate_per_1000"] = stats.rate_per_1000(lsoa["count"], lsoa["population"]).to_numpy()
     lsoa["harm_per_1000"] = stats.rate_per_1000(lsoa["code"].map(harm).fillna(0.0), lsoa["population"]).to_numpy()
+    lsoa["harm_index"] = 100.0 * lsoa["harm_per_1000"] / city_harm if city_harm > 0 else np.nan
     lsoa["rate_rank"] = lsoa["rate_per_1000"].rank(ascending=False, method="min").astype("Int64")
     lsoa["harm_rank"] = lsoa["harm_per_1000"].rank(ascending=False, method="min").astype("Int64")
     imd = con.execute("SELECT lsoa21_code AS code, imd_decile FROM imd2025").df()

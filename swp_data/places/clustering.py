@@ -202,8 +202,14 @@ def silhouette_by_k(
     return out.astype({"k": "int64", "silhouette": "float64"})
 
 
-def choose_k(sil_table: pd.DataFrame) -> int:
-    """The k with the highest silhouette.
+MIN_USEFUL_K = 3  # k = 2 is a high/low split, which guides nobody's delivery
+
+
+def choose_k(sil_table: pd.DataFrame, min_k: int = MIN_USEFUL_K) -> int:
+    """The suggested number of clusters: the k with the highest silhouette
+    among k >= ``min_k`` (3: two clusters only split the city into "more" and
+    "less", which says nothing about what kind of place needs what); all k
+    when none is that large.
 
     Ties (equal to 1e-12) go to the smaller k: fewer clusters are easier to
     describe and act on. Rows with a missing silhouette are ignored.
@@ -211,6 +217,8 @@ def choose_k(sil_table: pd.DataFrame) -> int:
     t = sil_table.dropna(subset=["silhouette"])
     if t.empty:
         raise ValueError("no silhouette values to choose k from")
+    if (t["k"] >= min_k).any():
+        t = t[t["k"] >= min_k]
     best = t["silhouette"].max()
     return int(t.loc[t["silhouette"] >= best - 1e-12, "k"].min())
 

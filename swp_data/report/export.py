@@ -34,9 +34,23 @@ def sanitise(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def whole_ranks(df: pd.DataFrame) -> pd.DataFrame:
+    """Rank columns (a name with "rank" in it) written as whole numbers: a
+    float column of ranks (from a merge or a rounding) would print "218.0".
+    Only columns whose every value is whole change; gaps stay empty."""
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if "rank" in str(c).lower() and pd.api.types.is_float_dtype(col):
+            vals = col.dropna()
+            if len(vals) and (vals == vals.round()).all():
+                out[c] = col.round().astype("Int64")
+    return out
+
+
 def to_csv_bytes(df: pd.DataFrame, *, title: str, is_demo: bool, source: str = "") -> bytes:
     """UTF-8 (with BOM, so Excel reads it as UTF-8) CSV with a provenance header."""
-    data = sanitise(df)
+    data = sanitise(whole_ranks(df))
     if is_demo:
         data.insert(0, "data_status", "DEMO (synthetic, not real)")
     buf = io.StringIO()

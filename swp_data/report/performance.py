@@ -35,6 +35,7 @@ from swp_data.report.targets import (
     amber_margin,
     baseline_count,
     describe_target,
+    is_demo_target,
     pct_text,
     rag_status,
     rag_thresholds_text,
@@ -53,9 +54,8 @@ class PriorityFigures:
     significant: bool  # exact Poisson test at 95%
     ci: tuple[float, float] | None  # rate ratio interval
     verdict: str  # one sentence as the pages say it (stats.describe_change)
-    # direction of travel since the last quarter: the rolling 12 months to to_month against the rolling 12
-    # months to 3 months earlier (i.e. the last 3 months against the same 3 a year before: no seasonal
-    # swing); "flat" within +/-1%. "up" | "down" | "flat"
+    # direction of travel: the direction of the change shown (the last 12 months against the 12 before,
+    # per month loaded); "flat" within +/-1%, so a "-0.1%" change never reads "up". "up" | "down" | "flat"
     direction: str
     monthly: pd.DataFrame  # columns month (Timestamp, month start), count; 24+ months ending at to_month
     target: Target | None
@@ -90,7 +90,7 @@ class PerformanceReport:
 
 # --------------------------------------------------------------------------- constants
 SPARK_MONTHS = 36  # months in each priority's monthly series (sparklines, pack charts)
-DIRECTION_BAND = 0.01  # rolling 12 months within +/-1% of 3 months earlier: "flat"
+DIRECTION_BAND = 0.01  # last 12 months within +/-1% of the 12 before: "flat"
 PUBLIC_SETTER = "an analyst"  # Target.set_by in a public report
 SMALL = stats.UNRELIABLE_BELOW  # counts under 10 are flagged unreliable
 
@@ -128,10 +128,11 @@ IMPACT_COLUMNS = [
 
 
 def _direction(s: pd.Series, to: pd.Timestamp) -> str:
-    """Rolling 12 months to ``to`` against the rolling 12 to 3 months earlier
-    (per month loaded, so a gap does not read as a fall); flat within 1%."""
+    """The direction of the change shown beside it: the last 12 months to
+    ``to`` against the 12 before (per month loaded, so a gap does not read as
+    a fall); flat within 1% either way, so "-0.1%" never sits beside "Up"."""
     now, n_now = crime.window_sum(s, to - pd.DateOffset(months=11), to)
-    before, n_before = crime.window_sum(s, to - pd.DateOffset(months=14), to - pd.DateOffset(months=3))
+    before, n_before = crime.window_sum(s, to - pd.DateOffset(months=23), to - pd.DateOffset(months=12))
     if not n_now or not n_before:
         return "flat"
     a, b = now / n_now, before / n_before
@@ -405,9 +406,8 @@ def _methods(margin: float, pop: int, public: bool, to: pd.Timestamp) -> list[st
         "confidence. Months not loaded are left out and the comparison scaled by the months loaded.",
         f"Counts under {SMALL} are flagged as too few to judge.",
         f"Rates per 1,000 Census 2021 usual residents (the city: {pop:,}; each ward: its own residents).",
-        "Direction of travel: the rolling 12 months against the rolling 12 months to 3 months earlier "
-        f"(the last quarter against the same quarter a year before, so no seasonal swing); flat within "
-        f"{pct_text(DIRECTION_BAND)}.",
+        "Direction of travel: the direction of the change shown (the last 12 months against the 12 before, "
+        f"so no seasonal swing); level when the change is within {pct_text(DIRECTION_BAND)} either way.",
         "Targets are annual levels set by an analyst (a count, or a percentage fewer than a 12-month "
         f"baseline); the last 12 months to {periods.fmt_month(to)} are compared with them while they are in force.",
         "RAG thresholds: " + rag_thresholds_text(margin),
@@ -448,7 +448,7 @@ def report(
         if t is not None and t.kind == "reduction_pct" and t.baseline_label:
             base, _ = baseline_count(con, p, t.baseline_label)
             t = replace(t, baseline_count=base)
-        if t is not None and public:
+        if t is not None and public and not is_demo_target(t):
             t = replace(t, set_by=PUBLIC_SETTER)  # no analyst's name or email in public material
         fig = _figures(p, s, demo, to, pop, t, margin)
         if p.source == "police_uk":

@@ -50,6 +50,24 @@ _PARTNER_PRIORITIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
+# The strategy's priorities (seeds/003, docs/architecture.md) that no loaded data can measure yet, with what
+# they would need; the Performance page and the exports list them so none goes missing without a word.
+UNMEASURED: tuple[tuple[str, str, str], ...] = (
+    (
+        "Safety of women and girls",
+        "police.uk records do not say who the victim was, and no partner return measures it",
+        "a partner return (CSV, monthly, by ward) of violence against women and girls: e.g. a measure "
+        "vawg_offences from West Midlands Police's flagged offences, or the survey question 'feel safe "
+        "walking alone after dark' repeated each year",
+    ),
+    (
+        "Alcohol and substance related crime",
+        "police.uk has drugs offences but no flag for crimes where alcohol or drugs played a part",
+        "a partner return (CSV, monthly, by ward) of alcohol- or drug-flagged offences from West Midlands "
+        "Police, e.g. a measure alcohol_related_crime; drugs offences alone can be added now as a priority "
+        "of your own from the category 'Drugs'",
+    ),
+)
 BUILTIN_KEYS = tuple(p.key for p in _POLICE_PRIORITIES) + tuple(k for k, _, _ in _PARTNER_PRIORITIES)
 
 
@@ -212,3 +230,16 @@ def remove_priority(con: duckdb.DuckDBPyConnection, key: str) -> bool:
         con.execute("DELETE FROM target WHERE priority = ?", [key])
     audit.record(con, "setting", dataset_id=f"priority:{key}", detail=f"priority removed: {found.label}")
     return True
+
+
+def unmeasured_priorities(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The strategy's priorities the loaded data cannot measure: columns
+    Priority, Why it is not shown, What data it needs (a priority an analyst
+    has added under the same name counts as measured)."""
+    have = {p.label.casefold() for p in priorities(con)}
+    rows = [
+        {"Priority": label, "Why it is not shown": why, "What data it needs": needs}
+        for label, why, needs in UNMEASURED
+        if label.casefold() not in have
+    ]
+    return pd.DataFrame(rows, columns=["Priority", "Why it is not shown", "What data it needs"])

@@ -41,6 +41,8 @@ class Target:
 
 
 MARGIN_KEY = "rag_amber_margin"
+# Targets the demo dataset sets (swp_data.demo.targets) are stored with this as their setter, and shown as DEMO.
+DEMO_SETTER = "DEMO target, for demonstration"
 
 
 KINDS = ("reduction_pct", "count")
@@ -156,6 +158,11 @@ def target_limit(target: Target) -> float | None:
     if target.baseline_count is None:
         return None
     return target.baseline_count * (1 - target.value / 100.0)
+
+
+def is_demo_target(target: Target | None) -> bool:
+    """Whether a target was set by the demo dataset (never a real commitment)."""
+    return target is not None and target.set_by == DEMO_SETTER
 
 
 def describe_target(target: Target) -> str:

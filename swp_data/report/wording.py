@@ -9,7 +9,7 @@ import pandas as pd
 from swp_data import fmt, periods
 from swp_data.analysis import crime
 from swp_data.report.performance import PerformanceReport, PriorityFigures
-from swp_data.report.targets import RAG_LABELS, describe_target
+from swp_data.report.targets import RAG, RAG_LABELS, describe_target, is_demo_target
 
 # --------------------------------------------------------------------------- tables for people
 RAG_MARKS = {"green": "🟢", "amber": "🟠", "red": "🔴", "grey": "⚪"}
@@ -69,7 +69,9 @@ def summary_table(rep: PerformanceReport) -> pd.DataFrame:
                 "Rate per 1,000": None if r.rate_per_1000 is None else round(r.rate_per_1000, 2),
                 "Direction of travel": DIRECTION_LABELS.get(r.direction, r.direction),
                 "trend": [None if pd.isna(v) else float(v) for v in r.monthly["count"]],
-                "Target": "No target" if r.target is None else describe_target(r.target),
+                "Target": "No target"
+                if r.target is None
+                else describe_target(r.target) + (" (DEMO target)" if is_demo_target(r.target) else ""),
                 "Target set by": "" if r.target is None else f"{r.target.set_by}, {r.target.set_at:%d %b %Y %H:%M}",
                 "Status reason": r.rag_reason,
                 "Source": "Partner data" if r.priority.source == "partner" else "police.uk",
@@ -88,3 +90,27 @@ def rolling12(row: PriorityFigures) -> pd.DataFrame:
     priority's series, where all 12 are loaded (what the RAG status compares
     with the target)."""
     return crime.rolling_sum_12(row.monthly.set_index("month")["count"])
+
+
+def headline(rep: PerformanceReport) -> str:
+    """The answer in one or two plain sentences, e.g. "Over Oct 2025 to Sep
+    2026, 2 of 5 priorities changed by more than chance: anti-social
+    behaviour down 13%, violence up 5%. Against their targets: 3 met, 1 near,
+    1 missed." (the page leads with it)."""
+    real = [r for r in rep.rows if r.significant and not r.small_numbers and r.change_pct is not None]
+    n = len(rep.rows)
+    if real:
+        moves = ", ".join(
+            f"{r.priority.label.lower()} {'up' if (r.change_pct or 0) > 0 else 'down'} {abs(r.change_pct or 0):.0f}%"
+            for r in real
+        )
+        head = f"Over {rep.window}, {len(real)} of {n} priorities changed by more than chance: {moves}."
+    else:
+        head = f"Over {rep.window}, none of the {n} priorities changed by more than chance on the year before."
+    counts = {c: sum(r.rag == c for r in rep.rows) for c in RAG}
+    if counts["grey"] == n:
+        return head + " No targets are set, so no RAG status shows."
+    parts = [f"{counts[c]} {w}" for c, w in (("green", "met"), ("amber", "near"), ("red", "missed")) if counts[c]]
+    demo = " (DEMO targets)" if any(is_demo_target(r.target) for r in rep.rows) else ""
+    no_target = f"; {counts['grey']} without a target" if counts["grey"] else ""
+    return head + f" Against their targets{demo}: {', '.join(parts)}{no_target}."

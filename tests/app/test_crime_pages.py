@@ -178,13 +178,13 @@ def test_crime_map_ward_change_and_layers(demo_app):
 
 
 def test_crime_map_hotspots_and_profile(demo_app, demo_store_path):
-    at = open_page(CM, cm_view="Hotspots (Gi*)", cm_sel="Burglary")
+    at = open_page(CM, cm_view="Hotspots", cm_sel="Burglary")
     no_errors(at)
     con = _ro(demo_store_path)
     hs = crime.hotspots(con, ("Burglary",), "2025-10-01", "2026-09-01")
     assert _metric(at, "Hot spots").value == str(int((hs["hotspot"] == "Hot spot").sum()))
     assert _metric(at, "Cold spots").value == str(int((hs["hotspot"] == "Cold spot").sum()))
-    assert "empirical Bayes" in _texts(at.caption)
+    assert "empirical Bayes" in _texts(at.markdown)  # the method, in its expander
     code = hs.sort_values("z", ascending=False)["code"].iloc[0]
     at.selectbox(key="cm_hotspots_selected").set_value(code).run()
     no_errors(at)
@@ -198,6 +198,20 @@ def test_crime_map_hotspots_and_profile(demo_app, demo_store_path):
     ).fetchone()[0]
     assert _metric(at, "Burglary, 12 months to Sep 2026").value == f"{n12:,}"
     assert _metric(at, "IMD 2025 decile").value.isdigit()
+
+
+def test_hotspots_with_nothing_significant_give_guidance_and_the_highest_rates(demo_app, demo_store_path):
+    # robbery over the last 12 months of the demo (765 records): no hot or cold spot
+    at = open_page(CM, cm_view="Hotspots", cm_sel="Robbery")
+    no_errors(at)
+    assert _metric(at, "Hot spots").value == "0" and _metric(at, "Cold spots").value == "0"
+    warn = _texts(at.warning).replace("\\", "")  # Markdown escapes
+    assert "no cluster of neighbourhoods stands out from chance" in warn and "Try a longer period" in warn
+    con = _ro(demo_store_path)
+    hs = crime.hotspots(con, ("Robbery",), "2025-10-01", "2026-09-01")
+    top = next(d.value for d in at.dataframe if "times_city" in d.value.columns)
+    assert list(top["code"]) == list(hs.sort_values(["eb_rate", "code"], ascending=[False, True])["code"].head(5))
+    assert "The highest rates are in" in warn and top["name"].iloc[0] in warn
 
 
 def test_crime_map_lsoa_profile_in_public_mode(demo_app, monkeypatch):
@@ -364,3 +378,16 @@ def test_records_without_location_are_explained_on_trends_and_the_map(ref_app, s
     at = open_page(CM)
     no_errors(at)
     assert "2 record(s) of this selection and period have no location" in _texts(at.caption)
+
+
+def test_quick_periods_set_the_months(demo_app):
+    import pandas as pd
+
+    at = open_page(CM)
+    no_errors(at)
+    at.button(key="cm_preset_This financial year").click().run()
+    no_errors(at)
+    start, end = at.select_slider(key="cm_period").value
+    assert (start, end) == (pd.Timestamp("2026-04-01"), pd.Timestamp("2026-09-01"))
+    at.button(key="cm_preset_This calendar year").click().run()
+    assert at.select_slider(key="cm_period").value[0] == pd.Timestamp("2026-01-01")

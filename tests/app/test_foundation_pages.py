@@ -22,7 +22,7 @@ def test_overview_reference_only(ref_app):
     assert _metric(at, "LSOAs in England's most deprived 10%").value.startswith("35 of 161")
     assert _metric(at, "West Midlands police force area").value == "3 of 7"
     # Sidebar: the shared filters are there, with every ward.
-    assert at.sidebar.radio(key="level").options == ["LSOA", "Ward"]
+    assert at.sidebar.radio(key="level").options == ["Neighbourhoods", "Wards"]  # shown in words (LSOA, Ward)
     assert "Ward: Park" in at.sidebar.selectbox(key="area").options
     assert any("Open Government Licence" in c.value for c in at.sidebar.caption)
 
@@ -129,3 +129,27 @@ def test_app_run_freezes_the_server_heap(ref_app, monkeypatch):
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def test_crime_and_deprivation_view_reads_the_loaded_records_against_income(demo_app, demo_store_path):
+    import duckdb
+
+    from swp_data.analysis import crime_deprivation
+
+    at = demo_app(DEP, dep_view="Crime and deprivation")
+    no_errors(at)
+    assert at.selectbox(key="dep_vs_domain").value == "income"  # Income by default
+    con = duckdb.connect(str(demo_store_path), read_only=True)
+    try:
+        rel = crime_deprivation.relationship(con, "income", None, what="All crime and ASB")
+    finally:
+        con.close()
+    text = "\n".join(m.value for m in at.markdown).replace("\\", "")
+    assert rel.reading in text and "Spearman's rank correlation" in text
+    assert not any("circular" in w.value for w in at.warning)
+    table = next(d.value for d in at.dataframe if "fifth" in d.value.columns)
+    assert len(table) == 161 and table["count"].sum() == rel.lsoas["count"].sum()
+    # the overall IMD is partly circular: a warning says so
+    at.selectbox(key="dep_vs_domain").set_value("imd").run()
+    no_errors(at)
+    assert any("partly circular" in w.value for w in at.warning)

@@ -157,3 +157,26 @@ def test_report_month_picker_and_an_unknown_month_in_state(demo_app):
     at = demo_app(PAGE, perf_to="<b>2030-01</b>")  # not a month loaded: the latest instead, no error
     no_errors(at)
     assert at.selectbox(key="perf_to").value == "2026-09"
+
+
+def test_page_leads_with_the_answer_columns_first_and_lists_unmeasured_priorities(demo_app):
+    at = demo_app(PAGE)
+    no_errors(at)
+    assert any(m.value.startswith("**Over Oct 2025 to Sep 2026,") for m in at.markdown)
+    el = next(d for d in at.dataframe if "Status" in d.value.columns)
+    assert list(el.proto.column_order)[:6] == [
+        "Priority",
+        "Change",
+        "Direction of travel",
+        "Is the change real?",
+        "Status",
+        "Target",
+    ]
+    # the arrow agrees with the change beside it ("-0.1%" never sits beside "Up")
+    t = el.value
+    for change, arrow in zip(t["Change"], t["Direction of travel"], strict=True):
+        v = float(change.rstrip("%"))
+        assert arrow == ("▲ Up" if v > 1 else "▼ Down" if v < -1 else "► Flat"), (change, arrow)
+    un = next(d.value for d in at.dataframe if "What data it needs" in d.value.columns)
+    assert list(un["Priority"]) == ["Safety of women and girls", "Alcohol and substance related crime"]
+    assert any(m.value.startswith("**Not measured yet.**") for m in at.markdown)

@@ -134,7 +134,7 @@ def test_crime_map_link_with_period_hotspots_and_profile(demo_app, demo_store_pa
     assert not notes(at)
     assert at.selectbox(key="cm_sel").value == "Robbery"
     assert at.select_slider(key="cm_period").value == (start, end)
-    assert at.radio(key="cm_view").value == "Hotspots (Gi*)"
+    assert at.radio(key="cm_view").value == "Hotspots"
     assert at.selectbox(key="cm_hotspots_selected").value == code
     assert any(s.value.startswith("Profile: ") and code in s.value for s in at.subheader)
     assert at.query_params == q

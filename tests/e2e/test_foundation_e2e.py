@@ -30,7 +30,7 @@ def test_deprivation_filter_and_click(page):
     assert_no_exception(page)
     page.get_by_text("Profile:").first.wait_for(timeout=30_000)
     shot(page, "deprivation-profile")
-    page.locator('[data-testid="stSidebar"]').get_by_text("Ward", exact=True).click()
+    page.locator('[data-testid="stSidebar"]').get_by_text("Wards", exact=True).click()
     wait_idle(page, 1.0)
     assert_no_exception(page)
     choose(page, "Show", "Pockets of deprivation")

@@ -95,6 +95,14 @@ def test_choose_k_ties_go_to_smaller_k_and_nan_ignored():
         cl.choose_k(pd.DataFrame({"k": [2], "silhouette": [np.nan]}))
 
 
+def test_choose_k_never_suggests_a_high_low_split_when_more_clusters_are_possible():
+    # k = 2 has the best silhouette (a high/low split): the suggestion is the best from 3 up
+    t = pd.DataFrame({"k": [2, 3, 4, 5], "silhouette": [0.6, 0.35, 0.4, 0.2]})
+    assert cl.choose_k(t) == 4
+    assert cl.choose_k(t, min_k=2) == 2
+    assert cl.choose_k(pd.DataFrame({"k": [2], "silhouette": [0.5]})) == 2  # nothing else to choose
+
+
 def test_ward_contiguous_clusters_are_connected_on_a_grid():
     w = libpysal.weights.lat2W(10, 10)  # rook contiguity on a 10x10 grid, ids 0..99
     rng = np.random.default_rng(3)

@@ -518,3 +518,19 @@ def test_partner_panel_falls_back_to_the_city_and_adds_up_strands(demo_store):
         assert ward["published"].empty  # published figures are whole-city only
     finally:
         con.close()
+
+
+def test_anti_social_behaviour_is_listed_once_and_not_called_a_grouping(demo_store):
+    import duckdb
+
+    from swp_data.analysis import crime as crime_q
+
+    con = duckdb.connect(str(demo_store), read_only=True)
+    try:
+        options = crime_q.category_options(con)
+    finally:
+        con.close()
+    labels = [crime_q.category_label(o) for o in options]
+    assert len(labels) == len(set(labels))
+    assert options.count("Anti-social behaviour") == 1
+    assert "Anti-social behaviour (grouping)" not in labels and "Violence (grouping)" in labels

@@ -97,13 +97,31 @@ def test_monthly_series_is_36_months_of_sql_counts(con, rep):
     assert dict(zip(m["month"], m["count"].astype(int), strict=True)) == expected
 
 
-def test_direction_of_travel_is_the_rolling_year_against_three_months_earlier(con, rep):
+def test_direction_of_travel_is_the_direction_of_the_change_shown(con, rep):
     for key, cats in (("asb", ASB), ("violence", VIOLENCE)):
         now = _count(con, cats, "2025-10-01", "2026-09-01")
-        before = _count(con, cats, "2025-07-01", "2026-06-01")
+        before = _count(con, cats, "2024-10-01", "2025-09-01")
         ratio = now / before - 1
         expected = "up" if ratio > 0.01 else "down" if ratio < -0.01 else "flat"
         assert _row(rep, key).direction == expected
+    # never "-0.1%" beside "Up": the arrow agrees with the change's sign, level within 1%
+    for r in rep.rows:
+        if r.change_pct is not None:
+            assert r.direction == ("up" if r.change_pct > 1 else "down" if r.change_pct < -1 else "flat")
+
+
+def test_direction_is_level_within_one_percent():
+    months = pd.date_range("2024-01-01", periods=24, freq="MS")
+    to = months[-1]
+    for last, expected in ((999, "flat"), (1000, "flat"), (1011, "up"), (989, "down")):
+        s = pd.Series([1000.0] * 12 + [last] * 12, index=months)
+        assert performance._direction(s, to) == expected
+
+
+def test_unmeasured_priorities_say_what_data_they_need(con):
+    un = priorities.unmeasured_priorities(con)
+    assert list(un["Priority"]) == ["Safety of women and girls", "Alcohol and substance related crime"]
+    assert un["What data it needs"].str.contains("partner return").all()
 
 
 def test_partner_priority_is_the_city_sum_of_the_partner_rows(con, rep):

@@ -123,3 +123,16 @@ def test_formatting() -> None:
     assert fmt_month(pd.Timestamp("2025-01-31")) == "Jan 2025"
     assert fmt_month("2010-12-01") == "Dec 2010"
     assert fmt_month(None) == ""
+
+
+def test_quick_periods_end_at_the_latest_month_loaded():
+    from swp_data.periods import preset_range
+
+    months = list(pd.date_range("2021-01-01", "2026-09-01", freq="MS"))
+    assert preset_range(months, "Last 12 months") == (pd.Timestamp("2025-10-01"), pd.Timestamp("2026-09-01"))
+    assert preset_range(months, "This financial year") == (pd.Timestamp("2026-04-01"), pd.Timestamp("2026-09-01"))
+    assert preset_range(months, "This calendar year") == (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-09-01"))
+    # a financial year that began the previous calendar year; a gap: the first month loaded in the period
+    feb = [m for m in months if m <= pd.Timestamp("2026-02-01") and m != pd.Timestamp("2025-04-01")]
+    assert preset_range(feb, "This financial year") == (pd.Timestamp("2025-05-01"), pd.Timestamp("2026-02-01"))
+    assert preset_range([], "Last 12 months") is None

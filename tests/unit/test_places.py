@@ -413,6 +413,15 @@ def test_area_shares_trends_and_change_from_the_store(store_path):
     pop_a = con.execute("SELECT population FROM lsoa21 WHERE lsoa21_code = ?", [a]).fetchone()[0]
     assert rank.loc[a, "harm_per_1000"] == pytest.approx(1000 * harm_a / pop_a)
     assert rank["harm_rank"].min() == 1
+    # harm indexed to the city (= 100): the city's harm per 1,000 over the same 12 months
+    rows = con.execute(
+        "SELECT category, count(*) FROM crime WHERE month BETWEEN '2024-01-01' AND '2024-12-01' "
+        "AND lsoa21_code IN (SELECT lsoa21_code FROM lsoa21) GROUP BY 1"
+    ).fetchall()
+    city_pop = con.execute("SELECT sum(population) FROM lsoa21").fetchone()[0]
+    city_harm = 1000 * sum(n * taxonomy.HARM_WEIGHTS.get(c, 0.0) for c, n in rows) / city_pop
+    assert rank.loc[a, "harm_index"] == pytest.approx(100 * rank.loc[a, "harm_per_1000"] / city_harm)
+    assert rank.loc[b, "harm_index"] == pytest.approx(100 * rank.loc[b, "harm_per_1000"] / city_harm)
 
 
 def test_comparators_exclude_the_area(store_path):

@@ -124,3 +124,18 @@ def test_points_layer_popups_bind_escaped_json_without_jquery():
     texts = [json.loads(b) for b in bound]
     assert texts[0] == "<b>Location</b>: `${alert(1)}` &lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"
     assert "</script><img" not in html and "<img src=x" not in html
+
+
+def test_published_figures_cite_their_source_by_name(ref_store):
+    import duckdb
+
+    from swp_data.analysis import reference
+
+    con = duckdb.connect(str(ref_store), read_only=True)
+    try:
+        docs = {r[0] for r in con.execute("SELECT DISTINCT source_document FROM published_figure").fetchall()}
+    finally:
+        con.close()
+    names = {reference.source_name(d) for d in docs}
+    assert docs and not any(n.endswith(".txt") for n in names)
+    assert reference.source_name("001_ac932429a4d359f5.txt").startswith("SWP Crime Reduction, Community Safety")

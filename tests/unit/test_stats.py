@@ -262,3 +262,33 @@ def test_suppress_small_multiple_group_columns_and_missing() -> None:
     out = suppress_small(table, "count", group_cols=["period", "category"])
     assert out["suppressed"].tolist() == [True, True, False, False]
     assert math.isnan(out["count"].iloc[2]) and out["count"].iloc[3] == 6
+
+
+# --------------------------------------------------------------------------- area against the rest
+def test_change_difference_finds_a_known_effect_and_its_size():
+    from swp_data.analysis.stats import change_difference
+
+    # the rest is flat (1,000 -> 1,000); the area falls from 400 to 300: ratio of rate ratios 0.75
+    r = change_difference(300, 400, 1000, 1000)
+    assert r.rrr == pytest.approx(0.75)
+    assert r.significant and r.ci_low < 0.75 < r.ci_high < 1
+    assert r.text.startswith("The area's change differs from the rest of the city's (95% confidence")
+    assert "25% lower than if it had changed like the rest (better than the rest)" in r.text
+    # the same change inside and outside: no difference
+    same = change_difference(300, 400, 750, 1000)
+    assert same.rrr == pytest.approx(1.0) and not same.significant and same.p_value > 0.9
+    assert same.text.startswith("The area's change is in line with the rest of the city's")
+    assert change_difference(5, 3, 1000, 900).unreliable
+
+
+def test_change_difference_holds_its_false_alarm_rate_and_has_power():
+    from swp_data.analysis.stats import change_difference
+
+    rng = np.random.default_rng(22)
+    n = 200
+    # no true difference: both fall 10%; about 5% (at most) false alarms
+    null = [change_difference(*rng.poisson([180, 200, 1800, 2000])).significant for _ in range(n)]
+    assert np.mean(null) <= 0.08
+    # a true difference (the area falls 40%, the rest 0%): found almost every time
+    alt = [change_difference(*rng.poisson([120, 200, 2000, 2000])).significant for _ in range(n)]
+    assert np.mean(alt) >= 0.9

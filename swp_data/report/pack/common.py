@@ -88,7 +88,7 @@ def facts(row: performance.PriorityFigures, report: performance.PerformanceRepor
         ("p-value (exact Poisson test)", fmt_p(row.p_value)),
         ("Significance", significance(row)),
         (
-            "Direction of travel (rolling 12 months against 3 months earlier)",
+            "Direction of travel (of the change, level within 1%)",
             DIRECTION.get(row.direction, row.direction),
         ),
         ("Target", target_text(row.target)),
