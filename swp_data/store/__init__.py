@@ -419,12 +419,19 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def store_version(path: Path | None = None) -> float:
-    """A cheap token that changes whenever the store changes (for caches)."""
+    """A cheap token that changes whenever the store changes (for caches).
+
+    Never fails while an import commits or a checkpoint runs: the file and its
+    write-ahead log are each stat'ed once, and one that vanishes meanwhile
+    (the checkpoint removes the log; a restore or publish renames the file)
+    counts as absent, never checked first and read after."""
     p = Path(os.path.realpath(path if path else config.store_path()))
     try:
-        st = p.stat()
+        st = os.stat(p)
     except FileNotFoundError:
         return 0.0
-    wal = p.with_name(p.name + ".wal")
-    w = wal.stat().st_mtime_ns if wal.exists() else 0
+    try:
+        w = os.stat(p.with_name(p.name + ".wal")).st_mtime_ns
+    except FileNotFoundError:
+        w = 0
     return float(st.st_mtime_ns + st.st_size + w)
