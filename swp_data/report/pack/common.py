@@ -214,8 +214,8 @@ def parse_month(text: str | None) -> pd.Timestamp | None:
     if text is None or text == "":
         return None
     m = _MONTH.match(text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise InputError(None, f"--to {text!r}: give the last month as YYYY-MM, e.g. 2026-09")
+    if not m or not 1 <= int(m.group(2)) <= 12 or not 2000 <= int(m.group(1)) <= 2200:
+        raise InputError(None, f"--to {text[:20]!r}: give the last month as YYYY-MM, e.g. 2026-09")
     return pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)
 
 
