@@ -29,6 +29,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -351,7 +352,10 @@ def publish(link: str | Path, path: Path | None = None, keep: int = 3) -> Publis
     _remove(tmp_link)
     os.symlink(out.name, tmp_link)  # relative: the folder can move
     os.replace(tmp_link, link)
-    published = sorted(link.parent.glob(f"{stem}-*.duckdb"))
+    # only the files publish wrote (NAME-YYYYMMDD-HHMMSS-micro.duckdb), never a nightly backup
+    # (swp-YYYYMMDD-HHMMSS.duckdb) or anything else kept in the same folder
+    own = re.compile(rf"^{re.escape(stem)}-\d{{8}}-\d{{6}}-\d{{6}}\.duckdb$")
+    published = sorted(p for p in link.parent.glob(f"{stem}-*.duckdb") if own.match(p.name) and not p.is_symlink())
     removed = [p for p in published[:-keep] if p.resolve() != link.resolve()] if keep > 0 else []
     _remove(*removed)
     return PublishReport(link, out, time.perf_counter() - t0, removed)

@@ -116,3 +116,21 @@ def test_store_connections_read_no_files(demo_store_path, tmp_path):
             con.execute("SELECT * FROM read_text('/etc/passwd')").fetchall()
     with store.reading() as con, pytest.raises(duckdb.PermissionException):  # not left on for the next reader
         con.execute(f"SELECT a FROM read_parquet('{private / 'rows.parquet'}')").fetchall()
+
+
+def test_publish_keep_prunes_only_what_publish_wrote(demo_store_path, tmp_path):
+    """Nightly backups (swp-YYYYMMDD-HHMMSS.duckdb) kept in the published folder stay."""
+    folder = tmp_path / "public"
+    folder.mkdir()
+    nightly = [folder / f"swp-2026110{d}-020000.duckdb" for d in range(1, 6)]
+    for p in nightly:
+        p.write_bytes(b"a nightly backup")
+    other = folder / "swp-notes.duckdb"
+    other.write_bytes(b"x")
+    link = folder / "swp.duckdb"
+    reports = [backup.publish(link, keep=1) for _ in range(3)]
+    assert all(p.exists() for p in nightly) and other.exists()
+    assert reports[1].removed == [reports[0].file] and reports[2].removed == [reports[1].file]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [link.name, reports[2].file.name, other.name, *(p.name for p in nightly)]
+    )
