@@ -133,7 +133,9 @@ def test_a_dripping_answer_is_cut_off_at_the_request_deadline(server):
     c.request_deadline = 1.0
     with pytest.raises(fetch.FetchError) as e:
         c.dates()
-    assert str(e.value) == "police.uk API (crimes-street-dates): no complete answer within 1 s, 1 try; nothing was changed for it"
+    assert str(e.value) == (
+        "police.uk API (crimes-street-dates): no complete answer within 1 s, 1 try; nothing was changed for it"
+    )
 
 
 def test_a_run_past_its_deadline_stops_with_one_line(server):
