@@ -267,8 +267,8 @@ class Client:
         for attempt in range(1, self.tries + 1):
             wait = self.backoff * 2 ** (attempt - 1)
             if time.monotonic() > self.run_deadline:
-                minutes = f"{RUN_DEADLINE / 60:g}"
-                raise FetchError(label, f"the update ran for more than {minutes} minutes; stopped, nothing was changed for it")
+                minutes = f"{RUN_DEADLINE / 60:g} minutes"
+                raise FetchError(label, f"the update ran for more than {minutes}; stopped, nothing was changed for it")
             self.bucket.take()
             self.requests += 1
             deadline = min(time.monotonic() + self.request_deadline, self.run_deadline)
