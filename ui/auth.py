@@ -89,7 +89,7 @@ def _inert(text: object) -> str:
     special characters escaped, then Markdown punctuation backslash-escaped.
     Quotes stay as they are (they are harmless in Markdown text, and an escaped
     ``&#x27;`` would show as such once its ``#`` is escaped: o'neill@...)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", html.escape(str(text), quote=False))
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=@/])", r"\\\1", html.escape(str(text), quote=False))
 
 
 def _auth_configured() -> bool:

@@ -372,10 +372,13 @@ def map_block(
 def md(text) -> str:
     """Text from data (an area or file name) made inert in Markdown: HTML-escaped
     and every Markdown punctuation mark backslash-escaped. Quotes stay as they
-    are: "&#x27;" would have its "#" escaped and show as typed ("Don&#x27;t")."""
+    are: "&#x27;" would have its "#" escaped and show as typed ("Don&#x27;t").
+    "@" and "/" are escaped too, with ":" and ".": a bare web or email address
+    (https://evil.example, www.evil.example, x@evil.example) is not turned
+    into a live link by Markdown's autolinking."""
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return ""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])", r"\\\1", html.escape(str(text), quote=False))
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>:=@/])", r"\\\1", html.escape(str(text), quote=False))
 
 
 STORE_BUSY = (
