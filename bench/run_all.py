@@ -21,6 +21,7 @@ SCRIPTS = [
     "bench_fetch.py",
     "bench_pack.py",
     "bench_urlstate.py",
+    "bench_disclosure.py",
 ]
 
 if __name__ == "__main__":
