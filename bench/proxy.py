@@ -43,9 +43,10 @@ class Proxy:
         stop_process(self.proc)
 
 
-def start_proxy(app_url: str, workdir: Path, wait: float = 30.0) -> Proxy:
+def start_proxy(app_url: str, workdir: Path, wait: float = 30.0, replace: dict[str, str] | None = None) -> Proxy:
     """nginx with the block of docs/deploy.md in front of ``app_url``: its
-    names, ports, certificate and front-end path replaced by this machine's."""
+    names, ports, certificate and front-end path replaced by this machine's
+    (and any text of ``replace``, each of which must be in the block)."""
     cert, key = workdir / "cert.pem", workdir / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
@@ -65,6 +66,9 @@ def start_proxy(app_url: str, workdir: Path, wait: float = 30.0) -> Proxy:
         .replace("insight.example.org", "localhost")
         .replace(STATIC_IN_DOC, str(Path(streamlit.__file__).parent / "static" / "static") + "/")
     )
+    for old, new in (replace or {}).items():
+        assert old in site, f"{old!r} is not in the nginx block of docs/deploy.md"
+        site = site.replace(old, new)
     temp = "".join(f"{k}_temp_path {workdir / k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = workdir / "nginx.conf"
     conf.write_text(

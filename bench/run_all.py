@@ -22,6 +22,7 @@ SCRIPTS = [
     "bench_pack.py",
     "bench_urlstate.py",
     "bench_evaluate.py",
+    "bench_disclosure.py",
 ]
 
 if __name__ == "__main__":

@@ -164,12 +164,19 @@ else:
     n_ans = int(d["responses"].sum())
     city_share = n_ans / total if total else np.nan
     lo, hi = engagement_analysis.wilson_interval(n_ans, total) if total else (np.nan, np.nan)
+    shown_view = (
+        gateway.q(engagement_analysis.public_survey_of, sub["survey"].iloc[0], sub["period"].iloc[0], question)
+        if f.public_mode
+        else None
+    )  # what the public site may show
+    if shown_view is not None:  # city shares as published (whole percent), no interval that narrows them
+        city_share = shown_view.city_share[answer] / 100.0
     m1, m2 = st.columns(2)
     m1.metric("Respondents", fmt.fmt_int(total))
     m2.metric(
         f"Answering “{fmt.md(answer)}” (city)",
         f"{100 * city_share:.0f}%",
-        help=f"Wilson 95% interval {100 * lo:.1f}% to {100 * hi:.1f}%",
+        help=None if shown_view is not None else f"Wilson 95% interval {100 * lo:.1f}% to {100 * hi:.1f}%",
     )
     pub = gateway.q(
         reference.published_figures,
@@ -182,13 +189,12 @@ else:
             f"respondents, {p['safety_of_women_and_girls_not_safe_at_night']:.0f}% do not feel safe when out "
             "and about at night."
         )
-    if f.public_mode:  # ward totals and city totals are both shown: protect across wards and answers
-        d = public_site.suppress_table(sub, "responses", [["ward_code"], ["answer"]])
-        d = d[d["answer"] == answer].copy()
-        d.loc[d["suppressed"], ["share", "ci_low", "ci_high"]] = np.nan
+    if shown_view is not None:  # checked: no hidden count can be worked back from what is shown
+        d = shown_view.cells[shown_view.cells["answer"] == answer].copy()
         st.caption(
             "Public mode: where an answer was given 1 to 4 times in a ward, it is not shown, nor are enough "
-            "other answers and wards that the totals cannot reveal it."
+            "other answers and wards that the totals cannot reveal it; wards with fewer than 5 respondents "
+            "show no total. City shares are rounded to whole percent."
         )
     d = d.sort_values("share", ascending=True)
     fig = charts.survey_by_ward(d, answer=answer, city_share=city_share, highlighted=outlined)
@@ -207,12 +213,14 @@ else:
     # --------------------------------------------------------- representativeness
     st.subheader("Who answered: respondents by ward against residents (Census 2021)")
     rep = gateway.q(engagement_analysis.survey_representativeness, sub["survey"].iloc[0], question)
+    if shown_view is not None:
+        rep = public_site.public_representativeness(rep, shown_view.hidden_wards)
     fig = charts.survey_representativeness(rep)
     st.plotly_chart(fig, width="stretch", key="en_rep_chart")
     under = rep.sort_values("ratio").head(3)
     st.caption(
         "Least represented (respondent share ÷ resident share): "
-        + "; ".join(f"{r.ward_name} {r.ratio:.2f}" for r in under.itertuples())
+        + "; ".join(f"{fmt.md(r.ward_name)} {r.ratio:.2f}" for r in under.itertuples())
         + ". 1.00 = in proportion."
     )
     furniture.download(

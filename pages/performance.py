@@ -74,7 +74,7 @@ if rep.is_demo:
     furniture.demo_banner(("police_uk", "partner", "impact_area"))
 st.caption(
     f"{rep.window} against {rep.previous_window}. {fmt.md(rep.data_status)}."
-    + (" Public version: partner figures for the whole city only." if public else "")
+    + (f" Public version: {performance.PUBLIC_PARTNER_NOTE}" if public else "")
 )
 
 # ----------------------------------------------------------------- the priorities

@@ -105,17 +105,25 @@ def _cmd_audit(args) -> int:
     from swp_data import store
     from swp_data.store import audit
 
+    limit = None
+    if args.limit is not None:  # one line for a bad value (argparse would print its usage too)
+        text = str(args.limit).strip()
+        if not text.isdigit() or int(text) < 1:
+            raise InputError(None, f"--limit {text[:20]!r}: give a whole number of changes, 1 or more")
+        limit = int(text)
     with store.reading() as con:
-        df = audit.entries(con, limit=args.limit)
+        df = audit.entries(con, limit=limit)
     if args.json:
         print(df.to_json(orient="records", date_format="iso"))
         return 0
     if df.empty:
         print("No changes recorded.")
         return 0
+    import pandas as pd
+
     for r in df.itertuples():
-        rows = "" if r.rows is None or r.rows != r.rows else f"{int(r.rows):,} rows"
-        what = " ".join(str(v) for v in (r.dataset_id, rows, r.detail) if v and v == v)
+        rows = "" if pd.isna(r.rows) else f"{int(r.rows):,} rows"  # publish and restore record none
+        what = " ".join(str(v) for v in (r.dataset_id, rows, r.detail) if not pd.isna(v) and v)
         print(f"{r.changed_at:%Y-%m-%d %H:%M:%S}  {r.who:<32} {r.action:<12} {what}")
     return 0
 
@@ -251,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     pl.set_defaults(func=_cmd_datasets)
     pa = sub.add_parser("audit", help="who changed what, when (newest first)")
     pa.add_argument("--json", action="store_true")
-    pa.add_argument("--limit", type=int, default=None, help="only the newest N changes")
+    pa.add_argument("--limit", default=None, help="only the newest N changes (1 or more)")
     pa.set_defaults(func=_cmd_audit)
     pf = sub.add_parser("fetch", help="update police.uk records from the police.uk API (SWP_POLICE_API)")
     pf.add_argument("--since", metavar="YYYY-MM", help="first month (default: the oldest the API offers)")

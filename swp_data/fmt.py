@@ -41,7 +41,9 @@ def fmt_p(p: float | None, *, prefix: bool = True, digits: int | None = None) ->
     return f"p {body}" if body.startswith("<") else f"p = {body}"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$<>:=])")  # Markdown punctuation
+# Markdown punctuation, and "@" and "/" with ":" and ".": a bare web or email address
+# (https://evil.example, www.evil.example, x@evil.example) is not turned into a live link.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$<>:=@/])")
 
 
 def md(text) -> str:

@@ -68,9 +68,20 @@ def _stop_page(
     if sign_in and st.button(sign_in, type="primary", key="auth_sign_in", icon=":material/login:"):
         st.login()
     if sign_out and st.button("Sign out", key="auth_sign_out_refused", icon=":material/logout:"):
-        st.logout()
+        _sign_out()
     st.stop()
     raise AssertionError("st.stop() returned")  # pragma: no cover
+
+
+def _sign_out() -> None:
+    """Sign out: the sign-in is revoked on the server (a copied cookie stops
+    working, :func:`swp_data.access.roles.revoke`), then the browser forgets it."""
+    try:
+        if st.user.is_logged_in:
+            roles.revoke(st.user.to_dict(), time.time(), roles.session_hours())
+    except InputError:  # a bad SWP_SESSION_HOURS: revoke for the default 12 hours
+        roles.revoke(st.user.to_dict(), time.time(), 12.0)
+    st.logout()
 
 
 def _auth_configured() -> bool:
@@ -96,7 +107,7 @@ def _session_actor() -> access.Actor | None:
             return None
         claims = st.user.to_dict()
         first_seen = st.session_state.get("auth_first_seen", {}).get(_sub(claims), time.time())
-        if roles.expired(claims, first_seen, time.time(), roles.session_hours()):
+        if roles.expired(claims, first_seen, time.time(), roles.session_hours()) or roles.revoked(claims, time.time()):
             return None
         return roles.decide(claims, roles.load()).actor
     except Exception:
@@ -142,6 +153,14 @@ def gate(pages: Sequence[StreamlitPage] = ()) -> access.Actor | None:
             sign_in="Sign in",
         )
     claims = st.user.to_dict()
+    if roles.revoked(claims, time.time()):  # signed out (perhaps in another browser): the cookie is no good
+        _stop_page(
+            pages,
+            "You have signed out",
+            "This sign-in has ended. Sign in again to continue.",
+            sign_in="Sign in again",
+            sign_out=True,
+        )
     seen = st.session_state.setdefault("auth_first_seen", {})
     first_seen = seen.setdefault(_sub(claims), time.time())
     try:
@@ -195,7 +214,7 @@ def sidebar() -> None:
         elif actor is not None:
             st.caption(f"Signed in as {fmt.md(actor.who)} ({actor.role}).")
             if st.button("Sign out", key="auth_sign_out", icon=":material/logout:"):
-                st.logout()
+                _sign_out()
         st.divider()
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from swp_data import store
+from swp_data import access, store
 from swp_data.errors import InputError
 from swp_data.fmt import md
-from swp_data.report.pack import FORMATS, prepare, write_files
+from swp_data.report.pack import FORMATS, prepare, published_packs, write_files
 from ui import auth
 
 _log = logging.getLogger(__name__)
@@ -59,8 +59,37 @@ def _fingerprint(report) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def render_published(report) -> None:
+    """The public site: the pack for the month as published (files the scheduled
+    command wrote, :func:`swp_data.report.pack.published_packs`); no visitor
+    builds one (no browser is started for an anonymous click)."""
+    month = f"{report.to_month:%Y-%m}"
+    files = published_packs(month)
+    if not files:
+        st.caption(
+            f"The public pack for {report.window} has not been published yet. It is written once a month by "
+            f"`python -m swp_data pack --public --to {month} --out DIR` (the folder in SWP_PACK_DIR)."
+        )
+        return
+    st.caption(f"The pack for {report.window} (public version: small numbers suppressed), as published.")
+    cols = st.columns(len(files))
+    for col, path in zip(cols, files, strict=True):
+        ext = path.suffix.lstrip(".")
+        col.download_button(
+            f"Download {ext.upper()}",
+            path.read_bytes(),
+            file_name=path.name,
+            mime=MIME.get(ext, "application/octet-stream"),
+            key=f"pack_pub:{path.name}",
+            help=path.name,
+        )
+
+
 def render(report, public: bool) -> None:
     """Draw the export panel for ``report`` (a swp_data.report.performance.PerformanceReport)."""
+    if public and access.mode() == "public":  # the public site serves files; nobody builds
+        render_published(report)
+        return
     key = f"pack:{report.to_month:%Y-%m}:{'public' if public else 'partnership'}:{_fingerprint(report)}"
     for old in [k for k in st.session_state if str(k).startswith("pack:") and k != key]:
         if isinstance(st.session_state[old], list):

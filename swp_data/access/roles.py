@@ -2,9 +2,15 @@
 
 The file's path is ``SWP_ROLES`` (default ``.streamlit/roles.toml``, relative
 to the project root; git-ignored: it holds real addresses). It lists email
-addresses and whole email domains per role, compared case-insensitively; a
-domain matches only the exact domain after the ``@`` (``wolverhampton.gov.uk``
-matches neither ``x.wolverhampton.gov.uk`` nor ``evil-wolverhampton.gov.uk``).
+addresses and whole email domains per role. An address signing in is
+compared only when it is plain printable ASCII with exactly one ``@``
+(compared case-insensitively, ASCII letters only), or else unchanged by NFKC
+normalisation and case folding (compared exactly): no Unicode look-alike (a
+KELVIN SIGN that lower-cases to ``k``) or second ``@`` can reach a listed
+address or domain (:func:`comparable`). A domain matches only the exact domain
+after the ``@`` (``wolverhampton.gov.uk`` matches neither
+``x.wolverhampton.gov.uk`` nor ``evil-wolverhampton.gov.uk``). The person is
+recorded (audit trail) with the address exactly as the provider sent it.
 When an address is listed under both roles, analyst wins::
 
     [analyst]
@@ -24,7 +30,9 @@ template with made-up addresses.
 from __future__ import annotations
 
 import os
+import threading
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,15 +59,35 @@ class RoleTable:
     contact: str = DEFAULT_CONTACT
 
     def role_of(self, email: str) -> str | None:
-        """``analyst``, ``viewer`` or None (not listed) for an email address."""
-        address = email.strip().lower()
-        local, at, domain = address.rpartition("@")
-        if not at or not local or not domain:
+        """``analyst``, ``viewer`` or None (not listed, or not :func:`comparable`) for an email address."""
+        address = comparable(email)
+        if address is None:
             return None
+        local, _, domain = address.partition("@")
         for role in SECTIONS:  # analyst first: analyst wins when listed under both
             if address in self.emails.get(role, ()) or domain in self.domains.get(role, ()):
                 return role
         return None
+
+
+def comparable(email: str) -> str | None:
+    """The form of a signed-in address that is compared with the roles file, or
+    None when it cannot be compared safely: exactly one ``@`` with something
+    either side, and either plain printable ASCII (then lower-cased: ASCII
+    letters only) or text that NFKC normalisation and case folding leave
+    unchanged (then compared as it is). Anything else (spaces, control
+    characters, look-alikes such as U+212A KELVIN SIGN, full-width letters,
+    a second ``@``) is refused rather than folded into a listed address."""
+    if not isinstance(email, str) or email.count("@") != 1:
+        return None
+    local, _, domain = email.partition("@")
+    if not local or not domain:
+        return None
+    if email.isascii():
+        return email.lower() if all(33 <= ord(c) <= 126 for c in email) else None
+    if unicodedata.normalize("NFKC", email) == email and email.casefold() == email and email.isprintable():
+        return email if not any(c.isspace() for c in email) else None
+    return None
 
 
 @dataclass(frozen=True)
@@ -162,28 +190,30 @@ def email_claim() -> str:
     return os.environ.get("SWP_EMAIL_CLAIM", "").strip() or "email"
 
 
-def _false(value: object) -> bool:
-    return value is False or (isinstance(value, str) and value.strip().lower() == "false")
-
-
 def decide(claims: Mapping[str, object], table: RoleTable) -> Decision:
     """Who a signed-in person is, from the identity token's claims.
 
     Refused (``actor`` None, ``reason`` saying why): no address in the claim
-    named by :func:`email_claim`; ``email_verified`` sent and false; an
-    address the roles file does not list.
+    named by :func:`email_claim`; ``email_verified`` sent as anything but
+    JSON ``true`` (``false``, ``0``, ``"0"``, ``"no"``, ``null``, even
+    ``"true"``); an address that is not :func:`comparable` or that the roles
+    file does not list. A provider that sends no ``email_verified`` at all
+    (Microsoft Entra ID) is taken at its word (see the README). The person is
+    recorded with the address exactly as sent.
     """
     claim = email_claim()
     raw = claims.get(claim)
-    email = raw.strip() if isinstance(raw, str) else ""
+    email = raw if isinstance(raw, str) else ""
     if "@" not in email:
         return Decision(None, None, f"your sign-in did not send an email address (the '{claim}' claim)")
-    if "email_verified" in claims and _false(claims.get("email_verified")):
+    if "email_verified" in claims and claims.get("email_verified") is not True:
         return Decision(None, email, f"your identity provider has not verified the address {email}")
+    if comparable(email) is None:
+        return Decision(None, email, f"{email} is not a plain email address (one @, no look-alike characters)")
     role = table.role_of(email)
     if role is None:
         return Decision(None, email, f"{email} is not on the list of people with access")
-    return Decision(Actor(who=email.lower(), role=role, via="oidc"), email)
+    return Decision(Actor(who=email, role=role, via="oidc"), email)
 
 
 def session_hours() -> float:
@@ -214,17 +244,52 @@ def expired(claims: Mapping[str, object], first_seen: float, now: float, hours: 
     return now - signed_in_at(claims, first_seen) >= limit
 
 
+# ----------------------------------------------------------------- sign-out
+# Streamlit keeps a sign-in in a signed cookie and nothing on the server, so
+# st.logout only asks the browser to forget it: a copy of the cookie would
+# still be let in. Signing out here also revokes the sign-in on the server:
+# its (subject, issued-at) pair is kept until the sign-in would have expired
+# anyway, and a cookie carrying a revoked pair is treated as signed out. Kept in
+# this server process's memory: a restart forgets it (see the README).
+_revoked: dict[tuple[str, object], float] = {}
+_revoked_lock = threading.Lock()
+
+
+def _signin_key(claims: Mapping[str, object]) -> tuple[str, object]:
+    return (str(claims.get("sub") or claims.get(email_claim()) or ""), claims.get("iat"))
+
+
+def revoke(claims: Mapping[str, object], now: float, hours: float | None = None) -> None:
+    """Sign-out: this sign-in (whatever browser holds a copy of its cookie) no longer lets anyone in."""
+    until = now + (hours if hours is not None else session_hours()) * 3600
+    with _revoked_lock:
+        for k, t in list(_revoked.items()):
+            if t <= now:
+                del _revoked[k]
+        _revoked[_signin_key(claims)] = until
+
+
+def revoked(claims: Mapping[str, object], now: float) -> bool:
+    """Whether this sign-in was signed out (:func:`revoke`)."""
+    with _revoked_lock:
+        until = _revoked.get(_signin_key(claims))
+    return until is not None and now < until
+
+
 __all__ = [
     "DEFAULT_PATH",
     "Decision",
     "RoleTable",
     "RolesError",
+    "comparable",
     "contact",
     "decide",
     "email_claim",
     "expired",
     "load",
     "parse",
+    "revoke",
+    "revoked",
     "roles_path",
     "session_hours",
     "signed_in_at",

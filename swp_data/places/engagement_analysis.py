@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from swp_data.analysis import public
 from swp_data.places.indicators import indicators, ward_engagement
 
 
@@ -227,3 +228,9 @@ def consultation_shares(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     df["_order"] = df["geography_code"].map(_district_number)
     df = df.sort_values(["consultation", "period", "geography_level", "_order", "geography_code"])
     return df[cols].reset_index(drop=True)
+
+
+def public_survey_of(con: duckdb.DuckDBPyConnection, survey: str, period: str, question: str) -> public.PublicSurvey:
+    """:func:`public_survey` of one survey, period and question read from the store (for ``gateway.q``'s cache)."""
+    sv = survey_by_ward(con, survey, question)
+    return public.public_survey(sv[sv["period"] == period].reset_index(drop=True))

@@ -92,6 +92,11 @@ class PerformanceReport:
 SPARK_MONTHS = 36  # months in each priority's monthly series (sparklines, pack charts)
 DIRECTION_BAND = 0.01  # last 12 months within +/-1% of the 12 before: "flat"
 PUBLIC_SETTER = "an analyst"  # Target.set_by in a public report
+#: the public site's one policy for partner data (swp_data.analysis.public.NOTE), as this report applies it
+PUBLIC_PARTNER_NOTE = (
+    "domestic abuse and hate crime are not in this version: the public site shows them only as the "
+    "partnership publishes them, for the whole city by financial year (Trends page)."
+)
 SMALL = stats.UNRELIABLE_BELOW  # counts under 10 are flagged unreliable
 
 
@@ -415,10 +420,7 @@ def _methods(margin: float, pop: int, public: bool, to: pd.Timestamp) -> list[st
         "excluding anti-social behaviour, records with a location, the last 12 months).",
     ]
     if public:
-        out.append(
-            "Public version: partner figures (domestic abuse, hate crime) are shown for the whole city only; "
-            "their ward figures are withheld."
-        )
+        out.append(f"Public version: {PUBLIC_PARTNER_NOTE}")
     return out
 
 
@@ -435,6 +437,8 @@ def report(
     ``SPARK_MONTHS`` months to ``to_month`` (from the first month held, if
     later); ``count`` is NaN for a month not loaded."""
     prios = priorities(con)
+    if public:  # partner returns only as published (whole city, financial years: the Trends page), never monthly
+        prios = [p for p in prios if p.source != "partner"]
     to = _resolve_to_month(con, to_month, prios)
     margin = amber_margin(con)
     tg = targets(con)

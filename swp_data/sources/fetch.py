@@ -48,6 +48,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import queue
 import re
@@ -66,6 +67,7 @@ import shapely
 from swp_data import access, periods, store
 from swp_data.errors import InputError
 from swp_data.sources import imports, policeuk
+from swp_data.sources.policeuk.reading import api_record
 from swp_data.store import audit
 
 DEFAULT_API = "https://data.police.uk/api"
@@ -81,6 +83,10 @@ TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
 # means the service itself is refusing (police.uk answers 503 in both cases).
 MAX_SPLIT_DEPTH = 4
 MAX_ANSWER_BYTES = 64 * 2**20  # 10,000 records (police.uk's most per answer) are about 6 MB
+REQUEST_DEADLINE = 120.0  # seconds for one request, the whole answer read (a server dripping bytes is cut off)
+RUN_DEADLINE = 30 * 60.0  # seconds for a whole update (every month, every retry)
+MAX_MONTH_RECORDS = 50_000  # the city has about 2,500 records a month; checked as the parts of a month arrive
+MAX_REDIRECTS = 3  # to the same host only, and only for GET: a request body is never re-sent elsewhere
 AREA_TOLERANCE_M = 50.0  # city boundary buffered then simplified by this much (metres)
 FETCH_FORCES = (policeuk.API_FORCE, policeuk.API_BTP_FORCE)
 
@@ -168,19 +174,32 @@ class _TooLarge(Exception):
     pass
 
 
-def _read_capped(r: requests.Response) -> bytes:
+class _TooSlow(Exception):
+    pass
+
+
+def _read_capped(r: requests.Response, deadline: float = math.inf) -> bytes:
     """The body, or FetchError-worthy _TooLarge past MAX_ANSWER_BYTES (a
-    police.uk answer holds at most 10,000 records, a few MB)."""
+    police.uk answer holds at most 10,000 records, a few MB), _TooSlow past
+    ``deadline`` (time.monotonic(); checked as every chunk arrives: the
+    read timeout only bounds the pause between two bytes)."""
     chunks, size = [], 0
     try:
         for chunk in r.iter_content(1 << 16):
             size += len(chunk)
             if size > MAX_ANSWER_BYTES:
                 raise _TooLarge()
+            if time.monotonic() > deadline:
+                raise _TooSlow()
             chunks.append(chunk)
     finally:
         r.close()
     return b"".join(chunks)
+
+
+def _same_origin(a: str, b: str) -> bool:
+    pa, pb = urllib.parse.urlsplit(a), urllib.parse.urlsplit(b)
+    return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
 
 
 def _network_problem(e: requests.RequestException) -> tuple[str, bool]:
@@ -238,6 +257,8 @@ class Client:
         self.session = session or requests.Session()  # trust_env: proxies from the environment
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.sleep = sleep
+        self.request_deadline = REQUEST_DEADLINE
+        self.run_deadline = time.monotonic() + RUN_DEADLINE  # from the client's making: one update
         self.requests = 0
         self.retries = 0
         self.splits = 0
@@ -252,11 +273,19 @@ class Client:
         problem = "no answer"
         for attempt in range(1, self.tries + 1):
             wait = self.backoff * 2 ** (attempt - 1)
+            if time.monotonic() > self.run_deadline:
+                minutes = f"{RUN_DEADLINE / 60:g} minutes"
+                raise FetchError(label, f"the update ran for more than {minutes}; stopped, nothing was changed for it")
             self.bucket.take()
             self.requests += 1
+            deadline = min(time.monotonic() + self.request_deadline, self.run_deadline)
             try:
-                r = self.session.request(method, url, data=data, timeout=self.timeout, stream=True)
-                body = _read_capped(r)  # inside the try: a dropped connection fails here
+                r = self._request(method, url, label, data, deadline)
+                body = _read_capped(r, deadline)  # inside the try: a dropped connection fails here
+            except _TooSlow:
+                problem = f"no complete answer within {self.request_deadline:g} s"
+                if time.monotonic() > self.run_deadline:
+                    continue  # refused at the top of the loop
             except _TooLarge:
                 raise FetchError(
                     label, f"the answer from {host} is larger than {MAX_ANSWER_BYTES // 2**20} MB: not police.uk data?"
@@ -295,11 +324,36 @@ class Client:
                         problem = "the answer was not valid JSON" + (
                             f" ({e.msg} at position {e.pos})" if isinstance(e, json.JSONDecodeError) else ""
                         )
+                    except RecursionError:  # nested too deep for any police.uk answer
+                        raise FetchError(label, "the answer is JSON nested too deeply: not police.uk data") from None
             if attempt < self.tries:
                 self.retries += 1
                 self.sleep(min(max(wait, 0.0), self.max_wait))
         tries = "1 try" if self.tries == 1 else f"{self.tries} tries"
         raise FetchError(label, f"{problem}, {tries}; nothing was changed for it")
+
+    def _request(self, method: str, url: str, label: str, data: dict | None, deadline: float) -> requests.Response:
+        """One request; a redirect is followed only to the same scheme, host and
+        port, only for GET (a POST's body is never sent again, anywhere), at
+        most MAX_REDIRECTS times; anything else is one line."""
+        for _ in range(MAX_REDIRECTS + 1):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _TooSlow()
+            timeout = (min(self.timeout[0], left), min(self.timeout[1], left))
+            r = self.session.request(method, url, data=data, timeout=timeout, stream=True, allow_redirects=False)
+            if r.status_code not in (301, 302, 303, 307, 308):
+                return r
+            r.close()
+            target = urllib.parse.urljoin(url, r.headers.get("Location", ""))
+            if method != "GET" or not _same_origin(target, self.base):
+                raise FetchError(
+                    label,
+                    f"{_host(self.base)} redirected the request to {_host(target)[:60]} (HTTP {r.status_code}); "
+                    "not followed: check SWP_POLICE_API",
+                )
+            url = target
+        raise FetchError(label, f"{_host(self.base)} redirected the request more than {MAX_REDIRECTS} times")
 
     # -- endpoints -------------------------------------------------------------------------
     def dates(self) -> list[str]:
@@ -307,7 +361,7 @@ class Client:
         data = self._call("GET", "/crimes-street-dates", "police.uk API (crimes-street-dates)")
         try:
             months = sorted({parse_month(d["date"], "date") for d in data})
-        except (TypeError, KeyError, InputError):
+        except (TypeError, KeyError, InputError, AttributeError, ValueError):
             raise FetchError(
                 "police.uk API (crimes-street-dates)", "unexpected answer: not a list of {date: YYYY-MM}"
             ) from None
@@ -360,6 +414,10 @@ class Client:
             for k, rec in enumerate(data, start=1):
                 if not isinstance(rec, dict) or rec.get("id") in (None, ""):
                     raise FetchError(label, f"record {k} of an answer has no id; nothing was changed for it")
+                try:
+                    api_record(label, k, rec)  # every field of the type police.uk sends, or one line now
+                except InputError as e:
+                    raise FetchError(label, f"{e.problem}; nothing was changed for it") from None
                 if rec.get("month") != month:
                     raise FetchError(
                         label, f"record {k} is for month {str(rec.get('month'))[:20]!r}; nothing was changed for it"
@@ -369,6 +427,12 @@ class Client:
                     repeated += 1
                 else:
                     records[key] = rec
+            if len(records) > MAX_MONTH_RECORDS:  # as the parts arrive, not once all are held
+                raise FetchError(
+                    label,
+                    f"more than {MAX_MONTH_RECORDS:,} records for the city in one month: not the police.uk "
+                    "data it should be; nothing was changed for it",
+                )
         return list(records.values()), repeated, self.requests - before
 
 

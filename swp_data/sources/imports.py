@@ -431,7 +431,7 @@ def _import_paths(
             say(0.9, "Reading the outcomes files")
             outcomes_reader = _read_outcomes(items, staged_crimes, Path(tmp), today)
         say(0.92, "Writing the store")
-        with store.transaction() as con:
+        with store.transaction(files=Path(tmp)) as con:  # reads rows.parquet from tmp, no other file
             con.execute("SET enable_progress_bar = false")
             for item in items:
                 if item.kind == "partner":

@@ -293,11 +293,30 @@ def _wait_seconds() -> float:
         return 30.0
 
 
-def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPyConnection:
+def no_file_access(con: duckdb.DuckDBPyConnection, files: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """``con`` with DuckDB's external access switched off: no ``read_text``,
+    ``read_csv``, ``glob``, ``COPY``, ``ATTACH`` or extension loading, whatever
+    a stored view or macro asks. The setting belongs to the open database, so
+    every connection to the store file in this process has it until the last
+    one closes. The app's store connections never read files through DuckDB:
+    imports scan CSVs in their own in-memory staging database
+    (:mod:`swp_data.sources.imports`), and data frames are passed with
+    ``register``; the police.uk import's transaction reads its staged rows
+    from one private folder, ``files`` (DuckDB's ``allowed_directories``:
+    that folder alone stays readable)."""
+    if files is not None:
+        folder = str(Path(files).resolve()).replace("'", "''").rstrip("/") + "/"
+        con.execute(f"SET allowed_directories = ['{folder}']")
+    con.execute("SET enable_external_access = false")
+    return con
+
+
+def connect(read_only: bool = True, path: Path | None = None, files: Path | None = None) -> duckdb.DuckDBPyConnection:
     """Open the store (callers hold the in-process lock: use :func:`reading`
     or :func:`transaction`). Waits while another process holds the file lock.
     Raises FileNotFoundError with a hint when it is not built, StoreBusy when
-    the wait runs out."""
+    the wait runs out. DuckDB's file access is off (:func:`no_file_access`),
+    but for the folder ``files``."""
     # A symbolic link is followed on every open (DuckDB 2.0 does so too; here
     # it does not depend on that): DuckDB keeps one database per file path
     # while any connection to it is open, so a file renamed over the store
@@ -312,7 +331,7 @@ def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPy
     delay = 0.01
     while True:
         try:
-            return duckdb.connect(str(p), read_only=read_only)
+            return no_file_access(duckdb.connect(str(p), read_only=read_only), files)
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():
                 raise
@@ -344,14 +363,16 @@ def reading(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextlib.contextmanager
-def transaction(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def transaction(path: Path | None = None, files: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection inside one transaction: committed on success,
     rolled back (store unchanged) on any exception. Alone in the process:
     waits for reads to finish, and reads wait for it. Only an analyst may
-    write (:func:`swp_data.access.require_analyst`), whichever page asks."""
+    write (:func:`swp_data.access.require_analyst`), whichever page asks.
+    ``files``: a private folder the transaction may read files from (an
+    import's staged rows); nothing else outside the store is readable."""
     access.require_analyst("changing the store")
     with _ACCESS.write():
-        con = connect(read_only=False, path=path)
+        con = connect(read_only=False, path=path, files=files)
         try:
             ensure_data_tables(con)
             con.execute("BEGIN TRANSACTION")
@@ -436,12 +457,19 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def store_version(path: Path | None = None) -> float:
-    """A cheap token that changes whenever the store changes (for caches)."""
+    """A cheap token that changes whenever the store changes (for caches).
+
+    Never fails while an import commits or a checkpoint runs: the file and its
+    write-ahead log are each stat'ed once, and one that vanishes meanwhile
+    (the checkpoint removes the log; a restore or publish renames the file)
+    counts as absent, never checked first and read after."""
     p = Path(os.path.realpath(path if path else config.store_path()))
     try:
-        st = p.stat()
+        st = os.stat(p)
     except FileNotFoundError:
         return 0.0
-    wal = p.with_name(p.name + ".wal")
-    w = wal.stat().st_mtime_ns if wal.exists() else 0
+    try:
+        w = os.stat(p.with_name(p.name + ".wal")).st_mtime_ns
+    except FileNotFoundError:
+        w = 0
     return float(st.st_mtime_ns + st.st_size + w)

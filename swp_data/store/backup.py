@@ -29,6 +29,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -57,6 +58,65 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     for n in names:
         out[n] = int(con.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0])
     return out
+
+
+def own_tables(path: Path | None = None) -> dict[str, str]:
+    """The store's own base tables, by name, with their ``CREATE TABLE`` text
+    (as DuckDB gives it): the data tables' DDL and the tables of the store
+    at ``path`` (the reference tables its build made), if it exists."""
+    scratch = store.no_file_access(duckdb.connect(":memory:"))
+    try:
+        store.ensure_data_tables(scratch)
+        out = dict(scratch.execute("SELECT table_name, sql FROM duckdb_tables()").fetchall())
+    finally:
+        scratch.close()
+    target = Path(path) if path else config.store_path()
+    if target.exists():
+        with store.reading(target) as con:
+            rows = con.execute(
+                "SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database() "
+                "AND schema_name = 'main' AND table_name NOT IN (SELECT view_name FROM duckdb_views())"
+            ).fetchall()
+        out = {**dict(rows), **out}
+    return out
+
+
+def check_objects(
+    con: duckdb.DuckDBPyConnection, src: Path, expected: dict[str, str], required: tuple[str, ...] = ()
+) -> None:
+    """Refuse (one line) a file that holds anything but the store's own base
+    tables with their expected columns: no view, macro, sequence, type, index
+    or schema of its own, no table the store does not have, none whose
+    definition (columns, types, defaults, checks) differs. Read from DuckDB's
+    catalogue only: nothing in the file runs."""
+    db = "database_name = current_database()"
+    others = con.execute(
+        f"""
+        SELECT 'a view', view_name FROM duckdb_views() WHERE NOT internal AND {db}
+        UNION ALL SELECT 'a macro', function_name FROM duckdb_functions() WHERE NOT internal AND {db}
+        UNION ALL SELECT 'a sequence', sequence_name FROM duckdb_sequences() WHERE {db}
+        UNION ALL SELECT 'a type', type_name FROM duckdb_types() WHERE NOT internal AND {db}
+        UNION ALL SELECT 'an index', index_name FROM duckdb_indexes() WHERE {db}
+        UNION ALL SELECT 'a schema', schema_name FROM duckdb_schemas() WHERE NOT internal AND {db}
+        UNION ALL SELECT 'a table outside the main schema', schema_name || '.' || table_name
+            FROM duckdb_tables() WHERE {db} AND schema_name <> 'main'
+        ORDER BY 1, 2
+        """
+    ).fetchall()
+    if others:
+        kind, name = others[0]
+        raise InputError(
+            src, f"not a store backup: it holds {kind} ({name!r}); a backup has only the store's own tables"
+        )
+    tables = con.execute(f"SELECT table_name, sql FROM duckdb_tables() WHERE {db} ORDER BY 1").fetchall()
+    missing = [t for t in required if t not in {n for n, _ in tables}]
+    if missing:
+        raise InputError(src, f"not a store backup: no {', '.join(missing)} table")
+    for name, sql in tables:
+        if name not in expected:
+            raise InputError(src, f"not a store backup: it holds a table the store does not have ({name!r})")
+        if sql != expected[name]:
+            raise InputError(src, f"not a store backup: its table {name!r} does not have the store's columns")
 
 
 def _wal(p: Path) -> Path:
@@ -119,10 +179,12 @@ class RestoreReport:
         )
 
 
-def backup(out: str | Path, path: Path | None = None) -> BackupReport:
+def backup(out: str | Path, path: Path | None = None, check: dict[str, str] | None = None) -> BackupReport:
     """Write a consistent copy of the store to ``out`` (a new file, or a folder
     to put ``swp-YYYYMMDD-HHMMSS.duckdb`` in) while the app may be reading and
-    writing it. Never overwrites a file; nothing is left behind on failure."""
+    writing it. Never overwrites a file; nothing is left behind on failure.
+    With ``check`` (:func:`own_tables`), the copy must hold only those tables
+    (:func:`check_objects`), else nothing is written."""
     src = Path(path) if path else config.store_path()
     out = Path(out)
     if out.is_dir():
@@ -141,9 +203,11 @@ def backup(out: str | Path, path: Path | None = None) -> BackupReport:
             shutil.copyfile(src, tmp)
             if _wal(src).exists():
                 shutil.copyfile(_wal(src), _wal(tmp))
-        c = duckdb.connect(str(tmp))
+        c = store.no_file_access(duckdb.connect(str(tmp)))
         try:
             c.execute("CHECKPOINT")  # one self-contained file
+            if check is not None:
+                check_objects(c, src, check)
             got = table_counts(c)
         finally:
             c.close()
@@ -180,15 +244,14 @@ def restore(backup_file: str | Path, path: Path | None = None) -> RestoreReport:
     kept = target.with_name(f"{target.name}.before-restore-{_stamp()}")
     fingerprint = _fingerprint(src)
     try:
+        expected = own_tables(target)
         shutil.copyfile(src, tmp)
         try:
-            c = duckdb.connect(str(tmp))
+            c = store.no_file_access(duckdb.connect(str(tmp)))
         except duckdb.Error:
             raise InputError(src, "not a DuckDB database, so not a store backup") from None
         try:
-            missing = [t for t in REQUIRED if not store.table_exists(c, t)]
-            if missing:
-                raise InputError(src, f"not a store backup: no {', '.join(missing)} table")
+            check_objects(c, src, expected, REQUIRED)
             store.ensure_data_tables(c)
             c.execute("CHECKPOINT")
         finally:
@@ -213,7 +276,7 @@ def _finish(tmp: Path, cur: duckdb.DuckDBPyConnection, src: Path, fingerprint: s
     current = (
         cur.execute(f"SELECT {', '.join(audit.COLUMNS)} FROM audit").df() if store.table_exists(cur, "audit") else None
     )
-    c = duckdb.connect(str(tmp))
+    c = store.no_file_access(duckdb.connect(str(tmp)))
     try:
         c.execute("BEGIN TRANSACTION")
         before = c.execute("SELECT count(*) FROM audit").fetchall()[0][0]
@@ -284,15 +347,29 @@ def publish(link: str | Path, path: Path | None = None, keep: int = 3) -> Publis
     out = link.with_name(f"{stem}-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.duckdb")
     with store.transaction(path) as con:  # recorded in the store, so in the published copy too
         audit.record(con, "publish", detail=f"published to {link}")
-    backup(out, path)
+    backup(out, path, check=own_tables(path))  # only the store's own tables go out
     tmp_link = link.with_name(f".{link.name}.link-{os.getpid()}")
     _remove(tmp_link)
     os.symlink(out.name, tmp_link)  # relative: the folder can move
     os.replace(tmp_link, link)
-    published = sorted(link.parent.glob(f"{stem}-*.duckdb"))
+    # only the files publish wrote (NAME-YYYYMMDD-HHMMSS-micro.duckdb), never a nightly backup
+    # (swp-YYYYMMDD-HHMMSS.duckdb) or anything else kept in the same folder
+    own = re.compile(rf"^{re.escape(stem)}-\d{{8}}-\d{{6}}-\d{{6}}\.duckdb$")
+    published = sorted(p for p in link.parent.glob(f"{stem}-*.duckdb") if own.match(p.name) and not p.is_symlink())
     removed = [p for p in published[:-keep] if p.resolve() != link.resolve()] if keep > 0 else []
     _remove(*removed)
     return PublishReport(link, out, time.perf_counter() - t0, removed)
 
 
-__all__ = ["REQUIRED", "BackupReport", "PublishReport", "RestoreReport", "backup", "publish", "restore", "table_counts"]
+__all__ = [
+    "REQUIRED",
+    "BackupReport",
+    "PublishReport",
+    "RestoreReport",
+    "backup",
+    "check_objects",
+    "own_tables",
+    "publish",
+    "restore",
+    "table_counts",
+]

@@ -177,7 +177,7 @@ def test_analyst_has_the_data_page_and_its_audit_trail(store_path, roles_file):
     at = signed_in(ANALYST, DATA)
     no_errors(at)
     assert at.title[0].value == "Data"
-    assert "Signed in as ana\\.lyst@example\\.gov\\.uk (analyst)." in [c.value for c in at.sidebar.caption]
+    assert "Signed in as Ana\\.Lyst\\@example\\.gov\\.uk (analyst)." in [c.value for c in at.sidebar.caption]
     assert [b.key for b in at.sidebar.button if b.key == "auth_sign_out"] == ["auth_sign_out"]
     assert "Audit trail" in [s.value for s in at.subheader]
     trail = next(d.value for d in at.dataframe if "fingerprint" in d.value.columns)
@@ -192,7 +192,7 @@ def test_viewer_has_no_data_page_and_no_editing(store_path, roles_file):
     at = signed_in(VIEWER)
     no_errors(at)
     assert "The city at a glance" in [s.value for s in at.subheader]  # the Overview, not a refusal
-    assert "Signed in as pc\\.view@example\\.police\\.uk (viewer)." in [c.value for c in at.sidebar.caption]
+    assert "Signed in as pc\\.view\\@example\\.police\\.uk (viewer)." in [c.value for c in at.sidebar.caption]
     pages = _nav_pages(at)
     assert "data.py" not in pages and "trends.py" in pages
     at.switch_page("pages/performance.py")
@@ -229,8 +229,9 @@ def test_hostile_address_and_contact_are_shown_as_text(store_path, roles_file, m
     monkeypatch.setenv("SWP_CONTACT", "[the analyst](javascript:alert(1)) <b>now</b>")
     at = signed_in({"sub": "x9", "email": "o'neill<img src=x onerror=alert(1)>@evil.example"})
     text = _shows_only_the_refusal(at, "You are signed in, but not authorised to use this app")
-    assert "o'neill&lt;img src\\=x onerror\\=alert\\(1\\)&gt;@evil\\.example is not on the list" in text
-    assert "contact \\[the analyst\\]\\(javascript:alert\\(1\\)\\) &lt;b&gt;now&lt;/b&gt;." in text.replace("\\:", ":")
+    assert "o'neill&lt;img src\\=x onerror\\=alert\\(1\\)&gt;\\@evil\\.example is not a plain email address" in text
+    contact = "contact \\[the analyst\\]\\(javascript:alert\\(1\\)\\) &lt;b&gt;now&lt;\\/b&gt;."
+    assert contact in text.replace("\\:", ":")
     assert "<img" not in text and "<b>" not in text
 
 
@@ -317,3 +318,23 @@ def test_every_page_goes_through_app_py_first(path):
             ), f"{path}: line {stmt.lineno} runs before furniture.page_header"
             return
     pytest.fail(f"{path} never calls furniture.page_header")
+
+
+def test_sign_out_ends_the_sign_in_on_the_server(store_path, roles_file):
+    """After sign-out (roles.revoke, which the Sign out button calls before
+    st.logout), a copy of the cookie (the same claims, the same iat) is not let in."""
+    from swp_data.access import roles
+
+    claims = {"is_logged_in": True, "iat": int(time.time()) - 5, **VIEWER}
+    at = signed_in({k: v for k, v in claims.items() if k != "is_logged_in"})
+    assert [c.value for c in at.sidebar.caption if c.value.startswith("Signed in as")]
+    roles.revoke(claims, time.time(), 12)
+    copied = AppTest.from_file(APP, default_timeout=60)
+    copied.secrets["auth"] = {"client_id": "test", "client_secret": "test", "cookie_secret": "test"}
+    copied.user = claims
+    copied.run()
+    _shows_only_the_refusal(copied, "You have signed out")
+    # a new sign-in (a new iat) is let in
+    again = signed_in({**VIEWER, "iat": int(time.time()) + 1})
+    no_errors(again)
+    assert [c.value for c in again.sidebar.caption if c.value.startswith("Signed in as")]

@@ -142,3 +142,14 @@ def test_md_keeps_apostrophes_readable():
 
     assert fmt.md("Don't know") == "Don't know"
     assert fmt.md("O'Neill & Sons <b>") == "O'Neill &amp; Sons &lt;b&gt;"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["https://evil.example/login", "see www.evil.example now", "mail x@evil.example", "ftp://a.b", "http:/\\/x.y"],
+)
+def test_md_leaves_no_bare_address_to_autolink(text):
+    """Markdown autolinks bare addresses (GFM): every "://", "www." and "@" is broken by an escape."""
+    for inert in (fmt.md(text),):
+        assert not re.search(r"(?<!\\)[:@/]", inert) and "www." not in inert, inert
+        assert re.sub(r"\\(.)", r"\1", inert) == text  # shown as typed

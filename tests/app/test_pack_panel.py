@@ -46,16 +46,27 @@ def test_build_pptx_and_docx_then_download(demo_app):
     assert _downloads(at) == []
 
 
-def test_public_mode_builds_the_public_version(demo_app, monkeypatch):
+def test_public_site_serves_the_published_pack_and_builds_nothing(demo_app, monkeypatch, tmp_path):
+    """SWP_MODE=public: no build button (no anonymous visitor starts a browser); the files the
+    scheduled command wrote are offered, and nothing when none are published yet."""
+    from ui import pack_panel
+
     monkeypatch.setenv("SWP_MODE", "public")  # the server's mode: there is no switch on the page
+    monkeypatch.setenv("SWP_PACK_DIR", str(tmp_path))
+    built: list[object] = []
+    monkeypatch.setattr(pack_panel, "write_files", lambda *a, **k: built.append(a) or [])
     at = demo_app(PAGE)
     no_errors(at)
-    assert len(at.get("file_uploader")) == 0  # no template upload for the public version
-    at.multiselect(key="pack_formats").set_value(["pptx"]).run()
-    at.button(key="pack_build").click().run(timeout=120)
+    assert not [b for b in at.button if b.key == "pack_build"] and not at.get("file_uploader")
+    assert any("has not been published yet" in c.value for c in at.caption)
+    (tmp_path / "swp-performance-2026-09-public.pptx").write_bytes(b"pptx bytes")
+    (tmp_path / "swp-performance-2026-09-public.html").write_bytes(b"<html></html>")
+    (tmp_path / "swp-performance-2026-08-public.pdf").write_bytes(b"another month")
+    at = demo_app(PAGE)
     no_errors(at)
-    [(name, _)] = _files(at, "pack:2026-09:public:")
-    assert name == "swp-performance-2026-09-public.pptx"
+    names = [str(e.key) for e in at.get("download_button") if str(e.key).startswith("pack_pub:")]
+    assert names == ["pack_pub:swp-performance-2026-09-public.pptx", "pack_pub:swp-performance-2026-09-public.html"]
+    assert built == []
 
 
 def test_refusal_is_one_line_without_a_server_path(demo_app, monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from swp_data import config
-from swp_data.report import targets
+from swp_data.report import performance, targets
 from tests.app.conftest import no_errors
 
 PAGE = "pages/performance.py"
@@ -102,17 +102,18 @@ def test_margin_changes_the_thresholds_stated(demo_app):
     assert any("Amber: above the target by up to 10%" in m.value for m in at.markdown)
 
 
-def test_public_mode_withholds_partner_ward_figures_and_the_editor(demo_app, monkeypatch):
+def test_public_mode_shows_no_partner_counts_and_no_editor(demo_app, monkeypatch):
     monkeypatch.setenv("SWP_MODE", "public")  # the server's mode: there is no switch on the page
-    at = demo_app(PAGE, perf_ward_priority="hate_crime")
+    at = demo_app(PAGE)
     no_errors(at)
     assert not any(e.label.startswith("Targets") for e in at.expander)
-    wards = next(d.value for d in at.dataframe if "Ward" in d.value.columns)
-    assert wards["Last 12 months"].isna().all()
-    assert any("not published below city level" in c.value for c in at.caption)
-    # the city figure stays
     t = _table(at)
-    assert t.loc[t["Priority"].str.startswith("Hate crime"), "Last 12 months"].notna().all()
+    assert not t["Priority"].str.startswith(("Domestic abuse", "Hate crime")).any()
+    assert t["Priority"].str.startswith("Anti-social behaviour").any()
+    assert any(performance.PUBLIC_PARTNER_NOTE in c.value for c in at.caption)
+    monkeypatch.setenv("SWP_MODE", "local")
+    t = _table(demo_app(PAGE))
+    assert t["Priority"].str.startswith("Hate crime").any()
 
 
 def test_no_editor_without_an_analyst(demo_app, monkeypatch):

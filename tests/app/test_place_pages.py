@@ -119,7 +119,7 @@ def test_create_rename_and_delete_an_area_in_the_page(demo_areas_app):
     assert areas.loc["My <b>area</b> & co", "source"] == "list"
     assert at.radio(key="ia_mode").value == "Profile of an area"
     assert at.selectbox(key="ia_profile").value == aid
-    assert any(r"My &lt;b&gt;area&lt;/b&gt; &amp; co" in m.value for m in at.markdown)
+    assert any(r"My &lt;b&gt;area&lt;\/b&gt; &amp; co" in m.value for m in at.markdown)
     # the same name again, without "replace": refused, nothing written
     at.radio(key="ia_mode").set_value("Create an area").run()
     at.multiselect(key="ia_pending").set_value(["E01010412"]).run()

@@ -245,17 +245,29 @@ def test_analyst_signs_in_imports_sees_the_audit_trail_and_signs_out(partnership
     assert grid.count() == 1 and SEEDED in (grid.text_content() or "")  # the grid's accessible table
     with store.reading(partnership["store"]) as con:
         trail = audit.entries(con)
-    assert list(trail["who"][:2]) == ["ana.lyst@example.gov.uk", "earlier.analyst@example.gov.uk"]
+    assert list(trail["who"][:2]) == ["Ana.Lyst@example.gov.uk", "earlier.analyst@example.gov.uk"]  # as sent
     assert trail.iloc[0]["action"] == "import" and trail.iloc[0]["via"] == "oidc"
     assert trail.iloc[0]["rows"] > 0 and trail.iloc[0]["fingerprint"]
     grid = pg.locator('[data-testid="stDataFrame"]').filter(has_text="ana.lyst@example.gov.uk")
     assert grid.count() == 1
     # sign out from the sidebar: the provider's end-session page, then the app asks to sign in again
+    copied = ctx.cookies()  # what someone who copied the cookie would hold
     sidebar(pg).get_by_role("button", name="Sign out").click()
     pg.wait_for_url(partnership["idp"] + "/**")
     goto(pg)
     pg.get_by_role("heading", name="Sign in").wait_for()
     assert nav_links(pg) == []
+    # the copied cookie no longer lets anyone in: the sign-in ended on the server
+    other = ctx.browser.new_context(viewport={"width": 1500, "height": 1000})
+    try:
+        other.add_cookies(copied)
+        thief = _page(other, partnership["url"])
+        goto(thief)
+        thief.get_by_role("heading", name="You have signed out").wait_for()
+        assert nav_links(thief) == []
+        assert thief.get_by_text("Ana.Lyst").count() == 0
+    finally:
+        other.close()
 
 
 def test_analyst_deletes_a_dataset(partnership, ctx):

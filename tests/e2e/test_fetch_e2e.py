@@ -65,7 +65,8 @@ def test_update_from_police_uk_in_the_browser(page, standin):
     report = page.locator('[data-testid="stCode"]').filter(has_text="Months fetched: 3").first
     report.wait_for()
     assert "Jul 2026 (not loaded from the API yet):" in report.inner_text()
-    assert page.locator('[data-testid="stMetricValue"]').filter(has_text="5").count() >= 1  # requests
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Requests")
+    assert metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == "5"  # requests, exactly
     shot(page, "data-fetch-done")
     assert {e["ua"] for e in standin.log} == {
         "SaferWolverhamptonInsight/1.0 (Safer Wolverhampton Partnership dashboard; police.uk monthly update)"

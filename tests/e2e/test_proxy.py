@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 import urllib.error
 import urllib.request
 
@@ -118,3 +119,72 @@ def test_streamlit_front_end_is_served_by_the_proxy(proxied):
             if path.endswith(".js"):  # a module script loads only with a JavaScript type
                 assert r.headers["Content-Type"] == "application/javascript"
             assert r.headers["Expires"] == "Thu, 31 Dec 2037 23:55:55 GMT"  # nginx's `expires max`
+
+
+def test_metrics_are_blocked_and_no_other_site_may_frame_the_app(proxied):
+    url, _ = proxied
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(url + "/_stcore/metrics", context=_insecure(), timeout=30)
+    assert e.value.code == 404
+    with urllib.request.urlopen(url + "/", context=_insecure(), timeout=30) as r:
+        assert r.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+        assert r.headers["X-Frame-Options"] == "SAMEORIGIN"
+    with urllib.request.urlopen(url + "/_stcore/health", context=_insecure(), timeout=30) as r:
+        assert r.headers["Content-Security-Policy"] == "frame-ancestors 'self'"  # every answer
+
+
+def test_metrics_are_served_by_the_app_itself(demo_store, tmp_path):
+    """What the block hides: the app answers /_stcore/metrics on loopback."""
+    store = tmp_path / "swp.duckdb"
+    shutil.copy(demo_store, store)
+    srv = start_server(store)
+    try:
+        with urllib.request.urlopen(srv.url + "/_stcore/metrics", timeout=30) as r:
+            assert r.status == 200
+    finally:
+        srv.stop()
+
+
+def test_connections_beyond_the_limit_are_refused(demo_store, tmp_path):
+    """The block's limit_conn, with 2 in place of 100: two open pages (websockets) from one
+    address are served, a third is refused with 429 until one closes."""
+    import socket
+
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    if not proxy.available():
+        pytest.skip("nginx is not installed")
+    store = tmp_path / "swp.duckdb"
+    shutil.copy(demo_store, store)
+    srv = start_server(store)
+    px = proxy.start_proxy(
+        srv.url, tmp_path, replace={"limit_conn swp_per_address 100;": "limit_conn swp_per_address 2;"}
+    )
+    port = int(px.url.rsplit(":", 1)[1])
+
+    def page():
+        sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        return connect(
+            f"wss://localhost:{port}/_stcore/stream",
+            sock=sock,
+            ssl=_insecure(),
+            server_hostname="localhost",
+            subprotocols=["streamlit"],
+            origin=f"https://localhost:{port}",
+            open_timeout=30,
+        )
+
+    try:
+        first, second = page(), page()
+        with pytest.raises(InvalidStatus) as e:
+            page()
+        assert e.value.response.status_code == 429
+        first.close()
+        time.sleep(0.5)
+        third = page()  # a place is free again
+        third.close()
+        second.close()
+    finally:
+        px.stop()
+        srv.stop()

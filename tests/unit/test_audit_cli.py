@@ -85,3 +85,27 @@ def test_audit_as_a_process(store_path):
     )
     assert r.returncode == 0, r.stderr
     assert [row["action"] for row in json.loads(r.stdout)] == ["delete", "import"]
+
+
+def test_audit_lists_entries_without_a_row_count(store_path, capsys):
+    """publish and restore record no row count: the listing must not stop at them."""
+    _rows(store_path)
+    with store.transaction() as con:
+        audit.record(con, "publish", detail="published to /srv/public/swp.duckdb")
+    assert cli.main(["audit"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 3
+    assert out[0].endswith("publish      published to /srv/public/swp.duckdb")
+    assert "1,234 rows" in out[2]
+    assert cli.main(["audit", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["rows"] is None
+
+
+def test_audit_limit_must_be_positive(store_path, capsys):
+    _rows(store_path)
+    for bad in ("-1", "0", "x"):
+        assert cli.main(["audit", "--limit", bad]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--limit" in err, err
+    assert cli.main(["audit", "--limit", "1"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1

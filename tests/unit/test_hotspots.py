@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pytest
 from shapely.geometry import box
 
 from geo.hotspots import COLUMNS, contiguity_weights, gi_star
+from swp_data import config
 
-LSOA11 = Path("/work/shared/data/boundaries/lsoa11_wolverhampton.geojson")
+LSOA11 = config.data_dir() / "boundaries" / "lsoa11_wolverhampton.geojson"  # the configured bundle (SWP_DATA_DIR)
 
 
 def _grid(size: int = 7) -> gpd.GeoDataFrame:
@@ -51,6 +50,25 @@ def test_fdr_is_applied(corner_grid: gpd.GeoDataFrame) -> None:
     significant = out["hotspot"] != "Not significant"
     assert (out.loc[significant, "p_fdr"] < 0.05).all()
     assert (out.loc[~significant, "p_fdr"] >= 0.05).all()
+
+
+def test_fdr_keeps_noise_from_being_called_a_hot_spot() -> None:
+    """Pure noise (no cluster): several areas have p_sim < 0.05 by chance, as
+    81 tests will; after the Benjamini-Hochberg correction none is a hot or cold
+    spot. Classifying on p_sim (no correction) fails this test."""
+    grid = _grid(9)
+    grid["value"] = np.random.default_rng(0).poisson(10, len(grid)).astype(float)
+    out = gi_star(grid, "value", "cell", permutations=999)
+    assert (out["p_sim"] < 0.05).sum() >= 3
+    assert (out["hotspot"] == "Not significant").all()
+    # the adjustment is Benjamini-Hochberg's: q(i) = min over j >= i of p(j) * n / j
+    p = out["p_sim"].to_numpy()
+    order = np.argsort(p)
+    n = len(p)
+    q = np.minimum.accumulate((p[order] * n / np.arange(1, n + 1))[::-1])[::-1]
+    expected = np.empty(n)
+    expected[order] = np.minimum(q, 1.0)
+    np.testing.assert_allclose(out["p_fdr"].to_numpy(), expected)
 
 
 def test_seed_makes_results_repeatable(corner_grid: gpd.GeoDataFrame) -> None:

@@ -527,31 +527,24 @@ def test_targets_colour_the_rag_in_every_format(demo_store_path, tmp_path):
     assert "at most 2,000 in 12 months, Apr 2026 to Mar 2027" in body and "Red: missed" in body
 
 
-def test_public_version_withholds_partner_ward_figures(demo_store_path, tmp_path):
+def test_public_version_has_no_partner_counts(demo_store_path, tmp_path):
+    """pack --public: domestic abuse and hate crime appear only as published (not at all in the pack)."""
     files = {f.suffix: f for f in pack.build_pack("pptx,docx", tmp_path, to_month=TO, public=True)}
     assert files[".pptx"].name == "swp-performance-2026-09-public.pptx"
-    with store.reading() as con:
-        rep = performance.report(con, TO, public=True)
-    withheld = set(rep.wards.loc[rep.wards["suppressed"].astype(bool), "priority"])
-    assert withheld == {"domestic_abuse", "hate_crime"}
     prs = Presentation(str(files[".pptx"]))
     assert "Public version: small numbers suppressed" in all_text(prs.slides[0])
     titles = [s.shapes.title.text for s in prs.slides]
     assert "Anti-social behaviour: by ward" in titles
-    assert "Domestic abuse: by ward" not in titles and "Hate crime: by ward" not in titles  # nothing to map
-    for s in prs.slides:
-        if s.shapes.title.text.startswith("Ward appendix: Domestic abuse"):
-            rows = [[c.text for c in r.cells] for sh in s.shapes if sh.has_table for r in sh.table.rows][1:]
-            assert rows and all(r[1] == "suppressed" and r[2] == "suppressed" for r in rows)
+    text = " ".join(all_text(s) for s in prs.slides)
+    assert "Domestic abuse" not in text.replace("domestic abuse and hate crime are not in this version", "")
+    assert not any(t.startswith(("Ward appendix: Domestic abuse", "Ward appendix: Hate crime")) for t in titles)
     import docx
 
-    wards = next(
-        t for t in docx.Document(str(files[".docx"])).tables if t.rows[0].cells[0].text == "Ward" and len(t.rows) > 2
-    )
-    header = [c.text for c in wards.rows[0].cells]
-    col = header.index("Domestic abuse")
-    assert {r.cells[col].text for r in wards.rows[1:]} == {"suppressed"}
-    assert all(r.cells[header.index("Anti-social behaviour")].text != "suppressed" for r in wards.rows[1:])
+    body = "\n".join(p.text for p in docx.Document(str(files[".docx"])).paragraphs)
+    assert performance.PUBLIC_PARTNER_NOTE in body
+    (tmp_path / "full").mkdir()
+    full = {f.suffix: f for f in pack.build_pack("pptx", tmp_path / "full", to_month=TO)}
+    assert "Domestic abuse" in " ".join(all_text(s) for s in Presentation(str(full[".pptx"])).slides)
 
 
 def test_hostile_priority_name_in_every_format(demo_store_path, tmp_path):

@@ -167,17 +167,20 @@ def test_ward_appendix_matches_sql(con, rep):
     assert not w["suppressed"].any()
 
 
-def test_public_report_withholds_partner_ward_figures_only(con):
+def test_public_report_shows_partner_data_only_as_published(con):
+    """One public policy for partner data: no monthly partner counts, at any level, in the public report
+    (the public site shows them only as published, by financial year: the Trends page)."""
+    full = performance.report(con)
     pub = performance.report(con, public=True)
-    w = pub.wards
-    partner = w[w["priority"].isin(["domestic_abuse", "hate_crime"])]
-    assert len(partner) == 40 and partner["suppressed"].all() and partner["count"].isna().all()
-    assert partner["rate_per_1000"].isna().all()
-    police = w[~w["priority"].isin(["domestic_abuse", "hate_crime"])]
+    partner = {"domestic_abuse", "hate_crime"}
+    assert partner <= {r.priority.key for r in full.rows}
+    assert not partner & {r.priority.key for r in pub.rows}
+    assert not partner & set(pub.wards["priority"])
+    police = pub.wards
     assert not police["suppressed"].any() and police["count"].notna().all()
-    # city figures of the partner measures stay (public pages show them at city level)
-    assert _row(pub, "hate_crime").last12 is not None
-    assert pub.public and any("Public version" in m for m in pub.methods)
+    assert {r.priority.key for r in pub.rows} == {r.priority.key for r in full.rows} - partner
+    assert pub.public and f"Public version: {performance.PUBLIC_PARTNER_NOTE}" in pub.methods
+    assert not any("partner" in str(s).lower() for s in pub.sources)
 
 
 def test_impact_area_shares_match_sql(con, rep):

@@ -36,7 +36,7 @@ def table() -> roles.RoleTable:
     [
         ("analyst@wolverhampton.gov.uk", "analyst"),  # listed under both (address and domain): analyst wins
         ("ANALYST@WOLVERHAMPTON.GOV.UK", "analyst"),  # case-insensitive
-        ("  analyst@wolverhampton.gov.uk ", "analyst"),
+        ("  analyst@wolverhampton.gov.uk ", None),  # compared only as sent: spaces are not an address
         ("jo.bloggs@wolverhampton.gov.uk", "viewer"),  # whole domain
         ("Jo.Bloggs@WOLVERHAMPTON.gov.uk", "viewer"),
         ("pc.smith@westmidlands.police.uk", "viewer"),  # "@domain" in the file means the domain
@@ -56,14 +56,14 @@ def test_role_of(table, email, role):
 
 def test_decide_lets_in_a_listed_verified_address(table):
     d = roles.decide({"sub": "a1", "email": "Jo.Bloggs@wolverhampton.gov.uk", "email_verified": True}, table)
-    assert d.actor == access.Actor(who="jo.bloggs@wolverhampton.gov.uk", role="viewer", via="oidc")
+    assert d.actor == access.Actor(who="Jo.Bloggs@wolverhampton.gov.uk", role="viewer", via="oidc")  # as sent
     assert d.reason == ""
     # no email_verified claim at all (Entra ID does not send it): the address is used as sent
     d = roles.decide({"email": "analyst@wolverhampton.gov.uk"}, table)
     assert d.actor is not None and d.actor.is_analyst
 
 
-@pytest.mark.parametrize("verified", [False, "false", "False"])
+@pytest.mark.parametrize("verified", [False, "false", "False", 0, "0", "no", None, "true", 1, "yes"])
 def test_decide_refuses_an_unverified_address(table, verified):
     d = roles.decide({"email": "analyst@wolverhampton.gov.uk", "email_verified": verified}, table)
     assert d.actor is None
@@ -235,3 +235,48 @@ def test_callbacks_in_a_new_thread_use_the_resolver(monkeypatch):
     finally:
         access.set_resolver(None)
         access.set_actor(None)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "analyst@wolverhampton.gov.u\u212a",  # KELVIN SIGN: lower-cases to "k"
+        "analyst@wolverhampton.gov.\uff55k",  # full-width u
+        "evil@evil.com@wolverhampton.gov.uk",  # two @: the last domain is listed
+        "analyst@wolverhampton.gov.uk ",  # trailing space
+        " analyst@wolverhampton.gov.uk",
+        "analyst@wolverhampton.gov.uk\n",
+        "ANALYST@WOLVERHAMPTON.GOV.U\u212a",
+    ],
+)
+def test_look_alike_and_double_at_addresses_are_refused(table, email):
+    assert roles.comparable(email) is None
+    assert table.role_of(email) is None
+    d = roles.decide({"email": email, "email_verified": True}, table)
+    assert d.actor is None and d.email == email
+
+
+def test_plain_addresses_are_compared_and_recorded_as_sent(table):
+    assert roles.comparable("Analyst@Wolverhampton.GOV.uk") == "analyst@wolverhampton.gov.uk"
+    d = roles.decide({"email": "Analyst@Wolverhampton.GOV.uk", "email_verified": True}, table)
+    assert d.actor is not None and d.actor.is_analyst and d.actor.who == "Analyst@Wolverhampton.GOV.uk"
+    # a non-ASCII address already in normal form and lower case is compared exactly (and is not listed here)
+    assert roles.comparable("jörg@wolverhampton.gov.uk") == "jörg@wolverhampton.gov.uk"
+    assert roles.decide({"email": "jörg@wolverhampton.gov.uk"}, table).actor.role == "viewer"
+    assert roles.comparable("JÖRG@wolverhampton.gov.uk") is None  # changed by case folding
+    cyrillic = "an\u0430lyst@wolverhampton.gov.uk"  # compared exactly: not the listed analyst
+    assert roles.comparable(cyrillic) == cyrillic and table.role_of(cyrillic) == "viewer"
+
+
+def test_email_verified_exactly_true(table):
+    assert roles.decide({"email": "analyst@wolverhampton.gov.uk", "email_verified": True}, table).actor is not None
+
+
+def test_revoked_sign_ins_stay_out_until_they_would_have_expired():
+    claims = {"sub": "s1", "iat": 1000, "email": "a@b.uk"}
+    assert not roles.revoked(claims, 2000.0)
+    roles.revoke(claims, 2000.0, hours=1)
+    assert roles.revoked(claims, 2001.0) and roles.revoked(dict(claims), 5599.0)  # a copy of the cookie
+    assert not roles.revoked(claims, 5600.0)
+    assert not roles.revoked({**claims, "iat": 3000}, 2001.0)  # a new sign-in
+    assert not roles.revoked({**claims, "sub": "s2"}, 2001.0)

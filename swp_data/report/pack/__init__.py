@@ -21,15 +21,46 @@ from pathlib import Path
 
 import duckdb
 
-from swp_data import store
+from swp_data import config, store
 from swp_data.errors import InputError
 from swp_data.report import performance
 from swp_data.report.pack.common import FORMATS, PackInput, file_stem, parse_formats, parse_month
 
-__all__ = ["FORMATS", "build_pack", "parse_formats", "parse_month", "prepare", "write_files", "write_pack"]
+__all__ = [
+    "FORMATS",
+    "build_pack",
+    "pack_dir",
+    "parse_formats",
+    "parse_month",
+    "prepare",
+    "published_packs",
+    "write_files",
+    "write_pack",
+]
 
 
-def _check_folder(out_dir: Path) -> Path:
+def pack_dir() -> Path:
+    """Where the public site serves its packs from (``SWP_PACK_DIR``, default
+    ``packs`` beside the store): the scheduled ``python -m swp_data pack
+    --public --to YYYY-MM --out DIR`` writes them there; no visitor builds one."""
+    value = os.environ.get("SWP_PACK_DIR", "").strip()
+    return Path(value).expanduser() if value else config.store_path().parent / "packs"
+
+
+def published_packs(month: str, folder: Path | None = None) -> list[Path]:
+    """The public pack's files for ``month`` (YYYY-MM) in :func:`pack_dir`, in FORMATS order."""
+    folder = folder or pack_dir()
+    out = []
+    for fmt in FORMATS:
+        p = folder / f"swp-performance-{month}-public.{fmt}"
+        if p.is_file() and not p.is_symlink():
+            out.append(p)
+    return out
+
+
+def _check_folder(out_dir: Path | str) -> Path:
+    if not str(out_dir).strip():
+        raise InputError(None, '--out "": give the folder to write the pack in')
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -87,7 +118,7 @@ def write_files(
 
 def _check_request(fmts: Sequence[str], out_dir: Path | str, template: Path | str | None) -> tuple[Path, Path | None]:
     """The folder, the template and the browser, before any work."""
-    out = _check_folder(Path(out_dir))
+    out = _check_folder(out_dir)
     tpl = Path(template) if template else None
     if tpl is not None and "pptx" in fmts:
         from swp_data.report.pack.pptx import check_template

@@ -242,8 +242,8 @@ def parse_month(text: str | None) -> pd.Timestamp | None:
     if text is None or text == "":
         return None
     ts = periods.parse_month(text)
-    if ts is None:
-        raise InputError(None, f"--to {text!r}: give the last month as YYYY-MM, e.g. 2026-09")
+    if ts is None or ts.year < 2000:
+        raise InputError(None, f"--to {text[:20]!r}: give the last month as YYYY-MM, e.g. 2026-09")
     return ts
 
 

@@ -86,7 +86,7 @@ def figure(row: performance.PriorityFigures) -> go.Figure:
             x=list(m["month"]),
             y=[None if v != v else v for v in m["count"].astype("float64")],
             mode="lines+markers",
-            name=row.priority.label,
+            name=escape(row.priority.label),  # plotly renders tags in text: an analyst's label stays text
             line={"color": "#0072B2", "width": 2},
             hovertemplate="%{x|%b %Y}: %{y:,}<extra></extra>",
         )
@@ -96,7 +96,7 @@ def figure(row: performance.PriorityFigures) -> go.Figure:
         width=680,
         height=450,
         margin={"l": 55, "r": 15, "t": 35, "b": 45},
-        title={"text": f"{row.priority.label}: count per month", "font": {"size": 14}},
+        title={"text": f"{escape(row.priority.label)}: count per month", "font": {"size": 14}},
         xaxis={"tickformat": "%b %Y"},
         yaxis={"title": "count", "rangemode": "tozero"},
         showlegend=False,

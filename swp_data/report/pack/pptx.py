@@ -16,7 +16,8 @@ demo, a DEMO DATA watermark.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
@@ -81,6 +83,7 @@ def open_template(template: Path | None):
     p = Path(template)
     if p.suffix.lower() != ".pptx":
         raise InputError(p, "the template must be a PowerPoint .pptx file")
+    check_zip(p)  # from the zip directory, before python-pptx inflates anything
     try:
         prs = Presentation(str(p))
     except FileNotFoundError:
@@ -95,6 +98,58 @@ def open_template(template: Path | None):
     return prs
 
 
+# A slide template is a few MB of XML and pictures; these limits refuse a "zip
+# bomb" before python-pptx reads it (its parts are inflated into memory).
+MAX_TEMPLATE_PARTS = 1000
+MAX_TEMPLATE_INFLATED = 100 * 2**20
+MAX_TEMPLATE_RATIO = 100  # XML deflates 5-20 times, pictures barely
+
+
+def check_zip(p: Path) -> None:
+    """Refuse (one line) a template whose zip directory promises too many parts,
+    too many inflated bytes, or a member (or whole) that inflates more than
+    MAX_TEMPLATE_RATIO times."""
+    try:
+        with zipfile.ZipFile(p) as zf:
+            infos = zf.infolist()
+    except FileNotFoundError:
+        raise InputError(p, "the template file does not exist") from None
+    except (zipfile.BadZipFile, OSError):
+        raise InputError(p, "the template is not a readable .pptx file") from None
+    if len(infos) > MAX_TEMPLATE_PARTS:
+        raise InputError(p, f"the template has {len(infos):,} parts, more than the {MAX_TEMPLATE_PARTS:,} allowed")
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    if total > MAX_TEMPLATE_INFLATED:
+        limit = MAX_TEMPLATE_INFLATED // 2**20
+        raise InputError(p, f"the template inflates to {total / 2**20:,.0f} MB, more than the {limit} MB allowed")
+    for i in [*infos, None]:
+        size, comp = (i.file_size, i.compress_size) if i is not None else (total, packed)
+        if size > 2**20 and size > MAX_TEMPLATE_RATIO * max(comp, 1):
+            what = f"its part {i.filename[:60]!r}" if i is not None else "the template"
+            raise InputError(p, f"{what} inflates {size / max(comp, 1):,.0f} times: not a slide template")
+
+
+def keep_only(prs, used: Sequence[object]) -> None:
+    """Drop what the pack does not use from a template: every layout but ``used``,
+    masters left without layouts, and the package's thumbnail (a template's
+    pictures and parts reach the pack only through the layouts kept)."""
+    keep = {id(x) for x in used}
+    for master in list(prs.slide_masters):
+        for layout in list(master.slide_layouts):
+            if id(layout) not in keep:
+                master.slide_layouts.remove(layout)
+    ids = prs.slide_masters._sldMasterIdLst
+    for master, sld_id in zip(list(prs.slide_masters), list(ids), strict=True):
+        if len(master.slide_layouts) == 0:
+            prs.part.drop_rel(sld_id.rId)
+            ids.remove(sld_id)
+    rels = prs.part.package._rels  # python-pptx has no public call for the package's own relationships
+    for r_id, rel in list(rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            rels.pop(r_id)
+
+
 class _Deck:
     def __init__(self, data: PackInput, template: Path | None):
         self.data = data
@@ -102,6 +157,8 @@ class _Deck:
         self.prs = open_template(template)
         self.own_layout = template is None  # python-pptx's 4:3 layouts: placeholders re-placed for 16:9
         self.title_layout, self.content_layout = layouts(self.prs, template)
+        if template is not None:
+            keep_only(self.prs, (self.title_layout, self.content_layout))
         self.W, self.H = self.prs.slide_width, self.prs.slide_height
         self.margin = Emu(int(self.W * 0.04))
         self.top = Emu(int(self.H * 0.17))
