@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, common, heap, urlstate
+from ui import auth, common, heap, meeting, urlstate
 
 st.set_page_config(page_title="Safer Wolverhampton Insight", page_icon=":material/shield:", layout="wide")
 common.ensure_navigation()  # a first visit straight to a page's URL reruns through here
@@ -19,6 +19,8 @@ PAGES = [
     (st.Page("pages/clusters.py", title="Neighbourhood clusters", icon=":material/hub:"), auth.EVERYONE),
     (st.Page("pages/engagement.py", title="Engagement", icon=":material/groups:"), auth.EVERYONE),
     (st.Page("pages/data.py", title="Data", icon=":material/database:"), auth.ANALYST),
+    # Meetings: any signed-in role opens an agenda (analysts edit it); not on the public site.
+    (st.Page("pages/agendas.py", title="Meetings", icon=":material/co_present:"), ("analyst", "viewer")),
 ]
 
 auth.gate([page for page, _ in PAGES])  # who is using the app, or the sign-in / refusal page (the run stops)
@@ -27,7 +29,9 @@ nav = st.navigation([page for page, roles in PAGES if role in roles])
 urlstate.begin(nav.url_path)  # a link's filters seed the sidebar
 auth.sidebar()  # who is using the app, sign out
 common.sidebar()
+meeting.styles()  # contrast fixes for every page (WCAG 2.2 AA)
 try:
+    meeting.bar(nav.url_path)  # while an agenda is presented: the meeting's bar above the page
     nav.run()
 finally:
     urlstate.publish()  # the view, as it is now, goes to the URL
