@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, common, heap, meeting, urlstate
+from ui import a11y, auth, common, heap, meeting, urlstate
 
 st.set_page_config(page_title="Safer Wolverhampton Insight", page_icon=":material/shield:", layout="wide")
 common.ensure_navigation()  # a first visit straight to a page's URL reruns through here
@@ -29,7 +29,7 @@ nav = st.navigation([page for page, roles in PAGES if role in roles])
 urlstate.begin(nav.url_path)  # a link's filters seed the sidebar
 auth.sidebar()  # who is using the app, sign out
 common.sidebar()
-meeting.styles()  # contrast fixes for every page (WCAG 2.2 AA)
+a11y.styles()  # contrast fixes for every page (WCAG 2.2 AA)
 try:
     meeting.bar(nav.url_path)  # while an agenda is presented: the meeting's bar above the page
     nav.run()

@@ -4,7 +4,7 @@ overlays, and pockets of deprivation hidden inside average wards."""
 import streamlit as st
 
 from swp_data.analysis import reference as ref
-from ui import charts, common, urlstate
+from ui import a11y, charts, common, urlstate
 
 common.page_header(
     "Deprivation",
@@ -111,6 +111,8 @@ elif view == "IoD2025 crime indicators":
         both = data[["code", "name", ind, "population"]].merge(imd[["code", "score", "decile"]], on="code")
         fig = charts.crime_against_deprivation(both, ind=ind, label=label)
         st.plotly_chart(fig, width="stretch")
+        a11y.chart_table(both.round(2), key=f"dep_vs_{level}_dl", title=f"{label} against IMD 2025 score",
+                         filename=f"crime-against-deprivation-{level}", source=source)  # fmt: skip
         r = both[["score", ind]].corr(method="spearman").iloc[0, 1]
         st.caption(f"Spearman rank correlation: {r:.2f} across {len(both)} areas.")
 

@@ -14,7 +14,7 @@ from swp_data.analysis import crime
 from swp_data.errors import InputError
 from swp_data.periods import fmt_month
 from swp_data.report import performance
-from ui import charts, common, pack_panel, urlstate
+from ui import a11y, charts, common, pack_panel, urlstate
 
 common.page_header(
     "Performance",
@@ -136,6 +136,8 @@ with st.expander("One priority's rolling 12 months against its target"):
         amber_margin=rep.amber_margin,
     )
     st.plotly_chart(fig, width="stretch", key="perf_chart")
+    a11y.chart_table(performance.rolling12(row), key="perf_chart_dl", title=f"{row.priority.label}: rolling 12 months",
+                     filename=f"rolling-12-{k}", is_demo=row.is_demo)  # fmt: skip
     st.caption(common.md(f"{row.rag_reason}. {row.verdict}."))
 
 

@@ -30,12 +30,6 @@ NOTICE = "meeting_notice"  # one line for the next run (a view that no longer ex
 PAGE = "agendas"
 ROOT = Path(__file__).resolve().parents[1]
 
-# Contrast of the whole app (WCAG 2.2 AA 1.4.3): Streamlit draws captions at 60% opacity, 4.46:1 on the
-# sidebar's grey; solid #4d4d4d is 8:1 on white and 7.1:1 on the sidebar.
-A11Y_CSS = """<style>
-[data-testid="stCaptionContainer"] { opacity: 1; color: #4d4d4d; }
-</style>"""
-
 # Presentation mode: no sidebar or toolbar, full width, type for the back of a room.
 PRESENT_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
@@ -51,28 +45,26 @@ PRESENT_CSS = """<style>
 
 # Keys for the chair: → / PageDown next, ← / PageUp previous, v the view, Escape stop. They click the
 # page's own buttons (so the same callbacks run). Typing in a field is never taken as a key.
-KEYS_JS = """<script>
+KEYS_JS = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
+<title>Keyboard keys for presenting</title></head><body><script>
 const doc = window.parent.document;
-if (!window.parent.__swpMeetingKeys) {
-  window.parent.__swpMeetingKeys = true;
-  doc.addEventListener("keydown", (e) => {
-    const t = e.target;
-    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    const keys = {ArrowRight: "meeting_next", PageDown: "meeting_next", ArrowLeft: "meeting_prev",
-                  PageUp: "meeting_prev", v: "meeting_view", Escape: "meeting_stop"};
-    const key = keys[e.key];
-    if (!key) return;
-    const b = doc.querySelector(".st-key-" + key + " button");
-    if (b && !b.disabled) { e.preventDefault(); b.click(); }
-  });
-}
-</script>"""
-
-
-def styles() -> None:
-    """The app-wide accessibility styles (app.py, every page)."""
-    st.html(A11Y_CSS)
+// One listener at a time: a frame of an earlier run (gone, its scripts dead) leaves its own behind.
+if (window.parent.__swpMeetingKeys) doc.removeEventListener("keydown", window.parent.__swpMeetingKeys);
+const onKey = (e) => {
+  const t = e.target;
+  if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
+  const keys = {ArrowRight: "meeting_next", PageDown: "meeting_next", ArrowLeft: "meeting_prev",
+                PageUp: "meeting_prev", v: "meeting_view", Escape: "meeting_stop"};
+  const key = keys[e.key];
+  if (!key) return;
+  const b = doc.querySelector(".st-key-" + key + " button");
+  if (b && !b.disabled) { e.preventDefault(); b.click(); }
+};
+doc.addEventListener("keydown", onKey);
+window.parent.__swpMeetingKeys = onKey;
+window.addEventListener("pagehide", () => doc.removeEventListener("keydown", onKey));
+</script></body></html>"""
 
 
 def presenting() -> dict | None:
@@ -116,10 +108,20 @@ def open_view(item: agendas.Item) -> None:
         st.session_state[NOTICE] = (
             f"This item's view was on a page that no longer exists (“{item.page[:40]}”): the Overview is shown instead."
         )
+        _leave()
         st.switch_page("pages/overview.py")
     # The view is a whole view (urlstate's "full" mode), not filters carried over from the Meetings page.
     st.session_state[urlstate._LAST] = (item.page, None)
+    _leave()
     st.switch_page(str(f.relative_to(ROOT)), query_params=dict(parse_qsl(item.query, keep_blank_values=True)))
+
+
+def _leave() -> None:
+    """Before switching page: this run's view is not published (app.py's urlstate.publish would write it
+    to the URL, over the query the switch carries)."""
+    from ui import urlstate
+
+    st.session_state.pop(urlstate._RUN, None)
 
 
 def keys() -> None:
@@ -177,6 +179,7 @@ def bar(url_path: str) -> None:
             open_view(a.items[i - 1])
         if cols[1].button("Back to the agenda", key="meeting_bar_back", icon=":material/co_present:"):
             p["slide"] = True
+            _leave()
             st.switch_page("pages/agendas.py")
         if cols[2].button(
             "Next item", key="meeting_bar_next", disabled=i + 1 >= len(a.items), icon=":material/arrow_forward:"
@@ -194,4 +197,4 @@ def bar(url_path: str) -> None:
             )
 
 
-__all__ = ["PRESENTING", "bar", "keys", "open_view", "presenting", "start", "step", "stop", "styles"]
+__all__ = ["PRESENTING", "bar", "keys", "open_view", "presenting", "start", "step", "stop"]

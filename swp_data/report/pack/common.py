@@ -26,8 +26,8 @@ RAG_TEXT = {"green": "FFFFFF", "amber": "000000", "red": "FFFFFF", "grey": "FFFF
 
 
 def rag_label(colour: str) -> str:
-    """The RAG colour in words, as the Performance page says it."""
-    return performance.RAG_LABELS.get(colour, performance.RAG_LABELS["grey"])
+    """The RAG colour as a symbol and words, as the Performance page says it ("✗ Red: missed")."""
+    return performance.rag_badge(colour)
 
 
 def rag_thresholds(margin: float) -> str:
