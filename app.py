@@ -18,9 +18,9 @@ PAGES = [
     (st.Page("pages/impact_areas.py", title="Impact Areas", icon=":material/location_on:"), auth.EVERYONE),
     (st.Page("pages/clusters.py", title="Neighbourhood clusters", icon=":material/hub:"), auth.EVERYONE),
     (st.Page("pages/engagement.py", title="Engagement", icon=":material/groups:"), auth.EVERYONE),
-    (st.Page("pages/data.py", title="Data", icon=":material/database:"), auth.ANALYST),
     # Meetings: any signed-in role opens an agenda (analysts edit it); not on the public site.
     (st.Page("pages/agendas.py", title="Meetings", icon=":material/co_present:"), ("analyst", "viewer")),
+    (st.Page("pages/data.py", title="Data", icon=":material/database:"), auth.ANALYST),
 ]
 
 auth.gate([page for page, _ in PAGES])  # who is using the app, or the sign-in / refusal page (the run stops)

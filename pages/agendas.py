@@ -14,6 +14,7 @@ from swp_data.errors import InputError
 from swp_data.meetings import agendas, notes, record
 from ui import auth, common, meeting, urlstate
 
+common.ensure_navigation()  # a first visit straight to /agendas runs through app.py's sign-in gate first
 ss = st.session_state
 analyst = auth.may_change()
 note_taker = notes.may_take_notes()

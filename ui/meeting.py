@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import streamlit as st
-from streamlit.components.v1 import html as component_html
 
 from swp_data import store
 from swp_data.errors import InputError
@@ -126,7 +125,7 @@ def _leave() -> None:
 
 def keys() -> None:
     """The keyboard listener (a component frame of no height, titled for screen readers)."""
-    component_html(KEYS_JS, height=0)
+    st.iframe(KEYS_JS, height="content", alt="Keyboard keys for presenting")
 
 
 def _save_view(item_id: int) -> None:
@@ -135,6 +134,7 @@ def _save_view(item_id: int) -> None:
 
     last = st.session_state.get(urlstate._LAST)
     if not last or last[1] is None or last[0] == PAGE:
+        st.session_state[NOTICE] = "Nothing saved: the page had not finished showing its view. Save it again."
         return
     page, query = last
     try:
@@ -155,9 +155,14 @@ def bar(url_path: str) -> None:
     last = ss.get(urlstate._LAST)
     if last is not None and last[0] != PAGE and last[1] is not None:
         ss[LAST_VIEW] = (last[0], dict(last[1]))
-    notice = ss.pop(NOTICE, None)
-    if notice:
-        st.info(notice, icon=":material/info:")
+    # The note stays while this page is shown (a rerun, e.g. after the store changed, must not lose it).
+    notice = ss.get(NOTICE)
+    if isinstance(notice, str):
+        notice = ss[NOTICE] = (notice, url_path)
+    if notice and notice[1] == url_path:
+        st.info(notice[0], icon=":material/info:")
+    elif notice:
+        del ss[NOTICE]
     p = presenting()
     if p is None or url_path == PAGE:
         return

@@ -21,6 +21,7 @@ def test_present_an_agenda(page):
         page.get_by_label("Title").first.fill("Delivery Group <b>June</b>")
         page.get_by_role("button", name="Create the agenda").click()
         wait_idle(page, 1.5)
+    shot(page, "meeting-created")
     assert_no_exception(page)
     page.get_by_text("agenda kept").first.wait_for()
     page.get_by_role("button", name="Present").click()
@@ -49,6 +50,12 @@ def test_present_an_agenda(page):
     found = violations(page)
     assert not found, "accessibility violations on a view with the meeting bar:\n" + "\n".join(found)
     shot(page, "meeting-view")
+    page.locator('[data-testid="stSidebar"]').get_by_text("Copy link to this view").wait_for()  # the view published
+    wait_idle(page, 1.0)
+    bar.get_by_role("button", name="Save this view to the item").click()
+    wait_idle(page, 1.0)
+    shot(page, "meeting-view-saved")
+    page.get_by_text("Saved: this view is now the item's view.").wait_for()
     # explore freely, then come back to the same item
     page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Trends", exact=True).click()
     wait_idle(page, 2.0)
@@ -59,3 +66,35 @@ def test_present_an_agenda(page):
     wait_idle(page, 1.0)
     page.get_by_role("heading", name="Meetings").wait_for()
     assert page.locator('[data-testid="stSidebar"]').is_visible()
+
+
+def test_a_view_that_no_longer_exists_opens_with_defaults_and_says_so(page):
+    goto(page, "agendas")
+    page.get_by_role("heading", name="Meetings").wait_for()
+    form = page.locator('[data-testid="stForm"]').first
+    if not form.get_by_label("Title").is_visible():  # collapsed once an agenda exists
+        page.get_by_text("New agenda").first.click()
+    form.get_by_label("Title").fill("Stale views")
+    form.get_by_text("Start from the quarterly pack's contents").click()  # unticked: an empty agenda
+    form.get_by_role("button", name="Create the agenda").click()
+    wait_idle(page, 1.5)
+    assert page.get_by_role("button", name="Present").is_disabled()  # an empty agenda cannot be presented
+    page.get_by_text("An empty agenda cannot be presented").wait_for()
+    add = page.locator('[data-testid="stForm"]').filter(has=page.get_by_role("button", name="Add to the agenda"))
+    add.get_by_label("Title").fill("A deleted Impact Area")
+    add.get_by_label(re.compile("^View: paste a link")).fill("/trends?area=impact:999&cat=burglary")
+    add.get_by_role("button", name="Add to the agenda").click()
+    wait_idle(page, 1.5)
+    assert_no_exception(page)
+    page.get_by_role("button", name="Present").click()
+    wait_idle(page, 1.0)
+    page.get_by_role("button", name="Show the view").click()
+    wait_idle(page, 2.0)
+    assert "/trends" in page.url
+    page.get_by_text("Part of this link could not be used").wait_for()
+    page.locator(".st-key-meeting_bar").get_by_text("item 1 of 1").wait_for()
+    sb = page.locator('[data-testid="stSidebar"]')
+    assert (
+        "Whole city" in sb.get_by_role("combobox", name="Area").first.input_value()
+        or sb.get_by_text("Whole city").count()
+    )

@@ -53,6 +53,7 @@ NAV_PAGES = [
     "Impact Areas",
     "Neighbourhood clusters",
     "Engagement",
+    "Meetings",
 ]
 
 
