@@ -16,12 +16,11 @@ import os
 
 import pytest
 
+from tests.e2e.axe_helpers import violations
 from tests.e2e.conftest import assert_no_exception, goto, start_server, stop_server, wait_idle
 
 pytestmark = pytest.mark.e2e
 
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-OPTIONS = {"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"], "iframes": False}
 # Every page of app.py's PAGES with a path and a view that opens its heaviest content (a map, charts).
 PAGES = [
     "",
@@ -36,48 +35,6 @@ PAGES = [
     "agendas",
 ]
 ANALYST_ONLY = ["data"]
-
-
-def _axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
-def _wait_frames(pg) -> None:
-    """Let the component iframes (maps, snippets) load their documents."""
-    for frame_el in pg.locator("iframe").all():
-        try:
-            frame_el.wait_for(state="attached", timeout=10_000)
-        except Exception:  # noqa: BLE001 - a frame removed by a rerun is not checked
-            continue
-    leaflet = pg.frame_locator('iframe[title*="map" i]').locator(".leaflet-container")
-    if pg.locator('iframe[title*="map" i]').count():
-        leaflet.first.wait_for(state="attached", timeout=30_000)
-    pg.wait_for_timeout(800)
-
-
-def violations(pg) -> list[str]:
-    """axe's violations in the page and in each of its frames, as readable lines."""
-    _wait_frames(pg)
-    axe = _axe()
-    found: list[str] = []
-    for frame in pg.frames:
-        if frame.is_detached():
-            continue
-        try:
-            frame.evaluate(axe.axe_script)
-            res = frame.evaluate("opts => axe.run(document, opts)", OPTIONS)
-        except Exception as e:  # noqa: BLE001 - a frame navigated away mid-check is checked on the next view
-            if "detached" in str(e) or "navigat" in str(e) or "destroyed" in str(e):
-                continue
-            raise
-        where = "page" if frame == pg.main_frame else f"frame {frame.url[:80]}"
-        for v in res["violations"]:
-            for node in v["nodes"]:
-                msgs = [m["message"] for kind in ("any", "all", "none") for m in node.get(kind, [])]
-                found.append(f"{where}: {v['id']} ({v['impact']}): {node['target']}: {node['html'][:200]} | {msgs}")
-    return found
 
 
 def _check(pg, path: str) -> list[str]:

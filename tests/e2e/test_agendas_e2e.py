@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from tests.e2e.axe_helpers import violations
 from tests.e2e.conftest import assert_no_exception, goto, shot, wait_idle
-from tests.e2e.test_accessibility_e2e import violations
 
 pytestmark = pytest.mark.e2e
 
