@@ -16,7 +16,13 @@ def _axe():
 
 
 def _wait_frames(pg) -> None:
-    """Let the component iframes (maps, snippets) load their documents."""
+    """Let the script finish (Streamlit fades the elements of a run in progress: axe would measure
+    the fading, not the page) and the component iframes (maps, snippets) load their documents."""
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]') && "
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=90_000,
+    )
     for frame_el in pg.locator("iframe").all():
         try:
             frame_el.wait_for(state="attached", timeout=10_000)
