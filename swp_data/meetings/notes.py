@@ -6,9 +6,11 @@ Who may record: an analyst, or someone the roles file names under
 note is timestamped with who recorded it and audited in the same
 transaction: open it with ``store.transaction(who_may=require_note_taker)``.
 
-An action becomes an action of the partnership's action plan
-(:func:`swp_data.actions.plan.add_action`) where the app has one: its id is
-kept on the note. Where ``swp_data.actions`` is not installed the note is
+An action recorded by an analyst becomes an action of the partnership's
+action plan (:func:`swp_data.actions.plan.add_action`) where the app has one:
+its priority is the item's priority in words (its title when the item is not
+a priority's), its lead the owner; its id is kept on the note. A note-taker's
+action is kept as a note only (the plan is changed by analysts). Where ``swp_data.actions`` is not installed the note is
 kept alone and says so (``plan_action_id`` empty); any other error of the
 plan stops the note (the transaction rolls back: no half-recorded action).
 """
@@ -82,6 +84,15 @@ def plan_available() -> bool:
         return False
 
 
+def _priority_label(con, key: str | None) -> str | None:
+    """The plan names a priority in words ("Anti-social behaviour"): the label of an item's priority key."""
+    if not key:
+        return None
+    from swp_data.report import performance
+
+    return next((p.label for p in performance.priorities(con) if p.key == key), None)
+
+
 def _to_plan(con, *, title: str, priority: str, owner: str, due: dt.date | None, note: str) -> int | None:
     """The action as an action of the plan; None where the app has no plan.
     Errors of the plan itself are not swallowed: they stop the note."""
@@ -95,7 +106,7 @@ def _to_plan(con, *, title: str, priority: str, owner: str, due: dt.date | None,
             title=title,
             priority=priority,
             lead_name=owner,
-            due=due,
+            due=None if due is None else due.isoformat(),
             note=note,
         )
     )
@@ -128,11 +139,11 @@ def add_note(
         raise InputError(None, f"an agenda holds at most {MAX_NOTES} notes")
     a = agenda(con, item.agenda_id)
     plan_id = None
-    if kind == "action" and to_plan:
+    if kind == "action" and to_plan and actor.is_analyst:  # the plan is changed by analysts only
         plan_id = _to_plan(
             con,
             title=body[:MAX_OWNER],
-            priority=item.priority or "",
+            priority=_priority_label(con, item.priority) or item.title,
             owner=who,
             due=when,
             note=f"Agreed at {a.title} ({item.title}): {body}"[:MAX_POINTS],

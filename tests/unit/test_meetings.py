@@ -19,6 +19,12 @@ VIEWER = access.Actor(who="pc.view@example.police.uk", role="viewer", via="oidc"
 CLERK = access.Actor(who="clerk@example.gov.uk", role="viewer", via="oidc")
 
 
+@pytest.fixture(autouse=True)
+def _no_plan(monkeypatch):
+    """No action plan unless a test stubs one (an installed swp_data.actions may be another tree's)."""
+    monkeypatch.setattr(notes, "plan_available", lambda: False)
+
+
 def _agenda(title="Delivery Group, March 2026") -> int:
     with store.transaction() as con:
         aid = agendas.create_agenda(con, title, "2026-03-12")
@@ -164,7 +170,7 @@ def test_notes_checked_timestamped_and_audited(store_path):
     assert trail.iloc[0]["action"] == "meeting_note" and "owner Insp. Khan, due 30 Apr 2026" in trail.iloc[0]["detail"]
 
 
-def test_an_action_becomes_an_action_of_the_plan(store_path, monkeypatch):
+def test_an_action_becomes_an_action_of_the_plan(store_path, monkeypatch, tmp_path):
     """The action plan's contract (swp_data.actions.plan.add_action), with a stub
     where the branch has none; an error of the plan stops the note."""
     calls = []
@@ -195,15 +201,22 @@ def test_an_action_becomes_an_action_of_the_plan(store_path, monkeypatch):
     assert calls == [
         {
             "title": "Target hardening",
-            "priority": "",
+            "priority": "Burglary",  # the item's title: it is not a priority's item
             "lead_name": "Ana",
-            "due": dt.date(2026, 5, 1),
+            "due": "2026-05-01",
             "note": "Agreed at Delivery Group, March 2026 (Burglary): Target hardening",
         }
     ]
     with store.reading() as con:
         ns = notes.notes(con, aid)
     assert ns["plan_action_id"].tolist()[0] == 42 and len(ns) == 2
+    # a note-taker's action stays a note: the plan is changed by analysts only
+    _roles_file(tmp_path, monkeypatch)
+    with access.acting_as(CLERK), store.transaction(who_may=notes.require_note_taker) as con:
+        notes.add_note(con, item.item_id, kind="action", text="Clerk's action", owner="Ana")
+    assert len(calls) == 1
+    with store.reading() as con:
+        assert notes.notes(con, aid)["plan_action_id"].isna().tolist() == [False, True, True]
 
 
 def test_without_the_plan_the_note_is_kept_alone(store_path, monkeypatch):
