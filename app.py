@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, heap, navigation, sidebar, urlstate
+from ui import a11y, auth, heap, meeting, navigation, sidebar, urlstate
 
 st.set_page_config(page_title="Safer Wolverhampton Insight", page_icon=":material/shield:", layout="wide")
 navigation.ensure_navigation()  # a first visit straight to a page's URL reruns through here
@@ -22,6 +22,8 @@ PAGES = [
     # The plan names people and internal work: signed-in roles, not the public site.
     (st.Page("pages/actions.py", title="Action plan", icon=":material/checklist:"), auth.SIGNED_IN),
     (st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"), auth.EVERYONE),
+    # Meetings: any signed-in role opens an agenda (analysts edit it); not on the public site.
+    (st.Page("pages/agendas.py", title="Meetings", icon=":material/co_present:"), auth.SIGNED_IN),
     (st.Page("pages/data.py", title="Data", icon=":material/database:"), auth.ANALYST),
 ]
 
@@ -31,7 +33,9 @@ nav = st.navigation([page for page, roles in PAGES if role in roles])
 urlstate.begin(nav.url_path)  # a link's filters seed the sidebar
 auth.sidebar()  # who is using the app, sign out
 sidebar.sidebar()
+a11y.styles()  # contrast fixes for every page (WCAG 2.2 AA)
 try:
+    meeting.bar(nav.url_path)  # while an agenda is presented: the meeting's bar above the page
     nav.run()
 finally:
     urlstate.publish()  # the view, as it is now, goes to the URL

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable, Iterable
 
 import branca.colormap as bcm
@@ -71,6 +72,17 @@ def colormap(
         hi = lo + 1e-9
     # Quantile-ish steps read better than a linear ramp on skewed crime rates.
     return bcm.LinearColormap(colours, vmin=lo, vmax=hi, caption=caption)
+
+
+# folium's Map writes a viewport that stops zooming (maximum-scale=1.0, user-scalable=no): WCAG 2.2
+# 1.4.4 (resize text) fails in the map's frame. :func:`allow_zoom` puts this one in its place.
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1.0" />'
+_VIEWPORT_RE = re.compile(r'<meta\s+name="viewport"[^>]*>', re.IGNORECASE)
+
+
+def allow_zoom(header: str) -> str:
+    """A map document's header with folium's zoom-blocking viewport replaced by :data:`VIEWPORT`."""
+    return _VIEWPORT_RE.sub(VIEWPORT, header)
 
 
 def base_map(zoom: int = 12, tiles: bool = True) -> folium.Map:

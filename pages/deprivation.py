@@ -7,7 +7,7 @@ from swp_data import fmt, taxonomy
 from swp_data.analysis import crime, crime_deprivation
 from swp_data.analysis import reference as ref
 from swp_data.periods import fmt_month
-from ui import charts, furniture, gateway, sidebar, urlstate
+from ui import a11y, charts, furniture, gateway, sidebar, urlstate
 from ui.urlstate import Choice, slug
 
 furniture.page_header(
@@ -264,6 +264,8 @@ elif view == VIEWS["crime"]:
         both = data[["code", "name", ind, "population"]].merge(imd[["code", "score", "decile"]], on="code")
         fig = charts.crime_against_deprivation(both, ind=ind, label=label)
         st.plotly_chart(fig, width="stretch")
+        a11y.chart_table(both.round(2), key=f"dep_vs_{level}_dl", title=f"{label} against IMD 2025 score",
+                         filename=f"crime-against-deprivation-{level}", source=source)  # fmt: skip
         r = both[["score", ind]].corr(method="spearman").iloc[0, 1]
         st.caption(
             f"Spearman rank correlation {r:.2f} across {len(both)} areas: 1 would mean the areas fall in the "

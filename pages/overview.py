@@ -6,7 +6,7 @@ from swp_data import fmt
 from swp_data.analysis import crime
 from swp_data.analysis import reference as ref
 from swp_data.periods import fmt_month
-from ui import charts, furniture, gateway, urlstate
+from ui import a11y, charts, furniture, gateway, urlstate
 
 furniture.page_header(
     "Safer Wolverhampton Insight",
@@ -80,6 +80,8 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     fig = charts.wm_deprivation(i25["wm_areas"])
     st.plotly_chart(fig, width="stretch")
+    a11y.chart_table(i25["wm_areas"], key="ov_wm_dl", title="IMD 2025 average score, West Midlands force area",
+                     filename="imd2025-west-midlands")  # fmt: skip
 with right:
     st.markdown("#### Strategy priorities (2023 onwards)")
     st.markdown(

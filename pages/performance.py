@@ -14,7 +14,7 @@ from swp_data.analysis import crime, reference
 from swp_data.errors import InputError
 from swp_data.periods import fmt_month
 from swp_data.report import performance, priorities, targets, wording
-from ui import action_panel, charts, furniture, gateway, pack_panel, sidebar, urlstate
+from ui import a11y, action_panel, charts, furniture, gateway, pack_panel, sidebar, urlstate
 from ui.urlstate import Choice
 
 furniture.page_header(
@@ -180,6 +180,8 @@ with st.expander("One priority's rolling 12 months against its target"):
         amber_margin=rep.amber_margin,
     )
     st.plotly_chart(fig, width="stretch", key="perf_chart")
+    a11y.chart_table(wording.rolling12(row), key="perf_chart_dl", title=f"{row.priority.label}: rolling 12 months",
+                     filename=f"rolling-12-{k}", is_demo=row.is_demo)  # fmt: skip
     st.caption(fmt.md(f"{row.rag_reason}. {row.verdict}."))
 
 

@@ -17,6 +17,8 @@
     python -m swp_data outcomes [--area CODE_OR_NAME] [--measure NAME] [--from YYYY-MM] [--to YYYY-MM] [--json]
                                           police.uk outcomes by month of offence
     python -m swp_data compare [--area CODE] [--json]  against the most similar places and England
+    python -m swp_data meeting-record AGENDA_ID --out DIR [--format html,docx] [--json]
+                                          a meeting's record: its agenda, decisions and actions
 
 Exit status 0 on success; otherwise a one-line reason on stderr, store unchanged.
 """
@@ -235,6 +237,20 @@ def _cmd_compare(args) -> int:
     return 0
 
 
+def _cmd_meeting_record(args) -> int:
+    from swp_data import store
+    from swp_data.meetings import record
+
+    with store.reading() as con:
+        files = record.export(con, args.agenda_id, args.out, args.format.split(","))
+    if args.json:
+        print(json.dumps({"agenda_id": args.agenda_id, "files": [str(f) for f in files]}))
+    else:
+        for f in files:
+            print(f)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m swp_data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -314,6 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     pc.add_argument("--json", action="store_true", help="one JSON object: area, peers, indicators")
     pc.set_defaults(func=_cmd_compare)
+    pm = sub.add_parser("meeting-record", help="write a meeting's record (agenda, decisions, actions) as HTML or Word")
+    pm.add_argument("agenda_id", type=int, help="the agenda's number (the Meetings page shows it)")
+    pm.add_argument("--out", required=True, help="folder to write to (created if missing), e.g. the pack's")
+    pm.add_argument("--format", default="html,docx", help="comma-separated: html,docx (default both)")
+    pm.add_argument("--json", action="store_true", help="print one JSON object: agenda_id, files")
+    pm.set_defaults(func=_cmd_meeting_record)
     args = p.parse_args(argv)
     from swp_data import access
 

@@ -79,6 +79,7 @@ def _render(build: Callable[[], Any], key: str, height: int, returned_objects: t
             streamlit_folium._component_func = _COMPONENT
     if "script" not in captured:  # pragma: no cover - an upgrade of streamlit-folium changed its internals
         raise RuntimeError("streamlit-folium did not call its component: check ui/foliummap.py against it")
+    captured["header"] = maps.allow_zoom(captured.get("header") or "")  # the map's frame may be zoomed
     return Rendered(captured, getattr(m, "legend_html", None))
 
 

@@ -21,6 +21,13 @@ When an address is listed under both roles, analyst wins::
     domains = ["wolverhampton.gov.uk", "westmidlands.police.uk"]
     [contact]
     text = "the community safety team, community.safety@example.gov.uk"
+    [note_taker]
+    emails = ["clerk@wolverhampton.gov.uk"]
+
+``[note_taker]`` (optional) names people who, without being analysts, may
+record a meeting's decisions and actions (:mod:`swp_data.meetings.notes`):
+it grants nothing else and no role (a note-taker signs in by the other
+sections, normally as viewer). Analysts may always take notes.
 
 A missing or malformed file is a :class:`RolesError` (one line, naming the
 file): the app then lets nobody in. ``.streamlit/roles.example.toml`` is a
@@ -43,6 +50,7 @@ from swp_data.errors import InputError
 
 DEFAULT_PATH = ".streamlit/roles.toml"
 SECTIONS = ("analyst", "viewer")
+NOTE_TAKER = "note_taker"  # not a role: who may also record meeting decisions
 DEFAULT_CONTACT = "the partnership's analyst"
 
 
@@ -68,6 +76,14 @@ class RoleTable:
             if address in self.emails.get(role, ()) or domain in self.domains.get(role, ()):
                 return role
         return None
+
+    def is_note_taker(self, email: str) -> bool:
+        """Whether the ``[note_taker]`` section lists this address or its domain."""
+        address = email.strip().lower()
+        local, at, domain = address.rpartition("@")
+        if not at or not local or not domain:
+            return False
+        return address in self.emails.get(NOTE_TAKER, ()) or domain in self.domains.get(NOTE_TAKER, ())
 
 
 def comparable(email: str) -> str | None:
@@ -118,12 +134,14 @@ def parse(text: str, path: Path | str = DEFAULT_PATH) -> RoleTable:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise RolesError(path, f"not valid TOML ({e})") from None
-    unknown = sorted(set(data) - {*SECTIONS, "contact"})
+    unknown = sorted(set(data) - {*SECTIONS, NOTE_TAKER, "contact"})
     if unknown:
-        raise RolesError(path, f"unknown section [{unknown[0]}] (expected [analyst], [viewer], [contact])")
+        raise RolesError(
+            path, f"unknown section [{unknown[0]}] (expected [analyst], [viewer], [contact], [note_taker])"
+        )
     emails: dict[str, frozenset[str]] = {}
     domains: dict[str, frozenset[str]] = {}
-    for role in SECTIONS:
+    for role in (*SECTIONS, NOTE_TAKER):
         sec = data.get(role, {})
         if not isinstance(sec, dict):
             raise RolesError(path, f"[{role}] must be a table with emails and domains")
@@ -278,6 +296,7 @@ def revoked(claims: Mapping[str, object], now: float) -> bool:
 
 __all__ = [
     "DEFAULT_PATH",
+    "NOTE_TAKER",
     "Decision",
     "RoleTable",
     "RolesError",

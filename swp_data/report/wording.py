@@ -18,6 +18,16 @@ RAG_MARKS = {"green": "🟢", "amber": "🟠", "red": "🔴", "grey": "⚪"}
 DIRECTION_LABELS = {"up": "▲ Up", "down": "▼ Down", "flat": "► Flat"}
 
 
+# A shape per status beside the word and the colour (WCAG 1.4.1: never colour alone; the shapes differ
+# where the colours do not, for colour-blind readers and grey-scale print).
+RAG_SYMBOLS = {"green": "✓", "amber": "!", "red": "✗", "grey": "–"}
+
+
+def rag_badge(colour: str) -> str:
+    """The status as a symbol and words, e.g. "✗ Red: missed" (the pack; the page adds the colour)."""
+    return f"{RAG_SYMBOLS.get(colour, RAG_SYMBOLS['grey'])} {rag_label(colour)}"
+
+
 def rag_label(colour: str) -> str:
     """The status as words (never colour alone), e.g. "Amber: near"."""
     return RAG_LABELS.get(colour, RAG_LABELS["grey"])
@@ -59,7 +69,7 @@ def summary_table(rep: PerformanceReport) -> pd.DataFrame:
             {
                 "key": r.priority.key,
                 "Priority": r.priority.label + (" (DEMO)" if r.is_demo else ""),
-                "Status": f"{RAG_MARKS.get(r.rag, '')} {rag_label(r.rag)}".strip(),
+                "Status": f"{RAG_MARKS.get(r.rag, '')} {rag_badge(r.rag)}".strip(),
                 "Last 12 months": r.last12,
                 "Charged or summonsed": charged_text(r.charged),
                 "Previous 12 months": r.prev12,

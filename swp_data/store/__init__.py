@@ -38,7 +38,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -215,6 +215,43 @@ DATA_TABLES_DDL: dict[str, str] = {
             updated_by VARCHAR NOT NULL,
             updated_at TIMESTAMP NOT NULL
         )""",
+    # Meetings (swp_data.meetings): agendas of views, their items, and what each meeting decided.
+    "agenda": """
+        CREATE TABLE IF NOT EXISTS agenda (
+            agenda_id    BIGINT NOT NULL,      -- 1, 2, ... (max + 1)
+            title        VARCHAR NOT NULL,     -- e.g. 'Delivery Group, March 2026'
+            meeting_date DATE,
+            created_by   VARCHAR NOT NULL,
+            created_at   TIMESTAMP NOT NULL,
+            updated_by   VARCHAR NOT NULL,
+            updated_at   TIMESTAMP NOT NULL
+        )""",
+    "agenda_item": """
+        CREATE TABLE IF NOT EXISTS agenda_item (
+            item_id        BIGINT NOT NULL,    -- unique across agendas
+            agenda_id      BIGINT NOT NULL,
+            position       INTEGER NOT NULL,   -- 1.. in the agenda's order
+            title          VARCHAR NOT NULL,
+            page           VARCHAR NOT NULL,   -- the view: a page's url path ('' = Overview) ...
+            query          VARCHAR NOT NULL,   -- ... and its query string, without '?'
+            talking_points VARCHAR NOT NULL,
+            priority       VARCHAR,            -- priorities.Priority.key when the item is a priority's
+            updated_by     VARCHAR NOT NULL,
+            updated_at     TIMESTAMP NOT NULL
+        )""",
+    "meeting_note": """
+        CREATE TABLE IF NOT EXISTS meeting_note (
+            note_id        BIGINT NOT NULL,
+            agenda_id      BIGINT NOT NULL,
+            item_id        BIGINT NOT NULL,
+            kind           VARCHAR NOT NULL,   -- decision | action
+            text           VARCHAR NOT NULL,
+            owner          VARCHAR,            -- actions: who will do it
+            due            DATE,               -- actions: by when
+            plan_action_id BIGINT,             -- the action plan's id (swp_data.actions), when it has one
+            recorded_by    VARCHAR NOT NULL,
+            recorded_at    TIMESTAMP NOT NULL
+        )""",
 }
 
 
@@ -363,14 +400,21 @@ def reading(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextlib.contextmanager
-def transaction(path: Path | None = None, files: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def transaction(
+    path: Path | None = None,
+    files: Path | None = None,
+    *,
+    who_may: Callable[[str], access.Actor] = access.require_analyst,
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection inside one transaction: committed on success,
     rolled back (store unchanged) on any exception. Alone in the process:
     waits for reads to finish, and reads wait for it. Only an analyst may
-    write (:func:`swp_data.access.require_analyst`), whichever page asks.
+    write (:func:`swp_data.access.require_analyst`), whichever page asks;
+    ``who_may`` is a stricter or other check of the same kind (a meeting's
+    note-taker: :func:`swp_data.meetings.notes.require_note_taker`).
     ``files``: a private folder the transaction may read files from (an
     import's staged rows); nothing else outside the store is readable."""
-    access.require_analyst("changing the store")
+    who_may("changing the store")
     with _ACCESS.write():
         con = connect(read_only=False, path=path, files=files)
         try:

@@ -40,7 +40,7 @@ def test_page_shows_priorities_rag_words_thresholds_and_appendix(demo_app):
         "Domestic abuse",
         "Hate crime",
     ]
-    assert (t["Status"] == "⚪ Grey: no target").all()
+    assert (t["Status"] == "⚪ – Grey: no target").all()
     assert t["Verdict"].str.contains("real change|normal variation").all()
     assert t["Is the change real?"].str.match(r"^(Yes|No: normal variation) \(p [<=] ").all()
     assert all(len(v) == 36 for v in t["trend"])
@@ -63,7 +63,7 @@ def test_set_and_remove_a_target_via_the_page(demo_app):
     at.button(key="perf_t_set").click().run()
     no_errors(at)
     assert any("Target set for Anti\\-social behaviour" in s.value for s in at.success)
-    assert _status(at, "Anti-social behaviour") == "🟢 Green: met"
+    assert _status(at, "Anti-social behaviour") == "🟢 ✓ Green: met"
     # the rolling-12 chart draws the target and the amber line; its caption gives the reason
     fig = at.get("plotly_chart")[0].proto.spec
     assert "Target (green at or below)" in fig and "Target + 5% (amber up to here)" in fig
@@ -80,7 +80,7 @@ def test_set_and_remove_a_target_via_the_page(demo_app):
     at.button(key="perf_t_remove").click().run()
     no_errors(at)
     assert _store_targets() == {}
-    assert _status(at, "Anti-social behaviour") == "⚪ Grey: no target"
+    assert _status(at, "Anti-social behaviour") == "⚪ – Grey: no target"
 
 
 def test_bad_target_shows_one_line_and_changes_nothing(demo_app):

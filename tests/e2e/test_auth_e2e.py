@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from swp_data import config
+from tests.e2e.axe_helpers import violations
 from tests.e2e.conftest import ARTIFACTS, _free_port, assert_no_exception, goto, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +57,7 @@ NAV_PAGES = [
     "Engagement",
     "Action plan",  # signed-in roles only (not the public site)
     "Compare",
+    "Meetings",
 ]
 
 
@@ -305,6 +307,7 @@ def test_viewer_has_no_data_page_and_no_upload_anywhere(partnership, ctx):
     assert pg.get_by_role("heading", name="Import files").count() == 0
     assert pg.get_by_role("heading", name="Data", exact=True).count() == 0
     shot(pg, "auth-viewer-data-refused")
+    found: list[str] = []
     for name in NAV_PAGES:
         goto(pg)
         sidebar(pg).get_by_role("link", name=name, exact=True).click()
@@ -312,6 +315,8 @@ def test_viewer_has_no_data_page_and_no_upload_anywhere(partnership, ctx):
         assert_no_exception(pg)
         assert pg.locator('[data-testid="stFileUploader"]').count() == 0, name
         assert pg.get_by_role("button", name="Load the demo priority areas").count() == 0, name
+        found += [f"{name}: {line}" for line in violations(pg)]  # axe-core, partnership mode (a viewer)
+    assert not found, "accessibility violations (partnership mode, viewer):\n" + "\n".join(found)
     assert not pg.js_errors
 
 

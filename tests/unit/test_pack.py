@@ -512,7 +512,7 @@ def test_targets_colour_the_rag_in_every_format(demo_store_path, tmp_path):
     boxes = {s.shapes.title.text: sh for s in prs.slides for sh in s.shapes if sh.name.startswith("RAG ")}
     assert boxes["Anti-social behaviour"].name == "RAG red"
     assert boxes["Anti-social behaviour"].text_frame.text.startswith(
-        "Red: missed. 2,505 against a target of at most 2,000: more than 5% above it."
+        "✗ Red: missed. 2,505 against a target of at most 2,000: more than 5% above it."
     )
     assert boxes["Violence"].name == "RAG amber" and boxes["Neighbourhood crime"].name == "RAG green"
     import getpass
@@ -522,7 +522,7 @@ def test_targets_colour_the_rag_in_every_format(demo_store_path, tmp_path):
     assert boxes["Hate crime"].name == "RAG grey"
     assert str(boxes["Anti-social behaviour"].fill.fore_color.rgb) == common.RAG_FILL["red"]
     html_text = files[".html"].read_text(encoding="utf-8")
-    assert f"background:#{common.RAG_FILL['amber']}" in html_text and "Amber: near." in html_text
+    assert f"background:#{common.RAG_FILL['amber']}" in html_text and "! Amber: near." in html_text
     body = "\n".join(c.text for t in docx.Document(str(files[".docx"])).tables for r in t.rows for c in r.cells)
     assert "at most 2,000 in 12 months, Apr 2026 to Mar 2027" in body and "Red: missed" in body
 

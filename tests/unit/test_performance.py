@@ -413,7 +413,7 @@ def test_rebuild_keeps_targets_settings_and_own_priorities(demo_store_path):
 def test_summary_table_says_the_status_in_words(rep):
     t = wording.summary_table(rep)
     assert list(t["key"]) == [r.priority.key for r in rep.rows]
-    assert (t["Status"] == "⚪ Grey: no target").all()
+    assert (t["Status"] == "⚪ – Grey: no target").all()
     asb = t[t["key"] == "asb"].iloc[0]
     r = _row(rep, "asb")
     assert (asb["Last 12 months"], asb["Previous 12 months"]) == (r.last12, r.prev12)

@@ -89,7 +89,7 @@ def test_decide_with_another_claim(table, monkeypatch):
         ("[analyst\nemails = []", "roles.toml: not valid TOML"),
         (
             '[admin]\nemails = ["a@b.uk"]',
-            "roles.toml: unknown section [admin] (expected [analyst], [viewer], [contact])",
+            "roles.toml: unknown section [admin] (expected [analyst], [viewer], [contact], [note_taker])",
         ),
         ('analyst = "a@b.uk"', "roles.toml: [analyst] must be a table with emails and domains"),
         ('[viewer]\nemails = "a@b.uk"', "roles.toml: [viewer] emails must be a list of strings"),

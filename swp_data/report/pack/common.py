@@ -103,7 +103,7 @@ def facts(row: performance.PriorityFigures, report: performance.PerformanceRepor
 
 def status_text(row: performance.PriorityFigures) -> str:
     """The RAG label and, when a target exists, why."""
-    label = wording.rag_label(row.rag)
+    label = wording.rag_badge(row.rag)
     if row.target is None or not row.rag_reason:
         return f"{label}."
     return f"{label}. {row.rag_reason.rstrip('.')}."

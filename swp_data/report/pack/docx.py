@@ -144,7 +144,7 @@ def write(data: PackInput, path: Path) -> None:
                 "p-value": common.fmt_p(row.p_value),
                 "Significance": common.significance(row),
                 "Target": common.target_text(row.target),
-                "Status": wording.rag_label(row.rag),
+                "Status": wording.rag_badge(row.rag),
             }
             for row in r.rows
         ]

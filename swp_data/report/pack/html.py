@@ -127,7 +127,7 @@ def render(data: PackInput) -> str:
             common.fmt_count(row.prev12),
             common.fmt_pct(row.change_pct),
             common.significance(row),
-            wording.rag_label(row.rag),
+            wording.rag_badge(row.rag),
         )
         for row in r.rows
     ]
