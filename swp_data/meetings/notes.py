@@ -18,13 +18,13 @@ plan stops the note (the transaction rolls back: no half-recorded action).
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 
 import duckdb
 import pandas as pd
 
 from swp_data import access
 from swp_data.access import roles
+from swp_data.actions import plan
 from swp_data.errors import InputError
 from swp_data.meetings.agendas import MAX_POINTS, _date, _item, _now, _text, agenda
 from swp_data.store import audit, one
@@ -76,14 +76,6 @@ def require_note_taker(what: str = "recording a meeting's notes") -> access.Acto
     return actor
 
 
-def plan_available() -> bool:
-    """Whether the app has the action plan (``swp_data.actions.plan``)."""
-    try:
-        return importlib.util.find_spec("swp_data.actions.plan") is not None
-    except ModuleNotFoundError:  # swp_data.actions itself is absent
-        return False
-
-
 def _priority_label(con, key: str | None) -> str | None:
     """The plan names a priority in words ("Anti-social behaviour"): the label of an item's priority key."""
     if not key:
@@ -93,13 +85,9 @@ def _priority_label(con, key: str | None) -> str | None:
     return next((p.label for p in priorities.priorities(con) if p.key == key), None)
 
 
-def _to_plan(con, *, title: str, priority: str, owner: str, due: dt.date | None, note: str) -> int | None:
-    """The action as an action of the plan; None where the app has no plan.
-    Errors of the plan itself are not swallowed: they stop the note."""
-    if not plan_available():
-        return None
-    from swp_data.actions import plan  # type: ignore[import-not-found,unused-ignore]
-
+def _to_plan(con, *, title: str, priority: str, owner: str, due: dt.date | None, note: str) -> int:
+    """The action as an action of the plan (its id). Errors of the plan
+    itself are not swallowed: they stop the note."""
     return int(
         plan.add_action(
             con,
@@ -185,4 +173,4 @@ def notes(con: duckdb.DuckDBPyConnection, agenda_id: int) -> pd.DataFrame:
     ).df()[COLUMNS]
 
 
-__all__ = ["KINDS", "add_note", "may_take_notes", "notes", "plan_available", "remove_note", "require_note_taker"]
+__all__ = ["KINDS", "add_note", "may_take_notes", "notes", "remove_note", "require_note_taker"]

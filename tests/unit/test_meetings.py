@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import types
 
 import pytest
 from docx import Document
 
 from swp_data import access, store
 from swp_data.access import roles
+from swp_data.actions import plan
 from swp_data.errors import InputError
 from swp_data.meetings import agendas, notes, record
 from swp_data.store import audit
 
 VIEWER = access.Actor(who="pc.view@example.police.uk", role="viewer", via="oidc")
 CLERK = access.Actor(who="clerk@example.gov.uk", role="viewer", via="oidc")
-
-
-@pytest.fixture(autouse=True)
-def _no_plan(monkeypatch):
-    """No action plan unless a test stubs one (an installed swp_data.actions may be another tree's)."""
-    monkeypatch.setattr(notes, "plan_available", lambda: False)
 
 
 def _agenda(title="Delivery Group, March 2026") -> int:
@@ -171,63 +164,40 @@ def test_notes_checked_timestamped_and_audited(store_path):
 
 
 def test_an_action_becomes_an_action_of_the_plan(store_path, monkeypatch, tmp_path):
-    """The action plan's contract (swp_data.actions.plan.add_action), with a stub
-    where the branch has none; an error of the plan stops the note."""
-    calls = []
-
-    def add_action(con, *, title, priority, lead_org="", lead_name="", place_kind="city", place_code=None,
-                   start=None, due=None, status="not started", measure=None, note=""):  # fmt: skip
-        if title == "boom":
-            raise InputError(None, "the plan refused it")
-        calls.append({"title": title, "priority": priority, "lead_name": lead_name, "due": due, "note": note})
-        return 41 + len(calls)
-
-    pkg = types.ModuleType("swp_data.actions")
-    pkg.__path__ = []  # type: ignore[attr-defined]
-    plan = types.ModuleType("swp_data.actions.plan")
-    plan.add_action = add_action  # type: ignore[attr-defined]
-    plan.__spec__ = types.SimpleNamespace(name="swp_data.actions.plan")  # type: ignore[assignment]
-    monkeypatch.setitem(sys.modules, "swp_data.actions", pkg)
-    monkeypatch.setitem(sys.modules, "swp_data.actions.plan", plan)
-    monkeypatch.setattr(notes, "plan_available", lambda: True)
+    """An analyst's action becomes an action of the plan (swp_data.actions.plan);
+    an error of the plan stops the note; a note-taker's action stays a note."""
     aid = _agenda()
     with store.reading() as con:
         item = agendas.agenda(con, aid).items[0]
     with store.transaction() as con:
         notes.add_note(con, item.item_id, kind="action", text="Target hardening", owner="Ana", due="2026-05-01")
         notes.add_note(con, item.item_id, kind="decision", text="Agreed")
-    with pytest.raises(InputError, match="plan refused"), store.transaction() as con:
-        notes.add_note(con, item.item_id, kind="action", text="boom", owner="Ana")
-    assert calls == [
-        {
-            "title": "Target hardening",
-            "priority": "Burglary",  # the item's title: it is not a priority's item
-            "lead_name": "Ana",
-            "due": "2026-05-01",
-            "note": "Agreed at Delivery Group, March 2026 (Burglary): Target hardening",
-        }
-    ]
     with store.reading() as con:
+        acts = plan.list_actions(con)
         ns = notes.notes(con, aid)
-    assert ns["plan_action_id"].tolist()[0] == 42 and len(ns) == 2
+    assert len(acts) == 1
+    a = acts.iloc[0]
+    assert (a["title"], a["priority"], a["lead_name"]) == ("Target hardening", "Burglary", "Ana")  # item's title
+    assert str(a["due_date"])[:10] == "2026-05-01"
+    assert a["note"] == "Agreed at Delivery Group, March 2026 (Burglary): Target hardening"
+    assert ns["plan_action_id"].tolist()[0] == a["action_id"] and len(ns) == 2
+
+    def refuse(con, **kw):
+        raise InputError(None, "the plan refused it")
+
+    with monkeypatch.context() as m:
+        m.setattr(plan, "add_action", refuse)
+        with pytest.raises(InputError, match="plan refused"), store.transaction() as con:
+            notes.add_note(con, item.item_id, kind="action", text="boom", owner="Ana")
+    with store.reading() as con:
+        assert len(notes.notes(con, aid)) == 2 and len(plan.list_actions(con)) == 1  # nothing kept
     # a note-taker's action stays a note: the plan is changed by analysts only
     _roles_file(tmp_path, monkeypatch)
     with access.acting_as(CLERK), store.transaction(who_may=notes.require_note_taker) as con:
         notes.add_note(con, item.item_id, kind="action", text="Clerk's action", owner="Ana")
-    assert len(calls) == 1
     with store.reading() as con:
         assert notes.notes(con, aid)["plan_action_id"].isna().tolist() == [False, True, True]
-
-
-def test_without_the_plan_the_note_is_kept_alone(store_path, monkeypatch):
-    monkeypatch.setattr(notes, "plan_available", lambda: False)
-    aid = _agenda()
-    with store.reading() as con:
-        item = agendas.agenda(con, aid).items[0]
-    with store.transaction() as con:
-        notes.add_note(con, item.item_id, kind="action", text="Leaflets", owner="Ward team")
-    with store.reading() as con:
-        assert notes.notes(con, aid)["plan_action_id"].isna().all()
+        assert len(plan.list_actions(con)) == 1
 
 
 def test_record_escapes_and_exports_html_and_word(store_path, tmp_path):
