@@ -248,6 +248,37 @@ def meetings_heatmap(piv: pd.DataFrame) -> go.Figure:
     return fig
 
 
+ENGAGEMENT_LABELS = 8  # at most this many ward names on the scatter; the rest on hover
+
+
+def engagement_labels(eh: pd.DataFrame, outlined: tuple[str, ...] = ()) -> tuple[dict, dict]:
+    """Which wards of the engagement scatter carry their name, and where.
+
+    Twenty names at 11 px overlapped in the middle of the cloud (issue 22,
+    finding 9). Named: the high-harm, low-engagement wards (the chart's
+    answer), the outlined ones, then the extremes (most and least harm, most
+    and least engagement), at most :data:`ENGAGEMENT_LABELS`; every ward has
+    its name on hover. Named points alternate above and below in order of
+    harm, and a name on the right third is set to the point's left, so two
+    neighbours' names do not sit on one line. Returns ``{index: bool}`` and
+    ``{index: textposition}``."""
+    order: list = list(eh.index[eh["quadrant"] == "High harm, low engagement"])
+    order += [i for i in eh.index[eh["code"].isin(outlined)] if i not in order]
+    for col in ("harm", "engagement"):
+        for i in (eh[col].idxmax(), eh[col].idxmin()):
+            if i not in order:
+                order.append(i)
+    named = set(order[:ENGAGEMENT_LABELS])
+    xmax = float(eh["engagement"].max()) or 1.0
+    position = {}
+    for k, i in enumerate(eh.loc[sorted(named, key=lambda j: eh.at[j, "harm"])].index):
+        side = "left" if float(eh.at[i, "engagement"]) > 2 * xmax / 3 else "center"
+        position[i] = ("top " if k % 2 == 0 else "bottom ") + side
+    for i in eh.index:
+        position.setdefault(i, "top center")
+    return {i: i in named for i in eh.index}, position
+
+
 @_cached
 def engagement_harm(
     eh: pd.DataFrame, *, harm_median: float, engagement_median: float, outlined: tuple[str, ...]
@@ -255,6 +286,7 @@ def engagement_harm(
     """Engagement: harm against engagement by ward, at the city medians; wards in ``outlined`` in black."""
     hm, em = harm_median, engagement_median
     focus = eh["quadrant"] == "High harm, low engagement"
+    label, position = engagement_labels(eh, outlined)
     fig = go.Figure()
     for flag, colour, name in ((False, "#9ecae1", "Other wards"), (True, "#b35806", "High harm, low engagement")):
         d = eh[focus == flag]
@@ -264,11 +296,12 @@ def engagement_harm(
             y=d["harm"],
             mode="markers+text",
             name=name,
-            text=d["name"],
-            textposition="top center",
-            textfont={"size": 10},
+            text=[_esc(n) if label[i] else "" for i, n in zip(d.index, d["name"], strict=True)],
+            customdata=[_esc(n) for n in d["name"]],
+            textposition=[position[i] for i in d.index],
+            textfont={"size": 11},
             marker={"size": 11, "color": colour, "line": {"width": 1.5, "color": outline}},
-            hovertemplate="%{text}<br>engagement %{x:.1f} per 1,000<br>harm %{y:,.0f} per 1,000<extra></extra>",
+            hovertemplate="%{customdata}<br>engagement %{x:.1f} per 1,000<br>harm %{y:,.0f} per 1,000<extra></extra>",
         )
     xmax, ymax = float(eh["engagement"].max()) * 1.08, float(eh["harm"].max()) * 1.08
     fig.add_shape(
