@@ -249,31 +249,70 @@ def meetings_heatmap(piv: pd.DataFrame) -> go.Figure:
 
 
 ENGAGEMENT_LABELS = 8  # at most this many ward names on the scatter; the rest on hover
+# The scatter's plot area at 1280x720 (px) and the size of a name at 11 px, for placing names apart.
+_PLOT_W, _PLOT_H, _CHAR_W, _TEXT_H = 700.0, 380.0, 6.2, 14.0
+_PLACES = ("top center", "bottom center", "middle right", "middle left")
+
+
+def _label_box(px: float, py: float, width: float, place: str) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) in px, y up, of a name of ``width`` px set at ``place`` of the point (px, py)."""
+    h = _TEXT_H
+    if place == "top center":
+        return px - width / 2, py + 7, px + width / 2, py + 7 + h
+    if place == "bottom center":
+        return px - width / 2, py - 7 - h, px + width / 2, py - 7
+    if place == "middle right":
+        return px + 8, py - h / 2, px + 8 + width, py + h / 2
+    return px - 8 - width, py - h / 2, px - 8, py + h / 2
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def engagement_labels(eh: pd.DataFrame, outlined: tuple[str, ...] = ()) -> tuple[dict, dict]:
     """Which wards of the engagement scatter carry their name, and where.
 
     Twenty names at 11 px overlapped in the middle of the cloud (issue 22,
-    finding 9). Named: the high-harm, low-engagement wards (the chart's
-    answer), the outlined ones, then the extremes (most and least harm, most
-    and least engagement), at most :data:`ENGAGEMENT_LABELS`; every ward has
-    its name on hover. Named points alternate above and below in order of
-    harm, and a name on the right third is set to the point's left, so two
-    neighbours' names do not sit on one line. Returns ``{index: bool}`` and
-    ``{index: textposition}``."""
+    finding 9). Candidates, in order: the high-harm, low-engagement wards
+    (the chart's answer), the outlined ones, then the extremes (most and
+    least harm, most and least engagement); at most
+    :data:`ENGAGEMENT_LABELS`. Each name goes above its point, else below,
+    right or left: the first place where it meets no name already set, no
+    other point and not the chart's edge (estimated in pixels at 1280x720);
+    a name with no free place is left to the hover, as are the other wards.
+    Returns ``{index: bool}`` (named) and ``{index: textposition}``."""
     order: list = list(eh.index[eh["quadrant"] == "High harm, low engagement"])
     order += [i for i in eh.index[eh["code"].isin(outlined)] if i not in order]
     for col in ("harm", "engagement"):
         for i in (eh[col].idxmax(), eh[col].idxmin()):
             if i not in order:
                 order.append(i)
-    named = set(order[:ENGAGEMENT_LABELS])
-    xmax = float(eh["engagement"].max()) or 1.0
-    position = {}
-    for k, i in enumerate(eh.loc[sorted(named, key=lambda j: eh.at[j, "harm"])].index):
-        side = "left" if float(eh.at[i, "engagement"]) > 2 * xmax / 3 else "center"
-        position[i] = ("top " if k % 2 == 0 else "bottom ") + side
+    xmax = float(eh["engagement"].max()) * 1.08 or 1.0
+    ymax = float(eh["harm"].max()) * 1.08 or 1.0
+    px = {i: float(eh.at[i, "engagement"]) / xmax * _PLOT_W for i in eh.index}
+    py = {i: float(eh.at[i, "harm"]) / ymax * _PLOT_H for i in eh.index}
+    markers = {i: (px[i] - 6, py[i] - 6, px[i] + 6, py[i] + 6) for i in eh.index}
+    # the note in the top-left corner
+    taken = [(0.0, _PLOT_H - 22, 340.0, _PLOT_H)]
+    named: dict = {}
+    position: dict = {}
+    for i in order:
+        if len(named) >= ENGAGEMENT_LABELS:
+            break
+        width = _CHAR_W * len(str(eh.at[i, "name"]))
+        for place in _PLACES:
+            box = _label_box(px[i], py[i], width, place)
+            inside = box[0] >= 0 and box[2] <= _PLOT_W and box[1] >= 0 and box[3] <= _PLOT_H
+            if (
+                inside
+                and not any(_overlap(box, t) for t in taken)
+                and not any(_overlap(box, m) for j, m in markers.items() if j != i)
+            ):
+                taken.append(box)
+                named[i] = True
+                position[i] = place
+                break
     for i in eh.index:
         position.setdefault(i, "top center")
     return {i: i in named for i in eh.index}, position
