@@ -36,6 +36,9 @@ _cached = st.cache_resource(show_spinner=False, max_entries=128)
 
 
 # ------------------------------------------------------------------ Overview
+WM_TITLE = "Deprivation in the West Midlands force area<br><sup>IMD 2025 average score: higher = more deprived</sup>"
+
+
 @_cached
 def wm_deprivation(wm: pd.DataFrame) -> go.Figure:
     """Overview: IMD 2025 average score of the West Midlands force area's
@@ -50,9 +53,10 @@ def wm_deprivation(wm: pd.DataFrame) -> go.Figure:
         color="Wolverhampton",
         color_discrete_map={"Wolverhampton": PRIMARY, "Other": "#9ecae1"},
         height=320,
-        title="Deprivation across the West Midlands force area (higher = more deprived)",
+        # two short lines: one line was cut off in the page's left column at 1280x720 (issue 22, finding 9)
+        title=WM_TITLE,
     )
-    fig.update_layout(showlegend=False, yaxis={"categoryorder": "total ascending"}, margin={"l": 10, "r": 10})
+    fig.update_layout(showlegend=False, yaxis={"categoryorder": "total ascending"}, margin={"l": 10, "r": 10, "t": 70})
     return fig
 
 
