@@ -424,6 +424,8 @@ def copy_button_html(url: str) -> str:
     The URL goes in as a JSON string: nothing of it runs."""
     data = json.dumps(url).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return (
+        # the frame's own document: a title and a language (axe: document-title, html-has-lang)
+        "<title>Copy link</title><script>document.documentElement.lang='en';</script>"
         "<style>body{margin:0;font-family:'Source Sans Pro',sans-serif}"
         "button{font:inherit;font-size:15px;padding:6px 12px;border:1px solid #b9bcc4;border-radius:8px;"
         "background:#fff;color:#31333f;cursor:pointer}button:focus-visible{outline:3px solid #0b5394;"
