@@ -30,6 +30,10 @@ VIRIDIS = ["#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89", "#26828e", "#3
 # ColorBrewer PuOr (diverging, colour-blind safe): purple = down, orange = up.
 PUOR = ["#542788", "#8073ac", "#b2abd2", "#d8daeb", "#f7f7f7", "#fee0b6", "#fdb863", "#e08214", "#b35806"]
 NO_DATA = "#d9d9d9"
+# The map's own attribution, compact (Leaflet's prefix is off: see FitCity); config.ATTRIBUTION has it in full.
+ATTRIBUTION = "© OpenStreetMap · OS data © Crown copyright"
+# Outlined areas (pockets, the chosen area): a white line on a black casing, visible on every fill.
+OUTLINE, OUTLINE_CASING = "#ffffff", "#000000"
 
 
 def esc(value) -> str:
@@ -86,7 +90,10 @@ def allow_zoom(header: str) -> str:
 
 
 def base_map(zoom: int = 12, tiles: bool = True) -> folium.Map:
-    m = folium.Map(location=CITY_CENTRE, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True)
+    # zoom_snap 0.25: fitting the city picks a quarter zoom, not the whole level below (a smaller city)
+    m = folium.Map(
+        location=CITY_CENTRE, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25
+    )
     # Only Leaflet, served by the app (geo/assets.py): no CDN, so maps draw offline.
     m.default_js = [("leaflet", assets.LEAFLET_JS)]
     m.default_css = [("leaflet_css", assets.LEAFLET_CSS)]
@@ -95,7 +102,8 @@ def base_map(zoom: int = 12, tiles: bool = True) -> folium.Map:
             "OpenStreetMap",
             name="Base map",
             control=False,
-            attr="© OpenStreetMap contributors. Contains OS data © Crown copyright and database right",
+            # short, so that it stays one line in the bottom-right corner (the full notice is on every page)
+            attr=ATTRIBUTION,
         ).add_to(m)
     return m
 
@@ -160,8 +168,8 @@ def choropleth(
         name=layer_name or value_label,
         style_function=lambda f: {
             "fillColor": f["properties"]["_fill"],
-            "color": "#d7301f" if f["properties"]["_hl"] else "#444444",
-            "weight": 3 if f["properties"]["_hl"] else 0.6,
+            "color": OUTLINE_CASING if f["properties"]["_hl"] else "#444444",
+            "weight": 5 if f["properties"]["_hl"] else 0.6,
             "fillOpacity": 0.72,
         },
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
@@ -175,14 +183,54 @@ def choropleth(
         ),
     )
     gj.add_to(m)
+    if hl:  # the white line over the black casing drawn above (not interactive: the tooltip stays)
+        sel = gdf[gdf[id_col].isin(hl)]
+        folium.GeoJson(
+            json.loads(gpd.GeoSeries(sel.geometry.to_numpy(), crs=gdf.crs).to_json(drop_id=True)),
+            name="Outlined areas",
+            control=False,
+            interactive=False,
+            style_function=lambda f: {"color": OUTLINE, "weight": 2, "fill": False},
+        ).add_to(m)
     # drawn beside the map (branca's legend needs d3 from a CDN); an attribute of ours on folium's Map
     m.legend_html = legend_html(cm, value_label, kind)  # type: ignore[attr-defined]
-    try:
-        b = gdf.total_bounds
-        m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
-    except Exception:  # empty frame
-        pass
+    b = gdf.total_bounds
+    if len(gdf) and np.isfinite(b).all():
+        FitCity(
+            [[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]], title=f"Map of Wolverhampton: {value_label}"
+        ).add_to(m)
     return m
+
+
+class FitCity(folium.MacroElement):
+    """The map fitted to the city's bounds, again whenever its frame changes
+    size (the frame takes its width after the map first draws, which clipped
+    the city), with room below for the one-line attribution; Leaflet's
+    attribution prefix off; and the frame titled for screen readers (the
+    component's iframe is otherwise titled "streamlit_folium.st_folium"):
+    ``document.title`` and, the frame being same-origin, its ``title``."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(map){"
+        "var b = {{ this.bounds|tojson }}, o = {paddingTopLeft: [8, 8], paddingBottomRight: [8, 22]};"
+        "map.attributionControl.setPrefix(false);"
+        "map.fitBounds(b, o);"
+        "var w = window.innerWidth, h = window.innerHeight;"
+        "window.addEventListener('resize', function(){"
+        "if (window.innerWidth === w && window.innerHeight === h) return;"
+        "w = window.innerWidth; h = window.innerHeight; map.invalidateSize(); map.fitBounds(b, o);});"
+        "var t = {{ this.title|tojson }}; document.title = t;"
+        "try { if (window.frameElement) window.frameElement.setAttribute('title', t); } catch (e) {}"
+        "})({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, bounds: list[list[float]], title: str):
+        super().__init__()
+        self._name = "FitCity"
+        self.bounds = bounds
+        self.title = title
 
 
 class TextPopup(folium.MacroElement):
@@ -232,14 +280,46 @@ def points_layer(
             weight=0.5,
         ).add_child(TextPopup(text, max_width=260)).add_to(fg)
     fg.add_to(m)
+    add_legend(
+        m,
+        f'<div style="font-size:13px;margin:2px 0 6px 0"><b>{esc(name)}</b><br>'
+        f'<span style="display:inline-block;width:10px;height:10px;border-radius:5px;background:{esc(colour)}">'
+        f"</span> one record ({len(d):,} drawn; click one for its details)</div>",
+    )
     return len(d)
 
 
+# The heat layer's ramp runs as the choropleth's (viridis: yellow = few, purple = many), not leaflet.heat's
+# default (blue = few, red = many), which ran the other way on the same map.
+HEAT_GRADIENT = {round(0.1 + 0.1 * i, 1): c for i, c in enumerate(VIRIDIS)}
+
+
 def heat_layer(m: folium.Map, df: pd.DataFrame, name: str = "Heat") -> None:
+    """A heat layer of the records, with its own legend under the choropleth's."""
     d = df.dropna(subset=["lat", "lon"])
-    hm = plugins.HeatMap(d[["lat", "lon"]].to_numpy().tolist(), name=name, radius=12, blur=15, min_opacity=0.3)
+    hm = plugins.HeatMap(
+        d[["lat", "lon"]].to_numpy().tolist(),
+        name=name,
+        radius=12,
+        blur=15,
+        min_opacity=0.3,
+        gradient={str(k): v for k, v in HEAT_GRADIENT.items()},
+    )
     hm.default_js = [("leaflet-heat.js", assets.LEAFLET_HEAT_JS)]
     hm.add_to(m)
+    stops = ", ".join(HEAT_GRADIENT.values())
+    add_legend(
+        m,
+        f'<div style="font-size:13px;margin:2px 0 6px 0"><b>{esc(name)}</b><br>'
+        f'<span style="display:inline-block;width:260px;height:14px;background:linear-gradient(to right, {stops})">'
+        f'</span><br><span style="font-size:12px">fewer records &nbsp;→&nbsp; more records (density of '
+        f"{len(d):,} records)</span></div>",
+    )
+
+
+def add_legend(m: folium.Map, legend: str) -> None:
+    """Add a layer's legend under the ones already drawn beside the map."""
+    m.legend_html = (getattr(m, "legend_html", None) or "") + legend  # type: ignore[attr-defined]
 
 
 def legend_html(cm, caption: str, kind: str = "sequential") -> str:

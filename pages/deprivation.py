@@ -315,7 +315,7 @@ else:  # Pockets of deprivation
         "Ward averages can mask small deprived areas (raised in the partnership's work on a place-based "
         "approach, 2020–23). "
         f"These LSOAs are in the nationally most deprived {'10%' if band == 'decile' else '20%'} "
-        "but sit in a ward whose population-weighted average is not. They are outlined in red.",
+        "but sit in a ward whose population-weighted average is not. They are outlined in white (on a black edge).",
         icon=":material/search:",
     )
     p = gateway.q(ref.pockets, edition, band)

@@ -127,7 +127,7 @@ if mode == "Create an area":
         gdf,
         table.round(1),
         key="ia_pick",
-        title="LSOAs (selected ones outlined in red)",
+        title="LSOAs (selected ones outlined in white)",
         is_demo=is_demo,
         id_col="code",
         name_col="name",

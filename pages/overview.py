@@ -14,6 +14,8 @@ furniture.page_header(
     "across the City of Wolverhampton's 20 wards and 161 neighbourhoods (LSOAs).",
 )
 urlstate.page("overview")
+# The figures' labels and values wrap instead of ending in "…" in the narrow columns at 1280x720 (issue 22, finding 9).
+st.html(f"<style>{furniture.METRIC_WRAP_CSS}</style>")
 
 s = gateway.q(ref.city_summary)
 i25, i19 = s["imd2025"], s["imd2019"]

@@ -36,6 +36,9 @@ _cached = st.cache_resource(show_spinner=False, max_entries=128)
 
 
 # ------------------------------------------------------------------ Overview
+WM_TITLE = "Deprivation in the West Midlands force area<br><sup>IMD 2025 average score: higher = more deprived</sup>"
+
+
 @_cached
 def wm_deprivation(wm: pd.DataFrame) -> go.Figure:
     """Overview: IMD 2025 average score of the West Midlands force area's
@@ -50,9 +53,10 @@ def wm_deprivation(wm: pd.DataFrame) -> go.Figure:
         color="Wolverhampton",
         color_discrete_map={"Wolverhampton": PRIMARY, "Other": "#9ecae1"},
         height=320,
-        title="Deprivation across the West Midlands force area (higher = more deprived)",
+        # two short lines: one line was cut off in the page's left column at 1280x720 (issue 22, finding 9)
+        title=WM_TITLE,
     )
-    fig.update_layout(showlegend=False, yaxis={"categoryorder": "total ascending"}, margin={"l": 10, "r": 10})
+    fig.update_layout(showlegend=False, yaxis={"categoryorder": "total ascending"}, margin={"l": 10, "r": 10, "t": 70})
     return fig
 
 
@@ -248,6 +252,76 @@ def meetings_heatmap(piv: pd.DataFrame) -> go.Figure:
     return fig
 
 
+ENGAGEMENT_LABELS = 8  # at most this many ward names on the scatter; the rest on hover
+# The scatter's plot area at 1280x720 (px) and the size of a name at 11 px, for placing names apart.
+_PLOT_W, _PLOT_H, _CHAR_W, _TEXT_H = 700.0, 380.0, 6.2, 14.0
+_PLACES = ("top center", "bottom center", "middle right", "middle left")
+
+
+def _label_box(px: float, py: float, width: float, place: str) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) in px, y up, of a name of ``width`` px set at ``place`` of the point (px, py)."""
+    h = _TEXT_H
+    if place == "top center":
+        return px - width / 2, py + 7, px + width / 2, py + 7 + h
+    if place == "bottom center":
+        return px - width / 2, py - 7 - h, px + width / 2, py - 7
+    if place == "middle right":
+        return px + 8, py - h / 2, px + 8 + width, py + h / 2
+    return px - 8 - width, py - h / 2, px - 8, py + h / 2
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def engagement_labels(eh: pd.DataFrame, outlined: tuple[str, ...] = ()) -> tuple[dict, dict]:
+    """Which wards of the engagement scatter carry their name, and where.
+
+    Twenty names at 11 px overlapped in the middle of the cloud (issue 22,
+    finding 9). Candidates, in order: the high-harm, low-engagement wards
+    (the chart's answer), the outlined ones, then the extremes (most and
+    least harm, most and least engagement); at most
+    :data:`ENGAGEMENT_LABELS`. Each name goes above its point, else below,
+    right or left: the first place where it meets no name already set, no
+    other point and not the chart's edge (estimated in pixels at 1280x720);
+    a name with no free place is left to the hover, as are the other wards.
+    Returns ``{index: bool}`` (named) and ``{index: textposition}``."""
+    order: list = list(eh.index[eh["quadrant"] == "High harm, low engagement"])
+    order += [i for i in eh.index[eh["code"].isin(outlined)] if i not in order]
+    for col in ("harm", "engagement"):
+        for i in (eh[col].idxmax(), eh[col].idxmin()):
+            if i not in order:
+                order.append(i)
+    xmax = float(eh["engagement"].max()) * 1.08 or 1.0
+    ymax = float(eh["harm"].max()) * 1.08 or 1.0
+    px = {i: float(eh.at[i, "engagement"]) / xmax * _PLOT_W for i in eh.index}
+    py = {i: float(eh.at[i, "harm"]) / ymax * _PLOT_H for i in eh.index}
+    markers = {i: (px[i] - 6, py[i] - 6, px[i] + 6, py[i] + 6) for i in eh.index}
+    # the note in the top-left corner
+    taken = [(0.0, _PLOT_H - 22, 340.0, _PLOT_H)]
+    named: dict = {}
+    position: dict = {}
+    for i in order:
+        if len(named) >= ENGAGEMENT_LABELS:
+            break
+        width = _CHAR_W * len(str(eh.at[i, "name"]))
+        for place in _PLACES:
+            box = _label_box(px[i], py[i], width, place)
+            inside = box[0] >= 0 and box[2] <= _PLOT_W and box[1] >= 0 and box[3] <= _PLOT_H
+            if (
+                inside
+                and not any(_overlap(box, t) for t in taken)
+                and not any(_overlap(box, m) for j, m in markers.items() if j != i)
+            ):
+                taken.append(box)
+                named[i] = True
+                position[i] = place
+                break
+    for i in eh.index:
+        position.setdefault(i, "top center")
+    return {i: i in named for i in eh.index}, position
+
+
 @_cached
 def engagement_harm(
     eh: pd.DataFrame, *, harm_median: float, engagement_median: float, outlined: tuple[str, ...]
@@ -255,6 +329,7 @@ def engagement_harm(
     """Engagement: harm against engagement by ward, at the city medians; wards in ``outlined`` in black."""
     hm, em = harm_median, engagement_median
     focus = eh["quadrant"] == "High harm, low engagement"
+    label, position = engagement_labels(eh, outlined)
     fig = go.Figure()
     for flag, colour, name in ((False, "#9ecae1", "Other wards"), (True, "#b35806", "High harm, low engagement")):
         d = eh[focus == flag]
@@ -264,11 +339,12 @@ def engagement_harm(
             y=d["harm"],
             mode="markers+text",
             name=name,
-            text=d["name"],
-            textposition="top center",
-            textfont={"size": 10},
+            text=[_esc(n) if label[i] else "" for i, n in zip(d.index, d["name"], strict=True)],
+            customdata=[_esc(n) for n in d["name"]],
+            textposition=[position[i] for i in d.index],
+            textfont={"size": 11},
             marker={"size": 11, "color": colour, "line": {"width": 1.5, "color": outline}},
-            hovertemplate="%{text}<br>engagement %{x:.1f} per 1,000<br>harm %{y:,.0f} per 1,000<extra></extra>",
+            hovertemplate="%{customdata}<br>engagement %{x:.1f} per 1,000<br>harm %{y:,.0f} per 1,000<extra></extra>",
         )
     xmax, ymax = float(eh["engagement"].max()) * 1.08, float(eh["harm"].max()) * 1.08
     fig.add_shape(

@@ -79,6 +79,14 @@ def download(
     )
 
 
+# st.metric cuts a long label or value with "…" (nowrap, ellipsis): a page's figures wrap instead.
+METRIC_WRAP_CSS = (
+    '[data-testid="stMetricLabel"] div, [data-testid="stMetricLabel"] p, '
+    '[data-testid="stMetricValue"] div, [data-testid="stMetricValue"] p '
+    "{white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}"
+)
+
+
 def map_block(
     gdf: gpd.GeoDataFrame,
     table: pd.DataFrame,

@@ -59,6 +59,8 @@ def sidebar() -> None:
         opts = _area_options()
         if st.session_state.get("area") not in opts:
             st.session_state["area"] = CITY
+        _consistent_level(opts)
+        all_opts, opts = opts, area_choices(opts, st.session_state.get("level"))
         places = gateway.q(placenames.place_table)
         st.selectbox(
             "Find a place",
@@ -67,7 +69,7 @@ def sidebar() -> None:
             key="place_search",
             placeholder="Type a place, e.g. Whitmore Reans",
             on_change=_go_to_place,
-            args=(places, opts),
+            args=(places, all_opts),
             help="Wards, parts of ward names and the places the strategy names (Whitmore Reans, Low Hill...): "
             "choosing one sets the Area below to its Impact Area, or else its ward.",
         )
@@ -85,13 +87,43 @@ def sidebar() -> None:
             list(LEVELS.values()),
             key="level",
             horizontal=True,
+            on_change=_level_changed,
+            args=(all_opts,),
             format_func={LEVELS["lsoa"]: "Neighbourhoods", LEVELS["ward"]: "Wards"}.get,
             help="What maps and tables are drawn by, inside the Area above. Neighbourhoods (LSOAs): 161 small "
-            "areas of about 1,600 residents (2021). Wards: the 20 wards of May 2023 (best-fit from LSOAs).",
+            "areas of about 1,600 residents (2021). Wards: the 20 wards of May 2023 (best-fit from LSOAs). "
+            "By wards, the Area list offers wards only: an Impact Area is a set of neighbourhoods, not of wards.",
         )
         st.divider()
         _data_status()
         st.caption(config.ATTRIBUTION)
+
+
+def area_choices(opts: dict[str, tuple[str, str | None]], level: str | None) -> dict[str, tuple[str, str | None]]:
+    """The Area list for the geography level (issue 22, finding 4): by
+    neighbourhoods, the city, the wards and the Impact Areas; by wards, the
+    city and the wards only (an Impact Area is a set of neighbourhoods that
+    cuts across wards: drawn by wards it would show whole wards it only
+    touches)."""
+    if level != LEVELS["ward"]:
+        return opts
+    return {label: v for label, v in opts.items() if v[0] != "impact"}
+
+
+def _consistent_level(opts: dict[str, tuple[str, str | None]]) -> None:
+    """An Impact Area chosen while the level is Wards (a link, "Find a
+    place"): the area wins, drawn by its neighbourhoods."""
+    ss = st.session_state
+    if ss.get("level") == LEVELS["ward"] and opts.get(ss.get("area"), ("city", None))[0] == "impact":
+        ss["level"] = LEVELS["lsoa"]
+
+
+def _level_changed(opts: dict[str, tuple[str, str | None]]) -> None:
+    """Wards chosen while an Impact Area is the Area: the whole city, by wards, and say so."""
+    ss = st.session_state
+    if ss.get("level") == LEVELS["ward"] and opts.get(ss.get("area"), ("city", None))[0] == "impact":
+        ss["place_found"] = f"{ss['area']} is drawn by neighbourhoods only: showing the whole city by ward."
+        ss["area"] = CITY
 
 
 def _go_to_place(places: pd.DataFrame, opts: dict[str, tuple[str, str | None]]) -> None:

@@ -28,8 +28,8 @@ def _wait_frames(pg) -> None:
             frame_el.wait_for(state="attached", timeout=10_000)
         except Exception:  # noqa: BLE001 - a frame removed by a rerun is not checked
             continue
-    leaflet = pg.frame_locator('iframe[title*="folium" i]').locator(".leaflet-container")
-    if pg.locator('iframe[title*="folium" i]').count():
+    leaflet = pg.frame_locator('iframe[src*="streamlit_folium"]').locator(".leaflet-container")
+    if pg.locator('iframe[src*="streamlit_folium"]').count():
         leaflet.first.wait_for(state="attached", timeout=30_000)
     pg.wait_for_timeout(800)
 

@@ -170,7 +170,7 @@ def choose(pg, label: str, option: str) -> None:
 
 def click_map(pg, index: int = 0) -> None:
     """Click the middle of a folium map (inside its iframe) on a polygon."""
-    frame_el = pg.locator('iframe[title="streamlit_folium.st_folium"]').nth(index)
+    frame_el = pg.locator('iframe[src*="streamlit_folium"]').nth(index)
     frame_el.wait_for(state="visible")
     frame = frame_el.content_frame
     # Polygons are drawn on a canvas (prefer_canvas) once Leaflet has loaded.

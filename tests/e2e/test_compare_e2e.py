@@ -18,7 +18,7 @@ def test_compare_page_link_charts_and_place(page):
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=60_000)
     page.get_by_text("Burglary: the group, highest first").wait_for()
     # the LSOA map of percentiles among England's LSOAs
-    page.locator('iframe[title="streamlit_folium.st_folium"]').first.wait_for(state="visible", timeout=60_000)
+    page.locator('iframe[src*="streamlit_folium"]').first.wait_for(state="visible", timeout=60_000)
     shot(page, "compare-city")
     choose(page, "Place", "Walsall (E08000030)")
     wait_idle(page, 1.5)

@@ -53,7 +53,7 @@ def test_hotspot_map_with_the_points_layer_draws_and_opens_a_record(page):
     JavaScript error."""
     goto(page, "crime_map?map=hotspots&layer=points")
     page.get_by_text("Hot spots").first.wait_for()
-    frame_el = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+    frame_el = page.locator('iframe[src*="streamlit_folium"]').first
     frame_el.wait_for(state="visible")
     assert frame_el.bounding_box()["height"] > 300
     frame = frame_el.content_frame

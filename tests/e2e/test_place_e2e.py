@@ -72,7 +72,7 @@ def test_create_an_impact_area_and_see_its_profile(page):
 
 
 def _map_drawn(pg, index: int = 0) -> None:
-    frame_el = pg.locator('iframe[title="streamlit_folium.st_folium"]').nth(index)
+    frame_el = pg.locator('iframe[src*="streamlit_folium"]').nth(index)
     frame_el.wait_for(state="visible")
     frame_el.content_frame.locator(
         ".leaflet-overlay-pane canvas, .leaflet-overlay-pane path.leaflet-interactive"
