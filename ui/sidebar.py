@@ -114,14 +114,14 @@ def _consistent_level(opts: dict[str, tuple[str, str | None]]) -> None:
     """An Impact Area chosen while the level is Wards (a link, "Find a
     place"): the area wins, drawn by its neighbourhoods."""
     ss = st.session_state
-    if ss.get("level") == LEVELS["ward"] and opts.get(ss.get("area"), ("city", None))[0] == "impact":
+    if ss.get("level") == LEVELS["ward"] and opts.get(str(ss.get("area")), ("city", None))[0] == "impact":
         ss["level"] = LEVELS["lsoa"]
 
 
 def _level_changed(opts: dict[str, tuple[str, str | None]]) -> None:
     """Wards chosen while an Impact Area is the Area: the whole city, by wards, and say so."""
     ss = st.session_state
-    if ss.get("level") == LEVELS["ward"] and opts.get(ss.get("area"), ("city", None))[0] == "impact":
+    if ss.get("level") == LEVELS["ward"] and opts.get(str(ss.get("area")), ("city", None))[0] == "impact":
         ss["place_found"] = f"{ss['area']} is drawn by neighbourhoods only: showing the whole city by ward."
         ss["area"] = CITY
 
