@@ -29,7 +29,8 @@ PAGES = [
 
 auth.gate([page for page, _ in PAGES])  # who is using the app, or the sign-in / refusal page (the run stops)
 role = auth.role()
-nav = st.navigation([page for page, roles in PAGES if role in roles])
+# expanded: every page listed (with 13 pages Streamlit would otherwise fold the list behind "View more")
+nav = st.navigation([page for page, roles in PAGES if role in roles], expanded=True)
 urlstate.begin(nav.url_path)  # a link's filters seed the sidebar
 auth.sidebar()  # who is using the app, sign out
 sidebar.sidebar()

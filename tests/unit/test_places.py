@@ -561,6 +561,6 @@ def test_categorical_recolour_colours_by_cluster_and_escapes_the_legend(store_pa
     assert fills[g["code"][2]]["fillColor"] == palette[2] == "#88CCEE"
     assert fills[g["code"][4]]["fillColor"] == palette[3]
     assert fills[g["code"][5]]["fillColor"] == maps.NO_DATA
-    assert fills[g["code"][0]]["color"] == "#d7301f"  # the highlight outline is kept
+    assert fills[g["code"][0]]["color"] == maps.OUTLINE_CASING  # the highlight outline is kept (black casing, #22)
     assert "&lt;b&gt;one&lt;/b&gt;" in m.legend_html and "<b>one</b>" not in m.legend_html
     assert len(set(categorical.colours(10))) == 10
